@@ -1,0 +1,1 @@
+"""Complaint hotline: intake, routing, the response clock, queues."""

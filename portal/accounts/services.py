@@ -1,0 +1,144 @@
+"""Account services: authentication with lock-out, login sessions, users and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from portal.accounts.exceptions import AccountLocked, InvalidCredentials, InvalidUser
+from portal.accounts.models import ApiKey, User, UserSession
+from portal.accounts.passwords import hash_password, needs_rehash, password_problems, verify_password
+from portal.accounts.roles import NEEDS_DEPARTMENT, NEEDS_INSTITUTION, Role
+from portal.db import utcnow
+
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
+# Verifying against a dummy hash keeps unknown usernames as slow as wrong passwords.
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    key: ApiKey
+    secret: str  # shown once, never stored
+
+
+class AccountService:
+    def __init__(self, session: Session) -> None:
+        self.db = session
+
+    # --- authentication -------------------------------------------------------------------
+    def authenticate(self, username: str, password: str) -> User:
+        user = self.db.scalars(select(User).where(User.username == username.strip())).first()
+        now = utcnow()
+        if user is None or not user.is_active:
+            verify_password(_DUMMY_HASH, password)
+            raise InvalidCredentials()
+        if user.locked_until and user.locked_until > now:
+            raise AccountLocked()
+        if not verify_password(user.password_hash, password):
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+                user.failed_logins = 0
+            self.db.commit()
+            raise InvalidCredentials()
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        return user
+
+    def start_session(self, user: User, max_age: int) -> UserSession:
+        """A fresh session id at every login (no fixation); expired rows of the user go."""
+        now = utcnow()
+        self.db.execute(
+            delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at < now)
+        )
+        row = UserSession(
+            id=secrets.token_urlsafe(32),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=max_age),
+        )
+        self.db.add(row)
+        return row
+
+    def session_user(self, session_id: str) -> User | None:
+        row = self.db.get(UserSession, session_id)
+        if row is None or row.expires_at <= utcnow():
+            return None
+        user = row.user
+        return user if user.is_active else None
+
+    def end_session(self, session_id: str) -> None:
+        self.db.execute(delete(UserSession).where(UserSession.id == session_id))
+
+    # --- users ----------------------------------------------------------------------------
+    def create_user(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        password: str,
+        role: Role,
+        department_id: int | None = None,
+        institution_id: int | None = None,
+        email: str = "",
+    ) -> User:
+        errors = password_problems(password, username)
+        if not username.strip() or not display_name.strip():
+            errors.append("用户名和姓名不能为空")
+        if self.db.scalars(select(User.id).where(User.username == username.strip())).first():
+            errors.append("该用户名已被使用")
+        if role in NEEDS_DEPARTMENT and department_id is None:
+            errors.append("该角色必须属于一个部门")
+        if role in NEEDS_INSTITUTION and institution_id is None:
+            errors.append("机构账号必须绑定一家机构")
+        if email and ("@" not in email or len(email) > 120):
+            errors.append("电子邮箱格式不正确")
+        if errors:
+            raise InvalidUser("；".join(errors))
+        user = User(
+            username=username.strip(),
+            display_name=display_name.strip(),
+            email=email.strip(),
+            password_hash=hash_password(password),
+            role=role.value,
+            department_id=department_id if role in NEEDS_DEPARTMENT else None,
+            institution_id=institution_id if role in NEEDS_INSTITUTION else None,
+        )
+        self.db.add(user)
+        self.db.flush()
+        return user
+
+    # --- API keys -------------------------------------------------------------------------
+    def create_api_key(self, user: User, name: str) -> NewApiKey:
+        prefix = secrets.token_hex(6)
+        secret = f"pk_{prefix}_{secrets.token_urlsafe(32)}"
+        key = ApiKey(prefix=prefix, key_hash=_sha256(secret), name=name, user_id=user.id)
+        self.db.add(key)
+        self.db.flush()
+        return NewApiKey(key=key, secret=secret)
+
+    def api_key_user(self, presented: str) -> User | None:
+        """The user behind a presented key; keys are random, so SHA-256 suffices at rest."""
+        parts = presented.split("_", 2)
+        if len(parts) != 3 or parts[0] != "pk":
+            return None
+        key = self.db.scalars(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
+        if key is None or key.revoked_at is not None:
+            return None
+        if not hmac.compare_digest(key.key_hash, _sha256(presented)):
+            return None
+        key.last_used_at = utcnow()
+        return key.user if key.user.is_active else None
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()

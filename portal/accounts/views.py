@@ -1,0 +1,147 @@
+"""Login, logout and the signed-in user's own page; admin user management."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal import audit
+from portal.accounts.exceptions import AccountError
+from portal.accounts.models import User
+from portal.accounts.roles import ROLE_LABELS, Role
+from portal.accounts.services import AccountService
+from portal.accounts.tasks import send_welcome
+from portal.endpoints import SESSION_COOKIE, Ctx, safe_next, session_tokens, view
+from portal.jobs import record_job
+from portal.orgs.models import Department
+
+ALL_STAFF = list(Role)
+PAGE_SIZE = 50
+
+
+def home_for(user: User) -> str:
+    return "/admin/users" if user.role_enum is Role.ADMIN else "/accounts/me"
+
+
+@view()
+def login_form(ctx: Ctx) -> Response:
+    return ctx.render("accounts/login.html", next=safe_next(ctx.request.query_params.get("next"), ""))
+
+
+@view()
+def login_submit(ctx: Ctx) -> Response:
+    username, password = ctx.field("username"), ctx.form.get("password") or ""
+    next_url = safe_next(ctx.field("next"), "")
+    accounts = AccountService(ctx.db)
+    try:
+        user = accounts.authenticate(username, str(password))
+    except AccountError as exc:
+        return ctx.render(
+            "accounts/login.html", status_code=400, error=exc.message, next=next_url,
+            username=username,
+        )
+    old_session = getattr(ctx.request.state, "session_id", None)
+    if old_session:
+        accounts.end_session(old_session)
+    row = accounts.start_session(user, ctx.settings.session_max_age)
+    audit.record(ctx.db, user.id, "login", "user", user.id)
+    ctx.db.commit()
+    response = ctx.redirect(next_url or home_for(user))
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_tokens(ctx.settings).dumps(row.id),
+        max_age=ctx.settings.session_max_age,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@view()
+def logout(ctx: Ctx) -> Response:
+    session_id = getattr(ctx.request.state, "session_id", None)
+    if session_id:
+        AccountService(ctx.db).end_session(session_id)
+        ctx.db.commit()
+    response = ctx.redirect("/")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@view(roles=ALL_STAFF)
+def account(ctx: Ctx) -> Response:
+    return ctx.render("accounts/account.html", role_labels=ROLE_LABELS)
+
+
+def _user_form_context(ctx: Ctx) -> dict:
+    page = ctx.page_param()
+    total = ctx.db.scalar(select(func.count(User.id)))
+    users = ctx.db.scalars(
+        select(User).order_by(User.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    departments = ctx.db.scalars(select(Department).order_by(Department.id)).all()
+    return {
+        "users": users,
+        "page": page,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "departments": departments,
+        "roles": list(Role),
+        "role_labels": ROLE_LABELS,
+    }
+
+
+@view(roles=[Role.ADMIN])
+def users_page(ctx: Ctx) -> Response:
+    return ctx.render("accounts/users.html", **_user_form_context(ctx))
+
+
+@view(roles=[Role.ADMIN])
+def users_create(ctx: Ctx) -> Response:
+    values = {k: ctx.field(k) for k in ("username", "display_name", "email", "role")}
+    errors = []
+    try:
+        role = Role(values["role"])
+    except ValueError:
+        role, errors = None, ["请选择角色"]
+    department_id = ctx.field("department_id")
+    institution_id = ctx.field("institution_id")
+    if not errors:
+        try:
+            user = AccountService(ctx.db).create_user(
+                username=values["username"],
+                display_name=values["display_name"],
+                email=values["email"],
+                password=str(ctx.form.get("password") or ""),
+                role=role,
+                department_id=int(department_id) if department_id.isdigit() else None,
+                institution_id=int(institution_id) if institution_id.isdigit() else None,
+            )
+        except AccountError as exc:
+            errors = [exc.message]
+    if errors:
+        ctx.db.rollback()
+        return ctx.render(
+            "accounts/users.html", status_code=400, errors=errors, values=values,
+            **_user_form_context(ctx),
+        )
+    audit.record(ctx.db, ctx.user.id, "create", "user", user.id, role=user.role)
+    if user.email:
+        record_job(ctx.db, send_welcome, user.id)
+    ctx.db.commit()
+    return ctx.redirect(ctx.url("admin:users") + f"?created={user.id}")
+
+
+routes = [
+    Route("/login", login_form, methods=["GET"], name="login"),
+    Route("/login", login_submit, methods=["POST"], name="login_submit"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/me", account, methods=["GET"], name="me"),
+]
+
+admin_routes = [
+    Route("/users", users_page, methods=["GET"], name="users"),
+    Route("/users", users_create, methods=["POST"], name="users_create"),
+]

@@ -1,0 +1,120 @@
+"""The application on one screen: routes, middleware, lifespan and exception handlers."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from portal.accounts import views as accounts_views
+from portal.db import dispose_engines
+from portal.endpoints import LoginRequired, login_url
+from portal.institutions import views as institution_views
+from portal.security import (
+    BodyTooLarge,
+    CsrfRejected,
+    FormGuardMiddleware,
+    SecurityHeadersMiddleware,
+)
+from portal.settings import PROJECT_ROOT, get_settings
+from portal.site import views as site_views
+from portal.templating import templates
+
+log = logging.getLogger(__name__)
+
+ERROR_TITLES = {
+    400: "请求有误",
+    401: "需要登录",
+    403: "没有权限",
+    404: "页面不存在",
+    405: "不支持的操作",
+    413: "提交的内容太大",
+    429: "操作太频繁",
+    500: "系统出错了",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/open311/"))
+
+
+def error_response(request: Request, status: int, detail: str = "") -> Response:
+    """One renderer for every error: JSON for APIs, a fragment for htmx, a page otherwise."""
+    title = ERROR_TITLES.get(status, "出错了")
+    if _is_api(request):
+        if request.url.path.startswith("/open311/"):
+            return JSONResponse([{"code": status, "description": detail or title}], status)
+        return JSONResponse({"error": {"status": status, "message": detail or title}}, status)
+    template = "errors/_error.html" if request.headers.get("hx-request") == "true" else "errors/page.html"
+    return templates.TemplateResponse(
+        request, template, {"status": status, "title": title, "detail": detail}, status_code=status
+    )
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != ERROR_TITLES.get(exc.status_code) else ""
+    # Starlette fills detail with the English reason phrase; do not show it.
+    if detail and detail.isascii():
+        detail = ""
+    return error_response(request, exc.status_code, detail)
+
+
+async def login_required(request: Request, exc: Exception) -> Response:
+    return RedirectResponse(login_url(request), status_code=303)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(request, 500)
+
+
+async def guard_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, CsrfRejected):
+        return error_response(request, 403, "表单已过期或来源不明（安全校验未通过），请返回上一页刷新后重新提交。")
+    assert isinstance(exc, BodyTooLarge)
+    return error_response(request, 413, "提交的内容超过了大小限制，请删减后再提交。")
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette):
+    yield
+    dispose_engines()
+
+
+def create_app() -> Starlette:
+    settings = get_settings()
+    routes = [
+        *site_views.routes,
+        Mount("/accounts", routes=accounts_views.routes, name="accounts"),
+        Mount("/admin", routes=accounts_views.admin_routes, name="admin"),
+        Mount("/institutions", routes=institution_views.routes, name="institutions"),
+        Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(
+            FormGuardMiddleware,
+            secret_key=settings.secret_key,
+            max_body=settings.max_form_bytes,
+            secure_cookies=settings.secure_cookies,
+            on_error=guard_error,
+        ),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={
+            HTTPException: http_exception,
+            LoginRequired: login_required,
+            Exception: server_error,
+        },
+    )

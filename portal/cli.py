@@ -1,0 +1,260 @@
+"""The `portal` command: database, demo data, web server, workers and accounts."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from portal.settings import get_settings
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
+    return number
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from portal.migrate import upgrade
+
+    upgrade(get_settings().database_url, args.revision)
+    print(f"database at {args.revision}")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from portal.demo.seed import SeedError, seed_demo
+    from portal.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    try:
+        summary = seed_demo(
+            settings.database_url,
+            institutions=args.institutions,
+            seed=args.seed,
+            today=date.today(),
+            progress=lambda line: print(line, flush=True),
+        )
+    except SeedError as exc:
+        print(f"seed-demo: {exc}", file=sys.stderr)
+        return 2
+    print(summary)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "portal.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from rq import Queue, Worker
+
+    from portal.jobs import redis_connection
+
+    settings = get_settings()
+    conn = redis_connection(settings.redis_url)
+    queues = [Queue(name, connection=conn) for name in (args.queues or settings.queues)]
+    worker = Worker(queues, connection=conn)
+    worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
+    return 0
+
+
+def _rq_cron_command(redis_url: str) -> list[str]:
+    rq = Path(sys.executable).with_name("rq")
+    return [str(rq), "cron", "-u", redis_url, "portal.cron"]
+
+
+def cmd_cron(args: argparse.Namespace) -> int:
+    os.execv(_rq_cron_command(get_settings().redis_url)[0], _rq_cron_command(get_settings().redis_url))
+    return 0  # not reached
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from portal.accounts.exceptions import AccountError
+    from portal.accounts.roles import Role
+    from portal.accounts.services import AccountService
+    from portal.db import session_scope
+
+    password = args.password or getpass.getpass("password: ")
+    with session_scope(get_settings().database_url) as session:
+        try:
+            user = AccountService(session).create_user(
+                username=args.username,
+                display_name=args.display_name or args.username,
+                password=password,
+                role=Role(args.role),
+                department_id=args.department_id,
+                institution_id=args.institution_id,
+                email=args.email or "",
+            )
+        except AccountError as exc:
+            print(f"create-user: {exc.message}", file=sys.stderr)
+            return 2
+        print(f"created user {user.username} (id {user.id}, role {user.role})")
+    return 0
+
+
+def cmd_create_api_key(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.accounts.services import AccountService
+    from portal.db import session_scope
+
+    with session_scope(get_settings().database_url) as session:
+        user = session.scalars(select(User).where(User.username == args.username)).first()
+        if user is None:
+            print(f"create-api-key: no user named {args.username!r}", file=sys.stderr)
+            return 2
+        new = AccountService(session).create_api_key(user, args.name)
+        print(new.secret)
+        print("(shown once; only its hash is stored)", file=sys.stderr)
+    return 0
+
+
+def _redis_reachable(url: str) -> bool:
+    from redis.exceptions import RedisError
+
+    from portal.jobs import redis_connection
+
+    try:
+        return bool(redis_connection(url).ping())
+    except RedisError:
+        return False
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    """Everything for a local demo: migrations, demo data if empty, Redis, worker, cron, web."""
+    from sqlalchemy import func, select
+
+    from portal.db import session_scope
+    from portal.institutions.models import Institution
+    from portal.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        empty = not session.scalar(select(func.count(Institution.id)))
+    if empty:
+        cmd_seed_demo(argparse.Namespace(institutions=args.institutions, seed=0))
+    children: list[subprocess.Popen] = []
+    if not _redis_reachable(settings.redis_url):
+        redis_server = shutil.which("redis-server")
+        if not redis_server:
+            print("dev: Redis is not reachable and redis-server is not installed", file=sys.stderr)
+            return 2
+        port = str(settings.redis_url.rsplit(":", 1)[-1].split("/")[0] or "6379")
+        redis_dir = settings.var_dir / "redis"
+        redis_dir.mkdir(parents=True, exist_ok=True)
+        children.append(
+            subprocess.Popen(
+                [redis_server, "--bind", "127.0.0.1", "--port", port, "--dir", str(redis_dir),
+                 "--appendonly", "yes", "--save", "60 1"]
+            )
+        )
+        for _ in range(50):
+            if _redis_reachable(settings.redis_url):
+                break
+            time.sleep(0.1)
+    portal_cmd = [sys.executable, "-m", "portal.cli"]
+    children.append(subprocess.Popen([*portal_cmd, "worker"]))
+    children.append(subprocess.Popen(_rq_cron_command(settings.redis_url)))
+    try:
+        print(f"portal: http://{args.host}:{args.port}/  (Ctrl-C stops everything)", flush=True)
+        return cmd_serve(argparse.Namespace(host=args.host, port=args.port, workers=1))
+    finally:
+        for child in reversed(children):
+            child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal", description="养老服务监督公开平台")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="upgrade the schema (default: to head)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=cmd_db_upgrade)
+
+    seed = sub.add_parser("seed-demo", help="fill an empty database with a demo city")
+    seed.add_argument("--institutions", type=_positive_int, default=200)
+    seed.add_argument("--seed", type=_positive_int, default=0)
+    seed.set_defaults(func=cmd_seed_demo)
+
+    serve = sub.add_parser("serve", help="run the web server (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_positive_int, default=8000)
+    serve.add_argument("--workers", type=_positive_int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run an RQ worker with the scheduler")
+    worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    worker.add_argument("queues", nargs="*")
+    worker.set_defaults(func=cmd_worker)
+
+    cron = sub.add_parser("cron", help="run the recurring-job scheduler (rq cron portal.cron)")
+    cron.set_defaults(func=cmd_cron)
+
+    dev = sub.add_parser("dev", help="local demo: migrations, demo data, Redis, worker, cron, web")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=_positive_int, default=8000)
+    dev.add_argument("--institutions", type=_positive_int, default=200)
+    dev.set_defaults(func=cmd_dev)
+
+    cu = sub.add_parser("create-user", help="create a staff account")
+    cu.add_argument("username")
+    cu.add_argument("--role", required=True,
+                    choices=["operator", "department", "supervisor", "institution", "admin"])
+    cu.add_argument("--display-name")
+    cu.add_argument("--email")
+    cu.add_argument("--password", help="prompted for when omitted")
+    cu.add_argument("--department-id", type=_positive_int)
+    cu.add_argument("--institution-id", type=_positive_int)
+    cu.set_defaults(func=cmd_create_user)
+
+    ak = sub.add_parser("create-api-key", help="create an API key for a machine client")
+    ak.add_argument("username", help="the account the key acts as (e.g. an operator)")
+    ak.add_argument("--name", required=True, help="what the key is for, e.g. 12345 hand-over")
+    ak.set_defaults(func=cmd_create_api_key)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

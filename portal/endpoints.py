@@ -1,0 +1,145 @@
+"""The one way to write a page or API endpoint: a sync handler run in the thread pool.
+
+`@view(roles=...)` parses the form (async), then in a worker thread opens a database session,
+loads the signed-in user and checks the role before calling the handler with a `Ctx`.
+The allowed roles are kept on the endpoint so the access-control tests can read them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from portal.accounts.models import User
+from portal.accounts.roles import Role
+from portal.accounts.services import AccountService
+from portal.db import session_factory
+from portal.settings import Settings, get_settings
+from portal.templating import templates
+from portal.tokens import TokenInvalid, TokenService
+
+SESSION_COOKIE = "portal_session"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class LoginRequired(Exception):
+    """The page needs a signed-in user; the handler map redirects to the login page."""
+
+
+@dataclass
+class Ctx:
+    request: Request
+    db: Session
+    settings: Settings
+    user: User | None
+    form: FormData = field(default_factory=FormData)
+    cookies_to_set: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def is_htmx(self) -> bool:
+        return self.request.headers.get("hx-request") == "true"
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> Response:
+        return templates.TemplateResponse(
+            self.request, template, context, status_code=status_code
+        )
+
+    def redirect(self, url: str) -> RedirectResponse:
+        return RedirectResponse(url, status_code=303)
+
+    def url(self, name: str, **params: Any) -> str:
+        return str(self.request.url_for(name, **params).path)
+
+    def json(self, data: Any, status_code: int = 200) -> JSONResponse:
+        return JSONResponse(data, status_code=status_code)
+
+    def page_param(self, name: str = "page", last: int = 100_000) -> int:
+        """A 1-based page number from the query string; junk becomes 1."""
+        raw = self.request.query_params.get(name, "1")
+        return min(max(1, int(raw)), last) if raw.isdigit() and len(raw) < 7 else 1
+
+    def field(self, name: str) -> str:
+        value = self.form.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+
+def session_tokens(settings: Settings) -> TokenService:
+    return TokenService(settings.secret_key, "session", settings.session_max_age)
+
+
+def _load_user(request: Request, db: Session, settings: Settings, api: bool) -> User | None:
+    accounts = AccountService(db)
+    if api:
+        auth = request.headers.get("authorization", "")
+        presented = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        presented = presented or request.headers.get("x-api-key", "")
+        return accounts.api_key_user(presented) if presented else None
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        session_id = session_tokens(settings).loads(token)
+    except TokenInvalid:
+        return None
+    request.state.session_id = session_id
+    return accounts.session_user(session_id)
+
+
+def view(
+    roles: Iterable[Role] | None = None, *, api: bool = False
+) -> Callable[[Callable[[Ctx], Response]], Callable[[Request], Any]]:
+    """Wrap `handler(ctx) -> Response`. roles=None means public; [] would mean nobody."""
+    allowed = frozenset(roles) if roles is not None else None
+
+    def decorate(handler: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            form = FormData()
+            if request.method == "POST" and request.headers.get("content-type", "").startswith(
+                FORM_TYPES
+            ):
+                form = await request.form()
+            return await run_in_threadpool(_run, handler, request, form)
+
+        def _run(handler: Callable[[Ctx], Response], request: Request, form: FormData) -> Response:
+            settings = get_settings()
+            with session_factory(settings.database_url)() as db:
+                user = _load_user(request, db, settings, api)
+                request.state.user = user
+                if allowed is not None:
+                    if user is None:
+                        if api:
+                            raise HTTPException(401, "需要有效的 API 密钥")
+                        raise LoginRequired()
+                    if user.role_enum not in allowed:
+                        raise HTTPException(403)
+                ctx = Ctx(request=request, db=db, settings=settings, user=user, form=form)
+                return handler(ctx)
+
+        endpoint.allowed_roles = allowed  # type: ignore[attr-defined]
+        endpoint.is_api = api  # type: ignore[attr-defined]
+        return endpoint
+
+    return decorate
+
+
+def login_url(request: Request) -> str:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"{request.url_for('accounts:login').path}?next={quote(target)}"
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """Only same-site paths may be redirect targets (no //evil.example)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default

@@ -1,0 +1,1 @@
+"""Institutions and what is disclosed about them (SPEC §2)."""

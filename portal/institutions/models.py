@@ -1,0 +1,205 @@
+"""Institutions and their disclosed records: fees, resources, grades, inspections, penalties, credit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, UTCDateTime, utcnow
+from portal.orgs.models import Department, District, Street
+
+
+class Institution(Base):
+    __tablename__ = "institutions"
+    __table_args__ = (
+        CheckConstraint("beds_vacant >= 0 AND beds_vacant <= beds_total", name="beds_sane"),
+        Index("ix_institutions_district_kind", "district_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    aliases: Mapped[str] = mapped_column(String(200), default="")
+    name_initials: Mapped[str] = mapped_column(String(60), default="", index=True)
+    # NULL only for unregistered places (黑机构) found operating without a code.
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    nature: Mapped[str] = mapped_column(String(20), index=True)
+    filing_status: Mapped[str] = mapped_column(String(20), index=True)
+    registration_no: Mapped[str] = mapped_column(String(40), default="")
+    registration_date: Mapped[date | None] = mapped_column(Date)
+    filing_no: Mapped[str] = mapped_column(String(40), default="")
+    filing_date: Mapped[date | None] = mapped_column(Date)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
+    address: Mapped[str] = mapped_column(String(200))
+    legal_representative: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    opened_year: Mapped[int | None] = mapped_column(Integer)
+    beds_total: Mapped[int] = mapped_column(Integer, default=0)
+    beds_vacant: Mapped[int] = mapped_column(Integer, default=0)
+    admits_self_care: Mapped[bool] = mapped_column(Boolean, default=True)
+    admits_mild: Mapped[bool] = mapped_column(Boolean, default=False)
+    admits_severe: Mapped[bool] = mapped_column(Boolean, default=False)
+    medical_integration: Mapped[bool] = mapped_column(Boolean, default=False)
+    internal_clinic: Mapped[bool] = mapped_column(Boolean, default=False)
+    insurance_designated: Mapped[bool] = mapped_column(Boolean, default=False)
+    deposit_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    deposit_dedicated_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    deposit_bank: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    district: Mapped[District] = relationship()
+    street: Mapped[Street | None] = relationship()
+    fee_items: Mapped[list[FeeItem]] = relationship(
+        back_populates="institution", order_by="FeeItem.id"
+    )
+
+
+class FeeItem(Base):
+    """A priced service item; a price change closes the old row (effective_to) and adds one."""
+
+    __tablename__ = "fee_items"
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="price_not_negative"),
+        Index("ix_fee_items_current", "institution_id", "effective_to"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="CASCADE"))
+    item: Mapped[str] = mapped_column(String(80))
+    unit: Mapped[str] = mapped_column(String(20))
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    pricing_type: Mapped[str] = mapped_column(String(20))
+    cycle: Mapped[str] = mapped_column(String(10), default="月")
+    care_level: Mapped[str | None] = mapped_column(String(20))
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+
+    institution: Mapped[Institution] = relationship(back_populates="fee_items")
+
+
+class ServiceResources(Base):
+    """Staffing, elders in care and safety facts; one row per published version."""
+
+    __tablename__ = "service_resources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), index=True
+    )
+    effective_from: Mapped[date] = mapped_column(Date)
+    caregivers: Mapped[int] = mapped_column(Integer, default=0)
+    certified_caregivers: Mapped[int] = mapped_column(Integer, default=0)
+    nurses: Mapped[int] = mapped_column(Integer, default=0)
+    doctors: Mapped[int] = mapped_column(Integer, default=0)
+    social_workers: Mapped[int] = mapped_column(Integer, default=0)
+    elders_self_care: Mapped[int] = mapped_column(Integer, default=0)
+    elders_mild: Mapped[int] = mapped_column(Integer, default=0)
+    elders_severe: Mapped[int] = mapped_column(Integer, default=0)
+    video_coverage: Mapped[bool] = mapped_column(Boolean, default=False)
+    video_retention_days: Mapped[int] = mapped_column(Integer, default=0)
+    fire_approval: Mapped[str] = mapped_column(String(40), default="")
+    food_licence: Mapped[str] = mapped_column(String(40), default="")
+    last_fire_drill: Mapped[date | None] = mapped_column(Date)
+    last_emergency_drill: Mapped[date | None] = mapped_column(Date)
+
+
+class Grade(Base):
+    """A GB/T 37276 grade award and the GB 38600 compliance finding."""
+
+    __tablename__ = "grades"
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[int] = mapped_column(Integer)
+    awarded_by: Mapped[str] = mapped_column(String(80))
+    awarded_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    gb38600_compliant: Mapped[bool] = mapped_column(Boolean, default=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Inspection(Base):
+    """A 双随机、一公开 spot check or other inspection with its rectification."""
+
+    __tablename__ = "inspections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), index=True
+    )
+    inspected_on: Mapped[date] = mapped_column(Date, index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    items_checked: Mapped[str] = mapped_column(Text)
+    findings: Mapped[str] = mapped_column(Text, default="")
+    rectification_deadline: Mapped[date | None] = mapped_column(Date)
+    rectification_status: Mapped[str] = mapped_column(String(20), default="none_required")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department] = relationship()
+
+
+class Penalty(Base):
+    """An administrative penalty decision (行政处罚), public from the day it is decided."""
+
+    __tablename__ = "penalties"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), index=True
+    )
+    decision_no: Mapped[str] = mapped_column(String(60), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    decided_on: Mapped[date] = mapped_column(Date, index=True)
+    violation: Mapped[str] = mapped_column(Text)
+    basis: Mapped[str] = mapped_column(Text)
+    penalty: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    status: Mapped[str] = mapped_column(String(20), default="decided")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department] = relationship()
+
+
+class CreditEntry(Base):
+    """A red-list or joint-punishment black-list entry."""
+
+    __tablename__ = "credit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), index=True
+    )
+    list_type: Mapped[str] = mapped_column(String(10), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    listed_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    removed_on: Mapped[date | None] = mapped_column(Date)
+    repair_status: Mapped[str] = mapped_column(String(40), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department] = relationship()

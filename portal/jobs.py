@@ -1,0 +1,217 @@
+"""Background jobs: the outbox table, the one task decorator, dispatch after commit, the sweeper.
+
+A change and the job it needs are written in one transaction (`record_job`); after the commit
+the job is pushed to RQ. If Redis is down the row waits and `sweep_outbox` (run by `rq cron`)
+pushes it later. Each RQ job only carries the outbox id; `run_outbox_job` claims the row with a
+conditional UPDATE, so a job dispatched twice still runs once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from sqlalchemy import JSON, Index, Integer, String, Text, event, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.db import Base, UTCDateTime, session_scope, utcnow
+from portal.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+TASK_PACKAGES = ("portal.", "complaints.", "search.")
+MAX_ATTEMPTS = 5
+JOB_TIMEOUT = 600
+
+
+class OutboxJob(Base):
+    __tablename__ = "outbox_jobs"
+    __table_args__ = (Index("ix_outbox_jobs_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    func: Mapped[str] = mapped_column(String(200))
+    args: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    queue: Mapped[str] = mapped_column(String(30), default="default")
+    # pending → running → done; failed after MAX_ATTEMPTS.
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+def task(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a function as a background task that the outbox may run."""
+    fn.is_portal_task = True  # type: ignore[attr-defined]
+    return fn
+
+
+def task_path(fn: Callable[..., Any]) -> str:
+    return f"{fn.__module__}:{fn.__qualname__}"
+
+
+def resolve_task(path: str) -> Callable[..., Any]:
+    module_name, _, name = path.partition(":")
+    if not module_name.startswith(TASK_PACKAGES):
+        raise ValueError(f"not a portal task: {path}")
+    fn = getattr(importlib.import_module(module_name), name, None)
+    if fn is None or not getattr(fn, "is_portal_task", False):
+        raise ValueError(f"not a portal task: {path}")
+    return fn
+
+
+def record_job(
+    session: Session,
+    fn: Callable[..., Any],
+    *args: Any,
+    queue: str = "default",
+    run_at: datetime | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxJob:
+    """Add a job to the outbox in the caller's transaction; it is dispatched after commit."""
+    if not getattr(fn, "is_portal_task", False):
+        raise ValueError(f"{fn!r} is not decorated with @task")
+    job = OutboxJob(
+        func=task_path(fn), args=list(args), queue=queue, run_at=run_at, dedupe_key=dedupe_key
+    )
+    session.add(job)
+    session.info.setdefault("outbox_new", []).append(job)
+    return job
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_after_commit(session: Session) -> None:
+    jobs = session.info.pop("outbox_new", None)
+    if jobs:
+        dispatch([job.id for job in jobs])
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop("outbox_new", None)
+
+
+def redis_connection(url: str | None = None) -> Redis:
+    # Short timeouts: a web request must not hang when Redis is away.
+    return Redis.from_url(
+        url or get_settings().redis_url, socket_connect_timeout=0.5, socket_timeout=2
+    )
+
+
+def dispatch(ids: list[int]) -> int:
+    """Push outbox rows to RQ; returns how many were enqueued. Never raises for Redis errors."""
+    if not ids:
+        return 0
+    settings = get_settings()
+    try:
+        conn = redis_connection()
+        with session_scope(settings.database_url) as session:
+            rows = session.scalars(select(OutboxJob).where(OutboxJob.id.in_(ids))).all()
+            sent = []
+            for row in rows:
+                q = Queue(row.queue, connection=conn)
+                kwargs = dict(job_id=f"outbox-{row.id}", job_timeout=JOB_TIMEOUT, failure_ttl=86400)
+                if row.run_at and row.run_at > utcnow():
+                    q.enqueue_at(row.run_at, run_outbox_job, row.id, **kwargs)
+                else:
+                    q.enqueue(run_outbox_job, row.id, **kwargs)
+                sent.append(row.id)
+            if sent:
+                session.execute(
+                    update(OutboxJob).where(OutboxJob.id.in_(sent)).values(enqueued_at=utcnow())
+                )
+            return len(sent)
+    except RedisError as exc:
+        log.warning("outbox: Redis unavailable, %d job(s) left for the sweeper: %s", len(ids), exc)
+        return 0
+
+
+def run_outbox_job(outbox_id: int) -> str:
+    """RQ entry point: claim the outbox row, run its task once, record the outcome."""
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        claimed = session.execute(
+            update(OutboxJob)
+            .where(OutboxJob.id == outbox_id, OutboxJob.status == "pending")
+            .values(status="running", started_at=utcnow(), attempts=OutboxJob.attempts + 1)
+        ).rowcount
+        if not claimed:
+            return "skipped"
+        row = session.get(OutboxJob, outbox_id)
+        func, args, attempts = row.func, list(row.args), row.attempts
+    try:
+        resolve_task(func)(*args)
+    except Exception as exc:
+        with session_scope(settings.database_url) as session:
+            session.execute(
+                update(OutboxJob)
+                .where(OutboxJob.id == outbox_id)
+                .values(
+                    status="failed" if attempts >= MAX_ATTEMPTS else "pending",
+                    last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                    enqueued_at=None if attempts < MAX_ATTEMPTS else utcnow(),
+                )
+            )
+        raise
+    with session_scope(settings.database_url) as session:
+        session.execute(
+            update(OutboxJob)
+            .where(OutboxJob.id == outbox_id)
+            .values(status="done", finished_at=utcnow())
+        )
+    return "done"
+
+
+def stale_job_ids(session: Session, now: datetime, stale_seconds: int) -> list[int]:
+    """Outbox rows that should have run by now but have not (pure query, no side effects)."""
+    stale = now - timedelta(seconds=stale_seconds)
+    hung = now - timedelta(seconds=JOB_TIMEOUT + stale_seconds)
+    pending = select(OutboxJob.id).where(
+        OutboxJob.status == "pending",
+        or_(OutboxJob.enqueued_at.is_(None), OutboxJob.enqueued_at < stale),
+        or_(OutboxJob.run_at.is_(None), OutboxJob.run_at < now),
+    )
+    running = select(OutboxJob.id).where(OutboxJob.status == "running", OutboxJob.started_at < hung)
+    return list(session.scalars(pending.union(running)))
+
+
+def sweep_outbox() -> int:
+    """Re-enqueue outbox rows left behind by a Redis or worker outage. Run by `rq cron`."""
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        ids = stale_job_ids(session, utcnow(), settings.outbox_stale_seconds)
+        if ids:
+            # A worker that died mid-job leaves 'running'; give it back.
+            session.execute(
+                update(OutboxJob)
+                .where(OutboxJob.id.in_(ids), OutboxJob.status == "running")
+                .values(status="pending")
+            )
+    return dispatch(ids)
+
+
+def redis_state(url: str | None = None) -> dict[str, Any]:
+    """Redis and worker health for /healthz."""
+    from rq import Worker
+
+    try:
+        conn = redis_connection(url)
+        conn.ping()
+        workers = Worker.all(connection=conn)
+        return {
+            "redis": "ok",
+            "workers": len(workers),
+            "queued": {name: Queue(name, connection=conn).count for name in get_settings().queues},
+        }
+    except RedisError as exc:
+        return {"redis": "unavailable", "error": type(exc).__name__, "workers": 0}

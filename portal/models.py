@@ -1,0 +1,37 @@
+"""Imports every model so that `Base.metadata` is complete (Alembic, tests)."""
+
+from portal.accounts.models import ApiKey, User, UserSession
+from portal.audit import AuditEvent
+from portal.db import Base
+from portal.institutions.models import (
+    CreditEntry,
+    FeeItem,
+    Grade,
+    Inspection,
+    Institution,
+    Penalty,
+    ServiceResources,
+)
+from portal.jobs import OutboxJob
+from portal.notify import Notification
+from portal.orgs.models import Department, District, Street
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "Base",
+    "CreditEntry",
+    "Department",
+    "District",
+    "FeeItem",
+    "Grade",
+    "Inspection",
+    "Institution",
+    "Notification",
+    "OutboxJob",
+    "Penalty",
+    "ServiceResources",
+    "Street",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,101 @@
+"""Notifications (SMS/e-mail stand-ins): an outbox table and pluggable senders."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Protocol
+
+from sqlalchemy import String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.db import Base, UTCDateTime, session_scope, utcnow
+from portal.jobs import record_job, task
+from portal.privacy import mask_phone
+from portal.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))  # sms | email
+    recipient: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued | sent
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Sender(Protocol):
+    def send(self, notification: Notification) -> None: ...
+
+
+class LogSender:
+    """Default sender: writes a masked line to the log instead of delivering."""
+
+    def send(self, notification: Notification) -> None:
+        recipient = (
+            mask_phone(notification.recipient)
+            if notification.channel == "sms"
+            else notification.recipient.split("@")[-1]
+        )
+        log.info("notification %s to %s: %s", notification.id, recipient, notification.subject)
+
+
+class SmtpSender:
+    """Deliver e-mail through an SMTP relay named by PORTAL_SMTP_HOST[:port]."""
+
+    def __init__(self, host: str, port: int = 25, sender: str = "noreply@localhost") -> None:
+        self.host, self.port, self.sender = host, port, sender
+
+    def send(self, notification: Notification) -> None:
+        if notification.channel != "email":
+            LogSender().send(notification)
+            return
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = (
+            self.sender,
+            notification.recipient,
+            notification.subject,
+        )
+        msg.set_content(notification.body)
+        with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+            smtp.send_message(msg)
+
+
+def make_sender(name: str) -> Sender:
+    if name.startswith("smtp:"):
+        host, _, port = name[5:].partition(":")
+        return SmtpSender(host, int(port or 25))
+    return LogSender()
+
+
+def queue_notification(
+    session: Session, channel: str, recipient: str, subject: str, body: str
+) -> Notification:
+    """Store a notification and its delivery job in the caller's transaction."""
+    note = Notification(channel=channel, recipient=recipient, subject=subject, body=body)
+    session.add(note)
+    session.flush()
+    record_job(session, send_notification, note.id)
+    return note
+
+
+@task
+def send_notification(notification_id: int) -> None:
+    """Deliver one notification unless it was already sent."""
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        note = session.scalars(
+            select(Notification).where(Notification.id == notification_id).with_for_update()
+        ).one()
+        if note.status == "sent":
+            return
+        make_sender(settings.notification_sender).send(note)
+        note.status, note.sent_at = "sent", utcnow()

@@ -1,0 +1,1 @@
+"""Places and government offices: districts, streets, departments."""

@@ -1,0 +1,213 @@
+"""Web security: CSRF tokens, request body limits and security headers, as ASGI middleware."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+
+from itsdangerous import BadSignature, Signer
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CSRF_COOKIE = "portal_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Machine APIs authenticate with API keys, never with the session cookie, so CSRF cannot apply.
+CSRF_EXEMPT_PREFIXES = ("/api/", "/open311/")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+class CsrfRejected(Exception):
+    """A state-changing form arrived without a valid CSRF token."""
+
+
+class BodyTooLarge(Exception):
+    """A request body exceeded the configured limit."""
+
+
+def csrf_signer(secret_key: str) -> Signer:
+    return Signer(secret_key, salt="portal.csrf")
+
+
+def csrf_token_for(secret_key: str, browser_secret: str) -> str:
+    """The token a form carries: the browser's cookie secret, signed (so a planted cookie fails)."""
+    return csrf_signer(secret_key).sign(browser_secret).decode()
+
+
+def csrf_token_valid(secret_key: str, browser_secret: str | None, token: str | None) -> bool:
+    if not browser_secret or not token:
+        return False
+    try:
+        value = csrf_signer(secret_key).unsign(token).decode()
+    except BadSignature:
+        return False
+    return hmac.compare_digest(value, browser_secret)
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            jar = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:
+                return None
+            if name in jar:
+                return jar[name].value
+    return None
+
+
+ErrorRenderer = Callable[[Scope, int], Awaitable[ASGIApp]]
+
+
+class FormGuardMiddleware:
+    """Buffers unsafe requests (bounded), checks their CSRF token, then replays the body.
+
+    Every browser gets a random CSRF secret in an HttpOnly cookie; templates put the signed
+    secret in each form (`csrf_token`), htmx sends it as the X-CSRF-Token header.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        secret_key: str,
+        max_body: int,
+        secure_cookies: bool,
+        on_error: Callable[[Request, Exception], Awaitable[ASGIApp]],
+    ) -> None:
+        self.app = app
+        self.secret_key = secret_key
+        self.max_body = max_body
+        self.secure = secure_cookies
+        self.on_error = on_error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        browser_secret = _cookie(scope, CSRF_COOKIE)
+        new_secret = None
+        if not browser_secret or len(browser_secret) != 43:
+            browser_secret = new_secret = secrets.token_urlsafe(32)
+        scope.setdefault("state", {})["csrf_token"] = csrf_token_for(
+            self.secret_key, browser_secret
+        )
+
+        send_wrapper = send
+        if new_secret:
+
+            async def send_wrapper(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    headers = MutableHeaders(scope=message)
+                    flags = "; Secure" if self.secure else ""
+                    headers.append(
+                        "set-cookie",
+                        f"{CSRF_COOKIE}={new_secret}; Path=/; HttpOnly; SameSite=Lax{flags}",
+                    )
+                await send(message)
+
+        if scope["method"] not in UNSAFE_METHODS:
+            await self.app(scope, receive, send_wrapper)
+            return
+
+        try:
+            body = await self._read_body(scope, receive)
+            if not scope["path"].startswith(CSRF_EXEMPT_PREFIXES):
+                await self._check_csrf(scope, body, None if new_secret else browser_secret)
+        except (CsrfRejected, BodyTooLarge) as exc:
+            response = await self.on_error(Request(scope), exc)
+            await response(scope, receive, send_wrapper)
+            return
+
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send_wrapper)
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body:
+            raise BodyTooLarge()
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                raise BodyTooLarge()
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        return b"".join(chunks)
+
+    async def _check_csrf(self, scope: Scope, body: bytes, browser_secret: str | None) -> None:
+        headers = dict(scope.get("headers", []))
+        token = headers.get(CSRF_HEADER.encode(), b"").decode("latin-1") or None
+        if token is None:
+            content_type = headers.get(b"content-type", b"").decode("latin-1")
+            if content_type.startswith(("application/x-www-form-urlencoded", "multipart/")):
+                delivered = False
+
+                async def once() -> Message:
+                    nonlocal delivered
+                    if delivered:
+                        return {"type": "http.disconnect"}
+                    delivered = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+
+                try:
+                    form = await Request(scope, once).form()
+                    value = form.get(CSRF_FIELD)
+                    token = value if isinstance(value, str) else None
+                    await form.close()
+                except Exception:
+                    token = None
+        if not csrf_token_valid(self.secret_key, browser_secret, token):
+            raise CsrfRejected()
+
+
+class SecurityHeadersMiddleware:
+    """Adds CSP and the other security headers to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,96 @@
+"""Settings: the only module that reads the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _var_dir() -> Path:
+    return Path(os.environ.get("PORTAL_VAR_DIR", PROJECT_ROOT / "var"))
+
+
+def _secret_key(var_dir: Path) -> str:
+    """Return PORTAL_SECRET_KEY, or one generated once and kept under var/ (mode 600)."""
+    key = os.environ.get("PORTAL_SECRET_KEY")
+    if key:
+        return key
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str
+    index_dir: Path
+    secret_key: str
+    timezone: ZoneInfo
+    var_dir: Path
+    hotline: str = "12349"
+    city_name: str = "示范市"
+    session_max_age: int = 8 * 3600
+    secure_cookies: bool = False
+    max_form_bytes: int = 2 * 1024 * 1024
+    # How long an outbox row may sit un-run before the sweeper re-enqueues it.
+    outbox_stale_seconds: int = 120
+    notification_sender: str = "log"
+    queues: tuple[str, ...] = field(default=("default", "index"))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    var_dir = _var_dir()
+    default_db = f"sqlite:///{var_dir / 'portal.sqlite3'}"
+    return Settings(
+        database_url=os.environ.get("PORTAL_DATABASE_URL", default_db),
+        redis_url=os.environ.get("PORTAL_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        index_dir=Path(os.environ.get("PORTAL_INDEX_DIR", var_dir / "index")),
+        secret_key=_secret_key(var_dir),
+        timezone=ZoneInfo(os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai")),
+        var_dir=var_dir,
+        hotline=os.environ.get("PORTAL_HOTLINE", "12349"),
+        city_name=os.environ.get("PORTAL_CITY_NAME", "示范市"),
+        session_max_age=int(os.environ.get("PORTAL_SESSION_MAX_AGE", 8 * 3600)),
+        secure_cookies=_bool("PORTAL_SECURE_COOKIES", False),
+        notification_sender=os.environ.get("PORTAL_NOTIFICATION_SENDER", "log"),
+    )
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """Process-wide settings, read once."""
+    global _settings
+    if _settings is None:
+        _settings = load_settings()
+    return _settings
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests change the environment between apps)."""
+    global _settings
+    _settings = None

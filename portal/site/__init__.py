@@ -1,0 +1,1 @@
+"""The public site's shared pages: home, display preferences, health check."""

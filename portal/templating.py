@@ -1,0 +1,58 @@
+"""Jinja2 environment: template folder, filters and the context every page gets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from portal.privacy import mask_name, mask_phone
+from portal.settings import PROJECT_ROOT, get_settings
+
+LARGE_TEXT_COOKIE = "portal_large_text"
+
+
+def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(get_settings().timezone).strftime(fmt)
+
+
+def _ymd(value: date | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def _money(value: Decimal | float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{Decimal(value):,.2f}"
+
+
+def query_with(request: Request, **changes: Any) -> str:
+    """The current path with some query parameters replaced (None removes one)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
+    params += [(k, str(v)) for k, v in changes.items() if v is not None]
+    return request.url.path + ("?" + urlencode(params) if params else "")
+
+
+def _base_context(request: Request) -> dict[str, Any]:
+    settings = get_settings()
+    return {
+        "settings": settings,
+        "current_user": getattr(request.state, "user", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "large_text": request.cookies.get(LARGE_TEXT_COOKIE) == "1",
+    }
+
+
+templates = Jinja2Templates(
+    directory=str(PROJECT_ROOT / "templates"), context_processors=[_base_context]
+)
+templates.env.filters.update(
+    local=_local, ymd=_ymd, money=_money, mask_phone=mask_phone, mask_name=mask_name
+)
+templates.env.globals.update(STATIC_VERSION="1", query_with=query_with)
