@@ -1,0 +1,163 @@
+"""Suite-wide fixtures: real Redis and PostgreSQL servers, migrated databases, app clients."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from servers import PostgresServer, RedisServer  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def session_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("portal")
+
+
+@pytest.fixture(scope="session")
+def redis_server(session_tmp: Path) -> Iterator[RedisServer]:
+    server = RedisServer(session_tmp / "redis")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def configure_env(var_dir: Path, database_url: str, redis_url: str) -> None:
+    """Point the portal at this test's database and Redis, and forget cached settings."""
+    from portal.db import dispose_engines
+    from portal.settings import reset_settings
+
+    os.environ.update(
+        PORTAL_VAR_DIR=str(var_dir),
+        PORTAL_DATABASE_URL=database_url,
+        PORTAL_REDIS_URL=redis_url,
+        PORTAL_SECRET_KEY="test-secret-" + "x" * 40,
+        PORTAL_INDEX_DIR=str(var_dir / "index"),
+    )
+    reset_settings()
+    dispose_engines()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(session_tmp: Path) -> Path:
+    """A migrated SQLite file copied for each test (migrating once is much faster)."""
+    from portal.migrate import upgrade
+
+    path = session_tmp / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    from portal.db import dispose_engines
+
+    dispose_engines()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> str:
+    import psycopg
+
+    from portal.db import dispose_engines
+    from portal.migrate import upgrade
+
+    with psycopg.connect(f"host=127.0.0.1 port={postgres_server.port} user=postgres dbname=postgres",
+                         autocommit=True) as conn:
+        conn.execute("CREATE DATABASE portal_template")
+    upgrade(postgres_server.url("portal_template"))
+    dispose_engines()
+    return "portal_template"
+
+
+def _new_postgres_db(server: PostgresServer, template: str) -> str:
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres",
+                         autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    return server.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """A freshly migrated database, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "portal.sqlite3"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    server = request.getfixturevalue("postgres_server")
+    return _new_postgres_db(server, request.getfixturevalue("postgres_template"))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    path = tmp_path / "portal.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str, redis_server: RedisServer) -> Iterator[str]:
+    """Portal settings for one test; yields the database URL."""
+    configure_env(tmp_path / "var", database_url, redis_server.url)
+    yield database_url
+    from portal.db import dispose_engines
+
+    dispose_engines()
+
+
+@pytest.fixture
+def db(env: str):
+    from portal.db import session_factory
+
+    with session_factory(env)() as session:
+        yield session
+
+
+@pytest.fixture
+def client(env: str):
+    from starlette.testclient import TestClient
+
+    from portal.app import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/") -> str:
+    match = CSRF_RE.search(client.get(path).text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, username: str, password: str) -> None:
+    token = csrf_token(client, "/accounts/login")
+    response = client.post(
+        "/accounts/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:500]

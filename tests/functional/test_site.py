@@ -1,0 +1,100 @@
+"""Pages every visitor sees: home, errors, security headers, health check, large text."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from conftest import csrf_token
+from factories import institution
+
+
+class _Texts(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def parse(html: str) -> _Texts:
+    parser = _Texts()
+    parser.feed(html)
+    return parser
+
+
+def test_home_page_is_chinese_with_the_hotline(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'lang="zh-CN"' in response.text
+    assert "监督电话" in response.text and "12349" in response.text
+
+
+def test_pages_carry_security_headers(client):
+    headers = client.get("/").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+
+
+def test_no_inline_scripts_or_styles(client, db):
+    inst = institution(db)
+    db.commit()
+    for path in ["/", "/institutions/", f"/institutions/{inst.id}", "/accounts/login", "/nope"]:
+        tags = parse(client.get(path).text).tags
+        for tag, attrs in tags:
+            assert "style" not in attrs, (path, tag)
+            assert not any(a.startswith("on") for a in attrs), (path, tag)
+            if tag == "script":
+                assert attrs.get("src"), f"inline script on {path}"
+
+
+def test_unknown_page_gets_a_friendly_chinese_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.text
+    assert "Traceback" not in response.text
+
+
+def test_unknown_institution_is_404(client):
+    assert client.get("/institutions/999999").status_code == 404
+
+
+def test_large_text_toggle_is_remembered_without_javascript(client):
+    token = csrf_token(client)
+    response = client.post(
+        "/prefs/text-size", data={"csrf_token": token, "large": "1", "next": "/institutions/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/institutions/"
+    page = client.get("/")
+    assert '<html lang="zh-CN" class="large-text">' in page.text
+
+
+def test_large_text_toggle_refuses_offsite_redirects(client):
+    token = csrf_token(client)
+    response = client.post(
+        "/prefs/text-size", data={"csrf_token": token, "large": "1", "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_healthz_reports_database_and_redis(client):
+    body = client.get("/healthz").json()
+    assert body["database"] == "ok"
+    assert body["redis"] == "ok"
+    assert "workers" in body
+
+
+def test_directory_lists_and_filters(client, db):
+    a = institution(db, name="幸福里颐养院")
+    institution(db, name="康乐老年公寓")
+    db.commit()
+    page = client.get("/institutions/", params={"q": "幸福"})
+    assert "幸福里颐养院" in page.text and "康乐老年公寓" not in page.text
+    fragment = client.get("/institutions/", params={"district": a.district_id},
+                          headers={"HX-Request": "true"})
+    assert fragment.text.lstrip().startswith('<section id="results"')
