@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 import uuid
@@ -16,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from servers import PostgresServer, RedisServer  # noqa: E402
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+from support import ARTIFACTS  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -144,20 +143,3 @@ def client(env: str):
         yield test_client
 
 
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_token(client, path: str = "/") -> str:
-    match = CSRF_RE.search(client.get(path).text)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def login(client, username: str, password: str) -> None:
-    token = csrf_token(client, "/accounts/login")
-    response = client.post(
-        "/accounts/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text[:500]

@@ -7,7 +7,7 @@ import re
 import pytest
 from starlette.routing import Mount, Route
 
-from conftest import csrf_token, login
+from support import csrf_token, login
 from factories import PASSWORD, user
 from portal.accounts.roles import Role
 from portal.app import create_app

@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import select, text
 
-from conftest import csrf_token, login
+from support import csrf_token, login
 from factories import PASSWORD, user
 from portal.accounts.models import User, UserSession
 from portal.accounts.roles import Role

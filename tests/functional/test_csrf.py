@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import csrf_token
+from support import csrf_token
 from factories import PASSWORD, user
 from portal.accounts.roles import Role
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from conftest import csrf_token
+from support import csrf_token
 from factories import institution
 
 

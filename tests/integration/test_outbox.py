@@ -8,7 +8,7 @@ import sys
 
 from sqlalchemy import select
 
-from conftest import csrf_token, login
+from support import csrf_token, login
 from factories import PASSWORD, user
 from portal.accounts.roles import Role
 from portal.jobs import OutboxJob, dispatch, sweep_outbox

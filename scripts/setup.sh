@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install everything the portal needs on a fresh Debian 12 machine (run as root), idempotently:
+# Debian packages (Redis, PostgreSQL, chromium, CJK fonts, wrk), then a venv with the project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(redis-server postgresql chromium fonts-noto-cjk wrk python3-venv python3-dev)
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v -i warning || true
+.venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v -i warning || true
+.venv/bin/python -c "import portal.app, whoosh, jieba, chinese_calendar, playwright" \
+  || { echo "setup: the Python environment is incomplete" >&2; exit 1; }
+echo "setup: ready (.venv)"

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Install everything (scripts/setup.sh), then run the whole test suite: lint, unit, functional
+# (SQLite and PostgreSQL), integration with real Redis and RQ workers, browser tests in chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/ruff check .
+exec .venv/bin/pytest "$@"
