@@ -52,7 +52,9 @@ def error_response(request: Request, status: int, detail: str = "") -> Response:
         if request.url.path.startswith("/open311/"):
             return JSONResponse([{"code": status, "description": detail or title}], status)
         return JSONResponse({"error": {"status": status, "message": detail or title}}, status)
-    template = "errors/_error.html" if request.headers.get("hx-request") == "true" else "errors/page.html"
+    template = (
+        "errors/_error.html" if request.headers.get("hx-request") == "true" else "errors/page.html"
+    )
     return templates.TemplateResponse(
         request, template, {"status": status, "title": title, "detail": detail}, status_code=status
     )
@@ -60,7 +62,11 @@ def error_response(request: Request, status: int, detail: str = "") -> Response:
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != ERROR_TITLES.get(exc.status_code) else ""
+    detail = (
+        exc.detail
+        if isinstance(exc.detail, str) and exc.detail != ERROR_TITLES.get(exc.status_code)
+        else ""
+    )
     # Starlette fills detail with the English reason phrase; do not show it.
     if detail and detail.isascii():
         detail = ""
@@ -78,7 +84,9 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 async def guard_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, CsrfRejected):
-        return error_response(request, 403, "表单已过期或来源不明（安全校验未通过），请返回上一页刷新后重新提交。")
+        return error_response(
+            request, 403, "表单已过期或来源不明（安全校验未通过），请返回上一页刷新后重新提交。"
+        )
     assert isinstance(exc, BodyTooLarge)
     return error_response(request, 413, "提交的内容超过了大小限制，请删减后再提交。")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
-import os
 import shutil
 import signal
 import subprocess
@@ -90,8 +89,7 @@ def _rq_cron_command(redis_url: str) -> list[str]:
 
 
 def cmd_cron(args: argparse.Namespace) -> int:
-    os.execv(_rq_cron_command(get_settings().redis_url)[0], _rq_cron_command(get_settings().redis_url))
-    return 0  # not reached
+    return subprocess.call(_rq_cron_command(get_settings().redis_url))
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
@@ -173,8 +171,19 @@ def cmd_dev(args: argparse.Namespace) -> int:
         redis_dir.mkdir(parents=True, exist_ok=True)
         children.append(
             subprocess.Popen(
-                [redis_server, "--bind", "127.0.0.1", "--port", port, "--dir", str(redis_dir),
-                 "--appendonly", "yes", "--save", "60 1"]
+                [
+                    redis_server,
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    port,
+                    "--dir",
+                    str(redis_dir),
+                    "--appendonly",
+                    "yes",
+                    "--save",
+                    "60 1",
+                ]
             )
         )
         for _ in range(50):
@@ -234,8 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     cu = sub.add_parser("create-user", help="create a staff account")
     cu.add_argument("username")
-    cu.add_argument("--role", required=True,
-                    choices=["operator", "department", "supervisor", "institution", "admin"])
+    cu.add_argument(
+        "--role",
+        required=True,
+        choices=["operator", "department", "supervisor", "institution", "admin"],
+    )
     cu.add_argument("--display-name")
     cu.add_argument("--email")
     cu.add_argument("--password", help="prompted for when omitted")
@@ -251,7 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -50,9 +50,7 @@ class Ctx:
         return self.request.headers.get("hx-request") == "true"
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> Response:
-        return templates.TemplateResponse(
-            self.request, template, context, status_code=status_code
-        )
+        return templates.TemplateResponse(self.request, template, context, status_code=status_code)
 
     def redirect(self, url: str) -> RedirectResponse:
         return RedirectResponse(url, status_code=303)

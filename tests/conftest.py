@@ -14,7 +14,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from servers import PostgresServer, RedisServer  # noqa: E402
-
 from support import ARTIFACTS  # noqa: E402
 
 
@@ -79,8 +78,9 @@ def postgres_template(postgres_server: PostgresServer) -> str:
     from portal.db import dispose_engines
     from portal.migrate import upgrade
 
-    with psycopg.connect(f"host=127.0.0.1 port={postgres_server.port} user=postgres dbname=postgres",
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        f"host=127.0.0.1 port={postgres_server.port} user=postgres dbname=postgres", autocommit=True
+    ) as conn:
         conn.execute("CREATE DATABASE portal_template")
     upgrade(postgres_server.url("portal_template"))
     dispose_engines()
@@ -91,8 +91,9 @@ def _new_postgres_db(server: PostgresServer, template: str) -> str:
     import psycopg
 
     name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres",
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True
+    ) as conn:
         conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     return server.url(name)
 
@@ -141,5 +142,3 @@ def client(env: str):
 
     with TestClient(create_app(), raise_server_exceptions=False) as test_client:
         yield test_client
-
-

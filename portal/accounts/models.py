@@ -22,9 +22,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
-    institution_id: Mapped[int | None] = mapped_column(
-        ForeignKey("institutions.id"), index=True
-    )
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

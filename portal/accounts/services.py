@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.exceptions import AccountLocked, InvalidCredentials, InvalidUser
 from portal.accounts.models import ApiKey, User, UserSession
-from portal.accounts.passwords import hash_password, needs_rehash, password_problems, verify_password
+from portal.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
 from portal.accounts.roles import NEEDS_DEPARTMENT, NEEDS_INSTITUTION, Role
 from portal.db import utcnow
 

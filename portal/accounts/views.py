@@ -26,7 +26,9 @@ def home_for(user: User) -> str:
 
 @view()
 def login_form(ctx: Ctx) -> Response:
-    return ctx.render("accounts/login.html", next=safe_next(ctx.request.query_params.get("next"), ""))
+    return ctx.render(
+        "accounts/login.html", next=safe_next(ctx.request.query_params.get("next"), "")
+    )
 
 
 @view()
@@ -38,7 +40,10 @@ def login_submit(ctx: Ctx) -> Response:
         user = accounts.authenticate(username, str(password))
     except AccountError as exc:
         return ctx.render(
-            "accounts/login.html", status_code=400, error=exc.message, next=next_url,
+            "accounts/login.html",
+            status_code=400,
+            error=exc.message,
+            next=next_url,
             username=username,
         )
     old_session = getattr(ctx.request.state, "session_id", None)
@@ -124,7 +129,10 @@ def users_create(ctx: Ctx) -> Response:
     if errors:
         ctx.db.rollback()
         return ctx.render(
-            "accounts/users.html", status_code=400, errors=errors, values=values,
+            "accounts/users.html",
+            status_code=400,
+            errors=errors,
+            values=values,
             **_user_form_context(ctx),
         )
     audit.record(ctx.db, ctx.user.id, "create", "user", user.id, role=user.role)

@@ -29,8 +29,12 @@ def text_size(ctx: Ctx) -> Response:
     large = ctx.field("large") == "1"
     response = ctx.redirect(safe_next(ctx.field("next")))
     response.set_cookie(
-        LARGE_TEXT_COOKIE, "1" if large else "0", max_age=ONE_YEAR, samesite="lax",
-        httponly=True, secure=ctx.settings.secure_cookies,
+        LARGE_TEXT_COOKIE,
+        "1" if large else "0",
+        max_age=ONE_YEAR,
+        samesite="lax",
+        httponly=True,
+        secure=ctx.settings.secure_cookies,
     )
     return response
 

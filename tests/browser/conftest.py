@@ -13,8 +13,14 @@ import pytest
 from servers import free_port, wait_for_port
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
 ]
 
 
@@ -23,8 +29,9 @@ def live_server(tmp_path_factory, sqlite_template, redis_server) -> Iterator[str
     """The real app under uvicorn with a few institutions; yields its base URL."""
     import shutil
 
-    from factories import institution
     from portal.db import dispose_engines, session_scope
+
+    from factories import institution
 
     var = tmp_path_factory.mktemp("live")
     db_path = var / "portal.sqlite3"
@@ -36,12 +43,16 @@ def live_server(tmp_path_factory, sqlite_template, redis_server) -> Iterator[str
     dispose_engines()
     port = free_port()
     env = os.environ | {
-        "PORTAL_VAR_DIR": str(var), "PORTAL_DATABASE_URL": url,
-        "PORTAL_REDIS_URL": redis_server.url, "PORTAL_SECRET_KEY": "browser-" + "y" * 40,
+        "PORTAL_VAR_DIR": str(var),
+        "PORTAL_DATABASE_URL": url,
+        "PORTAL_REDIS_URL": redis_server.url,
+        "PORTAL_SECRET_KEY": "browser-" + "y" * 40,
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_port(port, timeout=30)

@@ -30,12 +30,17 @@ def district(db: Session, name: str | None = None) -> District:
     return row
 
 
-def department(db: Session, type_code: str = "civil_affairs", district_: District | None = None) -> Department:
+def department(
+    db: Session, type_code: str = "civil_affairs", district_: District | None = None
+) -> Department:
     row = Department(
         type_code=type_code,
         district_id=district_.id if district_ else None,
-        name=office_name(type_code, district_.name if district_ else f"测试市{next(_seq)}",
-                         city_level=district_ is None),
+        name=office_name(
+            type_code,
+            district_.name if district_ else f"测试市{next(_seq)}",
+            city_level=district_ is None,
+        ),
     )
     db.add(row)
     db.flush()
@@ -60,8 +65,17 @@ def institution(db: Session, district_: District | None = None, **overrides) -> 
     row = Institution(**values)
     db.add(row)
     db.flush()
-    db.add(FeeItem(institution_id=row.id, item="床位费", unit="元/月", price=Decimal("1800.00"),
-                   pricing_type="market", care_level="self_care", effective_from=date(2026, 1, 1)))
+    db.add(
+        FeeItem(
+            institution_id=row.id,
+            item="床位费",
+            unit="元/月",
+            price=Decimal("1800.00"),
+            pricing_type="market",
+            care_level="self_care",
+            effective_from=date(2026, 1, 1),
+        )
+    )
     db.flush()
     return row
 

@@ -7,10 +7,11 @@ import re
 import pytest
 from starlette.routing import Mount, Route
 
-from support import csrf_token, login
-from factories import PASSWORD, user
 from portal.accounts.roles import Role
 from portal.app import create_app
+
+from factories import PASSWORD, user
+from support import csrf_token, login
 
 
 def protected_routes():
@@ -47,7 +48,9 @@ def test_there_are_protected_routes_to_check():
 def test_anonymous_is_sent_to_login(client, method, path, allowed):
     token = csrf_token(client)
     response = client.request(
-        method, concrete(path), data={"csrf_token": token} if method == "POST" else None,
+        method,
+        concrete(path),
+        data={"csrf_token": token} if method == "POST" else None,
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -62,7 +65,9 @@ def test_role_matrix(client, db, role, method, path, allowed):
     login(client, account.username, PASSWORD)
     token = csrf_token(client)
     response = client.request(
-        method, concrete(path), data={"csrf_token": token} if method == "POST" else None,
+        method,
+        concrete(path),
+        data={"csrf_token": token} if method == "POST" else None,
         follow_redirects=False,
     )
     if role in allowed:

@@ -6,11 +6,12 @@ import logging
 
 from sqlalchemy import select, text
 
-from support import csrf_token, login
-from factories import PASSWORD, user
 from portal.accounts.models import User, UserSession
 from portal.accounts.roles import Role
 from portal.endpoints import SESSION_COOKIE
+
+from factories import PASSWORD, user
+from support import csrf_token, login
 
 
 def test_login_sets_a_fresh_httponly_samesite_session_cookie(client, db):
@@ -22,7 +23,9 @@ def test_login_sets_a_fresh_httponly_samesite_session_cookie(client, db):
         data={"username": "op1", "password": PASSWORD, "csrf_token": token},
         follow_redirects=False,
     )
-    cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
+    cookie = next(
+        h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE)
+    )
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
     assert "Max-Age=" in cookie
@@ -88,8 +91,13 @@ def test_password_is_never_stored_or_logged_in_clear(client, db, caplog):
     caplog.set_level(logging.DEBUG)
     response = client.post(
         "/admin/users",
-        data={"csrf_token": csrf_token(client), "username": "newop", "display_name": "新坐席",
-              "password": secret, "role": "operator"},
+        data={
+            "csrf_token": csrf_token(client),
+            "username": "newop",
+            "display_name": "新坐席",
+            "password": secret,
+            "role": "operator",
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -112,8 +120,13 @@ def test_weak_password_is_refused_with_reasons(client, db):
     login(client, "root2", PASSWORD)
     response = client.post(
         "/admin/users",
-        data={"csrf_token": csrf_token(client), "username": "weak", "display_name": "弱",
-              "password": "short", "role": "operator"},
+        data={
+            "csrf_token": csrf_token(client),
+            "username": "weak",
+            "display_name": "弱",
+            "password": "short",
+            "role": "operator",
+        },
     )
     assert response.status_code == 400
     assert "至少需要 10 个字符" in response.text

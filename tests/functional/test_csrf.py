@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from support import csrf_token
-from factories import PASSWORD, user
 from portal.accounts.roles import Role
+
+from factories import PASSWORD, user
+from support import csrf_token
 
 
 def test_post_without_token_is_rejected_with_a_chinese_403_page(client):

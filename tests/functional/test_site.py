@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from support import csrf_token
 from factories import institution
+from support import csrf_token
 
 
 class _Texts(HTMLParser):
@@ -64,7 +64,8 @@ def test_unknown_institution_is_404(client):
 def test_large_text_toggle_is_remembered_without_javascript(client):
     token = csrf_token(client)
     response = client.post(
-        "/prefs/text-size", data={"csrf_token": token, "large": "1", "next": "/institutions/"},
+        "/prefs/text-size",
+        data={"csrf_token": token, "large": "1", "next": "/institutions/"},
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -76,7 +77,8 @@ def test_large_text_toggle_is_remembered_without_javascript(client):
 def test_large_text_toggle_refuses_offsite_redirects(client):
     token = csrf_token(client)
     response = client.post(
-        "/prefs/text-size", data={"csrf_token": token, "large": "1", "next": "//evil.example/"},
+        "/prefs/text-size",
+        data={"csrf_token": token, "large": "1", "next": "//evil.example/"},
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
@@ -95,6 +97,7 @@ def test_directory_lists_and_filters(client, db):
     db.commit()
     page = client.get("/institutions/", params={"q": "幸福"})
     assert "幸福里颐养院" in page.text and "康乐老年公寓" not in page.text
-    fragment = client.get("/institutions/", params={"district": a.district_id},
-                          headers={"HX-Request": "true"})
+    fragment = client.get(
+        "/institutions/", params={"district": a.district_id}, headers={"HX-Request": "true"}
+    )
     assert fragment.text.lstrip().startswith('<section id="results"')

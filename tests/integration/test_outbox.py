@@ -8,18 +8,22 @@ import sys
 
 from sqlalchemy import select
 
-from support import csrf_token, login
-from factories import PASSWORD, user
 from portal.accounts.roles import Role
 from portal.jobs import OutboxJob, dispatch, sweep_outbox
 from portal.notify import Notification, queue_notification
+
+from factories import PASSWORD, user
+from support import csrf_token, login
 
 
 def run_worker() -> None:
     """One real worker process that exits when the queues are empty."""
     result = subprocess.run(
         [sys.executable, "-m", "portal.cli", "worker", "--burst"],
-        env=os.environ.copy(), capture_output=True, text=True, timeout=120,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
 
@@ -47,9 +51,14 @@ def test_with_redis_down_the_request_succeeds_and_the_job_runs_later(client, db,
     try:
         response = client.post(
             "/admin/users",
-            data={"csrf_token": token, "username": "new-dept", "display_name": "新经办人",
-                  "email": "new-dept@example.org", "password": "Strong-pass-99",
-                  "role": "operator"},
+            data={
+                "csrf_token": token,
+                "username": "new-dept",
+                "display_name": "新经办人",
+                "email": "new-dept@example.org",
+                "password": "Strong-pass-99",
+                "role": "operator",
+            },
             follow_redirects=False,
         )
         assert response.status_code == 303
