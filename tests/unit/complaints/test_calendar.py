@@ -87,9 +87,10 @@ HOLIDAYS_2025 = (
     | span("2025-05-31", "2025-06-02")
     | span("2025-10-01", "2025-10-08")
 )
-MAKEUP_2025 = span("2025-01-26") | span("2025-02-08") | span("2025-04-27") | span(
-    "2025-09-28"
-) | span("2025-10-11")
+MAKEUP_2025 = {
+    date.fromisoformat(d)
+    for d in ("2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11")
+}
 HOLIDAYS_2026 = (
     span("2026-01-01", "2026-01-03")
     | span("2026-02-15", "2026-02-23")
@@ -238,7 +239,9 @@ def test_year_schedule_invariants(
 
 
 def test_year_schedule_is_hashable_and_its_names_are_read_only() -> None:
-    schedule = YearSchedule(2026, {date(2026, 10, 1)}, set(), "test", {date(2026, 10, 1): " 国庆节 "})
+    schedule = YearSchedule(
+        2026, {date(2026, 10, 1)}, set(), "test", {date(2026, 10, 1): " 国庆节 "}
+    )
     assert isinstance(schedule.holidays, frozenset)
     assert schedule.names == {date(2026, 10, 1): "国庆节"}
     hash(schedule)
@@ -287,7 +290,11 @@ def test_parse_accepts_a_year_without_holidays_and_names_the_source() -> None:
         ("# nothing but a comment\n\n", None, "missing 'year: YYYY' line"),
         ("holiday: 2027-01-01\n", 1, "the first line must be 'year: YYYY'"),
         ("year: 27\n", 1, "year must be four digits, got '27'"),
-        ("year: 2027\nholiday: 2027-01-01\n\nyear: 2027\n", 4, "year declared twice (first on line 1)"),
+        (
+            "year: 2027\nholiday: 2027-01-01\n\nyear: 2027\n",
+            4,
+            "year declared twice (first on line 1)",
+        ),
         ("year: 2027\nholiday 2027-01-01\n", 2, "expected 'key: value', got 'holiday 2027-01-01'"),
         (
             "year: 2027\nvacation: 2027-01-01\n",
