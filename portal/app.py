@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from complaints import views_public as complaint_views
 from portal.accounts import views as accounts_views
 from portal.db import dispose_engines
 from portal.endpoints import LoginRequired, login_url
@@ -104,6 +105,8 @@ def create_app() -> Starlette:
         Mount("/accounts", routes=accounts_views.routes, name="accounts"),
         Mount("/admin", routes=accounts_views.admin_routes, name="admin"),
         Mount("/institutions", routes=institution_views.routes, name="institutions"),
+        Mount("/complaints", routes=complaint_views.routes, name="complaints"),
+        Mount("/api/v1", routes=complaint_views.api_routes, name="api"),
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
     ]
     middleware = [

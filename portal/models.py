@@ -1,5 +1,13 @@
 """Imports every model so that `Base.metadata` is complete (Alembic, tests)."""
 
+from complaints.models import (
+    CoHandling,
+    Complaint,
+    ComplaintEvent,
+    HolidayYear,
+    RoutingRule,
+    RoutingRuleChange,
+)
 from portal.accounts.models import ApiKey, User, UserSession
 from portal.audit import AuditEvent
 from portal.db import Base
@@ -18,6 +26,12 @@ from portal.orgs.models import Department, District, Street
 
 __all__ = [
     "ApiKey",
+    "CoHandling",
+    "Complaint",
+    "ComplaintEvent",
+    "HolidayYear",
+    "RoutingRule",
+    "RoutingRuleChange",
     "AuditEvent",
     "Base",
     "CreditEntry",

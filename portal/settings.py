@@ -54,6 +54,10 @@ class Settings:
     # How long an outbox row may sit un-run before the sweeper re-enqueues it.
     outbox_stale_seconds: int = 120
     notification_sender: str = "log"
+    # The complaint clock (SPEC §3): answer within N working days, sign within M.
+    answer_working_days: int = 5
+    urgent_working_days: int = 1
+    sign_working_days: int = 1
     queues: tuple[str, ...] = field(default=("default", "index"))
 
     @property
@@ -76,6 +80,9 @@ def load_settings() -> Settings:
         session_max_age=int(os.environ.get("PORTAL_SESSION_MAX_AGE", 8 * 3600)),
         secure_cookies=_bool("PORTAL_SECURE_COOKIES", False),
         notification_sender=os.environ.get("PORTAL_NOTIFICATION_SENDER", "log"),
+        answer_working_days=int(os.environ.get("PORTAL_ANSWER_WORKING_DAYS", 5)),
+        urgent_working_days=int(os.environ.get("PORTAL_URGENT_WORKING_DAYS", 1)),
+        sign_working_days=int(os.environ.get("PORTAL_SIGN_WORKING_DAYS", 1)),
     )
 
 

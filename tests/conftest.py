@@ -120,6 +120,10 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 def env(tmp_path: Path, database_url: str, redis_server: RedisServer) -> Iterator[str]:
     """Portal settings for one test; yields the database URL."""
     configure_env(tmp_path / "var", database_url, redis_server.url)
+    import redis
+
+    # Queues and rate-limit counters of earlier tests must not leak into this one.
+    redis.Redis.from_url(redis_server.url).flushall()
     yield database_url
     from portal.db import dispose_engines
 

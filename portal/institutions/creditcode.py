@@ -80,9 +80,7 @@ def is_valid(code: str) -> bool:
     return problem(code) is None
 
 
-def generate(
-    rng: random.Random, *, registration_dept: str, org_type: str, region_code: str
-) -> str:
+def generate(rng: random.Random, *, registration_dept: str, org_type: str, region_code: str) -> str:
     """A valid code: dept, org type, 6-digit region, 9-character organisation code, check."""
     if org_type not in ORG_TYPES.get(registration_dept, {}):
         raise ValueError(f"unknown registration dept/org type {registration_dept}{org_type}")

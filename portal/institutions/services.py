@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.institutions.models import (
@@ -55,6 +55,24 @@ class InstitutionQueries:
             .limit(per_page)
         ).all()
         return Page(items=list(items), total=total, page=page, pages=pages)
+
+    def suggest(self, q: str, limit: int = 10) -> list[Institution]:
+        """Type-ahead: name characters anywhere, or pinyin initials from the start."""
+        q = q.strip()[:30]
+        if not q:
+            return []
+        cond = Institution.name.contains(q, autoescape=True)
+        if q.isascii() and q.isalnum():
+            cond = or_(cond, Institution.name_initials.startswith(q.lower(), autoescape=True))
+        return list(
+            self.db.scalars(
+                select(Institution)
+                .options(joinedload(Institution.district))
+                .where(cond)
+                .order_by(func.length(Institution.name), Institution.id)
+                .limit(limit)
+            )
+        )
 
     def get(self, institution_id: int) -> Institution | None:
         return self.db.get(

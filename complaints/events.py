@@ -1,0 +1,52 @@
+"""Appending a step to a complaint's record, and the Chinese words for each kind of step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from complaints.models import Complaint, ComplaintEvent
+from portal.db import utcnow
+
+EVENT_LABELS = {
+    "received": "受理",
+    "assigned": "派单",
+    "signed": "签收",
+    "answered": "答复",
+    "returned": "退回（非本部门职责）",
+    "transferred": "改派",
+    "co_handling_requested": "会办请求",
+    "co_handling_replied": "会办意见",
+    "extension_requested": "申请延期",
+    "extension_approved": "批准延期",
+    "extension_rejected": "不予延期",
+    "supervised": "督办",
+    "due_soon": "即将到期提醒",
+    "overdue": "已超期",
+    "confirmed": "投诉人确认办结",
+    "reopened": "投诉人不满意，重新办理",
+    "closed": "办结",
+}
+
+
+def add_event(
+    session: Session,
+    complaint: Complaint,
+    kind: str,
+    actor_id: int | None,
+    *,
+    note: str = "",
+    department_id: int | None = None,
+    public: bool = True,
+    at: datetime | None = None,
+    data: dict | None = None,
+) -> ComplaintEvent:
+    if kind not in EVENT_LABELS:
+        raise ValueError(f"unknown event kind {kind}")
+    event = ComplaintEvent(
+        complaint_id=complaint.id, kind=kind, actor_id=actor_id, department_id=department_id,
+        public=public, note=note, at=at or utcnow(), data=data or {},
+    )
+    session.add(event)
+    return event

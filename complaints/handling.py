@@ -1,0 +1,171 @@
+"""The handling lifecycle (12345 practice): sign, answer, return, reassign, co-handle, extend,
+supervise, and the complainant's confirmation or reopening. Every step appends an event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from complaints import clock
+from complaints.calendar import WorkCalendar
+from complaints.events import add_event
+from complaints.exceptions import InvalidComplaint, NotAllowed
+from complaints.models import OPEN_STATUSES, CoHandling, Complaint, ComplaintEvent
+from portal.accounts.models import User
+from portal.accounts.roles import Role
+from portal.db import utcnow
+from portal.notify import queue_notification
+from portal.orgs.models import Department
+
+ANSWER_MIN, ANSWER_MAX = 10, 4000
+REASON_MAX = 1000
+MAX_EXTENSION_DAYS = 10
+
+
+def _text(value: str, field: str, minimum: int, maximum: int, what: str) -> str:
+    value = (value or "").strip()
+    if len(value) < minimum:
+        raise InvalidComplaint({field: f"请填写{what}（至少 {minimum} 个字）"})
+    if len(value) > maximum:
+        raise InvalidComplaint({field: f"{what}不能超过 {maximum} 个字"})
+    return value
+
+
+class HandlingService:
+    def __init__(self, session: Session, calendar: WorkCalendar, tz) -> None:
+        self.db = session
+        self.calendar = calendar
+        self.tz = tz
+
+    def _own_office(self, user: User, complaint: Complaint) -> None:
+        if user.role_enum is not Role.DEPARTMENT or user.department_id != complaint.responsible_department_id:
+            raise NotAllowed("只有承办部门可以办理此投诉")
+
+    def _open(self, complaint: Complaint, *allowed: str) -> None:
+        if complaint.status not in (allowed or OPEN_STATUSES):
+            raise NotAllowed("该投诉当前状态不能进行此操作")
+
+    def sign(self, user: User, complaint: Complaint, now: datetime | None = None) -> None:
+        self._own_office(user, complaint)
+        self._open(complaint, "assigned")
+        now = now or utcnow()
+        complaint.status, complaint.signed_at = "signed", now
+        add_event(self.db, complaint, "signed", user.id, department_id=user.department_id, at=now)
+
+    def answer(self, user: User, complaint: Complaint, text: str, now: datetime | None = None) -> None:
+        self._own_office(user, complaint)
+        self._open(complaint, "assigned", "signed")
+        body = _text(text, "answer", ANSWER_MIN, ANSWER_MAX, "答复内容")
+        now = now or utcnow()
+        if complaint.signed_at is None:
+            complaint.signed_at = now
+            add_event(self.db, complaint, "signed", user.id, department_id=user.department_id, at=now)
+        complaint.status, complaint.answered_at, complaint.answer_text = "answered", now, body
+        add_event(self.db, complaint, "answered", user.id, department_id=user.department_id,
+                  note=body, at=now)
+        if complaint.complainant_phone:
+            queue_notification(self.db, "sms", complaint.complainant_phone, "投诉已答复",
+                               f"您的投诉 {complaint.tracking_no} 已答复，请登录平台查看并评价。")
+
+    def return_misrouted(self, user: User, complaint: Complaint, reason: str) -> None:
+        """退回: not this office's duty; a dispatcher reassigns it; the clock keeps running."""
+        self._own_office(user, complaint)
+        self._open(complaint, "assigned", "signed")
+        why = _text(reason, "reason", 4, REASON_MAX, "退回理由")
+        complaint.status = "returned"
+        add_event(self.db, complaint, "returned", user.id, department_id=user.department_id, note=why)
+
+    def reassign(self, user: User, complaint: Complaint, department_id: int, reason: str) -> None:
+        if user.role_enum not in (Role.SUPERVISOR, Role.ADMIN):
+            raise NotAllowed("只有民政督办人员可以改派")
+        self._open(complaint)
+        office = self.db.get(Department, department_id)
+        if office is None:
+            raise InvalidComplaint({"department": "请选择承办部门"})
+        if office.id == complaint.responsible_department_id and complaint.status != "returned":
+            raise InvalidComplaint({"department": "已由该部门承办"})
+        why = _text(reason, "reason", 2, REASON_MAX, "改派说明")
+        complaint.responsible_department_id = office.id
+        complaint.status, complaint.signed_at = "assigned", None
+        add_event(self.db, complaint, "transferred", user.id, department_id=office.id, note=why)
+
+    def co_reply(self, user: User, complaint: Complaint, text: str) -> None:
+        co = self.db.scalars(select(CoHandling).where(
+            CoHandling.complaint_id == complaint.id,
+            CoHandling.department_id == user.department_id)).first()
+        if co is None or user.role_enum is not Role.DEPARTMENT:
+            raise NotAllowed("本部门不是该投诉的会办部门")
+        if co.replied_at is not None:
+            raise NotAllowed("本部门已提交会办意见")
+        co.reply, co.replied_at = _text(text, "reply", 4, ANSWER_MAX, "会办意见"), utcnow()
+        add_event(self.db, complaint, "co_handling_replied", user.id,
+                  department_id=user.department_id, note=co.reply, public=False)
+
+    def request_extension(self, user: User, complaint: Complaint, days: int, reason: str) -> None:
+        self._own_office(user, complaint)
+        self._open(complaint, "assigned", "signed")
+        if not 1 <= days <= MAX_EXTENSION_DAYS:
+            raise InvalidComplaint({"days": f"延期天数须为 1–{MAX_EXTENSION_DAYS} 个工作日"})
+        if self.pending_extension(complaint):
+            raise NotAllowed("已有待审批的延期申请")
+        why = _text(reason, "reason", 4, REASON_MAX, "延期理由")
+        add_event(self.db, complaint, "extension_requested", user.id,
+                  department_id=user.department_id, note=why, data={"days": days}, public=False)
+
+    def pending_extension(self, complaint: Complaint) -> ComplaintEvent | None:
+        events = self.db.scalars(select(ComplaintEvent).where(
+            ComplaintEvent.complaint_id == complaint.id,
+            ComplaintEvent.kind.in_(["extension_requested", "extension_approved", "extension_rejected"]),
+        ).order_by(ComplaintEvent.id.desc())).first()
+        return events if events is not None and events.kind == "extension_requested" else None
+
+    def decide_extension(self, user: User, complaint: Complaint, approve: bool, note: str = "") -> None:
+        """An approved extension moves the clock (SPEC §3); transfers never do."""
+        if user.role_enum not in (Role.SUPERVISOR, Role.ADMIN):
+            raise NotAllowed("只有民政督办人员可以审批延期")
+        request = self.pending_extension(complaint)
+        if request is None:
+            raise NotAllowed("没有待审批的延期申请")
+        if not approve:
+            add_event(self.db, complaint, "extension_rejected", user.id, note=note.strip()[:REASON_MAX])
+            return
+        days = int(request.data["days"])
+        current = clock.compute_deadline(complaint.received_at, complaint.working_days, self.calendar, self.tz)
+        extended = clock.extend(current, days, self.calendar)
+        complaint.working_days += days
+        complaint.extension_days += days
+        complaint.due_at, complaint.due_last_day = extended.due_at, extended.last_day
+        complaint.provisional = extended.provisional
+        add_event(self.db, complaint, "extension_approved", user.id, note=note.strip()[:REASON_MAX],
+                  data={"days": days, "due_at": extended.due_at.isoformat()})
+
+    def supervise(self, user: User, complaint: Complaint, note: str) -> None:
+        if user.role_enum not in (Role.SUPERVISOR, Role.ADMIN):
+            raise NotAllowed("只有民政督办人员可以督办")
+        self._open(complaint)
+        text = _text(note, "note", 4, REASON_MAX, "督办意见")
+        complaint.supervised_at = utcnow()
+        add_event(self.db, complaint, "supervised", user.id,
+                  department_id=complaint.responsible_department_id, note=text)
+
+    def complainant_feedback(self, complaint: Complaint, satisfied: bool, note: str = "",
+                             now: datetime | None = None) -> None:
+        """回访: satisfied closes it; dissatisfied reopens it with a fresh clock from today."""
+        if complaint.status != "answered":
+            raise NotAllowed("投诉尚未答复，暂不能评价")
+        now = now or utcnow()
+        if satisfied:
+            complaint.status, complaint.closed_at, complaint.satisfaction = "closed", now, "satisfied"
+            add_event(self.db, complaint, "confirmed", None, note=note.strip()[:REASON_MAX], at=now)
+            return
+        complaint.satisfaction = "unsatisfied"
+        complaint.reopened_count += 1
+        deadline = clock.compute_deadline(now, complaint.working_days - complaint.extension_days,
+                                          self.calendar, self.tz)
+        complaint.status, complaint.signed_at, complaint.answered_at = "assigned", None, None
+        complaint.due_at, complaint.due_last_day = deadline.due_at, deadline.last_day
+        complaint.provisional = deadline.provisional
+        add_event(self.db, complaint, "reopened", None, note=note.strip()[:REASON_MAX], at=now,
+                  data={"due_at": deadline.due_at.isoformat()})

@@ -1,0 +1,173 @@
+"""Complaints, their append-only events, co-handling, routing rules and the holiday calendar."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, UTCDateTime, utcnow
+from portal.institutions.models import Institution
+from portal.orgs.models import Department, District
+
+STATUSES = {
+    "assigned": "已派单",
+    "signed": "已签收",
+    "answered": "已答复",
+    "returned": "退回待改派",
+    "closed": "已办结",
+}
+OPEN_STATUSES = ("assigned", "signed", "returned")
+CHANNELS = {"web": "网上投诉", "phone": "电话", "open311": "系统对接", "handover": "12345转办"}
+
+
+class RoutingRule(Base):
+    """Category → responsible department type (+ co-handling types); editable by admins."""
+
+    __tablename__ = "routing_rules"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(100))
+    help_text: Mapped[str] = mapped_column(String(200), default="")
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    responsible_type: Mapped[str] = mapped_column(String(40))
+    co_handling_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class RoutingRuleChange(Base):
+    """History of routing-rule edits (before/after), kept forever."""
+
+    __tablename__ = "routing_rule_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(ForeignKey("routing_rules.code"), index=True)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HolidayYear(Base):
+    """A year's holidays and 调休 workdays loaded or corrected by an admin (overrides the package)."""
+
+    __tablename__ = "holiday_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    holidays: Mapped[list[str]] = mapped_column(JSON)
+    makeup_workdays: Mapped[list[str]] = mapped_column(JSON)
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    source: Mapped[str] = mapped_column(String(100))
+    loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+    __table_args__ = (
+        Index("ix_complaints_office_status_due", "responsible_department_id", "status", "due_at"),
+        Index("ix_complaints_institution_category", "institution_id", "category_code"),
+        Index("ix_complaints_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_no: Mapped[str | None] = mapped_column(String(20), unique=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
+    # An unregistered place (黑机构) has no institution row: its name, address and district.
+    place_name: Mapped[str] = mapped_column(String(100), default="")
+    place_address: Mapped[str] = mapped_column(String(200), default="")
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("routing_rules.code"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    complainant_name: Mapped[str] = mapped_column(String(50), default="")
+    complainant_phone: Mapped[str] = mapped_column(String(20), default="", index=True)
+    # Anonymous complainants prove themselves with this code instead of a phone number.
+    access_code: Mapped[str] = mapped_column(String(12), default="")
+    status: Mapped[str] = mapped_column(String(10), default="assigned")
+    responsible_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    working_days: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_last_day: Mapped[date] = mapped_column(Date)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    sign_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_text: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    satisfaction: Mapped[str | None] = mapped_column(String(12))
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0)
+    supervised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    institution: Mapped[Institution | None] = relationship()
+    district: Mapped[District | None] = relationship()
+    responsible_department: Mapped[Department] = relationship()
+    rule: Mapped[RoutingRule] = relationship()
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.id"
+    )
+    co_handlings: Mapped[list[CoHandling]] = relationship(
+        back_populates="complaint", order_by="CoHandling.id"
+    )
+
+    @property
+    def subject_name(self) -> str:
+        return self.institution.name if self.institution else (self.place_name or "未登记场所")
+
+
+class ComplaintEvent(Base):
+    """One step of a complaint's life (执法全过程记录); rows are only ever added."""
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
+    department: Mapped[Department | None] = relationship()
+
+
+class CoHandling(Base):
+    """A co-handling office (会办) asked for its part of the answer."""
+
+    __tablename__ = "co_handlings"
+    __table_args__ = (UniqueConstraint("complaint_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reply: Mapped[str] = mapped_column(Text, default="")
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="co_handlings")
+    department: Mapped[Department] = relationship()

@@ -1,0 +1,206 @@
+"""Complaint services: intake with routing and the clock, the handling lifecycle, visibility."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from complaints import clock
+from complaints.calendar import WorkCalendar
+from complaints.calendar_store import load_calendar
+from complaints.events import add_event
+from complaints.exceptions import InvalidComplaint, NotAllowed
+from complaints.handling import HandlingService
+from complaints.intake import ComplaintInput, normalise_phone, validate
+from complaints.models import OPEN_STATUSES, CoHandling, Complaint, ComplaintEvent, RoutingRule
+from complaints.routing import NoOffice, Rule, route
+from portal import audit
+from portal.accounts.models import User
+from portal.accounts.roles import Role
+from portal.db import utcnow
+from portal.institutions.models import Institution
+from portal.notify import queue_notification
+from portal.orgs.models import Department, District
+from portal.settings import Settings
+
+
+@dataclass(frozen=True)
+class ClockConfig:
+    answer_days: int = 5
+    urgent_days: int = 1
+    sign_days: int = 1
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ClockConfig:
+        return cls(settings.answer_working_days, settings.urgent_working_days,
+                   settings.sign_working_days)
+
+
+def office_map(session: Session) -> dict[tuple[str, int | None], int]:
+    return {(t, d): i for i, t, d in session.execute(
+        select(Department.id, Department.type_code, Department.district_id))}
+
+
+def active_rules(session: Session) -> dict[str, RoutingRule]:
+    return {r.code: r for r in session.scalars(
+        select(RoutingRule).where(RoutingRule.active).order_by(RoutingRule.position))}
+
+
+class ComplaintService:
+    def __init__(self, session: Session, calendar: WorkCalendar, config: ClockConfig,
+                 tz) -> None:
+        self.db = session
+        self.calendar = calendar
+        self.config = config
+        self.tz = tz
+
+    # --- intake ---------------------------------------------------------------------------
+    def submit(self, inp: ComplaintInput, *, actor: User | None = None,
+               now: datetime | None = None) -> tuple[Complaint, bool]:
+        """File a complaint: validate, route, start the clock. Returns (complaint, created).
+
+        A repeated idempotency key returns the complaint filed the first time.
+        """
+        now = now or utcnow()
+        if inp.idempotency_key:
+            existing = self._by_idempotency_key(inp.idempotency_key)
+            if existing:
+                return existing, False
+        phone = normalise_phone(inp.complainant_phone)
+        inp = ComplaintInput(**{**inp.__dict__, "complainant_phone": phone})
+        rules = active_rules(self.db)
+        institution = self.db.get(Institution, inp.institution_id) if inp.institution_id else None
+        district = self.db.get(District, inp.district_id) if inp.district_id else None
+        errors = validate(inp, now=now, categories=set(rules),
+                          institution_exists=institution is not None,
+                          district_exists=district is not None)
+        if errors:
+            raise InvalidComplaint(errors)
+        rule = rules[inp.category_code]
+        district_id = institution.district_id if institution else inp.district_id
+        try:
+            routing = route(Rule(rule.code, rule.responsible_type, tuple(rule.co_handling_types)),
+                            district_id, office_map(self.db))
+        except NoOffice as exc:
+            raise InvalidComplaint({"category": f"尚未设置负责该类投诉的部门（{exc.type_code}），请联系管理员"}) from exc
+        received_at = inp.received_at or now
+        days = self.config.urgent_days if inp.urgent else self.config.answer_days
+        deadline = clock.compute_deadline(received_at, days, self.calendar, self.tz)
+        sign_deadline = clock.compute_deadline(received_at, self.config.sign_days, self.calendar, self.tz)
+        anonymous = inp.anonymous
+        complaint = Complaint(
+            channel=inp.channel,
+            idempotency_key=inp.idempotency_key,
+            institution_id=institution.id if institution else None,
+            place_name="" if institution else inp.place_name.strip(),
+            place_address="" if institution else inp.place_address.strip(),
+            district_id=district_id,
+            category_code=rule.code,
+            description=inp.description.strip(),
+            urgent=inp.urgent,
+            anonymous=anonymous,
+            complainant_name="" if anonymous else inp.complainant_name.strip(),
+            complainant_phone="" if anonymous else phone,
+            access_code=f"{secrets.randbelow(10**6):06d}" if anonymous or not phone else "",
+            status="assigned",
+            responsible_department_id=routing.responsible_office,
+            received_at=received_at,
+            created_at=now,
+            created_by_id=actor.id if actor else None,
+            working_days=days,
+            due_at=deadline.due_at,
+            due_last_day=deadline.last_day,
+            provisional=deadline.provisional,
+            sign_due_at=sign_deadline.due_at,
+        )
+        self.db.add(complaint)
+        try:
+            self.db.flush()
+        except IntegrityError:
+            # Two concurrent requests with one idempotency key: the other one won.
+            self.db.rollback()
+            existing = self._by_idempotency_key(inp.idempotency_key or "")
+            if existing:
+                return existing, False
+            raise
+        local_day = received_at.astimezone(self.tz)
+        complaint.tracking_no = f"{local_day:%Y%m%d}{complaint.id:06d}"
+        actor_id = actor.id if actor else None
+        self._event(complaint, "received", actor_id, note="受理", at=now,
+                    data={"channel": inp.channel})
+        self._event(complaint, "assigned", actor_id, department_id=routing.responsible_office,
+                    at=now, data={"fell_back_to_city": routing.fell_back_to_city})
+        for office in routing.co_offices:
+            self.db.add(CoHandling(complaint_id=complaint.id, department_id=office, requested_at=now))
+            self._event(complaint, "co_handling_requested", actor_id, department_id=office, at=now)
+        if complaint.complainant_phone:
+            due_local = deadline.due_at.astimezone(self.tz) - timedelta(seconds=1)
+            queue_notification(
+                self.db, "sms", complaint.complainant_phone, "投诉已受理",
+                f"您的投诉已受理，编号 {complaint.tracking_no}，承办部门将于 "
+                f"{due_local:%Y年%m月%d日} 前答复。查询请凭编号和手机后四位。",
+            )
+        return complaint, True
+
+    def _by_idempotency_key(self, key: str) -> Complaint | None:
+        return self.db.scalars(select(Complaint).where(Complaint.idempotency_key == key)).first()
+
+    def _event(self, complaint: Complaint, kind: str, actor_id: int | None,
+               **fields) -> ComplaintEvent:
+        return add_event(self.db, complaint, kind, actor_id, **fields)
+
+    # --- reading --------------------------------------------------------------------------
+    def visible_to(self, user: User):
+        """A WHERE clause limiting complaints to what this user may open."""
+        role = user.role_enum
+        if role in (Role.SUPERVISOR, Role.ADMIN):
+            return True
+        if role is Role.OPERATOR:
+            return Complaint.created_by_id == user.id
+        if role is Role.DEPARTMENT and user.department_id:
+            co = select(CoHandling.complaint_id).where(CoHandling.department_id == user.department_id)
+            return or_(Complaint.responsible_department_id == user.department_id,
+                       Complaint.id.in_(co))
+        return False
+
+    def get_for(self, user: User, complaint_id: int) -> Complaint | None:
+        return self.db.scalars(
+            select(Complaint)
+            .options(joinedload(Complaint.institution), joinedload(Complaint.responsible_department),
+                     joinedload(Complaint.rule))
+            .where(Complaint.id == complaint_id, self.visible_to(user))
+        ).first()
+
+    def may_see_personal_data(self, user: User, complaint: Complaint) -> bool:
+        """Assigned handlers and operators only (SPEC §3); supervisors see it masked."""
+        if user.role_enum is Role.OPERATOR:
+            return True
+        return (user.role_enum is Role.DEPARTMENT
+                and user.department_id == complaint.responsible_department_id)
+
+    def reveal_contact(self, user: User, complaint: Complaint) -> tuple[str, str]:
+        if not self.may_see_personal_data(user, complaint):
+            raise NotAllowed("您无权查看投诉人联系方式")
+        audit.record(self.db, user.id, "unmask", "complaint", complaint.id,
+                     fields=["complainant_name", "complainant_phone"])
+        return complaint.complainant_name, complaint.complainant_phone
+
+    def open_count_by_office(self) -> dict[int, int]:
+        return dict(self.db.execute(
+            select(Complaint.responsible_department_id, func.count())
+            .where(Complaint.status.in_(OPEN_STATUSES))
+            .group_by(Complaint.responsible_department_id)).all())
+
+
+def build_services(session: Session, settings: Settings) -> tuple[ComplaintService, HandlingService]:
+    """The intake and handling services for one request, sharing one loaded calendar."""
+    calendar = load_calendar(session)
+    return (
+        ComplaintService(session, calendar, ClockConfig.from_settings(settings), settings.timezone),
+        HandlingService(session, calendar, settings.timezone),
+    )

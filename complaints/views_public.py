@@ -1,0 +1,228 @@
+"""Public complaint pages: the online form, tracking by number, feedback; the clock API."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.routing import Route
+
+from complaints import clock
+from complaints.calendar_store import load_calendar
+from complaints.exceptions import InvalidComplaint, NotAllowed
+from complaints.intake import ComplaintInput
+from complaints.models import Complaint
+from complaints.presenters import clock_view, public_timeline, status_label
+from complaints.services import active_rules, build_services
+from complaints.tokens import tracking_tokens
+from portal.endpoints import Ctx, view
+from portal.institutions.services import InstitutionQueries
+from portal.orgs.models import District
+from portal.ratelimit import allow, client_ip
+from portal.tokens import TokenInvalid
+
+PUBLIC_FILINGS_PER_HOUR = 10
+TRACK_LOOKUPS_PER_HOUR = 30
+
+
+def _form_context(ctx: Ctx, **extra) -> dict:
+    return {
+        "rules": list(active_rules(ctx.db).values()),
+        "districts": ctx.db.scalars(select(District).order_by(District.id)).all(),
+        "values": extra.pop("values", {}),
+        "errors": extra.pop("errors", {}),
+        "matches": extra.pop("matches", None),
+        **extra,
+    }
+
+
+@view()
+def new_form(ctx: Ctx) -> Response:
+    values = {}
+    preset = ctx.request.query_params.get("institution", "")
+    if preset.isdigit() and len(preset) < 10:
+        inst = InstitutionQueries(ctx.db).get(int(preset))
+        if inst:
+            values = {"institution_id": str(inst.id), "institution_q": inst.name}
+            return ctx.render("complaints/new.html", **_form_context(ctx, values=values, matches=[inst]))
+    return ctx.render("complaints/new.html", **_form_context(ctx, values=values))
+
+
+@view()
+def institution_options(ctx: Ctx) -> Response:
+    """The picker's choices as radio buttons (htmx type-ahead and the no-JS 查找 button)."""
+    q = ctx.request.query_params.get("institution_q", "")
+    matches = InstitutionQueries(ctx.db).suggest(q) if q.strip() else []
+    return ctx.render("complaints/_institution_options.html", matches=matches, values={}, q=q)
+
+
+def _values(ctx: Ctx) -> dict[str, str]:
+    names = ["institution_q", "institution_id", "place_name", "place_address", "district_id",
+             "category", "description", "complainant_name", "complainant_phone", "anonymous",
+             "urgent", "unregistered"]
+    return {n: ctx.field(n) for n in names}
+
+
+def input_from_values(values: dict[str, str], channel: str, **extra) -> ComplaintInput:
+    unregistered = values.get("unregistered") == "1"
+    inst = values.get("institution_id", "")
+    district = values.get("district_id", "")
+    return ComplaintInput(
+        channel=channel,
+        category_code=values.get("category", ""),
+        description=values.get("description", ""),
+        institution_id=int(inst) if inst.isdigit() and len(inst) < 10 and not unregistered else None,
+        place_name=values.get("place_name", "") if unregistered else "",
+        place_address=values.get("place_address", "") if unregistered else "",
+        district_id=int(district) if district.isdigit() and len(district) < 10 else None,
+        complainant_name=values.get("complainant_name", ""),
+        complainant_phone=values.get("complainant_phone", ""),
+        anonymous=values.get("anonymous") == "1",
+        urgent=values.get("urgent") == "1",
+        **extra,
+    )
+
+
+@view()
+def submit(ctx: Ctx) -> Response:
+    values = _values(ctx)
+    if ctx.field("action") == "find":
+        matches = InstitutionQueries(ctx.db).suggest(values["institution_q"])
+        return ctx.render("complaints/new.html", **_form_context(ctx, values=values, matches=matches))
+    if not allow("complaint", client_ip(ctx.request), PUBLIC_FILINGS_PER_HOUR, 3600):
+        return ctx.render("complaints/new.html", status_code=429, **_form_context(
+            ctx, values=values, errors={"form": "提交过于频繁，请一小时后再试，或直接拨打监督电话。"}))
+    intake, _ = build_services(ctx.db, ctx.settings)
+    try:
+        complaint, _ = intake.submit(input_from_values(values, "web"))
+    except InvalidComplaint as exc:
+        ctx.db.rollback()
+        matches = InstitutionQueries(ctx.db).suggest(values["institution_q"]) if values["institution_q"] else None
+        return ctx.render("complaints/new.html", status_code=400,
+                          **_form_context(ctx, values=values, errors=exc.errors, matches=matches))
+    ctx.db.commit()
+    token = tracking_tokens(ctx.settings).dumps(str(complaint.id))
+    return ctx.redirect(ctx.url("complaints:tracked", token=token) + "?new=1")
+
+
+def _tracked_complaint(ctx: Ctx) -> tuple[Complaint, str]:
+    token = ctx.request.path_params["token"]
+    try:
+        complaint_id = int(tracking_tokens(ctx.settings).loads(token))
+    except (TokenInvalid, ValueError):
+        raise HTTPException(404) from None
+    complaint = ctx.db.get(Complaint, complaint_id)
+    if complaint is None:
+        raise HTTPException(404)
+    return complaint, token
+
+
+@view()
+def tracked(ctx: Ctx) -> Response:
+    complaint, token = _tracked_complaint(ctx)
+    calendar = load_calendar(ctx.db)
+    from portal.db import utcnow
+
+    return ctx.render(
+        "complaints/tracked.html",
+        c=complaint,
+        token=token,
+        clock=clock_view(complaint, calendar, utcnow(), ctx.settings.timezone),
+        timeline=public_timeline(complaint),
+        status=status_label(complaint),
+        is_new=ctx.request.query_params.get("new") == "1",
+    )
+
+
+@view()
+def feedback(ctx: Ctx) -> Response:
+    complaint, token = _tracked_complaint(ctx)
+    _, handling = build_services(ctx.db, ctx.settings)
+    choice = ctx.field("satisfied")
+    if choice not in ("1", "0"):
+        raise HTTPException(400, "请选择满意或不满意")
+    try:
+        handling.complainant_feedback(complaint, choice == "1", ctx.field("note"))
+    except NotAllowed as exc:
+        raise HTTPException(400, exc.message) from None
+    ctx.db.commit()
+    return ctx.redirect(ctx.url("complaints:tracked", token=token))
+
+
+@view()
+def track_form(ctx: Ctx) -> Response:
+    return ctx.render("complaints/track.html", values={}, error="")
+
+
+@view()
+def track_lookup(ctx: Ctx) -> Response:
+    number, secret = ctx.field("tracking_no"), ctx.field("secret")
+    values = {"tracking_no": number}
+    if not allow("track", client_ip(ctx.request), TRACK_LOOKUPS_PER_HOUR, 3600):
+        return ctx.render("complaints/track.html", status_code=429, values=values,
+                          error="查询过于频繁，请一小时后再试。")
+    complaint = ctx.db.scalars(select(Complaint).where(Complaint.tracking_no == number)).first() if number else None
+    expected = ""
+    if complaint is not None:
+        expected = complaint.complainant_phone[-4:] if complaint.complainant_phone else complaint.access_code
+    if not complaint or not secret or not hmac.compare_digest(secret, expected):
+        return ctx.render("complaints/track.html", status_code=400, values=values,
+                          error="投诉编号或验证信息不正确，请核对后重试。")
+    token = tracking_tokens(ctx.settings).dumps(str(complaint.id))
+    return ctx.redirect(ctx.url("complaints:tracked", token=token))
+
+
+def _api_error(ctx: Ctx, field: str, message: str) -> Response:
+    return ctx.json({"error": {"status": 400, "field": field, "message": message}}, 400)
+
+
+@view(api=True)
+def clock_api(ctx: Ctx) -> Response:
+    """GET /api/v1/clock?received_at=ISO&working_days=5 — the due date before filing."""
+    params = ctx.request.query_params
+    raw = params.get("received_at", "")
+    try:
+        received_at = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        return _api_error(ctx, "received_at", "received_at must be an ISO 8601 date-time with offset")
+    if received_at.tzinfo is None:
+        return _api_error(ctx, "received_at", "received_at needs a UTC offset, e.g. +08:00")
+    days_raw = params.get("working_days", "5")
+    if not days_raw.isdigit() or not 1 <= int(days_raw) <= clock.MAX_WORKING_DAYS:
+        return _api_error(ctx, "working_days", f"working_days must be 1–{clock.MAX_WORKING_DAYS}")
+    calendar = load_calendar(ctx.db)
+    try:
+        deadline = clock.compute_deadline(received_at, int(days_raw), calendar, ctx.settings.timezone)
+    except (ValueError, OverflowError) as exc:
+        return _api_error(ctx, "received_at", str(exc))
+    return ctx.json({
+        "received_at": received_at.isoformat(),
+        "working_days": deadline.working_days,
+        "due_at": deadline.due_at.isoformat(),
+        "last_working_day": deadline.last_day.isoformat(),
+        "provisional": deadline.provisional,
+        "days": [
+            {"date": d.day.isoformat(), "kind": str(d.kind), "counted": d.counted,
+             "count": d.count if d.counted else None, "name": d.name}
+            for d in deadline.days
+        ],
+        "explanation": clock.explain(deadline),
+    })
+
+
+routes = [
+    Route("/new", new_form, methods=["GET"], name="new"),
+    Route("/new", submit, methods=["POST"], name="submit"),
+    Route("/institution-options", institution_options, methods=["GET"], name="institution_options"),
+    Route("/track", track_form, methods=["GET"], name="track"),
+    Route("/track", track_lookup, methods=["POST"], name="track_lookup"),
+    Route("/t/{token}", tracked, methods=["GET"], name="tracked"),
+    Route("/t/{token}/feedback", feedback, methods=["POST"], name="feedback"),
+]
+
+api_routes = [
+    Route("/clock", clock_api, methods=["GET"], name="clock"),
+]

@@ -1,0 +1,1 @@
+"""Deterministic demo data: a whole city of institutions, offices and staff accounts."""

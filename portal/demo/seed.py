@@ -1,0 +1,957 @@
+"""Fill an empty database with a deterministic demo city (`portal seed-demo`)."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from portal.accounts.models import User
+from portal.accounts.passwords import hash_password
+from portal.accounts.roles import Role
+from portal.db import get_engine, utcnow
+from portal.demo import names
+from portal.institutions import creditcode
+from portal.institutions.models import (
+    CreditEntry,
+    FeeItem,
+    Grade,
+    Inspection,
+    Institution,
+    Penalty,
+    ServiceResources,
+)
+from portal.orgs.models import Department, District, Street
+from portal.orgs.vocab import DEPARTMENT_TYPES, office_name
+from portal.settings import get_settings
+from search.pinyin import initials
+
+# Documented in the README: every demo account shares it; never used outside demo data.
+DEMO_PASSWORD = "Demo-2026-pass"  # noqa: S105
+BATCH_SIZE = 2000
+# District offices that get a demo login of their own (the city office of every type has one).
+DISTRICT_LOGIN_TYPES = ("civil_affairs", "market_regulation", "fire_rescue")
+INSTITUTION_LOGINS = 5
+
+Row = dict[str, Any]
+
+
+class SeedError(Exception):
+    """The database is not empty enough to seed safely."""
+
+
+@dataclass
+class SeedSummary:
+    districts: int = 0
+    streets: int = 0
+    departments: int = 0
+    users: int = 0
+    institutions: int = 0
+    fee_items: int = 0
+    service_resources: int = 0
+    grades: int = 0
+    inspections: int = 0
+    penalties: int = 0
+    credit_entries: int = 0
+    elapsed_seconds: float = 0.0
+
+    def __str__(self) -> str:
+        counts = ", ".join(
+            f"{f.name}={getattr(self, f.name)}" for f in fields(self) if f.name != "elapsed_seconds"
+        )
+        return f"demo data seeded in {self.elapsed_seconds:.1f} s: {counts}"
+
+
+def _district_logins() -> list[tuple[str, str]]:
+    return [(name, initials(name)) for name, _code, _streets in names.DISTRICTS]
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(username, role label, what it sees) for every demo account, for the README."""
+    city = get_settings().city_name
+    rows = [
+        (
+            "admin",
+            Role.ADMIN.label,
+            "系统管理：机构、部门、用户、路由规则、节假日、等级、检查、处罚、信用名单、审核",
+        ),
+        (
+            "supervisor",
+            Role.SUPERVISOR.label,
+            f"{city}民政局：全部投诉、逾期清单、督办、延期审批、统计",
+        ),
+        ("operator1", Role.OPERATOR.label, "坐席台：录入电话投诉、机构拼音检索、来电历史"),
+        ("operator2", Role.OPERATOR.label, "坐席台（第二个坐席，用于并发演示）"),
+    ]
+    for code in DEPARTMENT_TYPES:
+        rows.append(
+            (
+                f"dept-{code}",
+                Role.DEPARTMENT.label,
+                f"{office_name(code, city, city_level=True)}的待办队列",
+            )
+        )
+    for district, abbr in _district_logins():
+        for code in DISTRICT_LOGIN_TYPES:
+            rows.append(
+                (
+                    f"dept-{code}-{abbr}",
+                    Role.DEPARTMENT.label,
+                    f"{office_name(code, district, city_level=False)}的待办队列",
+                )
+            )
+    for n in range(1, INSTITUTION_LOGINS + 1):
+        rows.append(
+            (f"inst-{n}", Role.INSTITUTION.label, f"示范数据中第{n}家机构的后台（信息公开维护）")
+        )
+    return rows
+
+
+# --- places and offices -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _District:
+    id: int
+    name: str
+    code: str
+    streets: tuple[tuple[int, str], ...]
+
+
+@dataclass
+class _Org:
+    districts: list[_District]
+    # (type_code, district_id or None) -> department id
+    offices: dict[tuple[str, int | None], int]
+
+
+def _insert_returning_ids(conn: Connection, table, rows: list[Row]) -> list[int]:
+    if not rows:
+        return []
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(conn.scalars(stmt, rows))
+
+
+def _seed_org(conn: Connection, city: str, rng: random.Random) -> _Org:
+    district_ids = _insert_returning_ids(
+        conn,
+        District.__table__,
+        [
+            {"code": code, "name": name, "pinyin_initials": initials(name)}
+            for name, code, _streets in names.DISTRICTS
+        ],
+    )
+    districts = []
+    for district_id, (name, code, street_names) in zip(district_ids, names.DISTRICTS, strict=True):
+        street_ids = _insert_returning_ids(
+            conn,
+            Street.__table__,
+            [{"district_id": district_id, "name": s} for s in street_names],
+        )
+        districts.append(
+            _District(district_id, name, code, tuple(zip(street_ids, street_names, strict=True)))
+        )
+    dept_rows = []
+    for code in DEPARTMENT_TYPES:
+        dept_rows.append(
+            {
+                "type_code": code,
+                "district_id": None,
+                "name": office_name(code, city, city_level=True),
+                "phone": _landline(rng),
+            }
+        )
+        for d in districts:
+            dept_rows.append(
+                {
+                    "type_code": code,
+                    "district_id": d.id,
+                    "name": office_name(code, d.name, city_level=False),
+                    "phone": _landline(rng),
+                }
+            )
+    dept_ids = _insert_returning_ids(conn, Department.__table__, dept_rows)
+    offices = {
+        (row["type_code"], row["district_id"]): dept_id
+        for row, dept_id in zip(dept_rows, dept_ids, strict=True)
+    }
+    return _Org(districts, offices)
+
+
+def _user(username: str, display: str, role: Role, pw_hash: str, **org: int | None) -> Row:
+    return {
+        "username": username,
+        "display_name": display[:50],
+        "email": f"{username}@demo.invalid",
+        "password_hash": pw_hash,
+        "role": role.value,
+        "department_id": org.get("department_id"),
+        "institution_id": org.get("institution_id"),
+        "is_active": True,
+        "failed_logins": 0,
+        "created_at": utcnow(),
+    }
+
+
+def _staff_users(org: _Org, city: str, pw_hash: str) -> list[Row]:
+    city_civil = org.offices[("civil_affairs", None)]
+    rows = [
+        _user("admin", "系统管理员", Role.ADMIN, pw_hash),
+        _user(
+            "supervisor", f"{city}民政局督办员", Role.SUPERVISOR, pw_hash, department_id=city_civil
+        ),
+        _user("operator1", "热线坐席一", Role.OPERATOR, pw_hash),
+        _user("operator2", "热线坐席二", Role.OPERATOR, pw_hash),
+    ]
+    for code in DEPARTMENT_TYPES:
+        rows.append(
+            _user(
+                f"dept-{code}",
+                f"{office_name(code, city, city_level=True)}经办人",
+                Role.DEPARTMENT,
+                pw_hash,
+                department_id=org.offices[(code, None)],
+            )
+        )
+    for d in org.districts:
+        abbr = initials(d.name)
+        for code in DISTRICT_LOGIN_TYPES:
+            rows.append(
+                _user(
+                    f"dept-{code}-{abbr}",
+                    f"{office_name(code, d.name, city_level=False)}经办人",
+                    Role.DEPARTMENT,
+                    pw_hash,
+                    department_id=org.offices[(code, d.id)],
+                )
+            )
+    return rows
+
+
+# --- small random values -------------------------------------------------------------------
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return f"{rng.randrange(10**n):0{n}d}"
+
+
+def _landline(rng: random.Random) -> str:
+    return f"{names.CITY_AREA_CODE}-8{_digits(rng, 7)}"
+
+
+def _phone(rng: random.Random) -> str:
+    if rng.random() < 0.7:
+        return _landline(rng)
+    return f"1{rng.choice('3578')}{_digits(rng, 9)}"
+
+
+def _person(rng: random.Random) -> str:
+    given = "".join(rng.choice(names.GIVEN_CHARS) for _ in range(rng.choice((1, 2, 2))))
+    return rng.choice(names.SURNAMES) + given
+
+
+def _price(rng: random.Random, low: int, high: int) -> Decimal:
+    """A price as institutions set them: mostly round tens, sometimes ending in .50."""
+    value = rng.randint(low // 10, high // 10) * 10
+    if rng.random() < 0.1:
+        value -= 0.5
+    return Decimal(f"{value:.2f}")
+
+
+def _days_ago(rng: random.Random, today: date, low: int, high: int) -> date:
+    return today - timedelta(days=rng.randint(low, high))
+
+
+def _add_years(d: date, years: int) -> date:
+    """The same day `years` later (29 February becomes 28 February)."""
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:
+        return d.replace(year=d.year + years, day=28)
+
+
+def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+# --- institutions ----------------------------------------------------------------------------
+
+KIND_WEIGHTS = {"residential": 35, "community": 50, "assessment": 7, "training": 8}
+NATURE_WEIGHTS = {
+    "residential": {
+        "public": 20,
+        "public_private": 20,
+        "private_nonprofit": 35,
+        "private_forprofit": 25,
+    },
+    "community": {
+        "public": 15,
+        "public_private": 45,
+        "private_nonprofit": 30,
+        "private_forprofit": 10,
+    },
+    "assessment": {
+        "public": 20,
+        "public_private": 5,
+        "private_nonprofit": 35,
+        "private_forprofit": 40,
+    },
+    "training": {
+        "public": 15,
+        "public_private": 5,
+        "private_nonprofit": 40,
+        "private_forprofit": 40,
+    },
+}
+# GB 32100 registration dept and org type follow nature (SPEC §2).
+CODE_PREFIX = {
+    "public": ("1", "2"),  # 机构编制: 事业单位
+    "public_private": ("5", "2"),  # 民政: 民办非企业单位（社会服务机构）
+    "private_nonprofit": ("5", "2"),
+    "private_forprofit": ("9", "1"),  # 工商/市场监管: 企业
+}
+PRICING = {
+    "public": "government",
+    "public_private": "guided",
+    "private_nonprofit": "market",
+    "private_forprofit": "market",
+}
+CARE_FEES = {"self_care": (150, 600), "mild": (600, 1800), "severe": (1500, 4200)}
+ROOM_FEES = {"单人间": (1500, 4500), "双人间": (900, 2800), "多人间": (500, 1500)}
+# Filing (备案) replaced the establishment licence for 养老机构 from 2019.
+FILING_BEGAN = date(2019, 1, 1)
+GRADE_WEIGHTS = {"1": 10, "2": 25, "3": 35, "4": 20, "5": 10}
+
+
+@dataclass
+class _Bundle:
+    """One institution row and its child rows, before the institution has an id."""
+
+    institution: Row
+    children: dict[str, list[Row]] = field(default_factory=dict)
+
+    def add(self, table: str, row: Row) -> None:
+        self.children.setdefault(table, []).append(row)
+
+
+class _InstitutionMaker:
+    def __init__(self, rng: random.Random, today: date, city: str, org: _Org) -> None:
+        self.rng = rng
+        self.today = today
+        self.city = city
+        self.org = org
+        self.now = utcnow()
+        self.used_names: set[str] = set()
+        self.used_codes: set[str] = set()
+        self.counters: dict[str, int] = {}
+        self.city_civil = org.offices[("civil_affairs", None)]
+
+    def _next(self, key: str) -> int:
+        self.counters[key] = self.counters.get(key, 0) + 1
+        return self.counters[key]
+
+    # The first 16 institutions cover every kind × nature, so a small demo shows them all;
+    # 0 is a five-star red-listed home, 6 is filed late, 8 is penalised and black-listed,
+    # 13 is an unregistered 黑机构.
+    def _kind_nature_status(self, i: int) -> tuple[str, str, str]:
+        rng = self.rng
+        kinds = list(KIND_WEIGHTS)
+        natures = list(NATURE_WEIGHTS["residential"])
+        if i < 16:
+            status = {6: "registered_unfiled", 13: "unregistered"}.get(i, "filed")
+            return kinds[i % 4], natures[i // 4], status
+        kind = _pick(rng, KIND_WEIGHTS)
+        nature = _pick(rng, NATURE_WEIGHTS[kind])
+        r = rng.random()
+        if r < 0.01 and nature.startswith("private") and kind in ("residential", "community"):
+            status = "unregistered"
+        elif r < 0.05:
+            status = "registered_unfiled"
+        else:
+            status = "filed"
+        return kind, nature, status
+
+    def _name(self, kind: str, nature: str, district: _District, street: str, clinic: bool) -> str:
+        rng = self.rng
+        stem = rng.choice(names.STEMS)
+        if kind == "residential":
+            if nature == "public" and street.endswith(("镇", "乡")) and rng.random() < 0.6:
+                base = f"{street}{rng.choice(('敬老院', '中心敬老院', '养老服务中心'))}"
+            else:
+                suffix = rng.choice(names.RESIDENTIAL_SUFFIXES[nature])
+                if clinic and rng.random() < 0.4:
+                    suffix = names.NURSING_HOME_SUFFIX
+                prefix = rng.choice(("", district.name, self.city + district.name))
+                base = f"{prefix}{stem}{rng.choice(names.PLACES)}{suffix}"
+        elif kind == "community":
+            where = rng.choice((street, f"{stem}社区", f"{street}{stem}社区"))
+            base = f"{where}{rng.choice(names.COMMUNITY_SUFFIXES)}"
+        else:
+            table = names.ASSESSMENT_SUFFIXES if kind == "assessment" else names.TRAINING_SUFFIXES
+            key = nature if nature in table else "other"
+            if nature == "public":
+                base = f"{district.name}{rng.choice(table[key])}"
+            else:
+                base = f"{rng.choice((self.city, district.name))}{stem}{rng.choice(table[key])}"
+        # Disambiguate after a full-width bracket: it ends the pinyin run, so
+        # search.pinyin's per-run cache keeps hitting at 400k institutions.
+        name = base
+        if name in self.used_names:
+            name = f"{base}（{street}）"
+        while name in self.used_names:
+            name = f"{base}（{street}第{self._next('name:' + base + street) + 1}分部）"
+        self.used_names.add(name)
+        return name
+
+    def _credit_code(self, nature: str, district: _District) -> str:
+        dept, org_type = CODE_PREFIX[nature]
+        while True:
+            code = creditcode.generate(
+                self.rng, registration_dept=dept, org_type=org_type, region_code=district.code
+            )
+            if code not in self.used_codes:
+                self.used_codes.add(code)
+                return code
+
+    def make(self, i: int) -> _Bundle:
+        rng, today = self.rng, self.today
+        kind, nature, status = self._kind_nature_status(i)
+        district = rng.choice(self.org.districts)
+        street_id, street = rng.choice(district.streets)
+        residential = kind == "residential"
+        has_beds = residential or (kind == "community" and rng.random() < 0.7)
+
+        if residential:
+            admits = (rng.random() < 0.9, rng.random() < 0.85, rng.random() < 0.6)
+            if not any(admits):
+                admits = (True, False, False)
+            medical = rng.random() < (0.45 if admits[2] else 0.2)
+        elif kind == "community":
+            admits = (True, rng.random() < 0.6, rng.random() < 0.2)
+            medical = rng.random() < 0.1
+        else:
+            admits, medical = (False, False, False), False
+        clinic = medical and rng.random() < 0.7
+        if i == 0:
+            admits, medical, clinic = (True, True, True), True, True
+
+        beds = 0
+        if residential:
+            beds = int(rng.triangular(30, 600, 90))
+        elif has_beds:
+            beds = rng.randint(5, 40)
+        vacant = beds - round(beds * rng.uniform(0.5, 0.98)) if beds else 0
+
+        registered = status != "unregistered"
+        code = self._credit_code(nature, district) if registered else None
+        opened_year = today.year - min(int(rng.expovariate(1 / 6)), 30)
+        reg_date = date(opened_year, 1, 1) + timedelta(days=rng.randint(0, 364))
+        reg_date = min(reg_date, today - timedelta(days=30))
+        if not registered:
+            reg_no = ""
+        elif nature == "public":
+            reg_no = f"事证第1{district.code}{_digits(rng, 5)}号"
+        else:
+            reg_no = code or ""
+        filing_no, filing_date = "", None
+        if status == "filed":
+            filing_date = reg_date + timedelta(days=rng.randint(15, 180))
+            if filing_date < FILING_BEGAN:
+                # Older institutions filed when filing replaced the licence in 2019.
+                filing_date = FILING_BEGAN + timedelta(days=rng.randint(0, 540))
+            filing_date = min(filing_date, today)
+            seq = self._next(f"filing:{district.code}:{filing_date.year}")
+            filing_no = f"{self.city[0]}{district.name[0]}民养备〔{filing_date.year}〕{seq:04d}号"
+
+        name = self._name(kind, nature, district, street, clinic)
+        aliases = ""
+        if rng.random() < 0.15:
+            aliases = f"{rng.choice(names.STEMS)}{rng.choice(('养老院', '老年之家', '托老所'))}"
+
+        bundle = _Bundle(
+            {
+                "name": name,
+                "aliases": aliases,
+                "name_initials": initials(name)[:60],
+                "credit_code": code,
+                "kind": kind,
+                "nature": nature,
+                "filing_status": status,
+                "registration_no": reg_no,
+                "registration_date": reg_date if registered else None,
+                "filing_no": filing_no,
+                "filing_date": filing_date,
+                "district_id": district.id,
+                "street_id": street_id,
+                "address": f"{district.name}{street}{rng.choice(names.ROADS)}{rng.randint(1, 999)}号",
+                "legal_representative": _person(rng),
+                "phone": _phone(rng),
+                "opened_year": opened_year,
+                "beds_total": beds,
+                "beds_vacant": vacant,
+                "admits_self_care": admits[0],
+                "admits_mild": admits[1],
+                "admits_severe": admits[2],
+                "medical_integration": medical,
+                "internal_clinic": clinic,
+                "insurance_designated": clinic and rng.random() < 0.6,
+                "deposit_amount": None,
+                "deposit_dedicated_account": False,
+                "deposit_bank": "",
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+        )
+        monthly = self._fees(bundle, kind, nature)
+        if residential or (has_beds and rng.random() < 0.2):
+            self._deposit(bundle, district, monthly)
+        self._resources(bundle, kind, district)
+        if registered:
+            self._grades(bundle, i, kind, status)
+        self._inspections(bundle, i, district, status)
+        self._penalties_and_credit(bundle, i, district, status)
+        return bundle
+
+    def _fees(self, b: _Bundle, kind: str, nature: str) -> Decimal:
+        """Add fee rows; return the basic monthly fee (bed + lightest care + meals)."""
+        rng, today = self.rng, self.today
+        inst = b.institution
+        pricing = PRICING[nature]
+        items: list[tuple[str, str, Decimal, str, str, str | None]] = []
+        monthly = Decimal(0)
+        if kind == "residential":
+            rooms = rng.sample(list(ROOM_FEES), rng.randint(1, 3))
+            for room in rooms:
+                cycle = "月" if rng.random() > 0.05 else rng.choice(("季", "年"))
+                price = _price(rng, *ROOM_FEES[room])
+                items.append((f"床位费（{room}）", "元/床·月", price, pricing, cycle, None))
+            monthly += min(p for _i, _u, p, *_ in items)
+            levels = [
+                lv
+                for lv, ok in zip(
+                    CARE_FEES,
+                    (inst["admits_self_care"], inst["admits_mild"], inst["admits_severe"]),
+                    strict=True,
+                )
+                if ok
+            ]
+            for n, level in enumerate(levels):
+                price = _price(rng, *CARE_FEES[level])
+                if n == 0:
+                    monthly += price
+                items.append(("护理费", "元/人·月", price, pricing, "月", level))
+            meals = _price(rng, 600, 1500)
+            monthly += meals
+            items.append(("餐费", "元/人·月", meals, "market", "月", None))
+            items.append(("一次性评估费", "元/人·次", _price(rng, 100, 300), "guided", "次", None))
+        elif kind == "community":
+            options = [
+                ("日间照料服务费", "元/人·月", _price(rng, 600, 1800), "月"),
+                ("助餐服务费", "元/餐", _price(rng, 10, 25), "次"),
+                ("上门助浴服务费", "元/次", _price(rng, 50, 120), "次"),
+                ("居家上门护理服务费", "元/小时", _price(rng, 40, 90), "次"),
+            ]
+            for item, unit, price, cycle in rng.sample(options, rng.randint(2, 4)):
+                items.append(
+                    (item, unit, price, pricing if cycle == "月" else "market", cycle, None)
+                )
+            monthly = next((p for i, _u, p, *_ in items if i == "日间照料服务费"), Decimal(0))
+        elif kind == "assessment":
+            items.append(
+                ("老年人能力评估费", "元/人·次", _price(rng, 150, 400), "guided", "次", None)
+            )
+            if rng.random() < 0.5:
+                items.append(
+                    (
+                        "养老机构等级评定辅导费",
+                        "元/次",
+                        _price(rng, 3000, 8000),
+                        "market",
+                        "次",
+                        None,
+                    )
+                )
+        else:
+            for item, low, high in rng.sample(
+                [
+                    ("养老护理员（初级）培训费", 1200, 2500),
+                    ("养老护理员（中级）培训费", 1800, 3500),
+                    ("失智老年人照护专项培训费", 800, 2000),
+                ],
+                rng.randint(1, 3),
+            ):
+                items.append((item, "元/人·期", _price(rng, low, high), "market", "期", None))
+
+        history = rng.random() < 0.25
+        for n, (item, unit, price, ptype, cycle, level) in enumerate(items):
+            since = _days_ago(rng, today, 30, 1000)
+            row = {
+                "item": item,
+                "unit": unit,
+                "pricing_type": ptype,
+                "cycle": cycle,
+                "care_level": level,
+            }
+            if history and n == 0:
+                # An older price closed the day before the current one took effect.
+                old_from = since - timedelta(days=rng.randint(180, 900))
+                old_price = (price * Decimal(str(round(rng.uniform(0.8, 0.95), 2)))).quantize(
+                    Decimal("0.01")
+                )
+                b.add(
+                    "fee_items",
+                    {
+                        **row,
+                        "price": old_price,
+                        "effective_from": old_from,
+                        "effective_to": since - timedelta(days=1),
+                    },
+                )
+            b.add(
+                "fee_items", {**row, "price": price, "effective_from": since, "effective_to": None}
+            )
+        return monthly
+
+    def _deposit(self, b: _Bundle, district: _District, monthly: Decimal) -> None:
+        rng = self.rng
+        if monthly <= 0 or rng.random() < 0.15:
+            return
+        # About one in ten asks for more than the 3× monthly fee the seeds allow.
+        factor = rng.uniform(3.3, 6) if rng.random() < 0.1 else rng.uniform(1, 3)
+        amount = Decimal(int(monthly * Decimal(f"{factor:.2f}")) // 100 * 100)
+        dedicated = rng.random() < 0.85
+        bank = rng.choice((*names.BANKS, names.LOCAL_BANK))
+        bank = self.city + bank if bank == names.LOCAL_BANK else bank + self.city
+        b.institution.update(
+            deposit_amount=amount.quantize(Decimal("0.01")),
+            deposit_dedicated_account=dedicated,
+            deposit_bank=f"{bank}{district.name}支行" if dedicated else "",
+        )
+
+    def _resources(self, b: _Bundle, kind: str, district: _District) -> None:
+        rng, today = self.rng, self.today
+        inst = b.institution
+        occupied = inst["beds_total"] - inst["beds_vacant"]
+        admitted = [inst["admits_self_care"], inst["admits_mild"], inst["admits_severe"]]
+        shares = [rng.random() if ok else 0.0 for ok in admitted]
+        total = sum(shares) or 1.0
+        elders = [int(occupied * s / total) for s in shares]
+        if occupied and any(admitted):
+            elders[admitted.index(True)] += occupied - sum(elders)
+        self_care, mild, severe = elders
+        needed = math.ceil(severe / 3 + mild / 6 + self_care / 10)
+        # A quarter of institutions staff below the 1:3 / 1:6 / 1:10 ratios.
+        factor = rng.uniform(0.6, 0.99) if rng.random() < 0.25 else rng.uniform(1.0, 1.5)
+        caregivers = round(needed * factor)
+        if kind in ("assessment", "training"):
+            caregivers = 0
+        video = rng.random() < 0.9 or kind in ("assessment", "training")
+        serves_food = kind == "residential" or "食堂" in inst["name"] or "助餐" in inst["name"]
+        fire = (
+            ""
+            if kind in ("assessment", "training") and rng.random() < 0.5
+            else rng.choices(
+                ("已通过消防验收", "已通过消防安全检查", "已办理消防备案", "未通过（整改中）", ""),
+                weights=(50, 25, 15, 5, 5),
+            )[0]
+        )
+        b.add(
+            "service_resources",
+            {
+                "effective_from": _days_ago(rng, today, 0, 365),
+                "caregivers": caregivers,
+                "certified_caregivers": round(caregivers * rng.uniform(0.5, 1.0)),
+                "nurses": (rng.randint(1, 3) + occupied // 60)
+                if inst["medical_integration"]
+                else occupied // 100,
+                "doctors": rng.randint(1, 4) if inst["internal_clinic"] else 0,
+                "social_workers": rng.randint(0, 3) if occupied else rng.randint(0, 1),
+                "elders_self_care": self_care,
+                "elders_mild": mild,
+                "elders_severe": severe,
+                "video_coverage": video,
+                "video_retention_days": rng.choice((7, 15, 15, 30, 30, 30, 60, 90, 90, 120))
+                if video
+                else 0,
+                "fire_approval": fire,
+                "food_licence": f"JY3{district.code}{_digits(rng, 7)}" if serves_food else "",
+                # Drill dates: about a third are older than half a year, a few never held.
+                "last_fire_drill": None if rng.random() < 0.05 else _days_ago(rng, today, 5, 270),
+                "last_emergency_drill": None
+                if rng.random() < 0.05
+                else _days_ago(rng, today, 10, 500),
+            },
+        )
+
+    def _grades(self, b: _Bundle, i: int, kind: str, status: str) -> None:
+        rng, today = self.rng, self.today
+        chance = {"residential": 0.75, "community": 0.15}.get(kind, 0.0)
+        if status != "filed" or (i != 0 and rng.random() >= chance):
+            return
+        level = 5 if i == 0 else int(_pick(rng, GRADE_WEIGHTS))
+        awarded = _days_ago(rng, today, 30, 6 * 365)
+        if i == 0:
+            awarded = _days_ago(rng, today, 60, 300)
+        if rng.random() < 0.15 and level > 1:
+            # An earlier, lower grade kept as history.
+            earlier = awarded - timedelta(days=3 * 365)
+            b.add("grades", self._grade_row(level - 1, earlier, rng.random() < 0.85))
+        b.add("grades", self._grade_row(level, awarded, i == 0 or rng.random() < 0.92))
+
+    def _grade_row(self, level: int, awarded: date, compliant: bool) -> Row:
+        return {
+            "level": level,
+            "awarded_by": f"{self.city}民政局",
+            "awarded_on": awarded,
+            "valid_until": _add_years(awarded, 3),
+            "gb38600_compliant": compliant,
+            "recorded_by_id": None,
+            "recorded_at": self.now,
+        }
+
+    def _inspections(self, b: _Bundle, i: int, district: _District, status: str) -> None:
+        rng, today = self.rng, self.today
+        inst = b.institution
+        count = rng.choices((0, 1, 2, 3), weights=(30, 35, 25, 10))[0]
+        if status == "unregistered" or i == 4:
+            count = max(count, 1)
+        for n in range(count):
+            dept = _pick(
+                rng, {"civil_affairs": 45, "market_regulation": 25, "fire_rescue": 20, "health": 10}
+            )
+            if dept == "health" and not inst["medical_integration"]:
+                dept = "civil_affairs"
+            inspected = _days_ago(rng, today, 1, 730)
+            issues: list[str] = []
+            if status == "unregistered" and n == 0:
+                dept = "civil_affairs"
+                issues = ["未办理登记、备案擅自开展养老服务"]
+            elif rng.random() < 0.5 or (i == 4 and n == 0):
+                issues = rng.sample(names.INSPECTION_FINDINGS[dept], rng.randint(1, 2))
+            deadline, rect = None, "none_required"
+            if i == 4 and n == 0:
+                inspected = _days_ago(rng, today, 60, 120)
+            if issues:
+                deadline = inspected + timedelta(days=15 if dept == "fire_rescue" else 30)
+                if deadline >= today:
+                    rect = "pending"
+                else:
+                    rect = "overdue" if rng.random() < 0.2 or (i == 4 and n == 0) else "done"
+            b.add(
+                "inspections",
+                {
+                    "inspected_on": inspected,
+                    "department_id": self.org.offices[(dept, district.id)],
+                    "items_checked": names.INSPECTION_ITEMS[dept],
+                    "findings": "；".join(issues) if issues else "未发现问题",
+                    "rectification_deadline": deadline,
+                    "rectification_status": rect,
+                    "recorded_by_id": None,
+                    "recorded_at": self.now,
+                },
+            )
+
+    def _penalties_and_credit(self, b: _Bundle, i: int, district: _District, status: str) -> None:
+        rng, today = self.rng, self.today
+        inst = b.institution
+        penalised = rng.random() < (0.5 if status == "unregistered" else 0.05) or i == 8
+        grades = b.children.get("grades", [])
+        if not penalised:
+            top = grades[-1] if grades else None
+            if top and top["level"] == 5 and (i == 0 or rng.random() < 0.4):
+                listed = min(top["awarded_on"] + timedelta(days=rng.randint(30, 200)), today)
+                b.add(
+                    "credit_entries",
+                    self._credit_row(
+                        "red",
+                        rng.choice(names.RED_LIST_REASONS),
+                        names.RED_LIST_BASIS.format(city=self.city),
+                        listed,
+                        _add_years(listed, 2),
+                    ),
+                )
+            return
+        weights = {"civil_affairs": 30, "market_regulation": 35, "fire_rescue": 25}
+        if inst["medical_integration"]:
+            weights["health"] = 5
+        if inst["insurance_designated"]:
+            weights["medical_insurance"] = 5
+        last_decided = today
+        for _ in range(1 if rng.random() < 0.85 else 2):
+            dept = _pick(rng, weights)
+            violation, basis, low, high = rng.choice(names.PENALTY_TEMPLATES[dept])
+            decided = _days_ago(rng, today, 10, 1000)
+            last_decided = decided
+            seq = self._next(f"penalty:{district.code}:{dept}:{decided.year}")
+            prefix = f"{self.city[0]}{district.name[0]}{names.PENALTY_PREFIX[dept]}"
+            amount = Decimal(rng.randint(low // 1000, high // 1000) * 1000)
+            warning_only = rng.random() < 0.1 and dept != "market_regulation"
+            recent = (today - decided).days <= 60
+            state = (
+                _pick(rng, {"decided": 60, "appealed": 10, "paid": 30})
+                if recent
+                else _pick(rng, {"paid": 85, "enforced": 10, "appealed": 5})
+            )
+            b.add(
+                "penalties",
+                {
+                    "decision_no": f"{prefix}〔{decided.year}〕{seq}号",
+                    "department_id": self.org.offices[(dept, district.id)],
+                    "decided_on": decided,
+                    "violation": violation,
+                    "basis": basis,
+                    "penalty": "警告" if warning_only else f"警告，并处罚款人民币{amount:,.0f}元",
+                    "amount": Decimal("0.00") if warning_only else amount.quantize(Decimal("0.01")),
+                    "status": state,
+                    "recorded_by_id": None,
+                    "recorded_at": self.now,
+                },
+            )
+        if i == 8 or rng.random() < 0.2:
+            listed = min(last_decided + timedelta(days=rng.randint(30, 120)), today)
+            expires = _add_years(listed, 3)
+            row = self._credit_row(
+                "black",
+                rng.choice(names.BLACK_LIST_REASONS),
+                names.BLACK_LIST_BASIS,
+                listed,
+                expires,
+            )
+            if expires < today:
+                row["removed_on"] = expires
+                row["repair_status"] = "期满移出"
+            elif (today - listed).days > 365 and rng.random() < 0.3:
+                row["repair_status"] = "已申请信用修复，审核中"
+            b.add("credit_entries", row)
+
+    def _credit_row(
+        self, list_type: str, reason: str, basis: str, listed: date, expires: date
+    ) -> Row:
+        return {
+            "list_type": list_type,
+            "reason": reason,
+            "legal_basis": basis,
+            "department_id": self.city_civil,
+            "listed_on": listed,
+            "expires_on": expires,
+            "removed_on": None,
+            "repair_status": "",
+            "recorded_by_id": None,
+            "recorded_at": self.now,
+        }
+
+
+CHILD_TABLES = {
+    "fee_items": FeeItem.__table__,
+    "service_resources": ServiceResources.__table__,
+    "grades": Grade.__table__,
+    "inspections": Inspection.__table__,
+    "penalties": Penalty.__table__,
+    "credit_entries": CreditEntry.__table__,
+}
+
+
+def _refuse_if_not_empty(conn: Connection) -> None:
+    existing = conn.scalar(select(func.count()).select_from(Institution.__table__))
+    if existing:
+        raise SeedError(f"数据库中已有 {existing} 家机构；演示数据只能写入空数据库")
+    if conn.scalar(select(func.count()).select_from(District.__table__)):
+        raise SeedError("数据库中已有区县数据；演示数据只能写入空数据库")
+    if conn.scalar(select(func.count()).select_from(Department.__table__)):
+        raise SeedError("数据库中已有部门数据；演示数据只能写入空数据库")
+    taken = conn.scalars(
+        select(User.username).where(User.username.in_([u for u, _r, _s in demo_logins()]))
+    ).all()
+    if taken:
+        raise SeedError(f"演示账号已存在：{', '.join(sorted(taken))}")
+
+
+def seed_demo(
+    database_url: str,
+    *,
+    institutions: int = 200,
+    seed: int = 0,
+    today: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SeedSummary:
+    """Seed an empty database; the same seed and today give the same data.
+
+    Institutions are written in batches of BATCH_SIZE with Core executemany and committed
+    batch by batch, so memory stays flat at any size. `today` defaults to the real date;
+    every generated date is relative to it.
+    """
+    started = time.perf_counter()
+    today = today or date.today()
+    say = progress or (lambda _line: None)
+    city = get_settings().city_name
+    rng = random.Random(seed)
+    engine = get_engine(database_url)
+    summary = SeedSummary()
+
+    with engine.begin() as conn:
+        _refuse_if_not_empty(conn)
+        org = _seed_org(conn, city, rng)
+        # argon2 takes ~0.15 s per hash: hash the one demo password once, share the hash.
+        pw_hash = hash_password(DEMO_PASSWORD)
+        staff = _staff_users(org, city, pw_hash)
+        conn.execute(insert(User.__table__), staff)
+    summary.districts = len(org.districts)
+    summary.streets = sum(len(d.streets) for d in org.districts)
+    summary.departments = len(org.offices)
+    summary.users = len(staff)
+    say(
+        f"{summary.districts} districts, {summary.streets} streets, "
+        f"{summary.departments} departments, {summary.users} staff users"
+    )
+
+    maker = _InstitutionMaker(rng, today, city, org)
+    first_ids: list[int] = []
+    done = 0
+    while done < institutions:
+        bundles = [maker.make(i) for i in range(done, min(done + BATCH_SIZE, institutions))]
+        with engine.begin() as conn:
+            ids = _insert_returning_ids(
+                conn, Institution.__table__, [b.institution for b in bundles]
+            )
+            if len(first_ids) < INSTITUTION_LOGINS:
+                first_ids.extend(ids[: INSTITUTION_LOGINS - len(first_ids)])
+            for table_name, table in CHILD_TABLES.items():
+                rows = [
+                    {**row, "institution_id": inst_id}
+                    for inst_id, b in zip(ids, bundles, strict=True)
+                    for row in b.children.get(table_name, ())
+                ]
+                if rows:
+                    conn.execute(insert(table), rows)
+                setattr(summary, table_name, getattr(summary, table_name) + len(rows))
+        done += len(bundles)
+        summary.institutions = done
+        say(f"institutions {done}/{institutions} ({time.perf_counter() - started:.1f} s)")
+
+    with engine.begin() as conn:
+        rows = []
+        for n, inst_id in enumerate(first_ids, start=1):
+            inst_name = conn.scalar(select(Institution.name).where(Institution.id == inst_id))
+            rows.append(
+                _user(
+                    f"inst-{n}",
+                    f"{inst_name}管理员",
+                    Role.INSTITUTION,
+                    pw_hash,
+                    institution_id=inst_id,
+                )
+            )
+        if rows:
+            conn.execute(insert(User.__table__), rows)
+        summary.users += len(rows)
+
+    summary.elapsed_seconds = round(time.perf_counter() - started, 2)
+    say(str(summary))
+    return summary
