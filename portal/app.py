@@ -14,6 +14,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from complaints import views_public as complaint_views
+from complaints import views_staff as staff_views
 from portal.accounts import views as accounts_views
 from portal.db import dispose_engines
 from portal.endpoints import LoginRequired, login_url
@@ -107,6 +108,7 @@ def create_app() -> Starlette:
         Mount("/institutions", routes=institution_views.routes, name="institutions"),
         Mount("/complaints", routes=complaint_views.routes, name="complaints"),
         Mount("/api/v1", routes=complaint_views.api_routes, name="api"),
+        Mount("/staff", routes=staff_views.routes, name="staff"),
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
     ]
     middleware = [

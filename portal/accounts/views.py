@@ -20,8 +20,16 @@ ALL_STAFF = list(Role)
 PAGE_SIZE = 50
 
 
+HOMES = {
+    Role.ADMIN: "/admin/users",
+    Role.DEPARTMENT: "/staff/queue",
+    Role.SUPERVISOR: "/staff/supervision",
+    Role.OPERATOR: "/operator/",
+}
+
+
 def home_for(user: User) -> str:
-    return "/admin/users" if user.role_enum is Role.ADMIN else "/accounts/me"
+    return HOMES.get(user.role_enum, "/accounts/me")
 
 
 @view()

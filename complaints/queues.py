@@ -1,0 +1,116 @@
+"""Queue queries: an office's work list and the supervisor's overview (read side only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from complaints.models import OPEN_STATUSES, CoHandling, Complaint, ComplaintEvent
+from portal.orgs.models import Department
+
+QUEUE_TABS = {
+    "assigned": "待签收",
+    "signed": "办理中",
+    "co": "会办",
+    "answered": "已答复",
+}
+PER_PAGE = 30
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[Complaint]
+    total: int
+    page: int
+    pages: int
+
+
+def _page(session: Session, stmt, page: int) -> QueuePage:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(page, 1), pages)
+    items = session.scalars(
+        stmt.options(joinedload(Complaint.institution), joinedload(Complaint.rule),
+                     joinedload(Complaint.responsible_department))
+        .offset((page - 1) * PER_PAGE).limit(PER_PAGE)
+    ).unique().all()
+    return QueuePage(list(items), total, page, pages)
+
+
+def office_queue(session: Session, office_id: int, tab: str, page: int) -> QueuePage:
+    if tab == "co":
+        stmt = (select(Complaint).join(CoHandling, CoHandling.complaint_id == Complaint.id)
+                .where(CoHandling.department_id == office_id, CoHandling.replied_at.is_(None),
+                       Complaint.status.in_(OPEN_STATUSES))
+                .order_by(Complaint.due_at, Complaint.id))
+    elif tab == "answered":
+        stmt = (select(Complaint)
+                .where(Complaint.responsible_department_id == office_id,
+                       Complaint.status.in_(("answered", "closed")))
+                .order_by(Complaint.answered_at.desc(), Complaint.id.desc()))
+    else:
+        stmt = (select(Complaint)
+                .where(Complaint.responsible_department_id == office_id, Complaint.status == tab)
+                .order_by(Complaint.due_at, Complaint.id))
+    return _page(session, stmt, page)
+
+
+def tab_counts(session: Session, office_id: int) -> dict[str, int]:
+    by_status = dict(session.execute(
+        select(Complaint.status, func.count())
+        .where(Complaint.responsible_department_id == office_id)
+        .group_by(Complaint.status)).all())
+    co = session.scalar(select(func.count()).select_from(CoHandling).join(Complaint)
+                        .where(CoHandling.department_id == office_id,
+                               CoHandling.replied_at.is_(None),
+                               Complaint.status.in_(OPEN_STATUSES))) or 0
+    return {"assigned": by_status.get("assigned", 0), "signed": by_status.get("signed", 0),
+            "co": co, "answered": by_status.get("answered", 0) + by_status.get("closed", 0)}
+
+
+SUPERVISION_VIEWS = {
+    "overdue": "已超期",
+    "due_soon": "一个工作日内到期",
+    "returned": "退回待改派",
+    "extensions": "待审批延期",
+    "all": "全部在办",
+}
+
+
+def supervision_list(session: Session, view: str, now: datetime, soon: datetime,
+                     office_id: int | None, page: int) -> QueuePage:
+    stmt = select(Complaint).where(Complaint.status.in_(OPEN_STATUSES))
+    if view == "overdue":
+        stmt = stmt.where(Complaint.due_at <= now)
+    elif view == "due_soon":
+        stmt = stmt.where(Complaint.due_at > now, Complaint.due_at <= soon)
+    elif view == "returned":
+        stmt = stmt.where(Complaint.status == "returned")
+    elif view == "extensions":
+        latest = (select(ComplaintEvent.complaint_id, func.max(ComplaintEvent.id).label("last_id"))
+                  .where(ComplaintEvent.kind.in_(
+                      ["extension_requested", "extension_approved", "extension_rejected"]))
+                  .group_by(ComplaintEvent.complaint_id).subquery())
+        pending = (select(latest.c.complaint_id)
+                   .join(ComplaintEvent, ComplaintEvent.id == latest.c.last_id)
+                   .where(ComplaintEvent.kind == "extension_requested"))
+        stmt = stmt.where(Complaint.id.in_(pending))
+    if office_id:
+        stmt = stmt.where(Complaint.responsible_department_id == office_id)
+    return _page(session, stmt.order_by(Complaint.due_at, Complaint.id), page)
+
+
+def overdue_by_office(session: Session, now: datetime) -> list[tuple[Department, int, int]]:
+    """(office, open, overdue) for every office with open complaints, most overdue first."""
+    overdue = func.sum(case((Complaint.due_at <= now, 1), else_=0))
+    rows = session.execute(
+        select(Complaint.responsible_department_id, func.count(), overdue)
+        .where(Complaint.status.in_(OPEN_STATUSES))
+        .group_by(Complaint.responsible_department_id)).all()
+    offices = {d.id: d for d in session.scalars(
+        select(Department).where(Department.id.in_([r[0] for r in rows])))}
+    result = [(offices[r[0]], int(r[1]), int(r[2] or 0)) for r in rows]
+    return sorted(result, key=lambda t: (-t[2], -t[1], t[0].id))

@@ -1,0 +1,190 @@
+"""Department queues and supervision: sign, answer, return, co-handle, extend, supervise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.routing import Route
+
+from complaints import clock
+from complaints.calendar_store import load_calendar
+from complaints.events import EVENT_LABELS
+from complaints.exceptions import InvalidComplaint, NotAllowed
+from complaints.models import CHANNELS, CoHandling, Complaint
+from complaints.presenters import clock_view, status_label
+from complaints.queues import (
+    QUEUE_TABS,
+    SUPERVISION_VIEWS,
+    office_queue,
+    overdue_by_office,
+    supervision_list,
+    tab_counts,
+)
+from complaints.services import build_services
+from portal.accounts.models import User
+from portal.accounts.roles import Role
+from portal.db import utcnow
+from portal.endpoints import Ctx, view
+from portal.orgs.models import Department
+
+HANDLERS = [Role.DEPARTMENT]
+SUPERVISORS = [Role.SUPERVISOR, Role.ADMIN]
+READERS = [Role.DEPARTMENT, Role.SUPERVISOR, Role.ADMIN, Role.OPERATOR]
+
+
+def _clocks(ctx: Ctx, complaints: list[Complaint]) -> dict[int, object]:
+    calendar = load_calendar(ctx.db)
+    now = utcnow()
+    return {c.id: clock_view(c, calendar, now, ctx.settings.timezone) for c in complaints}
+
+
+@view(roles=HANDLERS)
+def queue(ctx: Ctx) -> Response:
+    tab = ctx.request.query_params.get("tab", "assigned")
+    tab = tab if tab in QUEUE_TABS else "assigned"
+    office_id = ctx.user.department_id
+    page = office_queue(ctx.db, office_id, tab, ctx.page_param())
+    return ctx.render(
+        "complaints/staff/queue.html", tab=tab, tabs=QUEUE_TABS, counts=tab_counts(ctx.db, office_id),
+        page=page, clocks=_clocks(ctx, page.items), status_label=status_label,
+    )
+
+
+@view(roles=SUPERVISORS)
+def supervision(ctx: Ctx) -> Response:
+    params = ctx.request.query_params
+    view_name = params.get("view", "overdue")
+    view_name = view_name if view_name in SUPERVISION_VIEWS else "overdue"
+    office = params.get("office", "")
+    office_id = int(office) if office.isdigit() and len(office) < 10 else None
+    now = utcnow()
+    calendar = load_calendar(ctx.db)
+    # "Due soon" is ≤ 1 working day: everything due before the end of the next working day.
+    soon = clock.compute_deadline(now, 1, calendar, ctx.settings.timezone).due_at
+    page = supervision_list(ctx.db, view_name, now, soon, office_id, ctx.page_param())
+    return ctx.render(
+        "complaints/staff/supervision.html", view=view_name, views=SUPERVISION_VIEWS, page=page,
+        clocks=_clocks(ctx, page.items), offices=overdue_by_office(ctx.db, now),
+        office_id=office_id, status_label=status_label,
+    )
+
+
+def _load(ctx: Ctx) -> Complaint:
+    intake, _ = build_services(ctx.db, ctx.settings)
+    complaint = intake.get_for(ctx.user, ctx.request.path_params["complaint_id"])
+    if complaint is None:
+        raise HTTPException(404)
+    return complaint
+
+
+def _detail_context(ctx: Ctx, complaint: Complaint, **extra) -> dict:
+    intake, handling = build_services(ctx.db, ctx.settings)
+    calendar = intake.calendar
+    deadline = clock.compute_deadline(complaint.received_at, complaint.working_days, calendar,
+                                      ctx.settings.timezone)
+    user: User = ctx.user
+    co = ctx.db.scalars(select(CoHandling).where(CoHandling.complaint_id == complaint.id)).all()
+    return {
+        "c": complaint,
+        "clock": clock_view(complaint, calendar, utcnow(), ctx.settings.timezone),
+        "explain": clock.explain(deadline) if complaint.extension_days == 0 and complaint.reopened_count == 0 else [],
+        "status": status_label(complaint),
+        "events": complaint.events,
+        "event_labels": EVENT_LABELS,
+        "channels": CHANNELS,
+        "co_handlings": co,
+        "is_handler": user.role_enum is Role.DEPARTMENT and user.department_id == complaint.responsible_department_id,
+        "is_co_office": any(h.department_id == user.department_id and h.replied_at is None for h in co)
+        and user.role_enum is Role.DEPARTMENT,
+        "is_supervisor": user.role_enum in SUPERVISORS,
+        "may_reveal": intake.may_see_personal_data(user, complaint),
+        "pending_extension": handling.pending_extension(complaint),
+        "departments": ctx.db.scalars(select(Department).order_by(Department.district_id.is_not(None), Department.id)).all()
+        if user.role_enum in SUPERVISORS else [],
+        "errors": extra.pop("errors", {}),
+        "revealed": extra.pop("revealed", None),
+        **extra,
+    }
+
+
+@view(roles=READERS)
+def detail(ctx: Ctx) -> Response:
+    complaint = _load(ctx)
+    return ctx.render("complaints/staff/detail.html", **_detail_context(ctx, complaint))
+
+
+@view(roles=[Role.DEPARTMENT, Role.OPERATOR])
+def reveal(ctx: Ctx) -> Response:
+    """Show the complainant's contact details; every unmasking is audited."""
+    complaint = _load(ctx)
+    intake, _ = build_services(ctx.db, ctx.settings)
+    try:
+        name, phone = intake.reveal_contact(ctx.user, complaint)
+    except NotAllowed as exc:
+        raise HTTPException(403, exc.message) from None
+    ctx.db.commit()
+    return ctx.render("complaints/staff/detail.html",
+                      **_detail_context(ctx, complaint, revealed={"name": name, "phone": phone}))
+
+
+def _action(handler: Callable[[Ctx, Complaint], None]) -> Callable[[Ctx], Response]:
+    def run(ctx: Ctx) -> Response:
+        complaint = _load(ctx)
+        try:
+            handler(ctx, complaint)
+        except InvalidComplaint as exc:
+            ctx.db.rollback()
+            complaint = _load(ctx)
+            return ctx.render("complaints/staff/detail.html", status_code=400,
+                              **_detail_context(ctx, complaint, errors=exc.errors))
+        except NotAllowed as exc:
+            ctx.db.rollback()
+            raise HTTPException(409 if ctx.user.role_enum in (*HANDLERS, *SUPERVISORS) else 403,
+                                exc.message) from None
+        ctx.db.commit()
+        return ctx.redirect(ctx.url("staff:detail", complaint_id=complaint.id))
+
+    run.__name__ = handler.__name__
+    return run
+
+
+def _handling(ctx: Ctx):
+    return build_services(ctx.db, ctx.settings)[1]
+
+
+def _days(ctx: Ctx) -> int:
+    raw = ctx.field("days")
+    return int(raw) if raw.isdigit() and len(raw) < 4 else 0
+
+
+sign = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).sign(ctx.user, c)))
+answer = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).answer(ctx.user, c, ctx.field("answer"))))
+return_ = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).return_misrouted(ctx.user, c, ctx.field("reason"))))
+extension = view(roles=HANDLERS)(_action(
+    lambda ctx, c: _handling(ctx).request_extension(ctx.user, c, _days(ctx), ctx.field("reason"))))
+co_reply = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).co_reply(ctx.user, c, ctx.field("reply"))))
+reassign = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).reassign(
+    ctx.user, c, int(ctx.field("department_id") or 0) if ctx.field("department_id").isdigit() else 0,
+    ctx.field("reason"))))
+supervise = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).supervise(ctx.user, c, ctx.field("note"))))
+decide_extension = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).decide_extension(
+    ctx.user, c, ctx.field("decision") == "approve", ctx.field("note"))))
+
+routes = [
+    Route("/queue", queue, methods=["GET"], name="queue"),
+    Route("/supervision", supervision, methods=["GET"], name="supervision"),
+    Route("/complaints/{complaint_id:int}", detail, methods=["GET"], name="detail"),
+    Route("/complaints/{complaint_id:int}/reveal", reveal, methods=["POST"], name="reveal"),
+    Route("/complaints/{complaint_id:int}/sign", sign, methods=["POST"], name="sign"),
+    Route("/complaints/{complaint_id:int}/answer", answer, methods=["POST"], name="answer"),
+    Route("/complaints/{complaint_id:int}/return", return_, methods=["POST"], name="return"),
+    Route("/complaints/{complaint_id:int}/extension", extension, methods=["POST"], name="extension"),
+    Route("/complaints/{complaint_id:int}/co-reply", co_reply, methods=["POST"], name="co_reply"),
+    Route("/complaints/{complaint_id:int}/reassign", reassign, methods=["POST"], name="reassign"),
+    Route("/complaints/{complaint_id:int}/supervise", supervise, methods=["POST"], name="supervise"),
+    Route("/complaints/{complaint_id:int}/extension-decision", decide_extension, methods=["POST"],
+          name="decide_extension"),
+]

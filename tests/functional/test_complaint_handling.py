@@ -1,0 +1,162 @@
+"""Department queues and supervision over HTTP: the lifecycle, visibility and masking."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from factories import PASSWORD, department, district, institution, user
+from support import csrf_token, login
+
+from complaints.intake import ComplaintInput
+from complaints.models import Complaint
+from complaints.services import build_services
+from portal.accounts.roles import Role
+from portal.audit import AuditEvent
+from portal.settings import get_settings
+
+
+def setup_city(db):
+    d = district(db, name="南湖区")
+    offices = {
+        "ca_city": department(db, "civil_affairs"),
+        "ca": department(db, "civil_affairs", d),
+        "mr": department(db, "market_regulation", d),
+        "ps": department(db, "public_security"),
+    }
+    inst = institution(db, district_=d, name="南湖康乐老年公寓")
+    staff = {
+        "ca": user(db, Role.DEPARTMENT, department_id=offices["ca"].id),
+        "mr": user(db, Role.DEPARTMENT, department_id=offices["mr"].id),
+        "ps": user(db, Role.DEPARTMENT, department_id=offices["ps"].id),
+        "sup": user(db, Role.SUPERVISOR, department_id=offices["ca_city"].id),
+    }
+    db.commit()
+    return offices, inst, staff
+
+
+def file_complaint(db, inst, category="elder_abuse", phone="13712345678", **extra):
+    intake, _ = build_services(db, get_settings())
+    complaint, _ = intake.submit(ComplaintInput(
+        channel="web", category_code=category, description="护工推搡老人，老人身上有淤青",
+        institution_id=inst.id, complainant_name="李四", complainant_phone=phone, **extra))
+    db.commit()
+    return complaint
+
+
+def post(client, path, **data):
+    return client.post(path, data={"csrf_token": csrf_token(client), **data}, follow_redirects=False)
+
+
+def test_handler_signs_and_answers_and_the_complainant_sees_it(client, db):
+    offices, inst, staff = setup_city(db)
+    c = file_complaint(db, inst)
+    login(client, staff["ca"].username, PASSWORD)
+    queue = client.get("/staff/queue")
+    assert c.tracking_no in queue.text
+    assert "待签收（1）" in queue.text
+    assert post(client, f"/staff/complaints/{c.id}/sign").status_code == 303
+    short = post(client, f"/staff/complaints/{c.id}/answer", answer="已处理")
+    assert short.status_code == 400 and "至少 10 个字" in short.text
+    ok = post(client, f"/staff/complaints/{c.id}/answer",
+              answer="经核查，已责令机构辞退涉事护工，并对全体护理员开展培训。")
+    assert ok.status_code == 303
+    db.expire_all()
+    c = db.get(Complaint, c.id)
+    assert c.status == "answered" and c.answered_at is not None
+
+
+def test_department_sees_phone_masked_and_unmasking_is_audited(client, db):
+    offices, inst, staff = setup_city(db)
+    c = file_complaint(db, inst)
+    login(client, staff["ca"].username, PASSWORD)
+    page = client.get(f"/staff/complaints/{c.id}")
+    assert "137****5678" in page.text and "13712345678" not in page.text
+    assert "李*" in page.text and "李四" not in page.text
+    revealed = post(client, f"/staff/complaints/{c.id}/reveal")
+    assert "13712345678" in revealed.text
+    audit = db.scalars(select(AuditEvent).where(AuditEvent.action == "unmask")).one()
+    assert audit.actor_id == staff["ca"].id and audit.object_id == str(c.id)
+
+
+def test_supervisor_sees_masked_data_and_cannot_unmask(client, db):
+    offices, inst, staff = setup_city(db)
+    c = file_complaint(db, inst)
+    login(client, staff["sup"].username, PASSWORD)
+    page = client.get(f"/staff/complaints/{c.id}")
+    assert page.status_code == 200 and "137****5678" in page.text
+    assert "13712345678" not in page.text
+    assert post(client, f"/staff/complaints/{c.id}/reveal").status_code == 403
+
+
+def test_other_office_gets_404_not_the_complaint(client, db):
+    offices, inst, staff = setup_city(db)
+    c = file_complaint(db, inst, category="service_quality")
+    login(client, staff["mr"].username, PASSWORD)
+    response = client.get(f"/staff/complaints/{c.id}")
+    assert response.status_code == 404
+    assert "护工" not in response.text
+    assert post(client, f"/staff/complaints/{c.id}/sign").status_code == 404
+
+
+def test_co_handling_office_can_read_and_reply_but_not_answer(client, db):
+    offices, inst, staff = setup_city(db)
+    c = file_complaint(db, inst)  # elder_abuse: co-handled by public security
+    login(client, staff["ps"].username, PASSWORD)
+    assert "会办（1）" in client.get("/staff/queue").text
+    assert client.get(f"/staff/complaints/{c.id}").status_code == 200
+    assert post(client, f"/staff/complaints/{c.id}/answer", answer="x" * 20).status_code == 409
+    assert post(client, f"/staff/complaints/{c.id}/co-reply", reply="已派民警走访核实").status_code == 303
+
+
+def test_returned_complaint_is_reassigned_by_supervisor_and_keeps_its_clock(client, db):
+    offices, inst, staff = setup_city(db)
+    c = file_complaint(db, inst, category="service_quality")
+    due = c.due_at
+    login(client, staff["ca"].username, PASSWORD)
+    assert post(client, f"/staff/complaints/{c.id}/return", reason="属于食品安全问题").status_code == 303
+    client.cookies.clear()
+    login(client, staff["sup"].username, PASSWORD)
+    assert c.tracking_no in client.get("/staff/supervision", params={"view": "returned"}).text
+    assert post(client, f"/staff/complaints/{c.id}/reassign", department_id=str(offices["mr"].id),
+                reason="食品问题转市场监管").status_code == 303
+    db.expire_all()
+    c = db.get(Complaint, c.id)
+    assert c.responsible_department_id == offices["mr"].id
+    assert c.status == "assigned" and c.due_at == due
+
+
+def test_extension_approved_by_supervisor_moves_the_deadline(client, db):
+    offices, inst, staff = setup_city(db)
+    c = file_complaint(db, inst)
+    due = c.due_at
+    login(client, staff["ca"].username, PASSWORD)
+    assert post(client, f"/staff/complaints/{c.id}/extension", days="3",
+                reason="需要调取监控录像").status_code == 303
+    again = post(client, f"/staff/complaints/{c.id}/extension", days="2", reason="再延两天")
+    assert again.status_code == 409
+    client.cookies.clear()
+    login(client, staff["sup"].username, PASSWORD)
+    assert c.tracking_no in client.get("/staff/supervision", params={"view": "extensions"}).text
+    assert post(client, f"/staff/complaints/{c.id}/extension-decision",
+                decision="approve").status_code == 303
+    db.expire_all()
+    c = db.get(Complaint, c.id)
+    assert c.extension_days == 3 and c.due_at >= due + timedelta(days=3)
+
+
+def test_department_user_cannot_reach_supervision(client, db):
+    offices, inst, staff = setup_city(db)
+    login(client, staff["ca"].username, PASSWORD)
+    assert client.get("/staff/supervision").status_code == 403
+
+
+def test_overdue_complaints_lead_the_supervision_view(client, db):
+    offices, inst, staff = setup_city(db)
+    c = file_complaint(db, inst)
+    c.due_at = c.received_at - timedelta(hours=1)  # as if ten days had passed
+    db.commit()
+    login(client, staff["sup"].username, PASSWORD)
+    page = client.get("/staff/supervision")
+    assert c.tracking_no in page.text and "已超期" in page.text
