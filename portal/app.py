@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from complaints import open311
 from complaints import views_public as complaint_views
 from complaints import views_staff as staff_views
 from portal.accounts import views as accounts_views
@@ -109,6 +110,7 @@ def create_app() -> Starlette:
         Mount("/complaints", routes=complaint_views.routes, name="complaints"),
         Mount("/api/v1", routes=complaint_views.api_routes, name="api"),
         Mount("/staff", routes=staff_views.routes, name="staff"),
+        Mount("/open311/v2", routes=open311.routes, name="open311"),
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
     ]
     middleware = [

@@ -1,0 +1,207 @@
+"""Open311 GeoReport v2 (JSON) for other hotline systems: services, requests, one request.
+
+`agency_responsible` is the responsible office and `expected_datetime` the answer deadline.
+Creating requests needs an API key (`Authorization: Bearer …` or `api_key`); reading is public
+and never includes personal data or the free-text description.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from complaints.exceptions import InvalidComplaint
+from complaints.intake import ComplaintInput
+from complaints.models import Complaint
+from complaints.services import active_rules, build_services
+from portal.accounts.roles import Role
+from portal.accounts.services import AccountService
+from portal.db import utcnow
+from portal.endpoints import Ctx, view
+
+MAX_LIST = 200
+ATTRIBUTES = [
+    ("institution_id", "number", "被投诉机构编号（与 place_name 二选一）", False),
+    ("place_name", "string", "未登记场所名称", False),
+    ("district_id", "number", "未登记场所所在区县编号", False),
+    ("urgent", "singlevaluelist", "是否紧急", False),
+    ("received_at", "datetime", "原始受理时间（转办件，ISO 8601 带时区）", False),
+]
+
+
+def error(status: int, description: str) -> JSONResponse:
+    return JSONResponse([{"code": status, "description": description}], status_code=status)
+
+
+def _iso(value: datetime | None, tz) -> str | None:
+    return value.astimezone(tz).isoformat() if value else None
+
+
+def _request_json(c: Complaint, tz, *, with_description: bool) -> dict:
+    body = {
+        "service_request_id": c.tracking_no,
+        "status": "closed" if c.status in ("answered", "closed") else "open",
+        "status_notes": c.answer_text if c.status in ("answered", "closed") else "",
+        "service_name": c.rule.label,
+        "service_code": c.category_code,
+        "agency_responsible": c.responsible_department.name,
+        "service_notice": "暂定期限（该年度节假日未公布）" if c.provisional else "",
+        "requested_datetime": _iso(c.received_at, tz),
+        "updated_datetime": _iso(c.answered_at or c.signed_at or c.created_at, tz),
+        "expected_datetime": _iso(c.due_at, tz),
+        "address": c.institution.address if c.institution else c.place_address,
+        "address_id": str(c.institution_id) if c.institution_id else None,
+        "zipcode": None, "lat": None, "long": None, "media_url": None,
+    }
+    if with_description:
+        body["description"] = c.description
+    return body
+
+
+@view(api=True)
+def services(ctx: Ctx) -> Response:
+    return ctx.json([
+        {"service_code": r.code, "service_name": r.label, "description": r.help_text,
+         "metadata": True, "type": "realtime", "keywords": ",".join(r.keywords or []),
+         "group": "养老服务"}
+        for r in active_rules(ctx.db).values()
+    ])
+
+
+@view(api=True)
+def service_definition(ctx: Ctx) -> Response:
+    code = ctx.request.path_params["code"]
+    if code not in active_rules(ctx.db):
+        return error(404, f"unknown service_code {code}")
+    return ctx.json({"service_code": code, "attributes": [
+        {"variable": True, "code": name, "datatype": kind, "required": required,
+         "datatype_description": "", "order": i + 1, "description": text,
+         **({"values": [{"key": "true", "name": "是"}, {"key": "false", "name": "否"}]}
+            if kind == "singlevaluelist" else {})}
+        for i, (name, kind, text, required) in enumerate(ATTRIBUTES)
+    ]})
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@view(api=True)
+def create(ctx: Ctx) -> Response:
+    user = ctx.user
+    if user is None and ctx.field("api_key"):
+        user = AccountService(ctx.db).api_key_user(ctx.field("api_key"))
+    if user is None:
+        return error(401, "api_key required")
+    if user.role_enum not in (Role.OPERATOR, Role.ADMIN):
+        return error(403, "this api_key may not create requests")
+    if not ctx.request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        return error(400, "send application/x-www-form-urlencoded as GeoReport v2 requires")
+    received_raw = ctx.field("attribute[received_at]")
+    received_at = None
+    if received_raw:
+        try:
+            received_at = datetime.fromisoformat(received_raw.replace("Z", "+00:00"))
+        except ValueError:
+            return error(400, "attribute[received_at]: not an ISO 8601 date-time")
+        if received_at.tzinfo is None:
+            return error(400, "attribute[received_at]: a UTC offset is required")
+    name = (ctx.field("last_name") + ctx.field("first_name")).strip()
+    key = ctx.request.headers.get("idempotency-key") or ctx.field("attribute[idempotency_key]") or None
+    inp = ComplaintInput(
+        channel="handover" if received_at else "open311",
+        category_code=ctx.field("service_code"),
+        description=ctx.field("description"),
+        institution_id=_int(ctx.field("attribute[institution_id]")),
+        place_name=ctx.field("attribute[place_name]"),
+        place_address=ctx.field("address_string"),
+        district_id=_int(ctx.field("attribute[district_id]")),
+        complainant_name=name,
+        complainant_phone=ctx.field("phone"),
+        anonymous=not (name or ctx.field("phone")),
+        urgent=ctx.field("attribute[urgent]").lower() in ("true", "1", "yes"),
+        received_at=received_at,
+        idempotency_key=f"open311:{user.id}:{key}" if key else None,
+    )
+    intake, _ = build_services(ctx.db, ctx.settings)
+    try:
+        complaint, created = intake.submit(inp, actor=user)
+    except InvalidComplaint as exc:
+        ctx.db.rollback()
+        field, message = next(iter(exc.errors.items()))
+        return error(400, f"{field}: {message}")
+    ctx.db.commit()
+    tz = ctx.settings.timezone
+    return ctx.json([{
+        "service_request_id": complaint.tracking_no,
+        "service_notice": f"由{complaint.responsible_department.name}承办",
+        "account_id": None,
+        "agency_responsible": complaint.responsible_department.name,
+        "expected_datetime": _iso(complaint.due_at, tz),
+        "token": None,
+    }], status_code=201 if created else 200)
+
+
+def _query(ctx: Ctx):
+    return select(Complaint).options(
+        joinedload(Complaint.rule), joinedload(Complaint.responsible_department),
+        joinedload(Complaint.institution))
+
+
+@view(api=True)
+def list_requests(ctx: Ctx) -> Response:
+    params = ctx.request.query_params
+    stmt = _query(ctx)
+    ids = [i.strip() for i in params.get("service_request_id", "").split(",") if i.strip()]
+    if ids:
+        stmt = stmt.where(Complaint.tracking_no.in_(ids[:MAX_LIST]))
+    else:
+        try:
+            end = datetime.fromisoformat(params["end_date"].replace("Z", "+00:00")) if "end_date" in params else utcnow()
+            start = datetime.fromisoformat(params["start_date"].replace("Z", "+00:00")) if "start_date" in params else end - timedelta(days=90)
+        except ValueError:
+            return error(400, "start_date/end_date must be ISO 8601 date-times")
+        if start.tzinfo is None or end.tzinfo is None:
+            return error(400, "start_date/end_date need a UTC offset")
+        stmt = stmt.where(Complaint.received_at >= start, Complaint.received_at <= end)
+        if params.get("service_code"):
+            stmt = stmt.where(Complaint.category_code.in_(params["service_code"].split(",")))
+        status = params.get("status")
+        if status == "open":
+            stmt = stmt.where(Complaint.status.in_(("assigned", "signed", "returned")))
+        elif status == "closed":
+            stmt = stmt.where(Complaint.status.in_(("answered", "closed")))
+        elif status:
+            return error(400, "status must be open or closed")
+    rows = ctx.db.scalars(stmt.order_by(Complaint.received_at.desc()).limit(MAX_LIST)).unique()
+    tz = ctx.settings.timezone
+    return ctx.json([_request_json(c, tz, with_description=ctx.user is not None) for c in rows])
+
+
+@view(api=True)
+def one_request(ctx: Ctx) -> Response:
+    number = ctx.request.path_params["request_id"]
+    complaint = ctx.db.scalars(_query(ctx).where(Complaint.tracking_no == number)).first()
+    if complaint is None:
+        return error(404, f"service_request_id {number} not found")
+    return ctx.json([_request_json(complaint, ctx.settings.timezone,
+                                   with_description=ctx.user is not None)])
+
+
+async def wrong_format(request) -> Response:
+    return error(400, "only the .json format is supported")
+
+
+routes = [
+    Route("/services.json", services, methods=["GET"], name="services"),
+    Route("/services/{code}.json", service_definition, methods=["GET"], name="service_definition"),
+    Route("/requests.json", list_requests, methods=["GET"], name="requests"),
+    Route("/requests.json", create, methods=["POST"], name="create"),
+    Route("/requests/{request_id}.json", one_request, methods=["GET"], name="request"),
+    Route("/{path:path}.xml", wrong_format, methods=["GET", "POST"]),
+]
