@@ -14,6 +14,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from complaints import open311
+from complaints import views_admin as complaint_admin_views
 from complaints import views_public as complaint_views
 from complaints import views_staff as staff_views
 from portal.accounts import views as accounts_views
@@ -105,6 +106,7 @@ def create_app() -> Starlette:
     routes = [
         *site_views.routes,
         Mount("/accounts", routes=accounts_views.routes, name="accounts"),
+        Mount("/admin/complaints", routes=complaint_admin_views.routes, name="complaints_admin"),
         Mount("/admin", routes=accounts_views.admin_routes, name="admin"),
         Mount("/institutions", routes=institution_views.routes, name="institutions"),
         Mount("/complaints", routes=complaint_views.routes, name="complaints"),

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
@@ -132,7 +132,7 @@ class _Org:
     offices: dict[tuple[str, int | None], int]
 
 
-def _insert_returning_ids(conn: Connection, table, rows: list[Row]) -> list[int]:
+def _insert_returning_ids(conn: Connection, table: Table, rows: list[Row]) -> list[int]:
     if not rows:
         return []
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
@@ -358,8 +358,8 @@ class _InstitutionMaker:
         return self.counters[key]
 
     # The first 16 institutions cover every kind × nature, so a small demo shows them all;
-    # 0 is a five-star red-listed home, 6 is filed late, 8 is penalised and black-listed,
-    # 13 is an unregistered 黑机构.
+    # 0 is a five-star red-listed home, 4 has an overdue rectification, 6 is registered but
+    # not filed, 8 is penalised and black-listed, 13 is an unregistered 黑机构.
     def _kind_nature_status(self, i: int) -> tuple[str, str, str]:
         rng = self.rng
         kinds = list(KIND_WEIGHTS)
@@ -402,11 +402,12 @@ class _InstitutionMaker:
                 base = f"{rng.choice((self.city, district.name))}{stem}{rng.choice(table[key])}"
         # Disambiguate after a full-width bracket: it ends the pinyin run, so
         # search.pinyin's per-run cache keeps hitting at 400k institutions.
+        where = "" if street in base else street
         name = base
-        if name in self.used_names:
-            name = f"{base}（{street}）"
+        if name in self.used_names and where:
+            name = f"{base}（{where}）"
         while name in self.used_names:
-            name = f"{base}（{street}第{self._next('name:' + base + street) + 1}分部）"
+            name = f"{base}（{where}第{self._next(f'name:{base}{where}') + 1}分部）"
         self.used_names.add(name)
         return name
 

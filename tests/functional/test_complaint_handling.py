@@ -6,15 +6,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from factories import PASSWORD, department, district, institution, user
-from support import csrf_token, login
-
 from complaints.intake import ComplaintInput
 from complaints.models import Complaint
 from complaints.services import build_services
 from portal.accounts.roles import Role
 from portal.audit import AuditEvent
 from portal.settings import get_settings
+
+from factories import PASSWORD, department, district, institution, user
+from support import csrf_token, login
 
 
 def setup_city(db):

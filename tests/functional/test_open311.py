@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from factories import department, district, institution, user
-
 from complaints.models import Complaint
 from portal.accounts.roles import Role
 from portal.accounts.services import AccountService
+
+from factories import department, district, institution, user
 
 
 def setup(db):

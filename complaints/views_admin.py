@@ -1,0 +1,111 @@
+"""Admin pages for complaint rules: routing rules (with history) and the holiday calendar."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from complaints.admin import load_year_file, update_rule
+from complaints.calendar import format_year_file
+from complaints.calendar_store import load_calendar, package_schedules
+from complaints.exceptions import InvalidComplaint
+from complaints.models import HolidayYear, RoutingRule, RoutingRuleChange
+from portal.accounts.roles import Role
+from portal.endpoints import Ctx, view
+from portal.orgs.vocab import DEPARTMENT_TYPES
+
+ADMINS = [Role.ADMIN]
+
+
+def _routing_context(ctx: Ctx, **extra) -> dict:
+    return {
+        "rules": ctx.db.scalars(select(RoutingRule).order_by(RoutingRule.position)).all(),
+        "changes": ctx.db.scalars(select(RoutingRuleChange).order_by(RoutingRuleChange.id.desc()).limit(50)).all(),
+        "types": DEPARTMENT_TYPES,
+        "errors": extra.pop("errors", {}),
+        **extra,
+    }
+
+
+@view(roles=ADMINS)
+def routing(ctx: Ctx) -> Response:
+    return ctx.render("complaints/admin/routing.html", **_routing_context(ctx))
+
+
+@view(roles=ADMINS)
+def routing_update(ctx: Ctx) -> Response:
+    code = ctx.request.path_params["code"]
+    try:
+        update_rule(
+            ctx.db, code,
+            label=ctx.field("label"), help_text=ctx.field("help_text"),
+            keywords=ctx.field("keywords").replace("，", ",").split(","),
+            responsible_type=ctx.field("responsible_type"),
+            co_handling_types=[v for v in ctx.form.getlist("co_handling_types") if isinstance(v, str)],
+            active=ctx.field("active") == "1", actor_id=ctx.user.id,
+        )
+    except InvalidComplaint as exc:
+        ctx.db.rollback()
+        return ctx.render("complaints/admin/routing.html", status_code=400,
+                          **_routing_context(ctx, errors=exc.errors, error_code=code))
+    ctx.db.commit()
+    return ctx.redirect(ctx.url("complaints_admin:routing") + f"?saved={code}#rule-{code}")
+
+
+def _calendar_context(ctx: Ctx, **extra) -> dict:
+    calendar = load_calendar(ctx.db)
+    uploaded = {row.year: row for row in ctx.db.scalars(select(HolidayYear))}
+    years = []
+    for year in calendar.known_years():
+        schedule = calendar.schedule(year)
+        years.append({"year": year, "source": schedule.source, "holidays": len(schedule.holidays),
+                      "workdays": len(schedule.makeup_workdays), "row": uploaded.get(year)})
+    return {"years": list(reversed(years)), "package_years": sorted(package_schedules()),
+            "errors": extra.pop("errors", {}), **extra}
+
+
+@view(roles=ADMINS)
+def calendar_page(ctx: Ctx) -> Response:
+    return ctx.render("complaints/admin/calendar.html", **_calendar_context(ctx))
+
+
+@view(roles=ADMINS)
+def calendar_upload(ctx: Ctx) -> Response:
+    upload = ctx.form.get("file")
+    raw, name = b"", "calendar.txt"
+    if upload is not None and hasattr(upload, "file"):
+        raw, name = upload.file.read(), upload.filename or name
+    elif ctx.field("text"):
+        raw = ctx.field("text").encode()
+    if not raw:
+        return ctx.render("complaints/admin/calendar.html", status_code=400,
+                          **_calendar_context(ctx, errors={"file": "请选择文件或粘贴内容"}))
+    try:
+        schedule = load_year_file(ctx.db, raw, ctx.user.id, name)
+    except InvalidComplaint as exc:
+        ctx.db.rollback()
+        return ctx.render("complaints/admin/calendar.html", status_code=400,
+                          **_calendar_context(ctx, errors=exc.errors))
+    ctx.db.commit()
+    return ctx.redirect(ctx.url("complaints_admin:calendar") + f"?saved={schedule.year}")
+
+
+@view(roles=ADMINS)
+def calendar_download(ctx: Ctx) -> Response:
+    year = ctx.request.path_params["year"]
+    schedule = load_calendar(ctx.db).schedule(year)
+    if schedule is None:
+        raise HTTPException(404)
+    return PlainTextResponse(format_year_file(schedule), headers={
+        "content-disposition": f'attachment; filename="holidays-{year}.txt"'})
+
+
+routes = [
+    Route("/routing", routing, methods=["GET"], name="routing"),
+    Route("/routing/{code}", routing_update, methods=["POST"], name="routing_update"),
+    Route("/calendar", calendar_page, methods=["GET"], name="calendar"),
+    Route("/calendar", calendar_upload, methods=["POST"], name="calendar_upload"),
+    Route("/calendar/{year:int}.txt", calendar_download, methods=["GET"], name="calendar_download"),
+]
