@@ -2,11 +2,13 @@
 
 from rq import cron
 
+from complaints.tasks import sweep_clocks
 from portal.jobs import sweep_outbox
 
 # (function, queue, schedule): interval in seconds or a cron expression.
 RECURRING = [
     (sweep_outbox, "default", {"interval": 60}),
+    (sweep_clocks, "default", {"cron": "*/5 * * * *"}),
 ]
 
 for func, queue, schedule in RECURRING:
