@@ -28,6 +28,7 @@ from portal.institutions.models import (
     Penalty,
     ServiceResources,
 )
+from portal.institutions.vocab import KINDS, NATURES
 from portal.orgs.models import Department, District, Street
 from portal.orgs.vocab import DEPARTMENT_TYPES, office_name
 from portal.settings import get_settings
@@ -108,8 +109,14 @@ def demo_logins() -> list[tuple[str, str, str]]:
                 )
             )
     for n in range(1, INSTITUTION_LOGINS + 1):
+        kind, nature = _forced_kind_nature(n - 1)
         rows.append(
-            (f"inst-{n}", Role.INSTITUTION.label, f"示范数据中第{n}家机构的后台（信息公开维护）")
+            (
+                f"inst-{n}",
+                Role.INSTITUTION.label,
+                f"第{n}家示范机构（{NATURES[nature]}{KINDS[kind]}{INSTITUTION_NOTES.get(n - 1, '')}）"
+                "的后台：维护信息公开，提交审核",
+            )
         )
     return rows
 
@@ -330,6 +337,16 @@ FILING_BEGAN = date(2019, 1, 1)
 GRADE_WEIGHTS = {"1": 10, "2": 25, "3": 35, "4": 20, "5": 10}
 
 
+# The first FORCED institutions cover every kind × nature, so a small demo shows them all
+# (see _InstitutionMaker._kind_nature_status for the other things they are chosen to show).
+FORCED = 16
+INSTITUTION_NOTES = {0: "，五级、红名单", 4: "，有逾期未整改的检查"}
+
+
+def _forced_kind_nature(i: int) -> tuple[str, str]:
+    return list(KINDS)[i % 4], list(NATURES)[i // 4]
+
+
 @dataclass
 class _Bundle:
     """One institution row and its child rows, before the institution has an id."""
@@ -357,16 +374,13 @@ class _InstitutionMaker:
         self.counters[key] = self.counters.get(key, 0) + 1
         return self.counters[key]
 
-    # The first 16 institutions cover every kind × nature, so a small demo shows them all;
-    # 0 is a five-star red-listed home, 4 has an overdue rectification, 6 is registered but
+    # Of the first FORCED institutions, 0 is a five-star red-listed home, 4 has an overdue rectification, 6 is registered but
     # not filed, 8 is penalised and black-listed, 13 is an unregistered 黑机构.
     def _kind_nature_status(self, i: int) -> tuple[str, str, str]:
         rng = self.rng
-        kinds = list(KIND_WEIGHTS)
-        natures = list(NATURE_WEIGHTS["residential"])
-        if i < 16:
+        if i < FORCED:
             status = {6: "registered_unfiled", 13: "unregistered"}.get(i, "filed")
-            return kinds[i % 4], natures[i // 4], status
+            return (*_forced_kind_nature(i), status)
         kind = _pick(rng, KIND_WEIGHTS)
         nature = _pick(rng, NATURE_WEIGHTS[kind])
         r = rng.random()
@@ -762,7 +776,8 @@ class _InstitutionMaker:
     def _penalties_and_credit(self, b: _Bundle, i: int, district: _District, status: str) -> None:
         rng, today = self.rng, self.today
         inst = b.institution
-        penalised = rng.random() < (0.5 if status == "unregistered" else 0.05) or i == 8
+        chance = 0.5 if status == "unregistered" else 0.05
+        penalised = i == 8 or (i != 0 and rng.random() < chance)
         grades = b.children.get("grades", [])
         if not penalised:
             top = grades[-1] if grades else None
@@ -954,5 +969,4 @@ def seed_demo(
         summary.users += len(rows)
 
     summary.elapsed_seconds = round(time.perf_counter() - started, 2)
-    say(str(summary))
     return summary

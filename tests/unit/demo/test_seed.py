@@ -1,0 +1,328 @@
+"""The demo city: complete, valid, deterministic, and refusing to seed twice."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.accounts.passwords import verify_password
+from portal.accounts.roles import Role
+from portal.db import get_engine
+from portal.demo.seed import DEMO_PASSWORD, SeedError, demo_logins, seed_demo
+from portal.institutions import creditcode
+from portal.institutions.models import (
+    CreditEntry,
+    FeeItem,
+    Grade,
+    Inspection,
+    Institution,
+    Penalty,
+    ServiceResources,
+)
+from portal.institutions.vocab import FILING_STATUSES, KINDS, NATURES
+from portal.orgs.models import Department, District, Street
+from portal.orgs.vocab import DEPARTMENT_TYPES
+from portal.settings import reset_settings
+from search.pinyin import initials
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo_settings(tmp_path_factory: pytest.TempPathFactory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PORTAL_VAR_DIR", str(tmp_path_factory.mktemp("var")))
+        mp.setenv("PORTAL_SECRET_KEY", "demo-test-" + "z" * 40)
+        mp.delenv("PORTAL_CITY_NAME", raising=False)
+        reset_settings()
+        yield
+    reset_settings()
+
+
+def _fresh_db(sqlite_template: Path, folder: Path) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "demo.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="module")
+def seeded(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):
+    url = _fresh_db(sqlite_template, tmp_path_factory.mktemp("seeded"))
+    lines: list[str] = []
+    summary = seed_demo(url, institutions=200, seed=0, today=TODAY, progress=lines.append)
+    return url, summary, lines
+
+
+def _rows(url: str, stmt):
+    with get_engine(url).connect() as conn:
+        return conn.execute(stmt).all()
+
+
+def _scalar(url: str, stmt):
+    with get_engine(url).connect() as conn:
+        return conn.scalar(stmt)
+
+
+def test_summary_counts_match_the_database(seeded):
+    url, summary, lines = seeded
+    assert summary.institutions == 200
+    for model, count in [
+        (Institution, summary.institutions),
+        (District, summary.districts),
+        (Street, summary.streets),
+        (Department, summary.departments),
+        (User, summary.users),
+        (FeeItem, summary.fee_items),
+        (ServiceResources, summary.service_resources),
+        (Grade, summary.grades),
+        (Inspection, summary.inspections),
+        (Penalty, summary.penalties),
+        (CreditEntry, summary.credit_entries),
+    ]:
+        assert _scalar(url, select(func.count()).select_from(model)) == count, model
+    assert summary.elapsed_seconds > 0
+    assert lines[-1].startswith("institutions 200/200 ")
+    assert "institutions=200" in str(summary)
+
+
+def test_city_has_districts_with_streets_codes_and_initials(seeded):
+    url = seeded[0]
+    districts = _rows(
+        url, select(District.id, District.name, District.code, District.pinyin_initials)
+    )
+    assert len(districts) >= 6
+    assert len({d.code for d in districts}) == len(districts)
+    for d in districts:
+        assert len(d.code) == 6 and d.code.isdigit()
+        assert d.pinyin_initials == initials(d.name)
+        streets = _rows(url, select(Street.name).where(Street.district_id == d.id))
+        assert 6 <= len(streets) <= 12, d.name
+        assert all(s.name.endswith(("街道", "镇", "乡")) for s in streets)
+    assert ("长宁区", "cnq") in {(d.name, d.pinyin_initials) for d in districts}
+
+
+def test_every_department_type_has_a_city_office_and_one_per_district(seeded):
+    url = seeded[0]
+    district_ids = {d.id for d in _rows(url, select(District.id))}
+    offices = Counter()
+    for dept in _rows(url, select(Department.type_code, Department.district_id, Department.name)):
+        offices[dept.type_code, dept.district_id] += 1
+    for code in DEPARTMENT_TYPES:
+        assert offices[code, None] == 1
+        for district_id in district_ids:
+            assert offices[code, district_id] == 1
+    names = {d.name for d in _rows(url, select(Department.name))}
+    assert "示范市民政局" in names
+    assert "示范市消防救援支队" in names
+    assert "长宁区消防救援大队" in names
+
+
+def test_all_kinds_natures_and_filing_statuses_appear(seeded):
+    url = seeded[0]
+    rows = _rows(url, select(Institution.kind, Institution.nature, Institution.filing_status))
+    assert {r.kind for r in rows} == set(KINDS)
+    assert {r.nature for r in rows} == set(NATURES)
+    assert {r.filing_status for r in rows} == set(FILING_STATUSES)
+    assert {(r.kind, r.nature) for r in rows} == {(k, n) for k in KINDS for n in NATURES}
+    assert Counter(r.filing_status for r in rows).most_common(1)[0][0] == "filed"
+
+
+def test_credit_codes_are_valid_unique_and_follow_nature(seeded):
+    url = seeded[0]
+    rows = _rows(
+        url,
+        select(
+            Institution.credit_code, Institution.nature, Institution.filing_status, District.code
+        ).join(District, Institution.district_id == District.id),
+    )
+    codes = [r.credit_code for r in rows if r.credit_code is not None]
+    assert len(codes) == len(set(codes))
+    prefix = {
+        "public": "12",
+        "public_private": "52",
+        "private_nonprofit": "52",
+        "private_forprofit": "91",
+    }
+    for r in rows:
+        if r.filing_status == "unregistered":
+            assert r.credit_code is None
+            continue
+        assert creditcode.is_valid(r.credit_code), r.credit_code
+        assert r.credit_code[:2] == prefix[r.nature]
+        assert r.credit_code[2:8] == r.code
+
+
+def test_institution_names_are_unique_with_initials(seeded):
+    url = seeded[0]
+    rows = _rows(url, select(Institution.name, Institution.name_initials))
+    assert len({r.name for r in rows}) == len(rows)
+    assert all(r.name_initials == initials(r.name) for r in rows)
+
+
+def test_beds_and_dates_are_sane(seeded):
+    url = seeded[0]
+    rows = _rows(
+        url,
+        select(
+            Institution.kind,
+            Institution.beds_total,
+            Institution.beds_vacant,
+            Institution.registration_date,
+            Institution.filing_date,
+            Institution.filing_no,
+            Institution.filing_status,
+        ),
+    )
+    for r in rows:
+        assert 0 <= r.beds_vacant <= r.beds_total
+        if r.kind == "residential":
+            assert 30 <= r.beds_total <= 600
+        elif r.kind == "community":
+            assert r.beds_total <= 40
+        if r.filing_status == "filed":
+            assert r.filing_no and r.registration_date <= r.filing_date <= TODAY
+        else:
+            assert not r.filing_no and r.filing_date is None
+
+
+def test_fee_history_closes_the_old_price_before_the_new_one(seeded):
+    url = seeded[0]
+    closed = _rows(url, select(FeeItem).where(FeeItem.effective_to.is_not(None)))
+    assert closed
+    for old in closed:
+        current = _rows(
+            url,
+            select(FeeItem.effective_from).where(
+                FeeItem.institution_id == old.institution_id,
+                FeeItem.item == old.item,
+                FeeItem.care_level.is_(old.care_level)
+                if old.care_level is None
+                else FeeItem.care_level == old.care_level,
+                FeeItem.effective_to.is_(None),
+            ),
+        )
+        assert old.effective_from < old.effective_to < current[0].effective_from
+    every_institution_has_current_fees = _scalar(
+        url,
+        select(func.count(func.distinct(FeeItem.institution_id))).where(
+            FeeItem.effective_to.is_(None)
+        ),
+    )
+    assert every_institution_has_current_fees == 200
+
+
+def test_computed_flags_have_something_to_show(seeded):
+    url = seeded[0]
+    assert _scalar(url, select(func.count()).where(Institution.deposit_amount > 0))
+    assert _scalar(
+        url,
+        select(func.count()).where(
+            Institution.deposit_amount > 0, Institution.deposit_dedicated_account.is_(False)
+        ),
+    )
+    assert _scalar(url, select(func.count()).where(Inspection.rectification_status == "overdue"))
+    assert _scalar(
+        url, select(func.count()).where(ServiceResources.last_fire_drill < date(2026, 5, 25))
+    )
+    assert _scalar(url, select(func.count()).where(ServiceResources.video_retention_days < 15))
+    lists = {r.list_type for r in _rows(url, select(CreditEntry.list_type))}
+    assert lists == {"red", "black"}
+    assert {r.level for r in _rows(url, select(Grade.level))} <= {1, 2, 3, 4, 5}
+
+
+def test_penalty_decision_numbers_look_official(seeded):
+    url = seeded[0]
+    numbers = [r.decision_no for r in _rows(url, select(Penalty.decision_no))]
+    assert numbers
+    assert len(numbers) == len(set(numbers))
+    assert all(n.startswith("示") and "〔" in n and n.endswith("号") for n in numbers)
+
+
+def test_every_role_has_a_user_and_every_documented_login_exists(seeded):
+    url = seeded[0]
+    users = {u.username: u for u in _rows(url, select(User))}
+    assert {u.role for u in users.values()} == {r.value for r in Role}
+    documented = demo_logins()
+    assert {username for username, _role, _sees in documented} == set(users)
+    assert all(label and sees for _u, label, sees in documented)
+    assert len({u.password_hash for u in users.values()}) == 1
+    assert verify_password(users["admin"].password_hash, DEMO_PASSWORD)
+
+    city_civil = _scalar(
+        url,
+        select(Department.id).where(
+            Department.type_code == "civil_affairs", Department.district_id.is_(None)
+        ),
+    )
+    assert users["supervisor"].department_id == city_civil
+    assert users["operator1"].department_id is None
+    assert users["dept-fire_rescue-cnq"].department_id is not None
+    first_five = [
+        r.id for r in _rows(url, select(Institution.id).order_by(Institution.id).limit(5))
+    ]
+    assert [users[f"inst-{n}"].institution_id for n in range(1, 6)] == first_five
+
+
+def test_refuses_to_seed_twice(seeded):
+    url = seeded[0]
+    with pytest.raises(SeedError, match="已有 200 家机构"):
+        seed_demo(url, institutions=10, seed=1, today=TODAY)
+
+
+def _names_and_codes(url: str):
+    return _rows(url, select(Institution.name, Institution.credit_code).order_by(Institution.id))
+
+
+def test_same_seed_gives_the_same_city_and_another_seed_a_different_one(
+    seeded, sqlite_template: Path, tmp_path: Path
+):
+    again = _fresh_db(sqlite_template, tmp_path / "again")
+    seed_demo(again, institutions=200, seed=0, today=TODAY)
+    assert _names_and_codes(again) == _names_and_codes(seeded[0])
+
+    other = _fresh_db(sqlite_template, tmp_path / "other")
+    seed_demo(other, institutions=200, seed=1, today=TODAY)
+    assert _names_and_codes(other) != _names_and_codes(seeded[0])
+
+
+def test_seeds_in_batches_across_batch_boundaries(
+    sqlite_template: Path, tmp_path: Path, monkeypatch
+):
+    monkeypatch.setattr("portal.demo.seed.BATCH_SIZE", 7)
+    url = _fresh_db(sqlite_template, tmp_path)
+    lines: list[str] = []
+    summary = seed_demo(url, institutions=20, seed=3, today=TODAY, progress=lines.append)
+    assert summary.institutions == 20
+    assert sum("institutions " in line for line in lines) == 3
+    service_rows = _scalar(url, select(func.count()).select_from(ServiceResources))
+    assert service_rows == 20
+
+
+def test_seeds_postgresql_as_well_as_sqlite(database_url):
+    summary = seed_demo(database_url, institutions=30, seed=0, today=TODAY)
+    assert _scalar(database_url, select(func.count()).select_from(Institution)) == 30
+    ids = [r.id for r in _rows(database_url, select(Institution.id).order_by(Institution.id))]
+    owners = _rows(database_url, select(FeeItem.institution_id).distinct())
+    assert {r.institution_id for r in owners} == set(ids)
+    assert summary.users == len(demo_logins())
+
+
+def test_the_first_institution_accounts_show_what_the_readme_promises(seeded):
+    url = seeded[0]
+    first = [r.id for r in _rows(url, select(Institution.id).order_by(Institution.id).limit(5))]
+    red = _rows(url, select(CreditEntry.institution_id).where(CreditEntry.list_type == "red"))
+    assert first[0] in {r.institution_id for r in red}
+    overdue = _rows(
+        url,
+        select(Inspection.institution_id).where(Inspection.rectification_status == "overdue"),
+    )
+    assert first[4] in {r.institution_id for r in overdue}
+    kinds = [_scalar(url, select(Institution.kind).where(Institution.id == i)) for i in first]
+    assert kinds == ["residential", "community", "assessment", "training", "residential"]

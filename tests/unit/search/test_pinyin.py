@@ -1,0 +1,83 @@
+"""Pinyin initials for the operator type-ahead, with the polyphone overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.pinyin import MAX_READINGS, OVERRIDES, all_readings, initials
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("幸福养老院", "xfyly"),
+        # Place names: 长 cháng, 重 chóng — not 市长 "mayor" + 寿.
+        ("重庆市长寿区", "cqscsq"),
+        ("上海市长宁区", "shscnq"),
+        ("示范市长宁区", "sfscnq"),
+        ("长宁区", "cnq"),
+        ("长治", "cz"),
+        ("长沙", "cs"),
+        ("长春", "cc"),
+        ("长江", "cj"),
+        ("长安", "ca"),
+        ("重阳县", "cyx"),
+        ("重阳", "cy"),
+        # Elderly-care words
+        ("长者", "zz"),
+        ("长者服务站", "zzfwz"),
+        ("长青社区日间照料中心", "cqsqrjzlzx"),
+        ("长寿", "cs"),
+        ("长乐", "cl"),
+        ("乐龄", "ll"),
+        ("和乐", "hl"),
+        ("康乐老年公寓", "kllngy"),
+        ("首都", "sd"),
+        ("都市", "ds"),
+        ("银行", "yh"),
+        ("银行街道", "yhjd"),
+    ],
+)
+def test_initials_use_the_right_reading(text, expected):
+    assert initials(text) == expected
+
+
+def test_every_override_gives_one_syllable_per_character():
+    for phrase, reading in OVERRIDES.items():
+        syllables = reading.split()
+        assert len(syllables) == len(phrase), phrase
+        assert initials(phrase) == "".join(s[0] for s in syllables)
+
+
+def test_latin_letters_and_digits_are_kept_lowercased_and_the_rest_dropped():
+    assert initials("ABC护理院（1号楼）") == "abchly1hl"
+    assert initials("ＡＢ颐养院２") == "abyyy2"  # full-width forms too
+    assert initials("东城区·幸福里 颐养院！") == "dcqxflyyy"
+
+
+def test_empty_and_symbol_only_text_give_nothing():
+    assert initials("") == ""
+    assert initials("（）—！") == ""
+    assert all_readings("") == set()
+
+
+def test_all_readings_start_from_the_preferred_reading():
+    assert initials("银行") in all_readings("银行")
+    assert all_readings("行") == {"x", "h"}
+
+
+def test_all_readings_let_a_type_ahead_match_the_common_misreading():
+    readings = all_readings("长宁区")
+    assert "cnq" in readings
+    assert "znq" in readings
+
+
+def test_all_readings_are_capped():
+    text = "重长乐行重长乐行重长乐行"
+    readings = all_readings(text)
+    assert len(readings) == MAX_READINGS
+    assert initials(text) in readings
+
+
+def test_all_readings_keep_latin_and_digits():
+    assert all_readings("A区3号") >= {"aq3h"}
