@@ -52,6 +52,19 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         print(f"seed-demo: {exc}", file=sys.stderr)
         return 2
     print(summary)
+    if args.complaints:
+        from datetime import UTC, datetime
+
+        from portal.demo.complaints import seed_demo_complaints
+
+        filed = seed_demo_complaints(settings.database_url, args.complaints, args.seed,
+                                     datetime.now(UTC))
+        print(f"demo complaints filed: {filed}")
+    from portal.demo.seed import demo_logins
+
+    print("demo logins (password Demo-2026-pass):")
+    for username, role, what in demo_logins():
+        print(f"  {username:32} {role:8} {what}")
     return 0
 
 
@@ -159,7 +172,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     with session_scope(settings.database_url) as session:
         empty = not session.scalar(select(func.count(Institution.id)))
     if empty:
-        cmd_seed_demo(argparse.Namespace(institutions=args.institutions, seed=0))
+        cmd_seed_demo(argparse.Namespace(institutions=args.institutions, seed=0, complaints=80))
     children: list[subprocess.Popen] = []
     if not _redis_reachable(settings.redis_url):
         redis_server = shutil.which("redis-server")
@@ -219,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed-demo", help="fill an empty database with a demo city")
     seed.add_argument("--institutions", type=_positive_int, default=200)
     seed.add_argument("--seed", type=_positive_int, default=0)
+    seed.add_argument("--complaints", type=_positive_int, default=80,
+                      help="demo complaints to file through the real services (default 80)")
     seed.set_defaults(func=cmd_seed_demo)
 
     serve = sub.add_parser("serve", help="run the web server (uvicorn)")

@@ -27,7 +27,8 @@ def client(env):
 
     app = create_app()
     if "search" not in {getattr(route, "name", None) for route in app.routes}:
-        app.router.routes.extend(views.routes)
+        # In front: the Mount("/api/v1", …) of other APIs would answer 404 for ours.
+        app.router.routes[0:0] = views.routes
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -130,8 +131,14 @@ def test_type_ahead_finds_a_name_by_pinyin_initials_and_by_characters(client, db
     for name in ["幸福养老院", "幸运颐养院", "和平敬老院"]:
         institution(db, name=name, name_initials=initials(name))
     db.commit()
-    for q, expected in [("xfyly", ["幸福养老院"]), ("XFY", ["幸福养老院"]), ("yly", ["幸福养老院"]),
-                        ("幸", ["幸福养老院", "幸运颐养院"]), ("敬老", ["和平敬老院"])]:  # fmt: skip
+    cases = {
+        "xfyly": ["幸福养老院"],
+        "XFY": ["幸福养老院"],
+        "yly": ["幸福养老院"],
+        "幸": ["幸福养老院", "幸运颐养院"],
+        "敬老": ["和平敬老院"],
+    }
+    for q, expected in cases.items():
         response = client.get("/api/v1/institutions/suggest", params={"q": q})
         assert response.status_code == 200
         results = response.json()["results"]
@@ -149,7 +156,9 @@ def test_type_ahead_returns_at_most_ten_and_escapes_like_wildcards(client, db):
 
 def test_changning_is_read_chang_in_type_ahead_and_found_by_district(client, db, env):
     changning = district(db, name="长宁区")
-    institution(db, district_=changning, name="长宁区康乐养老院", name_initials=initials("长宁区康乐养老院"))
+    institution(
+        db, district_=changning, name="长宁区康乐养老院", name_initials=initials("长宁区康乐养老院")
+    )
     institution(db, name="别处养老院")
     db.commit()
     build_index(env)
@@ -267,7 +276,7 @@ def test_search_page_is_accessible_and_has_no_inline_code(client, db, env):
         if tag == "script":
             assert attrs.get("src")
     form = next(a for t, a in page.tags if t == "form" and a.get("role") == "search")
-    assert form["method"] == "get" and form["action"] == "/search"  # works without JavaScript
+    assert form["method"] == "get" and form["action"].endswith("/search")  # works without JS
     assert form["hx-push-url"] == "true"
 
 
