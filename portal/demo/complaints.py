@@ -17,7 +17,10 @@ from portal.institutions.models import Institution
 from portal.settings import get_settings
 
 STORIES = {
-    "service_quality": ["护理员夜里不巡房，老人摔倒半小时才发现", "老人长了褥疮，家属多次反映没有改进"],
+    "service_quality": [
+        "护理员夜里不巡房，老人摔倒半小时才发现",
+        "老人长了褥疮，家属多次反映没有改进",
+    ],
     "elder_abuse": ["护工推搡老人，老人手臂有淤青", "老人被绑在床上一整天"],
     "food_safety": ["午饭的肉有异味，几位老人腹泻", "食堂没有留样，餐具不消毒"],
     "fire_safety": ["楼道堆满杂物，消防通道被堵", "灭火器已经过期两年"],
@@ -41,31 +44,46 @@ def seed_demo_complaints(database_url: str, count: int, seed: int, now: datetime
     with session_scope(database_url) as db:
         if db.scalar(select(func.count(Complaint.id))):
             return 0
-        ids = db.scalars(select(Institution.id).where(Institution.credit_code.is_not(None))
-                         .order_by(Institution.id).limit(60)).all()
+        ids = db.scalars(
+            select(Institution.id)
+            .where(Institution.credit_code.is_not(None))
+            .order_by(Institution.id)
+            .limit(60)
+        ).all()
         rules = {r.code for r in db.scalars(select(RoutingRule))}
         operator = db.scalars(select(User).where(User.role == Role.OPERATOR.value)).first()
         supervisor = db.scalars(select(User).where(User.role == Role.SUPERVISOR.value)).first()
-        handlers = {u.department_id: u for u in db.scalars(
-            select(User).where(User.role == Role.DEPARTMENT.value))}
+        handlers = {
+            u.department_id: u
+            for u in db.scalars(select(User).where(User.role == Role.DEPARTMENT.value))
+        }
         intake, handling = build_services(db, settings)
         filed = 0
         for n in range(count):
             code = rng.choice([c for c in STORIES if c in rules])
             received = now - timedelta(days=rng.uniform(0, 20), minutes=rng.randint(0, 600))
             anonymous = rng.random() < 0.2
-            complaint, _ = intake.submit(ComplaintInput(
-                channel=rng.choice(["web", "phone", "phone", "handover"]),
-                category_code=code,
-                description=rng.choice(STORIES[code]),
-                institution_id=rng.choice(ids),
-                complainant_name="" if anonymous else rng.choice(["张", "王", "李", "赵", "刘"]) + rng.choice(["建国", "秀英", "桂兰", "志强", "丽华"]),
-                complainant_phone="" if anonymous else f"13{rng.randint(0, 9)}{rng.randint(10**7, 10**8 - 1)}",
-                anonymous=anonymous,
-                urgent=code == "elder_abuse" and rng.random() < 0.5,
-                received_at=received,
-                idempotency_key=f"demo-{seed}-{n}",
-            ), actor=operator, now=received)
+            complaint, _ = intake.submit(
+                ComplaintInput(
+                    channel=rng.choice(["web", "phone", "phone", "handover"]),
+                    category_code=code,
+                    description=rng.choice(STORIES[code]),
+                    institution_id=rng.choice(ids),
+                    complainant_name=""
+                    if anonymous
+                    else rng.choice(["张", "王", "李", "赵", "刘"])
+                    + rng.choice(["建国", "秀英", "桂兰", "志强", "丽华"]),
+                    complainant_phone=""
+                    if anonymous
+                    else f"13{rng.randint(0, 9)}{rng.randint(10**7, 10**8 - 1)}",
+                    anonymous=anonymous,
+                    urgent=code == "elder_abuse" and rng.random() < 0.5,
+                    received_at=received,
+                    idempotency_key=f"demo-{seed}-{n}",
+                ),
+                actor=operator,
+                now=received,
+            )
             filed += 1
             handler = handlers.get(complaint.responsible_department_id)
             roll = rng.random()
@@ -81,6 +99,8 @@ def seed_demo_complaints(database_url: str, count: int, seed: int, now: datetime
             if answered < now:
                 handling.answer(handler, complaint, rng.choice(ANSWERS), now=answered)
                 if rng.random() < 0.5:
-                    handling.complainant_feedback(complaint, rng.random() < 0.8, now=answered + timedelta(days=1))
+                    handling.complainant_feedback(
+                        complaint, rng.random() < 0.8, now=answered + timedelta(days=1)
+                    )
             db.flush()
         return filed
