@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from complaints.models import Complaint, ComplaintEvent
+from portal.accounts.models import User
 from portal.db import utcnow
 
 EVENT_LABELS = {
@@ -27,6 +28,8 @@ EVENT_LABELS = {
     "confirmed": "投诉人确认办结",
     "reopened": "投诉人不满意，重新办理",
     "closed": "办结",
+    "auto_closed": "回访期满自动办结",
+    "duplicate_call": "同一问题再次来电",
 }
 
 
@@ -41,12 +44,18 @@ def add_event(
     public: bool = True,
     at: datetime | None = None,
     data: dict | None = None,
+    from_status: str | None = None,
 ) -> ComplaintEvent:
+    """Record a step; `from_status` defaults to the current one (a step that changes nothing)."""
     if kind not in EVENT_LABELS:
         raise ValueError(f"unknown event kind {kind}")
+    actor = session.get(User, actor_id) if actor_id else None
     event = ComplaintEvent(
-        complaint_id=complaint.id, kind=kind, actor_id=actor_id, department_id=department_id,
+        complaint_id=complaint.id, kind=kind, actor_id=actor_id,
+        actor_role=actor.role if actor else "", department_id=department_id,
         public=public, note=note, at=at or utcnow(), data=data or {},
+        from_status=complaint.status if from_status is None else from_status,
+        to_status=complaint.status,
     )
     session.add(event)
     return event

@@ -22,6 +22,7 @@ from portal.orgs.models import Department
 ANSWER_MIN, ANSWER_MAX = 10, 4000
 REASON_MAX = 1000
 MAX_EXTENSION_DAYS = 10
+FEEDBACK_LEVELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 
 
 def _text(value: str, field: str, minimum: int, maximum: int, what: str) -> str:
@@ -52,7 +53,8 @@ class HandlingService:
         self._open(complaint, "assigned")
         now = now or utcnow()
         complaint.status, complaint.signed_at = "signed", now
-        add_event(self.db, complaint, "signed", user.id, department_id=user.department_id, at=now)
+        add_event(self.db, complaint, "signed", user.id, department_id=user.department_id, at=now,
+                  from_status="assigned")
 
     def answer(self, user: User, complaint: Complaint, text: str, now: datetime | None = None) -> None:
         self._own_office(user, complaint)
@@ -60,11 +62,12 @@ class HandlingService:
         body = _text(text, "answer", ANSWER_MIN, ANSWER_MAX, "答复内容")
         now = now or utcnow()
         if complaint.signed_at is None:
-            complaint.signed_at = now
-            add_event(self.db, complaint, "signed", user.id, department_id=user.department_id, at=now)
+            complaint.status, complaint.signed_at = "signed", now
+            add_event(self.db, complaint, "signed", user.id, department_id=user.department_id,
+                      at=now, from_status="assigned")
         complaint.status, complaint.answered_at, complaint.answer_text = "answered", now, body
         add_event(self.db, complaint, "answered", user.id, department_id=user.department_id,
-                  note=body, at=now)
+                  note=body, at=now, from_status="signed")
         if complaint.complainant_phone:
             queue_notification(self.db, "sms", complaint.complainant_phone, "投诉已答复",
                                f"您的投诉 {complaint.tracking_no} 已答复，请登录平台查看并评价。")
@@ -74,8 +77,9 @@ class HandlingService:
         self._own_office(user, complaint)
         self._open(complaint, "assigned", "signed")
         why = _text(reason, "reason", 4, REASON_MAX, "退回理由")
-        complaint.status = "returned"
-        add_event(self.db, complaint, "returned", user.id, department_id=user.department_id, note=why)
+        before, complaint.status = complaint.status, "returned"
+        add_event(self.db, complaint, "returned", user.id, department_id=user.department_id, note=why,
+                  from_status=before)
 
     def reassign(self, user: User, complaint: Complaint, department_id: int, reason: str) -> None:
         if user.role_enum not in (Role.SUPERVISOR, Role.ADMIN):
@@ -88,8 +92,10 @@ class HandlingService:
             raise InvalidComplaint({"department": "已由该部门承办"})
         why = _text(reason, "reason", 2, REASON_MAX, "改派说明")
         complaint.responsible_department_id = office.id
+        before = complaint.status
         complaint.status, complaint.signed_at = "assigned", None
-        add_event(self.db, complaint, "transferred", user.id, department_id=office.id, note=why)
+        add_event(self.db, complaint, "transferred", user.id, department_id=office.id, note=why,
+                  from_status=before)
 
     def co_reply(self, user: User, complaint: Complaint, text: str) -> None:
         co = self.db.scalars(select(CoHandling).where(
@@ -150,22 +156,39 @@ class HandlingService:
         add_event(self.db, complaint, "supervised", user.id,
                   department_id=complaint.responsible_department_id, note=text)
 
-    def complainant_feedback(self, complaint: Complaint, satisfied: bool, note: str = "",
+    def complainant_feedback(self, complaint: Complaint, level: str, note: str = "",
                              now: datetime | None = None) -> None:
-        """回访: satisfied closes it; dissatisfied reopens it with a fresh clock from today."""
+        """回访: 满意/基本满意 close it; 不满意 reopens it at the same office under supervision,
+        with a fresh clock from today."""
+        if level not in FEEDBACK_LEVELS:
+            raise InvalidComplaint({"satisfied": "请选择满意、基本满意或不满意"})
         if complaint.status != "answered":
-            raise NotAllowed("投诉尚未答复，暂不能评价")
+            raise NotAllowed("投诉尚未答复或已办结，暂不能评价")
         now = now or utcnow()
-        if satisfied:
-            complaint.status, complaint.closed_at, complaint.satisfaction = "closed", now, "satisfied"
-            add_event(self.db, complaint, "confirmed", None, note=note.strip()[:REASON_MAX], at=now)
+        note = note.strip()[:REASON_MAX]
+        complaint.satisfaction = level
+        if level != "unsatisfied":
+            complaint.status, complaint.closed_at = "closed", now
+            add_event(self.db, complaint, "confirmed", None, note=note, at=now,
+                      from_status="answered", data={"satisfaction": level})
             return
-        complaint.satisfaction = "unsatisfied"
         complaint.reopened_count += 1
         deadline = clock.compute_deadline(now, complaint.working_days - complaint.extension_days,
                                           self.calendar, self.tz)
-        complaint.status, complaint.signed_at, complaint.answered_at = "assigned", None, None
+        complaint.status, complaint.signed_at = "assigned", None
         complaint.due_at, complaint.due_last_day = deadline.due_at, deadline.last_day
         complaint.provisional = deadline.provisional
-        add_event(self.db, complaint, "reopened", None, note=note.strip()[:REASON_MAX], at=now,
-                  data={"due_at": deadline.due_at.isoformat()})
+        complaint.supervised_at = now
+        add_event(self.db, complaint, "reopened", None, note=note, at=now, from_status="answered",
+                  department_id=complaint.responsible_department_id,
+                  data={"due_at": deadline.due_at.isoformat(), "satisfaction": level})
+        add_event(self.db, complaint, "supervised", None, at=now,
+                  department_id=complaint.responsible_department_id,
+                  note="投诉人对答复不满意，已重新交办并列入督办。", data={"automatic": True})
+
+    def auto_close(self, complaint: Complaint, now: datetime) -> None:
+        """No feedback within the window: close it (回访期满), satisfaction unknown."""
+        if complaint.status != "answered":
+            return
+        complaint.status, complaint.closed_at = "closed", now
+        add_event(self.db, complaint, "auto_closed", None, at=now, from_status="answered")

@@ -117,7 +117,8 @@ class Complaint(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer_text: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    satisfaction: Mapped[str | None] = mapped_column(String(12))
+    # satisfied | basically_satisfied | unsatisfied; NULL when auto-closed without feedback.
+    satisfaction: Mapped[str | None] = mapped_column(String(20))
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
     supervised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -146,8 +147,12 @@ class ComplaintEvent(Base):
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The actor's role at the time ("" for the complainant or the system).
+    actor_role: Mapped[str] = mapped_column(String(20), default="")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     kind: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str] = mapped_column(String(10), default="")
+    to_status: Mapped[str] = mapped_column(String(10), default="")
     public: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -95,6 +95,14 @@ def duplicate_candidates(
     return found
 
 
+def already_filed(session: Session, idempotency_key: str | None) -> bool:
+    """Whether this console form was filed before (a double Enter must not warn of itself)."""
+    if not idempotency_key:
+        return False
+    return session.scalar(
+        select(Complaint.id).where(Complaint.idempotency_key == idempotency_key)) is not None
+
+
 def linked_call(session: Session, event_id: int, actor_id: int) -> ComplaintEvent | None:
     """A duplicate-call event this operator recorded, with its complaint, for the confirmation."""
     return session.scalars(

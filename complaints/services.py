@@ -177,8 +177,8 @@ class ComplaintService:
         ).first()
 
     def may_see_personal_data(self, user: User, complaint: Complaint) -> bool:
-        """Assigned handlers and operators only (SPEC §3); supervisors see it masked."""
-        if user.role_enum is Role.OPERATOR:
+        """The assigned office, operators and civil-affairs supervisors (each unmasking logged)."""
+        if user.role_enum in (Role.OPERATOR, Role.SUPERVISOR):
             return True
         return (user.role_enum is Role.DEPARTMENT
                 and user.department_id == complaint.responsible_department_id)

@@ -8,7 +8,7 @@ an extension or a reopening gives a complaint a new due_at and so new marks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from complaints import clock
 from complaints.calendar import WorkCalendar
 from complaints.events import add_event
+from complaints.handling import HandlingService
 from complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent
 
 BATCH = 500
@@ -66,4 +67,21 @@ def sweep(session: Session, calendar: WorkCalendar, now: datetime, tz) -> SweepR
                 add_event(session, complaint, "due_soon", None, public=False, at=now,
                           department_id=complaint.responsible_department_id, data={"due_at": due})
                 result.due_soon += 1
+        session.flush()
+
+
+def close_unrated(session: Session, handling: HandlingService, now: datetime,
+                  window_days: int) -> int:
+    """Close answered complaints whose feedback window has passed (回访期满自动办结)."""
+    cutoff = now - timedelta(days=window_days)
+    closed = 0
+    while True:
+        batch = session.scalars(
+            select(Complaint).where(Complaint.status == "answered", Complaint.answered_at < cutoff)
+            .order_by(Complaint.id).limit(BATCH)).all()
+        if not batch:
+            return closed
+        for complaint in batch:
+            handling.auto_close(complaint, now)
+            closed += 1
         session.flush()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from complaints.calendar_store import load_calendar
-from complaints.sweeps import sweep
+from complaints.handling import HandlingService
+from complaints.sweeps import close_unrated, sweep
 from portal.db import session_scope, utcnow
 from portal.jobs import task
 from portal.settings import get_settings
@@ -17,7 +18,12 @@ log = logging.getLogger(__name__)
 def sweep_clocks() -> dict[str, int]:
     """Mark due-soon and overdue complaints (recurring; safe to run any number of times)."""
     settings = get_settings()
+    now = utcnow()
     with session_scope(settings.database_url) as session:
-        result = sweep(session, load_calendar(session), utcnow(), settings.timezone)
-    log.info("clock sweep: %d due soon, %d overdue", result.due_soon, result.overdue)
-    return {"due_soon": result.due_soon, "overdue": result.overdue}
+        calendar = load_calendar(session)
+        result = sweep(session, calendar, now, settings.timezone)
+        closed = close_unrated(session, HandlingService(session, calendar, settings.timezone),
+                               now, settings.feedback_window_days)
+    log.info("clock sweep: %d due soon, %d overdue, %d auto-closed",
+             result.due_soon, result.overdue, closed)
+    return {"due_soon": result.due_soon, "overdue": result.overdue, "auto_closed": closed}

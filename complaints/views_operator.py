@@ -19,6 +19,7 @@ from complaints.models import CHANNELS, STATUSES, Complaint
 from complaints.operator_queries import (
     DUPLICATE_CALL,
     DuplicateCandidate,
+    already_filed,
     caller_history,
     duplicate_candidates,
     linked_call,
@@ -174,7 +175,7 @@ def _console(
     duplicates: list[DuplicateCandidate] | None = None,
     search: bool = False,
     focus: str | None = None,
-    **extra,
+    linked: dict | None = None,
 ) -> Response:
     errors = dict(errors or {})
     if values.get("unregistered") != "1" and "institution" in errors:
@@ -201,9 +202,8 @@ def _console(
         q=values.get("institution_q", ""),
         channels={c: CHANNELS[c] for c in OPERATOR_CHANNELS},
         max_received=now_local.strftime("%Y-%m-%dT%H:%M"),
-        linked=extra.pop("linked", None),
+        linked=linked,
         **_history_context(ctx, values.get("complainant_phone", "")),
-        **extra,
     )
 
 
@@ -247,7 +247,7 @@ def file(ctx: Ctx) -> Response:
     if link_to:
         return _link_duplicate(ctx, values, inp, link_to)
 
-    if values["confirm_new"] != "1":
+    if values["confirm_new"] != "1" and not already_filed(ctx.db, inp.idempotency_key):
         duplicates = _duplicates(ctx, inp, values)
         if duplicates:
             return _console(ctx, values, status=409, duplicates=duplicates)

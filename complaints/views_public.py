@@ -141,11 +141,10 @@ def tracked(ctx: Ctx) -> Response:
 def feedback(ctx: Ctx) -> Response:
     complaint, token = _tracked_complaint(ctx)
     _, handling = build_services(ctx.db, ctx.settings)
-    choice = ctx.field("satisfied")
-    if choice not in ("1", "0"):
-        raise HTTPException(400, "请选择满意或不满意")
     try:
-        handling.complainant_feedback(complaint, choice == "1", ctx.field("note"))
+        handling.complainant_feedback(complaint, ctx.field("satisfied"), ctx.field("note"))
+    except InvalidComplaint as exc:
+        raise HTTPException(400, next(iter(exc.errors.values()))) from None
     except NotAllowed as exc:
         raise HTTPException(400, exc.message) from None
     ctx.db.commit()

@@ -116,7 +116,7 @@ def detail(ctx: Ctx) -> Response:
     return ctx.render("complaints/staff/detail.html", **_detail_context(ctx, complaint))
 
 
-@view(roles=[Role.DEPARTMENT, Role.OPERATOR])
+@view(roles=[Role.DEPARTMENT, Role.OPERATOR, Role.SUPERVISOR])
 def reveal(ctx: Ctx) -> Response:
     """Show the complainant's contact details; every unmasking is audited."""
     complaint = _load(ctx)

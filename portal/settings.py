@@ -58,6 +58,8 @@ class Settings:
     answer_working_days: int = 5
     urgent_working_days: int = 1
     sign_working_days: int = 1
+    # Answered complaints without the complainant's feedback close after this many days.
+    feedback_window_days: int = 15
     queues: tuple[str, ...] = field(default=("default", "index"))
 
     @property
@@ -83,6 +85,7 @@ def load_settings() -> Settings:
         answer_working_days=int(os.environ.get("PORTAL_ANSWER_WORKING_DAYS", 5)),
         urgent_working_days=int(os.environ.get("PORTAL_URGENT_WORKING_DAYS", 1)),
         sign_working_days=int(os.environ.get("PORTAL_SIGN_WORKING_DAYS", 1)),
+        feedback_window_days=int(os.environ.get("PORTAL_FEEDBACK_WINDOW_DAYS", 15)),
     )
 
 

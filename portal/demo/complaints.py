@@ -99,8 +99,7 @@ def seed_demo_complaints(database_url: str, count: int, seed: int, now: datetime
             if answered < now:
                 handling.answer(handler, complaint, rng.choice(ANSWERS), now=answered)
                 if rng.random() < 0.5:
-                    handling.complainant_feedback(
-                        complaint, rng.random() < 0.8, now=answered + timedelta(days=1)
-                    )
+                    level = rng.choice(["satisfied", "satisfied", "basically_satisfied", "unsatisfied"])
+                    handling.complainant_feedback(complaint, level, now=answered + timedelta(days=1))
             db.flush()
         return filed

@@ -80,13 +80,23 @@ def test_department_sees_phone_masked_and_unmasking_is_audited(client, db):
     assert audit.actor_id == staff["ca"].id and audit.object_id == str(c.id)
 
 
-def test_supervisor_sees_masked_data_and_cannot_unmask(client, db):
+def test_supervisor_sees_masked_data_until_an_audited_unmasking(client, db):
     offices, inst, staff = setup_city(db)
     c = file_complaint(db, inst)
     login(client, staff["sup"].username, PASSWORD)
     page = client.get(f"/staff/complaints/{c.id}")
     assert page.status_code == 200 and "137****5678" in page.text
     assert "13712345678" not in page.text
+    assert "13712345678" in post(client, f"/staff/complaints/{c.id}/reveal").text
+    assert db.scalars(select(AuditEvent).where(AuditEvent.actor_id == staff["sup"].id,
+                                               AuditEvent.action == "unmask")).one()
+
+
+def test_co_handling_office_never_sees_unmasked_contact(client, db):
+    offices, inst, staff = setup_city(db)
+    c = file_complaint(db, inst)  # elder_abuse: public security co-handles
+    login(client, staff["ps"].username, PASSWORD)
+    assert "137****5678" in client.get(f"/staff/complaints/{c.id}").text
     assert post(client, f"/staff/complaints/{c.id}/reveal").status_code == 403
 
 
