@@ -11,7 +11,7 @@ DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 4000
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 # How far back a handed-over complaint's original receipt time may lie.
-HANDOVER_MAX_AGE = timedelta(days=60)
+HANDOVER_MAX_AGE = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=5)
 
 
@@ -94,7 +94,7 @@ def validate(
         elif inp.received_at > now + CLOCK_SKEW:
             errors["received_at"] = "受理时间不能晚于现在"
         elif inp.received_at < now - HANDOVER_MAX_AGE:
-            errors["received_at"] = "受理时间过早（超过 60 天），请核实"
+            errors["received_at"] = "受理时间过早（超过 30 天），请核实"
     if inp.idempotency_key is not None and not (0 < len(inp.idempotency_key) <= 100):
         errors["idempotency_key"] = "幂等键长度须为 1–100"
     return errors

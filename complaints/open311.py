@@ -27,7 +27,7 @@ MAX_LIST = 200
 ATTRIBUTES = [
     ("institution_id", "number", "被投诉机构编号（与 place_name 二选一）", False),
     ("place_name", "string", "未登记场所名称", False),
-    ("district_id", "number", "未登记场所所在区县编号", False),
+    ("district", "number", "未登记场所所在区县编号", False),
     ("urgent", "singlevaluelist", "是否紧急", False),
     ("received_at", "datetime", "原始受理时间（转办件，ISO 8601 带时区）", False),
 ]
@@ -56,6 +56,11 @@ def _request_json(c: Complaint, tz, *, with_description: bool) -> dict:
         "address": c.institution.address if c.institution else c.place_address,
         "address_id": str(c.institution_id) if c.institution_id else None,
         "zipcode": None, "lat": None, "long": None, "media_url": None,
+        # Extensions beyond GeoReport v2.
+        "department_type": c.responsible_department.type_code,
+        "district": c.district.name if c.district else None,
+        "detailed_status": c.status,
+        "due_provisional": c.provisional,
     }
     if with_description:
         body["description"] = c.description
@@ -120,7 +125,7 @@ def create(ctx: Ctx) -> Response:
         institution_id=_int(ctx.field("attribute[institution_id]")),
         place_name=ctx.field("attribute[place_name]"),
         place_address=ctx.field("address_string"),
-        district_id=_int(ctx.field("attribute[district_id]")),
+        district_id=_int(ctx.field("attribute[district]") or ctx.field("attribute[district_id]")),
         complainant_name=name,
         complainant_phone=ctx.field("phone"),
         anonymous=not (name or ctx.field("phone")),
@@ -150,7 +155,7 @@ def create(ctx: Ctx) -> Response:
 def _query(ctx: Ctx):
     return select(Complaint).options(
         joinedload(Complaint.rule), joinedload(Complaint.responsible_department),
-        joinedload(Complaint.institution))
+        joinedload(Complaint.institution), joinedload(Complaint.district))
 
 
 @view(api=True)

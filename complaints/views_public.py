@@ -222,6 +222,14 @@ routes = [
     Route("/t/{token}/feedback", feedback, methods=["POST"], name="feedback"),
 ]
 
+@view(api=True)
+def openapi_document(ctx: Ctx) -> Response:
+    from portal.openapi import document
+
+    return ctx.json(document())
+
+
 api_routes = [
     Route("/clock", clock_api, methods=["GET"], name="clock"),
+    Route("/openapi.json", openapi_document, methods=["GET"], name="openapi"),
 ]
