@@ -97,6 +97,20 @@ class HandlingService:
         add_event(self.db, complaint, "transferred", user.id, department_id=office.id, note=why,
                   from_status=before)
 
+    def request_co_handling(self, user: User, complaint: Complaint, department_id: int) -> None:
+        """The handling office asks another office for its part (会办)."""
+        self._own_office(user, complaint)
+        self._open(complaint, "assigned", "signed")
+        office = self.db.get(Department, department_id)
+        if office is None or office.id == complaint.responsible_department_id:
+            raise InvalidComplaint({"department": "请选择另一个会办部门"})
+        exists = self.db.scalars(select(CoHandling).where(
+            CoHandling.complaint_id == complaint.id, CoHandling.department_id == office.id)).first()
+        if exists:
+            raise InvalidComplaint({"department": "已向该部门发起会办"})
+        self.db.add(CoHandling(complaint_id=complaint.id, department_id=office.id))
+        add_event(self.db, complaint, "co_handling_requested", user.id, department_id=office.id)
+
     def co_reply(self, user: User, complaint: Complaint, text: str) -> None:
         co = self.db.scalars(select(CoHandling).where(
             CoHandling.complaint_id == complaint.id,

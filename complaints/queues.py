@@ -40,22 +40,58 @@ def _page(session: Session, stmt, page: int) -> QueuePage:
     return QueuePage(list(items), total, page, pages)
 
 
-def office_queue(session: Session, office_id: int, tab: str, page: int) -> QueuePage:
-    if tab == "co":
+@dataclass(frozen=True)
+class QueueFilter:
+    tab: str = "assigned"
+    category: str | None = None
+    due: str | None = None  # "soon" | "overdue"
+
+
+def office_queue_stmt(office_id: int, flt: QueueFilter, now: datetime, soon: datetime):
+    if flt.tab == "co":
         stmt = (select(Complaint).join(CoHandling, CoHandling.complaint_id == Complaint.id)
                 .where(CoHandling.department_id == office_id, CoHandling.replied_at.is_(None),
                        Complaint.status.in_(OPEN_STATUSES))
                 .order_by(Complaint.due_at, Complaint.id))
-    elif tab == "answered":
+    elif flt.tab == "answered":
         stmt = (select(Complaint)
                 .where(Complaint.responsible_department_id == office_id,
                        Complaint.status.in_(("answered", "closed")))
                 .order_by(Complaint.answered_at.desc(), Complaint.id.desc()))
     else:
         stmt = (select(Complaint)
-                .where(Complaint.responsible_department_id == office_id, Complaint.status == tab)
+                .where(Complaint.responsible_department_id == office_id,
+                       Complaint.status == flt.tab)
                 .order_by(Complaint.due_at, Complaint.id))
-    return _page(session, stmt, page)
+    if flt.category:
+        stmt = stmt.where(Complaint.category_code == flt.category)
+    if flt.due == "overdue":
+        stmt = stmt.where(Complaint.due_at <= now)
+    elif flt.due == "soon":
+        stmt = stmt.where(Complaint.due_at > now, Complaint.due_at <= soon)
+    return stmt
+
+
+def office_queue(session: Session, office_id: int, flt: QueueFilter, now: datetime,
+                 soon: datetime, page: int) -> QueuePage:
+    return _page(session, office_queue_stmt(office_id, flt, now, soon), page)
+
+
+def export_rows(session: Session, stmt, limit: int = 50_000):
+    """Rows for a CSV export, streamed in id order (no personal data is selected)."""
+    return session.scalars(
+        stmt.options(joinedload(Complaint.institution), joinedload(Complaint.rule),
+                     joinedload(Complaint.responsible_department)).limit(limit)
+    ).unique()
+
+
+def attention_count(session: Session, office_id: int, now: datetime) -> int:
+    """Unsigned or overdue complaints of an office: the number in the navigation."""
+    return session.scalar(
+        select(func.count()).select_from(Complaint).where(
+            Complaint.responsible_department_id == office_id,
+            Complaint.status.in_(OPEN_STATUSES),
+            (Complaint.status == "assigned") | (Complaint.due_at <= now))) or 0
 
 
 def tab_counts(session: Session, office_id: int) -> dict[str, int]:

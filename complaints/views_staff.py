@@ -18,16 +18,21 @@ from complaints.presenters import clock_view, status_label
 from complaints.queues import (
     QUEUE_TABS,
     SUPERVISION_VIEWS,
+    QueueFilter,
+    attention_count,
+    export_rows,
     office_queue,
+    office_queue_stmt,
     overdue_by_office,
     supervision_list,
     tab_counts,
 )
-from complaints.services import build_services
+from complaints.services import active_rules, build_services
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.db import utcnow
 from portal.endpoints import Ctx, view
+from portal.exports import csv_response
 from portal.orgs.models import Department
 
 HANDLERS = [Role.DEPARTMENT]
@@ -41,16 +46,76 @@ def _clocks(ctx: Ctx, complaints: list[Complaint]) -> dict[int, object]:
     return {c.id: clock_view(c, calendar, now, ctx.settings.timezone) for c in complaints}
 
 
+def _queue_filter(ctx: Ctx) -> QueueFilter:
+    params = ctx.request.query_params
+    tab = params.get("tab", "assigned")
+    category = params.get("category") or None
+    due = params.get("due") or None
+    return QueueFilter(
+        tab=tab if tab in QUEUE_TABS else "assigned",
+        category=category if category in active_rules(ctx.db) else None,
+        due=due if due in ("soon", "overdue") else None,
+    )
+
+
+def _soon(ctx: Ctx, now) -> object:
+    """End of the next working day: "due soon" means ≤ 1 working day left."""
+    return clock.compute_deadline(now, 1, load_calendar(ctx.db), ctx.settings.timezone).due_at
+
+
 @view(roles=HANDLERS)
 def queue(ctx: Ctx) -> Response:
-    tab = ctx.request.query_params.get("tab", "assigned")
-    tab = tab if tab in QUEUE_TABS else "assigned"
+    flt = _queue_filter(ctx)
     office_id = ctx.user.department_id
-    page = office_queue(ctx.db, office_id, tab, ctx.page_param())
+    now = utcnow()
+    page = office_queue(ctx.db, office_id, flt, now, _soon(ctx, now), ctx.page_param())
+    template = "complaints/staff/_queue_table.html" if ctx.is_htmx else "complaints/staff/queue.html"
     return ctx.render(
-        "complaints/staff/queue.html", tab=tab, tabs=QUEUE_TABS, counts=tab_counts(ctx.db, office_id),
+        template, flt=flt, tabs=QUEUE_TABS, counts=tab_counts(ctx.db, office_id),
         page=page, clocks=_clocks(ctx, page.items), status_label=status_label,
+        rules=list(active_rules(ctx.db).values()), signed=ctx.request.query_params.get("signed"),
     )
+
+
+@view(roles=HANDLERS)
+def queue_csv(ctx: Ctx) -> Response:
+    """The queue as CSV: no names or phone numbers, cells safe from formula injection."""
+    flt = _queue_filter(ctx)
+    now = utcnow()
+    stmt = office_queue_stmt(ctx.user.department_id, flt, now, _soon(ctx, now))
+    calendar = load_calendar(ctx.db)
+    tz = ctx.settings.timezone
+    rows = []
+    for c in export_rows(ctx.db, stmt):
+        view_ = clock_view(c, calendar, now, tz)
+        rows.append([c.tracking_no, c.subject_name, c.rule.label, status_label(c), view_.label,
+                     c.received_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                     view_.due_local.strftime("%Y-%m-%d 24:00"), "是" if c.urgent else "",
+                     "是" if c.supervised_at else "", c.description])
+    return csv_response(f"queue-{flt.tab}.csv",
+                        ["投诉编号", "被投诉机构", "类别", "状态", "期限状态", "受理时间", "答复期限",
+                         "紧急", "已督办", "投诉内容"], rows)
+
+
+@view(roles=HANDLERS)
+def queue_attention(ctx: Ctx) -> Response:
+    """The navigation badge (htmx polls it): unsigned or overdue complaints of the office."""
+    count = attention_count(ctx.db, ctx.user.department_id, utcnow())
+    return ctx.render("complaints/staff/_attention.html", count=count)
+
+
+@view(roles=HANDLERS)
+def bulk_sign(ctx: Ctx) -> Response:
+    _, handling = build_services(ctx.db, ctx.settings)
+    ids = [int(v) for v in ctx.form.getlist("ids") if isinstance(v, str) and v.isdigit() and len(v) < 10]
+    signed = 0
+    for complaint in ctx.db.scalars(select(Complaint).where(
+            Complaint.id.in_(ids[:200]), Complaint.responsible_department_id == ctx.user.department_id,
+            Complaint.status == "assigned")):
+        handling.sign(ctx.user, complaint)
+        signed += 1
+    ctx.db.commit()
+    return ctx.redirect(ctx.url("staff:queue") + f"?tab=assigned&signed={signed}")
 
 
 @view(roles=SUPERVISORS)
@@ -102,8 +167,7 @@ def _detail_context(ctx: Ctx, complaint: Complaint, **extra) -> dict:
         "is_supervisor": user.role_enum in SUPERVISORS,
         "may_reveal": intake.may_see_personal_data(user, complaint),
         "pending_extension": handling.pending_extension(complaint),
-        "departments": ctx.db.scalars(select(Department).order_by(Department.district_id.is_not(None), Department.id)).all()
-        if user.role_enum in SUPERVISORS else [],
+        "departments": ctx.db.scalars(select(Department).order_by(Department.district_id.is_not(None), Department.id)).all(),
         "errors": extra.pop("errors", {}),
         "revealed": extra.pop("revealed", None),
         **extra,
@@ -165,6 +229,8 @@ answer = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).answer(ctx.u
 return_ = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).return_misrouted(ctx.user, c, ctx.field("reason"))))
 extension = view(roles=HANDLERS)(_action(
     lambda ctx, c: _handling(ctx).request_extension(ctx.user, c, _days(ctx), ctx.field("reason"))))
+co_request = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).request_co_handling(
+    ctx.user, c, int(ctx.field("department_id")) if ctx.field("department_id").isdigit() else 0)))
 co_reply = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).co_reply(ctx.user, c, ctx.field("reply"))))
 reassign = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).reassign(
     ctx.user, c, int(ctx.field("department_id") or 0) if ctx.field("department_id").isdigit() else 0,
@@ -175,6 +241,9 @@ decide_extension = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx)
 
 routes = [
     Route("/queue", queue, methods=["GET"], name="queue"),
+    Route("/queue.csv", queue_csv, methods=["GET"], name="queue_csv"),
+    Route("/queue/attention", queue_attention, methods=["GET"], name="queue_attention"),
+    Route("/queue/sign", bulk_sign, methods=["POST"], name="bulk_sign"),
     Route("/supervision", supervision, methods=["GET"], name="supervision"),
     Route("/complaints/{complaint_id:int}", detail, methods=["GET"], name="detail"),
     Route("/complaints/{complaint_id:int}/reveal", reveal, methods=["POST"], name="reveal"),
@@ -183,6 +252,7 @@ routes = [
     Route("/complaints/{complaint_id:int}/return", return_, methods=["POST"], name="return"),
     Route("/complaints/{complaint_id:int}/extension", extension, methods=["POST"], name="extension"),
     Route("/complaints/{complaint_id:int}/co-reply", co_reply, methods=["POST"], name="co_reply"),
+    Route("/complaints/{complaint_id:int}/co-request", co_request, methods=["POST"], name="co_request"),
     Route("/complaints/{complaint_id:int}/reassign", reassign, methods=["POST"], name="reassign"),
     Route("/complaints/{complaint_id:int}/supervise", supervise, methods=["POST"], name="supervise"),
     Route("/complaints/{complaint_id:int}/extension-decision", decide_extension, methods=["POST"],

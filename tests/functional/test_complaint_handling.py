@@ -170,3 +170,60 @@ def test_overdue_complaints_lead_the_supervision_view(client, db):
     login(client, staff["sup"].username, PASSWORD)
     page = client.get("/staff/supervision")
     assert c.tracking_no in page.text and "已超期" in page.text
+
+
+def test_bulk_sign_signs_only_own_unsigned_complaints(client, db):
+    offices, inst, staff = setup_city(db)
+    mine = [file_complaint(db, inst, category="service_quality") for _ in range(3)]
+    theirs = file_complaint(db, inst, category="food_safety")
+    login(client, staff["ca"].username, PASSWORD)
+    response = client.post("/staff/queue/sign", follow_redirects=False, data={
+        "csrf_token": csrf_token(client), "ids": [str(c.id) for c in mine[:2]] + [str(theirs.id)]})
+    assert response.status_code == 303 and "signed=2" in response.headers["location"]
+    db.expire_all()
+    assert [db.get(Complaint, c.id).status for c in mine] == ["signed", "signed", "assigned"]
+    assert db.get(Complaint, theirs.id).status == "assigned"
+
+
+def test_queue_filters_by_category_and_overdue(client, db):
+    offices, inst, staff = setup_city(db)
+    late = file_complaint(db, inst, category="service_quality")
+    other = file_complaint(db, inst, category="deposit")
+    late.due_at = late.received_at - timedelta(minutes=1)
+    db.commit()
+    login(client, staff["ca"].username, PASSWORD)
+    overdue = client.get("/staff/queue", params={"due": "overdue"}).text
+    assert late.tracking_no in overdue and other.tracking_no not in overdue
+    by_category = client.get("/staff/queue", params={"category": "deposit"},
+                             headers={"HX-Request": "true"})
+    assert by_category.text.startswith('<div id="queue-table">')
+    assert other.tracking_no in by_category.text and late.tracking_no not in by_category.text
+    assert "（2 件待处理）" in client.get("/staff/queue/attention").text
+
+
+def test_queue_csv_has_no_personal_data_and_neutralises_formulas(client, db):
+    offices, inst, staff = setup_city(db)
+    intake, _ = build_services(db, get_settings())
+    intake.submit(ComplaintInput(channel="web", category_code="service_quality",
+                                 description="=HYPERLINK(\"http://evil\")护理不到位",
+                                 institution_id=inst.id, complainant_name="周八",
+                                 complainant_phone="13899998888"))
+    db.commit()
+    login(client, staff["ca"].username, PASSWORD)
+    response = client.get("/staff/queue.csv")
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "13899998888" not in response.text and "周八" not in response.text
+    assert "'=HYPERLINK" in response.text
+
+
+def test_handler_requests_co_handling_from_another_office(client, db):
+    offices, inst, staff = setup_city(db)
+    c = file_complaint(db, inst, category="service_quality")
+    login(client, staff["ca"].username, PASSWORD)
+    assert post(client, f"/staff/complaints/{c.id}/co-request",
+                department_id=str(offices["mr"].id)).status_code == 303
+    again = post(client, f"/staff/complaints/{c.id}/co-request", department_id=str(offices["mr"].id))
+    assert again.status_code == 400 and "已向该部门发起会办" in again.text
+    client.cookies.clear()
+    login(client, staff["mr"].username, PASSWORD)
+    assert c.tracking_no in client.get("/staff/queue", params={"tab": "co"}).text
