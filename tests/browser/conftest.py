@@ -25,11 +25,17 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, sqlite_template, redis_server) -> Iterator[str]:
-    """The real app under uvicorn with a few institutions; yields its base URL."""
+def live_db_url(tmp_path_factory, sqlite_template) -> str:
+    """The live server's database: a small demo city (demo logins work) plus three named homes."""
     import shutil
+    from datetime import date
+
+    from sqlalchemy import select
 
     from portal.db import dispose_engines, session_scope
+    from portal.demo.seed import seed_demo
+    from portal.orgs.models import District
+    from search.pinyin import initials
 
     from factories import institution
 
@@ -37,10 +43,20 @@ def live_server(tmp_path_factory, sqlite_template, redis_server) -> Iterator[str
     db_path = var / "portal.sqlite3"
     shutil.copy(sqlite_template, db_path)
     url = f"sqlite:///{db_path}"
+    seed_demo(url, institutions=30, seed=1, today=date(2026, 11, 25))
     with session_scope(url) as db:
+        first = db.scalars(select(District).order_by(District.id)).first()
         for name in ["幸福里颐养院", "康乐老年公寓", "长青社区日间照料中心"]:
-            institution(db, name=name)
+            institution(db, district_=first, name=name, name_initials=initials(name))
     dispose_engines()
+    return url
+
+
+@pytest.fixture(scope="session")
+def live_server(live_db_url, redis_server) -> Iterator[str]:
+    """The real app under uvicorn on the live database; yields its base URL."""
+    url = live_db_url
+    var = Path(url.removeprefix("sqlite:///")).parent
     port = free_port()
     env = os.environ | {
         "PORTAL_VAR_DIR": str(var),

@@ -50,9 +50,9 @@ def test_chinese_glyphs_render_with_a_cjk_font(page, live_server):
 
 def test_directory_filters_in_place_with_htmx_and_updates_the_url(page, live_server):
     page.goto(live_server + "/institutions/")
-    page.get_by_label("机构名称").fill("康乐")
+    page.get_by_label("机构名称").fill("康乐老年")
     page.get_by_role("button", name="筛选").click()
-    page.wait_for_url("**q=%E5%BA%B7%E4%B9%90**")
+    page.wait_for_url("**q=%E5%BA%B7%E4%B9%90%E8%80%81%E5%B9%B4**")
     results = page.locator("#results")
     assert "康乐老年公寓" in results.inner_text()
     assert "幸福里颐养院" not in results.inner_text()

@@ -1,0 +1,65 @@
+"""In chromium: the public files a complaint, the district office signs and answers it from its
+queue, and the complainant tracks it and closes it with feedback."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from support import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+DEMO_PASSWORD = "Demo-2026-pass"
+
+
+def log_in(page, base, username):
+    page.goto(base + "/accounts/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+
+def test_public_complaint_is_answered_from_the_queue_and_tracked(browser, live_server):
+    public = browser.new_context(locale="zh-CN")
+    page = public.new_page()
+    page.goto(live_server + "/complaints/new")
+    page.get_by_label("机构名称（输入名称中的字或拼音首字母）").fill("康乐老年")
+    page.get_by_role("radio", name=re.compile("康乐老年公寓")).check()  # htmx type-ahead
+    page.get_by_label("问题类别").select_option("service_quality")
+    page.get_by_label("具体情况（时间、地点、经过）").fill("夜里按呼叫铃半小时没人来，老人尿湿了床。")
+    page.get_by_label("手机号码").fill("13566667777")
+    page.get_by_role("button", name="提交投诉").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("投诉已受理").is_visible()
+    number = page.locator(".readback .big-number").first.inner_text().strip()
+    assert re.fullmatch(r"\d{14,}", number)
+    assert "东城区民政局" in page.locator(".readback").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "complaint-readback.png"), full_page=True)
+
+    office = browser.new_context(locale="zh-CN")
+    staff = office.new_page()
+    log_in(staff, live_server, "dept-civil_affairs-dcq")
+    assert "投诉办理" in staff.title() or staff.get_by_text("投诉办理").first.is_visible()
+    staff.get_by_role("link", name=number).click()
+    staff.get_by_role("button", name="签收").click()
+    staff.wait_for_load_state()
+    staff.get_by_label("答复内容（将公开给投诉人）").fill("已核实，夜班增加一名护理员，呼叫铃响应不超过5分钟。")
+    staff.get_by_role("button", name="提交答复").click()
+    staff.wait_for_load_state()
+    assert staff.get_by_text("已答复").first.is_visible()
+    staff.screenshot(path=str(ARTIFACTS / "department-answered.png"), full_page=True)
+    office.close()
+
+    page.goto(live_server + "/complaints/track")
+    page.get_by_label("投诉编号").fill(number)
+    page.get_by_label("手机号后四位（匿名投诉请填查询码）").fill("7777")
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("夜班增加一名护理员").first.is_visible()
+    page.get_by_label("满意", exact=True).check()
+    page.get_by_role("button", name="提交评价").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("已办结").first.is_visible()
+    public.close()
