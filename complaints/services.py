@@ -131,7 +131,7 @@ class ComplaintService:
         local_day = received_at.astimezone(self.tz)
         complaint.tracking_no = f"{local_day:%Y%m%d}{complaint.id:06d}"
         actor_id = actor.id if actor else None
-        self._event(complaint, "received", actor_id, note="受理", at=now,
+        self._event(complaint, "received", actor_id, at=now,
                     data={"channel": inp.channel})
         self._event(complaint, "assigned", actor_id, department_id=routing.responsible_office,
                     at=now, data={"fell_back_to_city": routing.fell_back_to_city})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -20,6 +20,14 @@ def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
     return value.astimezone(get_settings().timezone).strftime(fmt)
+
+
+def _deadline(value: datetime | None) -> str:
+    """A due instant (00:00 after the last day) shown the statutory way: "<last day> 24:00"."""
+    if value is None:
+        return ""
+    last = value.astimezone(get_settings().timezone) - timedelta(seconds=1)
+    return f"{last:%Y-%m-%d} 24:00"
 
 
 def _ymd(value: date | None) -> str:
@@ -53,6 +61,11 @@ templates = Jinja2Templates(
     directory=str(PROJECT_ROOT / "templates"), context_processors=[_base_context]
 )
 templates.env.filters.update(
-    local=_local, ymd=_ymd, money=_money, mask_phone=mask_phone, mask_name=mask_name
+    local=_local,
+    ymd=_ymd,
+    deadline=_deadline,
+    money=_money,
+    mask_phone=mask_phone,
+    mask_name=mask_name,
 )
 templates.env.globals.update(STATIC_VERSION="1", query_with=query_with)
