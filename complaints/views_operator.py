@@ -176,6 +176,7 @@ def _console(
     search: bool = False,
     focus: str | None = None,
     linked: dict | None = None,
+    picked: str = "",
 ) -> Response:
     errors = dict(errors or {})
     if values.get("unregistered") != "1" and "institution" in errors:
@@ -196,7 +197,7 @@ def _console(
         duplicates=duplicates or [],
         rules=rules,
         suggestions=_suggestions(rules, values.get("description", "")),
-        picked="",
+        picked=picked,
         districts=ctx.db.scalars(select(District).order_by(District.id)).all(),
         matches=_matches(ctx, values, search),
         q=values.get("institution_q", ""),
@@ -222,7 +223,7 @@ def console(ctx: Ctx) -> Response:
         if event is not None:
             calendar = load_calendar(ctx.db)
             view_ = clock_view(event.complaint, calendar, utcnow(), ctx.settings.timezone)
-            linked = {"c": event.complaint, "clock": view_, "due_words": _due_words(view_.due_local)}
+            linked = {"c": event.complaint, "due_words": _due_words(view_.due_local)}
     return _console(ctx, {"channel": "phone"}, linked=linked)
 
 
@@ -232,20 +233,21 @@ def file(ctx: Ctx) -> Response:
     values = _values(ctx)
     picked = ctx.field("pick_category")
     if picked:
-        if picked in active_rules(ctx.db):
+        known = picked in active_rules(ctx.db)
+        if known:
             values["category"] = picked
-        return _console(ctx, values, focus="f-category")
+        return _console(ctx, values, focus="f-category", picked=picked if known else "")
     if ctx.field("action") == "find":
         return _console(ctx, values, search=True, focus="f-institution")
 
     received_at, own_errors = _received_at(values, ctx.settings.timezone)
     inp = _input(ctx, values, received_at)
-    if own_errors:
-        return _console(ctx, values, status=400, errors=_all_errors(ctx, inp, own_errors))
-
     link_to = ctx.field("link_to")
     if link_to:
+        # Nothing is filed, so only the choice of complaint matters, not the receipt time.
         return _link_duplicate(ctx, values, inp, link_to)
+    if own_errors:
+        return _console(ctx, values, status=400, errors=_all_errors(ctx, inp, own_errors))
 
     if values["confirm_new"] != "1" and not already_filed(ctx.db, inp.idempotency_key):
         duplicates = _duplicates(ctx, inp, values)

@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from complaints import open311
 from complaints import views_admin as complaint_admin_views
+from complaints import views_operator as operator_views
 from complaints import views_public as complaint_views
 from complaints import views_staff as staff_views
 from portal.accounts import views as accounts_views
@@ -112,6 +113,7 @@ def create_app() -> Starlette:
         Mount("/complaints", routes=complaint_views.routes, name="complaints"),
         Mount("/api/v1", routes=complaint_views.api_routes, name="api"),
         Mount("/staff", routes=staff_views.routes, name="staff"),
+        Mount("/operator", routes=operator_views.routes, name="operator"),
         Mount("/open311/v2", routes=open311.routes, name="open311"),
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
     ]

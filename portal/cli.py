@@ -71,6 +71,8 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from portal.logfilters import uvicorn_log_config
+
     uvicorn.run(
         "portal.app:create_app",
         factory=True,
@@ -79,6 +81,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=True,
         log_level="info",
+        log_config=uvicorn_log_config(),
     )
     return 0
 

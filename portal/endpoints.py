@@ -32,6 +32,34 @@ SESSION_COOKIE = "portal_session"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """What templates know of the signed-in user: plain values that outlive the DB session
+    (an error page may render after a rollback, when ORM attributes are expired)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    department_id: int | None
+    department_name: str
+    institution_id: int | None
+    last_login_at: object
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(
+            id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+            department_id=user.department_id,
+            department_name=user.department.name if user.department else "",
+            institution_id=user.institution_id, last_login_at=user.last_login_at,
+        )
+
+
 class LoginRequired(Exception):
     """The page needs a signed-in user; the handler map redirects to the login page."""
 
@@ -114,6 +142,7 @@ def view(
             with session_factory(settings.database_url)() as db:
                 user = _load_user(request, db, settings, api)
                 request.state.user = user
+                request.state.viewer = Viewer.of(user) if user else None
                 if allowed is not None:
                     if user is None:
                         if api:

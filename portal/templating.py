@@ -51,7 +51,7 @@ def _base_context(request: Request) -> dict[str, Any]:
     settings = get_settings()
     return {
         "settings": settings,
-        "current_user": getattr(request.state, "user", None),
+        "current_user": getattr(request.state, "viewer", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "large_text": request.cookies.get(LARGE_TEXT_COOKIE) == "1",
     }

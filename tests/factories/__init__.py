@@ -14,6 +14,7 @@ from portal.accounts.roles import NEEDS_DEPARTMENT, NEEDS_INSTITUTION, Role
 from portal.institutions.models import FeeItem, Institution
 from portal.orgs.models import Department, District, Street
 from portal.orgs.vocab import office_name
+from search.pinyin import initials
 
 PASSWORD = "Test-pass-2026"
 _seq = count(1)
@@ -62,6 +63,7 @@ def institution(db: Session, district_: District | None = None, **overrides) -> 
         beds_vacant=10,
     )
     values.update(overrides)
+    values.setdefault("name_initials", initials(values["name"]))
     row = Institution(**values)
     db.add(row)
     db.flush()

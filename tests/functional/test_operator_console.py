@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from starlette.routing import Mount
 
-from complaints import events, views_operator
+from complaints import views_operator
 from complaints.models import Complaint, ComplaintEvent
 from portal.accounts.roles import Role
 
@@ -35,12 +35,6 @@ def client(env: str):
             0, Mount("/operator", routes=views_operator.routes, name="operator"))
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
-
-
-@pytest.fixture
-def duplicate_call_label(monkeypatch):
-    """Until complaints/events.py carries the kind, teach it here."""
-    monkeypatch.setitem(events.EVENT_LABELS, "duplicate_call", "同一问题再次来电")
 
 
 def city_with_offices(db):
@@ -355,7 +349,7 @@ def test_caller_history_without_javascript_is_the_console_with_the_number_filled
 
 # --- duplicates ---------------------------------------------------------------------------
 def test_same_caller_with_an_open_complaint_is_warned_and_can_link_as_duplicate(
-        client, db, duplicate_call_label):
+        client, db):
     _, _, inst, other = city_with_offices(db)
     operator = sign_in(client, db)
     file_call(client, complainant_phone="13812345678", institution_id=str(inst.id),
@@ -434,8 +428,7 @@ def test_closed_or_older_complaints_are_not_duplicates(client, db):
     assert db.scalar(select(func.count()).select_from(Complaint)) == 3
 
 
-def test_linking_to_a_complaint_that_is_not_a_duplicate_is_refused(client, db,
-                                                                   duplicate_call_label):
+def test_linking_to_a_complaint_that_is_not_a_duplicate_is_refused(client, db):
     _, _, inst, other = city_with_offices(db)
     sign_in(client, db)
     file_call(client, complainant_phone="13812345678", institution_id=str(inst.id),
@@ -518,3 +511,18 @@ def test_picking_a_suggestion_without_javascript_redraws_the_form_with_it_chosen
     # The chosen institution stays chosen although nothing was searched for.
     assert page.one("input", name="institution_id")["value"] == str(inst.id)
     assert db.scalar(select(func.count()).select_from(Complaint)) == 0
+
+
+def test_a_repeat_call_is_linked_even_when_the_receipt_time_was_left_wrong(
+        client, db):
+    _, _, inst, _ = city_with_offices(db)
+    sign_in(client, db)
+    file_call(client, complainant_phone="13812345678", institution_id=str(inst.id),
+              category="fire_safety", description="消防通道被堵住了")
+    first = db.scalars(select(Complaint)).one()
+    response = file_call(client, complainant_phone="13812345678", channel="handover",
+                         received_at="", institution_id=str(inst.id), category="fire_safety",
+                         description="12345 转来同一问题", link_to=str(first.id))
+    assert response.status_code == 303
+    event = db.scalars(select(ComplaintEvent).where(ComplaintEvent.kind == "duplicate_call")).one()
+    assert event.complaint_id == first.id and event.data["channel"] == "handover"
