@@ -2,7 +2,7 @@
 
 `agency_responsible` is the responsible office and `expected_datetime` the answer deadline.
 Creating requests needs an API key (`Authorization: Bearer …` or `api_key`); reading is public
-and never includes personal data or the free-text description.
+and never includes personal data, so the complainant's free-text description is never returned.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _iso(value: datetime | None, tz) -> str | None:
     return value.astimezone(tz).isoformat() if value else None
 
 
-def _request_json(c: Complaint, tz, *, with_description: bool) -> dict:
+def _request_json(c: Complaint, tz) -> dict:
     body = {
         "service_request_id": c.tracking_no,
         "status": "closed" if c.status in ("answered", "closed") else "open",
@@ -62,8 +62,6 @@ def _request_json(c: Complaint, tz, *, with_description: bool) -> dict:
         "detailed_status": c.status,
         "due_provisional": c.provisional,
     }
-    if with_description:
-        body["description"] = c.description
     return body
 
 
@@ -107,7 +105,7 @@ def create(ctx: Ctx) -> Response:
     if not ctx.request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
         return error(400, "send application/x-www-form-urlencoded as GeoReport v2 requires")
-    received_raw = ctx.field("attribute[received_at]")
+    received_raw = ctx.field("attribute[received_at]") or ctx.field("received_at")
     received_at = None
     if received_raw:
         try:
@@ -185,7 +183,7 @@ def list_requests(ctx: Ctx) -> Response:
             return error(400, "status must be open or closed")
     rows = ctx.db.scalars(stmt.order_by(Complaint.received_at.desc()).limit(MAX_LIST)).unique()
     tz = ctx.settings.timezone
-    return ctx.json([_request_json(c, tz, with_description=ctx.user is not None) for c in rows])
+    return ctx.json([_request_json(c, tz) for c in rows])
 
 
 @view(api=True)
@@ -194,8 +192,7 @@ def one_request(ctx: Ctx) -> Response:
     complaint = ctx.db.scalars(_query(ctx).where(Complaint.tracking_no == number)).first()
     if complaint is None:
         return error(404, f"service_request_id {number} not found")
-    return ctx.json([_request_json(complaint, ctx.settings.timezone,
-                                   with_description=ctx.user is not None)])
+    return ctx.json([_request_json(complaint, ctx.settings.timezone)])
 
 
 async def wrong_format(request) -> Response:

@@ -63,7 +63,6 @@ SERVICE_REQUEST = {
         "status_notes": {"type": "string"},
         "service_name": {"type": "string"},
         "service_code": {"type": "string"},
-        "description": {"type": "string", "description": "only for API-key holders"},
         "agency_responsible": {"type": "string"},
         "service_notice": {"type": "string"},
         "requested_datetime": {"type": "string", "format": "date-time"},
@@ -123,7 +122,7 @@ PATHS: dict[str, Any] = {
     }},
     "/open311/v2/requests.json": {
         "get": {
-            "summary": "Complaints (no personal data; description only with an API key)",
+            "summary": "Complaints (never personal data or the complainant's own words)",
             "parameters": [
                 _q("service_request_id", "comma-separated tracking numbers"),
                 _q("service_code", "comma-separated category codes"),
@@ -153,6 +152,8 @@ PATHS: dict[str, Any] = {
                     "attribute[urgent]": {"enum": ["true", "false"]},
                     "attribute[received_at]": {"type": "string", "format": "date-time",
                                                "description": "hand-overs: original receipt, ≤ 30 days old"},
+                    "received_at": {"type": "string", "format": "date-time",
+                                    "description": "same as attribute[received_at]"},
                     "first_name": {"type": "string"}, "last_name": {"type": "string"},
                     "phone": {"type": "string"}}}}}},
             "responses": {"201": _json("Created", "filed"), "200": _json("Created", "repeat of an idempotency key"),
