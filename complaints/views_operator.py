@@ -34,6 +34,7 @@ from portal.endpoints import Ctx, view
 from portal.institutions.models import Institution
 from portal.institutions.services import InstitutionQueries
 from portal.orgs.models import District
+from search.index import Suggestion
 
 CONSOLE = "complaints/operator/console.html"
 OPERATOR_CHANNELS = ("phone", "handover")
@@ -146,16 +147,13 @@ def _history_context(ctx: Ctx, raw_phone: str) -> dict:
     }
 
 
-def _matches(ctx: Ctx, values: dict[str, str], search: bool) -> list[Institution] | None:
+def _matches(ctx: Ctx, values: dict[str, str], search: bool) -> list[Suggestion] | None:
     """The picker's choices: the search results, always including the chosen institution."""
-    queries = InstitutionQueries(ctx.db)
-    q = values.get("institution_q", "")
-    matches = queries.suggest(q) if q else []
     chosen = values.get("institution_id", "")
-    if chosen.isdigit() and len(chosen) < 10 and values.get("unregistered") != "1":
-        inst = queries.get(int(chosen))
-        if inst and inst not in matches:
-            matches.insert(0, inst)
+    chosen_id = (int(chosen) if chosen.isdigit() and len(chosen) < 10
+                 and values.get("unregistered") != "1" else None)
+    matches = InstitutionQueries(ctx.db).picker_choices(
+        values.get("institution_q", ""), chosen_id, index_dir=ctx.settings.index_dir)
     return matches if (matches or search) else None
 
 

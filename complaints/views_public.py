@@ -44,10 +44,10 @@ def new_form(ctx: Ctx) -> Response:
     values = {}
     preset = ctx.request.query_params.get("institution", "")
     if preset.isdigit() and len(preset) < 10:
-        inst = InstitutionQueries(ctx.db).get(int(preset))
-        if inst:
-            values = {"institution_id": str(inst.id), "institution_q": inst.name}
-            return ctx.render("complaints/new.html", **_form_context(ctx, values=values, matches=[inst]))
+        matches = InstitutionQueries(ctx.db).picker_choices("", int(preset))
+        if matches:
+            values = {"institution_id": preset, "institution_q": matches[0].name}
+            return ctx.render("complaints/new.html", **_form_context(ctx, values=values, matches=matches))
     return ctx.render("complaints/new.html", **_form_context(ctx, values=values))
 
 
@@ -55,7 +55,7 @@ def new_form(ctx: Ctx) -> Response:
 def institution_options(ctx: Ctx) -> Response:
     """The picker's choices as radio buttons (htmx type-ahead and the no-JS 查找 button)."""
     q = ctx.request.query_params.get("institution_q", "")
-    matches = InstitutionQueries(ctx.db).suggest(q) if q.strip() else []
+    matches = InstitutionQueries(ctx.db).picker_choices(q, index_dir=ctx.settings.index_dir)
     return ctx.render("complaints/_institution_options.html", matches=matches, values={}, q=q)
 
 
@@ -64,6 +64,13 @@ def _values(ctx: Ctx) -> dict[str, str]:
              "category", "description", "complainant_name", "complainant_phone", "anonymous",
              "urgent", "unregistered"]
     return {n: ctx.field(n) for n in names}
+
+
+def _choices(ctx: Ctx, values: dict[str, str]):
+    chosen = values.get("institution_id", "")
+    return InstitutionQueries(ctx.db).picker_choices(
+        values.get("institution_q", ""), int(chosen) if chosen.isdigit() and len(chosen) < 10 else None,
+        index_dir=ctx.settings.index_dir)
 
 
 def input_from_values(values: dict[str, str], channel: str, **extra) -> ComplaintInput:
@@ -90,7 +97,7 @@ def input_from_values(values: dict[str, str], channel: str, **extra) -> Complain
 def submit(ctx: Ctx) -> Response:
     values = _values(ctx)
     if ctx.field("action") == "find":
-        matches = InstitutionQueries(ctx.db).suggest(values["institution_q"])
+        matches = _choices(ctx, values)
         return ctx.render("complaints/new.html", **_form_context(ctx, values=values, matches=matches))
     if not allow("complaint", client_ip(ctx.request), PUBLIC_FILINGS_PER_HOUR, 3600):
         return ctx.render("complaints/new.html", status_code=429, **_form_context(
@@ -100,7 +107,7 @@ def submit(ctx: Ctx) -> Response:
         complaint, _ = intake.submit(input_from_values(values, "web"))
     except InvalidComplaint as exc:
         ctx.db.rollback()
-        matches = InstitutionQueries(ctx.db).suggest(values["institution_q"]) if values["institution_q"] else None
+        matches = _choices(ctx, values) if values["institution_q"] else None
         return ctx.render("complaints/new.html", status_code=400,
                           **_form_context(ctx, values=values, errors=exc.errors, matches=matches))
     ctx.db.commit()

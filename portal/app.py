@@ -31,6 +31,7 @@ from portal.security import (
 from portal.settings import PROJECT_ROOT, get_settings
 from portal.site import views as site_views
 from portal.templating import templates
+from search import views as search_views
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,8 @@ def create_app() -> Starlette:
     settings = get_settings()
     routes = [
         *site_views.routes,
+        # Before Mount("/api/v1"): that mount answers 404 for the rest of /api/v1.
+        *search_views.routes,
         Mount("/accounts", routes=accounts_views.routes, name="accounts"),
         Mount("/admin/complaints", routes=complaint_admin_views.routes, name="complaints_admin"),
         Mount("/admin", routes=accounts_views.admin_routes, name="admin"),

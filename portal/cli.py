@@ -94,8 +94,21 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = get_settings()
     conn = redis_connection(settings.redis_url)
     queues = [Queue(name, connection=conn) for name in (args.queues or settings.queues)]
+    if "index" in [q.name for q in queues]:
+        # A missing or corrupt index is detected at start and rebuilt (never data loss).
+        from search.index import check_or_rebuild
+
+        check_or_rebuild(settings.index_dir, settings.database_url)
     worker = Worker(queues, connection=conn)
     worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from search.cli import reindex
+
+    settings = get_settings()
+    reindex(settings.database_url, settings.index_dir, only_if_broken=args.check, procs=args.procs)
     return 0
 
 
@@ -258,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--port", type=_positive_int, default=8000)
     dev.add_argument("--institutions", type=_positive_int, default=200)
     dev.set_defaults(func=cmd_dev)
+
+    ri = sub.add_parser("reindex", help="rebuild the search index from the database and swap it in")
+    ri.add_argument("--check", action="store_true", help="only if missing, corrupt or outdated")
+    ri.add_argument("--procs", type=_positive_int, default=1)
+    ri.set_defaults(func=cmd_reindex)
 
     cu = sub.add_parser("create-user", help="create a staff account")
     cu.add_argument("username")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.institutions.models import (
@@ -16,6 +17,7 @@ from portal.institutions.models import (
     Penalty,
     ServiceResources,
 )
+from search.index import Suggestion, suggest
 
 
 @dataclass(frozen=True)
@@ -56,23 +58,15 @@ class InstitutionQueries:
         ).all()
         return Page(items=list(items), total=total, page=page, pages=pages)
 
-    def suggest(self, q: str, limit: int = 10) -> list[Institution]:
-        """Type-ahead: name characters anywhere, or pinyin initials from the start."""
-        q = q.strip()[:30]
-        if not q:
-            return []
-        cond = Institution.name.contains(q, autoescape=True)
-        if q.isascii() and q.isalnum():
-            cond = or_(cond, Institution.name_initials.startswith(q.lower(), autoescape=True))
-        return list(
-            self.db.scalars(
-                select(Institution)
-                .options(joinedload(Institution.district))
-                .where(cond)
-                .order_by(func.length(Institution.name), Institution.id)
-                .limit(limit)
-            )
-        )
+    def picker_choices(self, q: str, chosen_id: int | None = None,
+                       index_dir: Path | None = None) -> list[Suggestion]:
+        """The complaint forms' institution picker: type-ahead matches, the chosen one first."""
+        found = suggest(self.db, q, 10, index_dir=index_dir) if q.strip() else []
+        if chosen_id and all(s.id != chosen_id for s in found):
+            inst = self.get(chosen_id)
+            if inst is not None:
+                found.insert(0, Suggestion(inst.id, inst.name, inst.district.name, inst.address))
+        return found
 
     def get(self, institution_id: int) -> Institution | None:
         return self.db.get(

@@ -75,3 +75,25 @@ def test_open311_and_clock_responses_match_the_schemas(client, db):
         "received_at": "2026-05-01T08:00:00+08:00"}).json())
     validator("Error").validate(client.get("/api/v1/clock", params={"received_at": "x"}).json())
     assert client.get("/api/v1/openapi.json").json()["openapi"] == "3.1.0"
+
+
+def operation_schema(path: str, status: str = "200") -> Draft202012Validator:
+    doc = document()
+    schema = doc["paths"][path]["get"]["responses"][status]["content"]["application/json"]["schema"]
+    return Draft202012Validator({**schema, "components": doc["components"]})
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_search_and_suggest_responses_match_the_schemas(client, db, env):
+    from search.index import rebuild
+
+    from portal.settings import get_settings
+
+    institution(db, name="幸福颐养院")
+    db.commit()
+    rebuild(get_settings().index_dir, env)
+    operation_schema("/api/v1/search").validate(client.get("/api/v1/search", params={"q": "幸福"}).json())
+    operation_schema("/api/v1/institutions/suggest").validate(
+        client.get("/api/v1/institutions/suggest", params={"q": "xf"}).json())
+    operation_schema("/api/v1/search", "400").validate(
+        client.get("/api/v1/search", params={"kind": "nope"}).json())

@@ -169,6 +169,22 @@ def test_changning_is_read_chang_in_type_ahead_and_found_by_district(client, db,
     assert [r["name"] for r in api(client, q="cnqkl")["results"]] == ["长宁区康乐养老院"]
 
 
+def test_type_ahead_finds_rare_substrings_and_other_readings_through_the_index(
+    client, db, env
+):
+    changning = district(db, name="长宁区")
+    target = institution(
+        db, district_=changning, name="长宁区康乐养老院", name_initials=initials("长宁区康乐养老院")
+    )
+    for n in range(5):
+        institution(db, name=f"平安养老院{n}", name_initials=initials(f"平安养老院{n}"))
+    db.commit()
+    build_index(env)
+    for q in ["klyl", "康乐", "znqkl"]:  # znq…: 长 read zhǎng, only the index knows it
+        results = client.get("/api/v1/institutions/suggest", params={"q": q}).json()["results"]
+        assert [r["id"] for r in results] == [target.id], q
+
+
 @pytest.mark.parametrize("q", ODD_QUERIES)
 def test_odd_queries_get_a_friendly_page_never_an_error(client, db, env, q):
     institution(db, name="平安养老院")

@@ -1,0 +1,316 @@
+"""Search page (/search, htmx fragment or full page), its JSON API and the name type-ahead."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.endpoints import Ctx, view
+from portal.institutions import vocab
+from portal.openapi import register
+from search.index import (
+    GRADE_VALUES,
+    MAX_QUERY_CHARS,
+    PRICE_BUCKETS,
+    SUGGEST_MAX_CHARS,
+    SearchQuery,
+    SearchResults,
+    SearchUnavailable,
+    search,
+    suggest,
+)
+
+# Shown on the page and returned by the API beside each notice code.
+NOTICES = {
+    "empty": "请输入机构名称、地址或想了解的内容（如“消防”“护理费”），也可以只用下面的条件筛选。",
+    "no_terms": "没有识别出可以搜索的词语，已按筛选条件列出全部机构。请换用中文词语或机构名称的拼音首字母。",
+    "truncated": f"关键词太长，只按前 {MAX_QUERY_CHARS} 个字搜索。",
+}
+UNAVAILABLE = "搜索服务正在维护（索引重建中），请稍后再试，或使用“养老机构查询”按名称查找。"
+API_MAX_PAGE = 1000
+API_MAX_PER_PAGE = 50
+
+
+class BadParam(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _choice(params: QueryParams, name: str, allowed: Any, strict: bool) -> str | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    if raw in allowed:
+        return raw
+    if strict:
+        raise BadParam(name, f"{name} 的取值无效：可选 {', '.join(map(str, allowed))}")
+    return None
+
+
+def _number(params: QueryParams, name: str, strict: bool, low: int, high: int) -> int | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    if raw.isdigit() and len(raw) < 10 and low <= int(raw) <= high:
+        return int(raw)
+    if strict:
+        raise BadParam(name, f"{name} 必须是 {low}–{high} 之间的整数")
+    return None
+
+
+def search_query(params: QueryParams, *, strict: bool, page: int | None = None) -> SearchQuery:
+    """Read the search form or API parameters; junk is ignored on pages, a 400 in the API."""
+    q = params.get("q") or ""
+    if strict and len(q.strip()) > MAX_QUERY_CHARS:
+        raise BadParam("q", f"q 不能超过 {MAX_QUERY_CHARS} 个字符")
+    vacancies = _choice(params, "vacancies", ("1", "0", "true", "false"), strict)
+    if page is None:
+        page = _number(params, "page", strict, 1, API_MAX_PAGE) or 1
+    per_page = _number(params, "per_page", strict, 1, API_MAX_PER_PAGE) if strict else None
+    return SearchQuery(
+        q=q.strip()[: MAX_QUERY_CHARS * 2],
+        district_id=_number(params, "district", strict, 1, 10**9),
+        kind=_choice(params, "kind", vocab.KINDS, strict),
+        nature=_choice(params, "nature", vocab.NATURES, strict),
+        grade=_choice(params, "grade", GRADE_VALUES, strict),
+        price=_choice(params, "price", PRICE_BUCKETS, strict),
+        vacancies=vacancies in ("1", "true"),
+        page=page,
+        per_page=per_page or 20,
+    )
+
+
+def _api_error(ctx: Ctx, status: int, message: str, field: str | None = None) -> Response:
+    error: dict[str, Any] = {"status": status, "message": message}
+    if field:
+        error["field"] = field
+    return ctx.json({"error": error}, status)
+
+
+@view()
+def search_page(ctx: Ctx) -> Response:
+    query = search_query(ctx.request.query_params, strict=False, page=ctx.page_param(last=1000))
+    results: SearchResults | None = None
+    try:
+        results = search(ctx.settings.index_dir, query)
+    except SearchUnavailable:
+        pass
+    # htmx history restores want the whole page.
+    fragment = ctx.is_htmx and ctx.request.headers.get("hx-history-restore-request") != "true"
+    status = 200 if results is not None or fragment else 503
+    response = ctx.render(
+        "search/_results.html" if fragment else "search/page.html",
+        status_code=status,
+        query=query,
+        results=results,
+        notices=[NOTICES[n] for n in results.notices] if results else [],
+        unavailable=UNAVAILABLE if results is None else "",
+        vocab=vocab,
+        grades=GRADE_VALUES,
+    )
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def _facet_json(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
+    return {name: [asdict(f) for f in counts] for name, counts in results.facets.items()}
+
+
+@view(api=True)
+def api_search(ctx: Ctx) -> Response:
+    try:
+        query = search_query(ctx.request.query_params, strict=True)
+    except BadParam as exc:
+        return _api_error(ctx, 400, exc.message, exc.field)
+    try:
+        results = search(ctx.settings.index_dir, query)
+    except SearchUnavailable:
+        return _api_error(ctx, 503, UNAVAILABLE)
+    return ctx.json(
+        {
+            "query": asdict(query),
+            "total": results.total,
+            "page": results.page,
+            "pages": results.pages,
+            "per_page": query.per_page,
+            "notices": [{"code": n, "message": NOTICES[n]} for n in results.notices],
+            "results": [
+                {
+                    "id": hit.id,
+                    "url": ctx.url("institutions:detail", institution_id=hit.id),
+                    "name": hit.name,
+                    "name_html": str(hit.name_html),
+                    "district": hit.district,
+                    "street": hit.street,
+                    "address": hit.address,
+                    "kind": hit.kind,
+                    "nature": hit.nature,
+                    "filing_status": hit.filing_status,
+                    "grade": hit.grade or None,
+                    "beds_total": hit.beds_total,
+                    "beds_vacant": hit.beds_vacant,
+                    "monthly_price": (
+                        {"min": hit.price_min, "max": hit.price_max}
+                        if hit.price_min is not None
+                        else None
+                    ),
+                    "highlights": [{"field": s.field, "html": str(s.html)} for s in hit.snippets],
+                }
+                for hit in results.hits
+            ],
+            "facets": _facet_json(results),
+        }
+    )
+
+
+@view(api=True)
+def api_suggest(ctx: Ctx) -> Response:
+    params = ctx.request.query_params
+    q = (params.get("q") or "").strip()
+    if not q:
+        return _api_error(ctx, 400, "请提供 q：机构名称中的字或拼音首字母", "q")
+    if len(q) > SUGGEST_MAX_CHARS:
+        return _api_error(ctx, 400, f"q 不能超过 {SUGGEST_MAX_CHARS} 个字符", "q")
+    limit = 10
+    if params.get("limit"):
+        raw = params["limit"]
+        if not (raw.isdigit() and 1 <= int(raw) <= 10):
+            return _api_error(ctx, 400, "limit 必须是 1–10 之间的整数", "limit")
+        limit = int(raw)
+    found = suggest(ctx.db, q, limit, index_dir=ctx.settings.index_dir)
+    return ctx.json({"query": q, "results": [asdict(s) for s in found]})
+
+
+routes = [
+    Route("/search", search_page, methods=["GET"], name="search"),
+    Route("/api/v1/search", api_search, methods=["GET"], name="api_search"),
+    Route("/api/v1/institutions/suggest", api_suggest, methods=["GET"], name="api_suggest"),
+]
+
+_FACET = {"type": "array", "items": {"type": "object"}}
+register(
+    "/api/v1/search",
+    {
+        "get": {
+            "summary": "Full-text search over published disclosures (jieba-segmented Chinese)",
+            "parameters": [
+                {"name": n, "in": "query", "required": False, "schema": sch, "description": d}
+                for n, sch, d in [
+                    (
+                        "q",
+                        {"type": "string", "maxLength": MAX_QUERY_CHARS},
+                        "words; empty lists all",
+                    ),
+                    ("district", {"type": "integer"}, "district id"),
+                    ("kind", {"enum": list(vocab.KINDS)}, "institution kind"),
+                    ("nature", {"enum": list(vocab.NATURES)}, "nature"),
+                    ("grade", {"enum": list(GRADE_VALUES)}, "grade"),
+                    ("price", {"enum": list(PRICE_BUCKETS)}, "monthly price bucket"),
+                    ("vacancies", {"enum": ["1", "0", "true", "false"]}, "only with vacant beds"),
+                    ("page", {"type": "integer", "minimum": 1}, "page"),
+                    (
+                        "per_page",
+                        {"type": "integer", "minimum": 1, "maximum": API_MAX_PER_PAGE},
+                        "page size",
+                    ),
+                ]
+            ],
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["total", "page", "pages", "results", "facets"],
+                                "properties": {
+                                    "total": {"type": "integer"},
+                                    "page": {"type": "integer"},
+                                    "pages": {"type": "integer"},
+                                    "results": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["id", "name", "url"],
+                                        },
+                                    },
+                                    "facets": {"type": "object", "additionalProperties": _FACET},
+                                },
+                            }
+                        }
+                    },
+                },
+                "400": {
+                    "description": "bad parameter; `field` names it",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+                "503": {"description": "index unavailable (being rebuilt)"},
+            },
+        }
+    },
+)
+register(
+    "/api/v1/institutions/suggest",
+    {
+        "get": {
+            "summary": "Type-ahead: institutions by name characters or pinyin initials (top 10)",
+            "parameters": [
+                {
+                    "name": "q",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string", "maxLength": SUGGEST_MAX_CHARS},
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 10},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["query", "results"],
+                                "properties": {
+                                    "query": {"type": "string"},
+                                    "results": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["id", "name", "district", "address"],
+                                            "properties": {
+                                                "id": {"type": "integer"},
+                                                "name": {"type": "string"},
+                                                "district": {"type": "string"},
+                                                "address": {"type": "string"},
+                                            },
+                                        },
+                                    },
+                                },
+                            }
+                        }
+                    },
+                },
+                "400": {
+                    "description": "bad parameter",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+            },
+        }
+    },
+)
