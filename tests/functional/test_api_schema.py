@@ -85,9 +85,8 @@ def operation_schema(path: str, status: str = "200") -> Draft202012Validator:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_search_and_suggest_responses_match_the_schemas(client, db, env):
-    from search.index import rebuild
-
     from portal.settings import get_settings
+    from search.index import rebuild
 
     institution(db, name="幸福颐养院")
     db.commit()
