@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     def run_suggest(q: str) -> object:
         return suggest(db, q, index_dir=index_dir)
 
-    import search.index as search_index
+    import search.storage as search_index
 
     cache_size = search_index.RANKING_CACHE_SIZE
     search_index.RANKING_CACHE_SIZE = 0  # every query ranked afresh
