@@ -18,6 +18,7 @@ from complaints.models import Complaint
 from complaints.presenters import clock_view, public_timeline, status_label
 from complaints.services import active_rules, build_services
 from complaints.tokens import tracking_tokens
+from portal.db import utcnow
 from portal.endpoints import Ctx, view
 from portal.institutions.services import InstitutionQueries
 from portal.orgs.models import District
@@ -131,8 +132,6 @@ def _tracked_complaint(ctx: Ctx) -> tuple[Complaint, str]:
 def tracked(ctx: Ctx) -> Response:
     complaint, token = _tracked_complaint(ctx)
     calendar = load_calendar(ctx.db)
-    from portal.db import utcnow
-
     return ctx.render(
         "complaints/tracked.html",
         c=complaint,

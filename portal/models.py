@@ -23,6 +23,7 @@ from portal.institutions.models import (
 from portal.jobs import OutboxJob
 from portal.notify import Notification
 from portal.orgs.models import Department, District, Street
+from portal.reviews.models import Review
 
 __all__ = [
     "ApiKey",
@@ -44,6 +45,7 @@ __all__ = [
     "Notification",
     "OutboxJob",
     "Penalty",
+    "Review",
     "ServiceResources",
     "Street",
     "User",

@@ -1,62 +1,20 @@
-"""Read-side queries for the public directory and the institution page."""
+"""Read-side queries shared by the directory, the institution page and the complaint forms."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from portal.institutions.models import (
-    CreditEntry,
-    FeeItem,
-    Grade,
-    Inspection,
-    Institution,
-    Penalty,
-    ServiceResources,
-)
+from portal.institutions.models import Institution
+from portal.orgs.models import District
 from search.index import Suggestion, suggest
-
-
-@dataclass(frozen=True)
-class DirectoryFilter:
-    district_id: int | None = None
-    kind: str | None = None
-    q: str = ""
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Institution]
-    total: int
-    page: int
-    pages: int
 
 
 class InstitutionQueries:
     def __init__(self, session: Session) -> None:
         self.db = session
-
-    def directory(self, flt: DirectoryFilter, page: int, per_page: int = 20) -> Page:
-        stmt = select(Institution)
-        if flt.district_id:
-            stmt = stmt.where(Institution.district_id == flt.district_id)
-        if flt.kind:
-            stmt = stmt.where(Institution.kind == flt.kind)
-        if flt.q:
-            stmt = stmt.where(Institution.name.contains(flt.q, autoescape=True))
-        total = self.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        pages = max(1, -(-total // per_page))
-        page = min(page, pages)
-        items = self.db.scalars(
-            stmt.options(joinedload(Institution.district), joinedload(Institution.street))
-            .order_by(Institution.name, Institution.id)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        ).all()
-        return Page(items=list(items), total=total, page=page, pages=pages)
 
     def picker_choices(self, q: str, chosen_id: int | None = None,
                        index_dir: Path | None = None) -> list[Suggestion]:
@@ -75,57 +33,14 @@ class InstitutionQueries:
             options=[joinedload(Institution.district), joinedload(Institution.street)],
         )
 
-    def current_fees(self, institution_id: int) -> list[FeeItem]:
+    def districts(self) -> list[District]:
+        """Every district with its streets (for the directory's selects)."""
         return list(
             self.db.scalars(
-                select(FeeItem)
-                .where(FeeItem.institution_id == institution_id, FeeItem.effective_to.is_(None))
-                .order_by(FeeItem.id)
+                select(District).options(selectinload(District.streets)).order_by(District.id)
             )
         )
 
-    def resources(self, institution_id: int) -> ServiceResources | None:
-        return self.db.scalars(
-            select(ServiceResources)
-            .where(ServiceResources.institution_id == institution_id)
-            .order_by(ServiceResources.effective_from.desc())
-            .limit(1)
-        ).first()
-
-    def latest_grade(self, institution_id: int) -> Grade | None:
-        return self.db.scalars(
-            select(Grade)
-            .where(Grade.institution_id == institution_id)
-            .order_by(Grade.awarded_on.desc())
-            .limit(1)
-        ).first()
-
-    def inspections(self, institution_id: int) -> list[Inspection]:
-        return list(
-            self.db.scalars(
-                select(Inspection)
-                .options(joinedload(Inspection.department))
-                .where(Inspection.institution_id == institution_id)
-                .order_by(Inspection.inspected_on.desc())
-            )
-        )
-
-    def penalties(self, institution_id: int) -> list[Penalty]:
-        return list(
-            self.db.scalars(
-                select(Penalty)
-                .options(joinedload(Penalty.department))
-                .where(Penalty.institution_id == institution_id)
-                .order_by(Penalty.decided_on.desc())
-            )
-        )
-
-    def credit_entries(self, institution_id: int) -> list[CreditEntry]:
-        return list(
-            self.db.scalars(
-                select(CreditEntry)
-                .options(joinedload(CreditEntry.department))
-                .where(CreditEntry.institution_id == institution_id)
-                .order_by(CreditEntry.listed_on.desc())
-            )
-        )
+    def names(self, ids: list[int]) -> dict[int, str]:
+        rows = self.db.execute(select(Institution.id, Institution.name).where(Institution.id.in_(ids)))
+        return {row.id: row.name for row in rows}

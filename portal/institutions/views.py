@@ -1,63 +1,314 @@
-"""Public directory and institution pages (the fuller disclosure portal grows here)."""
+"""Public read side: directory, institution page (and its print view), compare, lists, JSON API."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import replace
+from datetime import date, datetime
+
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.endpoints import Ctx, view
 from portal.institutions import vocab
-from portal.institutions.services import DirectoryFilter, InstitutionQueries
-from portal.orgs.models import District
+from portal.institutions.checks import DEFAULT_THRESHOLDS, SEVERITY_LABELS, Thresholds
+from portal.institutions.directory import (
+    ADMITS,
+    MAX_PER_PAGE,
+    PER_PAGE,
+    SORTS,
+    Directory,
+    FilterError,
+    parse,
+)
+from portal.institutions.lists import LISTS, PublicLists
+from portal.institutions.page import load_page, page_json, summary_json
+from portal.institutions.services import InstitutionQueries
+from portal.openapi import register
+
+MAX_COMPARE = 3
 
 
-def _int_or_none(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
+def _today(ctx: Ctx) -> date:
+    return datetime.now(ctx.settings.timezone).date()
+
+
+def _thresholds(ctx: Ctx) -> Thresholds:
+    # Settings may carry configured thresholds (SPEC §2: 15 days in one city, 90 in another).
+    configured = getattr(ctx.settings, "thresholds", None)
+    return configured if isinstance(configured, Thresholds) else DEFAULT_THRESHOLDS
+
+
+def _common(ctx: Ctx) -> dict:
+    return {"vocab": vocab, "severity_labels": SEVERITY_LABELS}
 
 
 @view()
 def directory(ctx: Ctx) -> Response:
-    params = ctx.request.query_params
-    kind = params.get("kind")
-    flt = DirectoryFilter(
-        district_id=_int_or_none(params.get("district")),
-        kind=kind if kind in vocab.KINDS else None,
-        q=(params.get("q") or "").strip()[:50],
-    )
-    page = InstitutionQueries(ctx.db).directory(flt, ctx.page_param())
+    query = parse(ctx.request.query_params, strict=False)
+    districts = InstitutionQueries(ctx.db).districts()
+    if query.street and query.district:
+        chosen = next((d for d in districts if d.id == query.district), None)
+        if chosen is None or all(s.id != query.street for s in chosen.streets):
+            # The district changed under a street of another district: drop the street.
+            query = replace(query, street=None)
+    page = Directory(ctx.db).search(query, ctx.page_param(), _today(ctx))
     template = "institutions/_results.html" if ctx.is_htmx else "institutions/directory.html"
     return ctx.render(
-        template,
-        page=page,
-        flt=flt,
-        districts=ctx.db.scalars(select(District).order_by(District.id)).all(),
-        vocab=vocab,
+        template, page=page, query=query, districts=districts, sorts=SORTS, admits=ADMITS,
+        **_common(ctx),
     )
+
+
+def _institution_id(ctx: Ctx) -> int:
+    return ctx.request.path_params["institution_id"]
 
 
 @view()
 def detail(ctx: Ctx) -> Response:
-    institution_id = ctx.request.path_params["institution_id"]
-    queries = InstitutionQueries(ctx.db)
-    institution = queries.get(institution_id)
-    if institution is None:
-        raise HTTPException(404)
+    page = load_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
+    if page is None:
+        raise HTTPException(404, "没有这家机构，可能编号有误或已注销。")
+    return ctx.render("institutions/detail.html", p=page, inst=page.inst, **_common(ctx))
+
+
+@view()
+def print_view(ctx: Ctx) -> Response:
+    page = load_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
+    if page is None:
+        raise HTTPException(404, "没有这家机构，可能编号有误或已注销。")
+    return ctx.render("institutions/print.html", p=page, inst=page.inst, **_common(ctx))
+
+
+def _compare_ids(ctx: Ctx) -> tuple[list[int], bool]:
+    ids: list[int] = []
+    for raw in ctx.request.query_params.getlist("ids"):
+        for part in raw.split(","):
+            part = part.strip()
+            if part.isdigit() and len(part) < 10 and int(part) not in ids:
+                ids.append(int(part))
+    return ids[:MAX_COMPARE], len(ids) > MAX_COMPARE
+
+
+@view()
+def compare(ctx: Ctx) -> Response:
+    ids, trimmed = _compare_ids(ctx)
+    level = ctx.request.query_params.get("level", "self_care")
+    level = level if level in vocab.CARE_LEVELS else "self_care"
+    today, thresholds = _today(ctx), _thresholds(ctx)
+    pages = [p for p in (load_page(ctx.db, i, today, thresholds) for i in ids) if p is not None]
     return ctx.render(
-        "institutions/detail.html",
-        inst=institution,
-        fees=queries.current_fees(institution_id),
-        resources=queries.resources(institution_id),
-        grade=queries.latest_grade(institution_id),
-        inspections=queries.inspections(institution_id),
-        penalties=queries.penalties(institution_id),
-        credit=queries.credit_entries(institution_id),
-        vocab=vocab,
+        "institutions/compare.html", pages=pages, ids=ids, level=level, trimmed=trimmed,
+        max_compare=MAX_COMPARE, **_common(ctx),
     )
+
+
+@view()
+def lists_index(ctx: Ctx) -> Response:
+    return ctx.render("institutions/lists/index.html", lists=LISTS, current=None)
+
+
+@view()
+def public_list(ctx: Ctx) -> Response:
+    name = ctx.request.path_params["name"]
+    if name not in LISTS:
+        raise HTTPException(404)
+    lists, page_no = PublicLists(ctx.db), ctx.page_param()
+    if name in ("red", "black"):
+        page = lists.credit(name, page_no, _today(ctx))
+        template = "institutions/lists/credit.html"
+    else:
+        page = getattr(lists, name)(page_no)
+        template = f"institutions/lists/{name}.html"
+    return ctx.render(template, page=page, lists=LISTS, current=name, title=LISTS[name],
+                      **_common(ctx))
+
+
+# --- JSON API ---------------------------------------------------------------------------------
+
+
+def _bad_request(ctx: Ctx, err: FilterError) -> Response:
+    return ctx.json({"error": {"status": 400, "message": err.message, "field": err.field}}, 400)
+
+
+@view(api=True)
+def api_list(ctx: Ctx) -> Response:
+    params = ctx.request.query_params
+    try:
+        query = parse(params, strict=True, default_sort="id")
+        page_no = 1
+        if params.get("page"):
+            raw = params["page"]
+            if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+                raise FilterError("page", "页码应为 1 以上的整数")
+            page_no = int(raw)
+        per_page = PER_PAGE
+        if params.get("per_page"):
+            raw = params["per_page"]
+            if not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
+                raise FilterError("per_page", f"每页条数应为 1 到 {MAX_PER_PAGE}")
+            per_page = int(raw)
+    except FilterError as err:
+        return _bad_request(ctx, err)
+    page = Directory(ctx.db).search(query, page_no, _today(ctx), per_page)
+    return ctx.json({
+        "items": [summary_json(r.institution, r.grade, r.monthly) for r in page.rows],
+        "page": page.page, "pages": page.pages, "per_page": page.per_page, "total": page.total,
+    })
+
+
+@view(api=True)
+def api_detail(ctx: Ctx) -> Response:
+    page = load_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
+    if page is None:
+        raise HTTPException(404, "没有这家机构")
+    return ctx.json(page_json(page))
 
 
 routes = [
     Route("/", directory, methods=["GET"], name="directory"),
+    Route("/compare", compare, methods=["GET"], name="compare"),
+    Route("/lists/", lists_index, methods=["GET"], name="lists"),
+    Route("/lists/{name:str}", public_list, methods=["GET"], name="list"),
     Route("/{institution_id:int}", detail, methods=["GET"], name="detail"),
+    Route("/{institution_id:int}/print", print_view, methods=["GET"], name="print"),
 ]
+
+# Full paths: app.py puts these before Mount("/api/v1"), which 404s the rest of /api/v1.
+api_routes = [
+    Route("/api/v1/institutions", api_list, methods=["GET"], name="api_institutions"),
+    Route("/api/v1/institutions/{institution_id:int}", api_detail, methods=["GET"],
+          name="api_institution"),
+]
+
+
+# --- OpenAPI ----------------------------------------------------------------------------------
+
+_STR_OR_NULL = {"type": ["string", "null"]}
+_DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
+_MONEY = {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$",
+          "description": "yuan with 2 decimals, as a string"}
+_MONTHLY = {"type": ["object", "null"], "required": ["care_level", "low", "high"], "properties": {
+    "care_level": {"enum": [*vocab.CARE_LEVELS, None]}, "low": _MONEY, "high": _MONEY}}
+_REF = {"type": ["object", "null"], "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+SUMMARY = {
+    "type": "object",
+    "required": ["id", "name", "kind", "nature", "filing_status", "district", "street", "address",
+                 "beds_total", "beds_vacant", "admits", "medical_integration", "grade",
+                 "monthly_fee"],
+    "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"},
+        "kind": {"enum": list(vocab.KINDS)}, "nature": {"enum": list(vocab.NATURES)},
+        "filing_status": {"enum": list(vocab.FILING_STATUSES)},
+        "district": _REF, "street": _REF, "address": {"type": "string"},
+        "beds_total": {"type": "integer"}, "beds_vacant": {"type": "integer"},
+        "admits": {"type": "object", "required": ["self_care", "mild", "severe"], "properties": {
+            k: {"type": "boolean"} for k in ("self_care", "mild", "severe")}},
+        "medical_integration": {"type": "boolean"},
+        "grade": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+        "monthly_fee": {**_MONTHLY, "description": "monthly total for `level` (or across levels)"},
+    },
+}
+_FEE = {"type": "object", "required": ["item", "unit", "price", "pricing_type", "cycle",
+                                       "care_level", "effective_from", "effective_to"],
+        "properties": {"item": {"type": "string"}, "unit": {"type": "string"}, "price": _MONEY,
+                       "pricing_type": {"type": "string"}, "cycle": {"type": "string"},
+                       "care_level": _STR_OR_NULL, "effective_from": _DATE_OR_NULL,
+                       "effective_to": _DATE_OR_NULL}}
+_ARRAY_OF_OBJECTS = {"type": "array", "items": {"type": "object"}}
+DETAIL = {
+    "allOf": [{"$ref": "#/components/schemas/InstitutionSummary"}, {
+        "type": "object",
+        "required": ["credit_code", "registration", "filing", "deposit", "fees", "fee_history",
+                     "monthly_totals", "resources", "grade_award", "inspections", "penalties",
+                     "credit_entries", "complaints", "flags", "completeness", "updated_at"],
+        "properties": {
+            "credit_code": _STR_OR_NULL,
+            "registration": {"type": "object"}, "filing": {"type": "object"},
+            "deposit": {"type": "object", "required": ["amount", "dedicated_account", "bank"],
+                        "properties": {"amount": _MONEY, "dedicated_account": {"type": "boolean"},
+                                       "bank": {"type": "string"}}},
+            "fees": {"type": "array", "items": _FEE},
+            "fee_history": {"type": "array", "items": _FEE,
+                            "description": "rows no longer in force (effective_to set)"},
+            "monthly_totals": {"type": "array", "items": _MONTHLY},
+            "resources": {"type": ["object", "null"]},
+            "grade_award": {"type": ["object", "null"]},
+            "inspections": _ARRAY_OF_OBJECTS, "penalties": _ARRAY_OF_OBJECTS,
+            "credit_entries": _ARRAY_OF_OBJECTS,
+            "complaints": {"type": "object", "required": ["received_12_months", "on_time_rate"],
+                           "properties": {"received_12_months": {"type": "integer"},
+                                          "judged": {"type": "integer"},
+                                          "answered_on_time": {"type": "integer"},
+                                          "on_time_rate": {"type": ["integer", "null"]}}},
+            "flags": {"type": "array", "items": {
+                "type": "object", "required": ["code", "severity", "title", "detail", "rule"],
+                "properties": {"code": {"type": "string"},
+                               "severity": {"enum": list(SEVERITY_LABELS)},
+                               "title": {"type": "string"}, "detail": {"type": "string"},
+                               "rule": {"type": "string"}, "numbers": {"type": "object"}}}},
+            "completeness": {"type": "object",
+                             "required": ["present", "total", "percent", "missing"],
+                             "properties": {"present": {"type": "integer"},
+                                            "total": {"type": "integer"},
+                                            "percent": {"type": "integer"},
+                                            "missing": {"type": "array",
+                                                        "items": {"type": "string"}},
+                                            "missing_keys": {"type": "array",
+                                                             "items": {"type": "string"}}}},
+            "updated_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    }],
+}
+LIST = {
+    "type": "object", "required": ["items", "page", "pages", "per_page", "total"],
+    "properties": {"items": {"type": "array",
+                             "items": {"$ref": "#/components/schemas/InstitutionSummary"}},
+                   "page": {"type": "integer"}, "pages": {"type": "integer"},
+                   "per_page": {"type": "integer"}, "total": {"type": "integer"}},
+}
+
+
+def _q(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema}
+
+
+def _json_ref(name: str, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{name}"}}}}
+
+
+register("/api/v1/institutions", {"get": {
+    "summary": "The institution directory: the same filters as /institutions/, paginated",
+    "parameters": [
+        _q("q", "part of the name", {"type": "string", "maxLength": 50}),
+        _q("district", "district id", {"type": "integer", "minimum": 1}),
+        _q("street", "street id", {"type": "integer", "minimum": 1}),
+        _q("kind", "institution kind", {"enum": list(vocab.KINDS)}),
+        _q("nature", "nature", {"enum": list(vocab.NATURES)}),
+        _q("grade", "latest grade 1–5; 0 = not graded", {"type": "integer", "minimum": 0,
+                                                        "maximum": 5}),
+        _q("filing", "filing status", {"enum": list(vocab.FILING_STATUSES)}),
+        _q("level", "care level for the monthly total", {"enum": list(vocab.CARE_LEVELS)}),
+        _q("price_min", "cheapest monthly total ≥ this (yuan)", {"type": "integer", "minimum": 0}),
+        _q("price_max", "cheapest monthly total ≤ this (yuan)", {"type": "integer", "minimum": 0}),
+        _q("vacant", "only with vacant beds", {"enum": ["1", "0", "true", "false"]}),
+        _q("admits", "admits elders with mild or severe disability", {"enum": list(ADMITS)}),
+        _q("medical", "only 医养结合", {"enum": ["1", "0", "true", "false"]}),
+        _q("sort", "id (default, stable), name, grade, price or vacancies",
+           {"enum": ["id", *SORTS]}),
+        _q("page", "1-based", {"type": "integer", "minimum": 1}),
+        _q("per_page", f"1–{MAX_PER_PAGE}, default {PER_PAGE}",
+           {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
+    ],
+    "responses": {"200": _json_ref("InstitutionList"),
+                  "400": _json_ref("Error", "bad filter; `field` names it")},
+}}, {"InstitutionSummary": SUMMARY, "InstitutionList": LIST, "InstitutionDetail": DETAIL})
+register("/api/v1/institutions/{institution_id}", {"get": {
+    "summary": "One institution: every published disclosure, computed flags and completeness",
+    "parameters": [{"name": "institution_id", "in": "path", "required": True,
+                    "schema": {"type": "integer"}}],
+    "responses": {"200": _json_ref("InstitutionDetail"), "404": _json_ref("Error")},
+}})
