@@ -109,6 +109,7 @@ def create_app() -> Starlette:
         *site_views.routes,
         # Before Mount("/api/v1"): that mount answers 404 for the rest of /api/v1.
         *search_views.routes,
+        *institution_views.api_routes,
         Mount("/accounts", routes=accounts_views.routes, name="accounts"),
         Mount("/admin/complaints", routes=complaint_admin_views.routes, name="complaints_admin"),
         Mount("/admin", routes=accounts_views.admin_routes, name="admin"),

@@ -1,0 +1,348 @@
+"""Assembling an institution's public page: its records, flags, completeness and complaint figures.
+
+Rows are loaded here (a handful of queries, none per row), turned into `checks` facts and fed to
+the pure rules with the caller's `today`. `page_json` is the same page for the JSON API, so the
+API and the HTML show one set of data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from complaints.models import Complaint
+from portal.institutions import vocab
+from portal.institutions.checks import (
+    DEFAULT_THRESHOLDS,
+    SEVERITY_LABELS,
+    Completeness,
+    Facts,
+    FeeFacts,
+    Flag,
+    GradeFacts,
+    InspectionFacts,
+    InstitutionFacts,
+    MonthlyTotal,
+    ResourceFacts,
+    Thresholds,
+    completeness,
+    compute_flags,
+    monthly_totals,
+)
+from portal.institutions.models import (
+    CreditEntry,
+    FeeItem,
+    Grade,
+    Inspection,
+    Institution,
+    Penalty,
+    ServiceResources,
+)
+
+COMPLAINT_WINDOW_DAYS = 365
+
+
+@dataclass(frozen=True)
+class ComplaintStats:
+    """Aggregates only: never a complainant, a description or an answer."""
+
+    received: int  # in the last 12 months
+    judged: int  # answered, or past the answer deadline without an answer
+    on_time: int  # answered before the deadline
+
+    @property
+    def on_time_rate(self) -> int | None:
+        return None if self.judged == 0 else round(self.on_time * 100 / self.judged)
+
+
+@dataclass(frozen=True)
+class InstitutionPage:
+    inst: Institution
+    fees: list[FeeItem]  # current
+    fee_history: list[FeeItem]  # closed rows (effective_to set), newest first
+    resources: ServiceResources | None
+    grade: Grade | None
+    inspections: list[Inspection]
+    penalties: list[Penalty]
+    credit: list[CreditEntry]
+    flags: list[Flag]
+    completeness: Completeness
+    complaints: ComplaintStats
+    totals: dict[str | None, MonthlyTotal]
+    today: date
+
+    @property
+    def grade_age(self) -> str:
+        """'3 年前' / '5 个月前' / '本月' for the grade award date."""
+        if self.grade is None:
+            return ""
+        months = (self.today.year - self.grade.awarded_on.year) * 12 + (
+            self.today.month - self.grade.awarded_on.month
+        )
+        if self.today.day < self.grade.awarded_on.day:
+            months -= 1
+        if months >= 12:
+            return f"{months // 12} 年前"
+        return f"{months} 个月前" if months > 0 else "不到 1 个月前"
+
+    def total_for(self, level: str | None) -> MonthlyTotal | None:
+        if level:
+            return self.totals.get(level) or self.totals.get(None)
+        if not self.totals:
+            return None
+        values = list(self.totals.values())
+        return MonthlyTotal(None, min(t.low for t in values), max(t.high for t in values))
+
+    @property
+    def flag_counts(self) -> dict[str, int]:
+        return {s: sum(1 for f in self.flags if f.severity == s) for s in SEVERITY_LABELS}
+
+
+def facts_for(
+    inst: Institution,
+    fees: list[FeeItem],
+    resources: ServiceResources | None,
+    grade: Grade | None,
+    inspections: list[Inspection],
+) -> Facts:
+    # Rules (规章制度) and the credit commitment have no tables yet: they count as not published.
+    return Facts(
+        institution=InstitutionFacts.from_obj(inst),
+        fees=tuple(FeeFacts.from_obj(f) for f in fees),
+        resources=ResourceFacts.from_obj(resources) if resources else None,
+        grade=GradeFacts.from_obj(grade) if grade else None,
+        inspections=tuple(
+            InspectionFacts.from_obj(i, department_name=i.department.name) for i in inspections
+        ),
+    )
+
+
+def complaint_stats(db: Session, institution_id: int, now: datetime) -> ComplaintStats:
+    since = now - timedelta(days=COMPLAINT_WINDOW_DAYS)
+    on_time = and_(Complaint.answered_at.is_not(None), Complaint.answered_at < Complaint.due_at)
+    judged = or_(Complaint.answered_at.is_not(None), Complaint.due_at <= now)
+    row = db.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((judged, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((on_time, 1), else_=0)), 0),
+        ).where(
+            Complaint.institution_id == institution_id,
+            Complaint.received_at >= since,
+            Complaint.tracking_no.is_not(None),
+        )
+    ).one()
+    return ComplaintStats(received=int(row[0]), judged=int(row[1]), on_time=int(row[2]))
+
+
+def load_page(
+    db: Session,
+    institution_id: int,
+    today: date,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    now: datetime | None = None,
+) -> InstitutionPage | None:
+    inst = db.get(
+        Institution,
+        institution_id,
+        options=[joinedload(Institution.district), joinedload(Institution.street)],
+    )
+    if inst is None:
+        return None
+    all_fees = list(
+        db.scalars(
+            select(FeeItem)
+            .where(FeeItem.institution_id == institution_id)
+            .order_by(FeeItem.id)
+        )
+    )
+    fees = [f for f in all_fees if f.effective_to is None]
+    history = sorted(
+        (f for f in all_fees if f.effective_to is not None),
+        key=lambda f: (f.effective_to, f.id),
+        reverse=True,
+    )
+    resources = db.scalars(
+        select(ServiceResources)
+        .where(ServiceResources.institution_id == institution_id)
+        .order_by(ServiceResources.effective_from.desc(), ServiceResources.id.desc())
+        .limit(1)
+    ).first()
+    grade = db.scalars(
+        select(Grade)
+        .where(Grade.institution_id == institution_id)
+        .order_by(Grade.awarded_on.desc(), Grade.id.desc())
+        .limit(1)
+    ).first()
+    inspections = list(
+        db.scalars(
+            select(Inspection)
+            .options(joinedload(Inspection.department))
+            .where(Inspection.institution_id == institution_id)
+            .order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
+        )
+    )
+    penalties = list(
+        db.scalars(
+            select(Penalty)
+            .options(joinedload(Penalty.department))
+            .where(Penalty.institution_id == institution_id)
+            .order_by(Penalty.decided_on.desc(), Penalty.id.desc())
+        )
+    )
+    credit = list(
+        db.scalars(
+            select(CreditEntry)
+            .options(joinedload(CreditEntry.department))
+            .where(CreditEntry.institution_id == institution_id)
+            .order_by(CreditEntry.listed_on.desc(), CreditEntry.id.desc())
+        )
+    )
+    facts = facts_for(inst, fees, resources, grade, inspections)
+    now = now or datetime.now(UTC)
+    return InstitutionPage(
+        inst=inst,
+        fees=fees,
+        fee_history=history,
+        resources=resources,
+        grade=grade,
+        inspections=inspections,
+        penalties=penalties,
+        credit=credit,
+        flags=compute_flags(facts, today, thresholds),
+        completeness=completeness(facts),
+        complaints=complaint_stats(db, institution_id, now),
+        totals=monthly_totals(facts.fees, today),
+        today=today,
+    )
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+def _d(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _m(value: Decimal | None) -> str | None:
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def total_json(total: MonthlyTotal | None) -> dict[str, Any] | None:
+    if total is None:
+        return None
+    return {"care_level": total.care_level, "low": _m(total.low), "high": _m(total.high)}
+
+
+def summary_json(inst: Institution, grade: int | None, monthly: MonthlyTotal | None) -> dict:
+    """One directory row."""
+    return {
+        "id": inst.id,
+        "name": inst.name,
+        "kind": inst.kind,
+        "nature": inst.nature,
+        "filing_status": inst.filing_status,
+        "district": {"id": inst.district_id, "name": inst.district.name},
+        "street": {"id": inst.street.id, "name": inst.street.name} if inst.street else None,
+        "address": inst.address,
+        "beds_total": inst.beds_total,
+        "beds_vacant": inst.beds_vacant,
+        "admits": {
+            "self_care": inst.admits_self_care,
+            "mild": inst.admits_mild,
+            "severe": inst.admits_severe,
+        },
+        "medical_integration": inst.medical_integration,
+        "grade": grade,
+        "monthly_fee": total_json(monthly),
+    }
+
+
+def _fee_json(f: FeeItem) -> dict[str, Any]:
+    return {
+        "item": f.item, "unit": f.unit, "price": _m(f.price), "pricing_type": f.pricing_type,
+        "cycle": f.cycle, "care_level": f.care_level,
+        "effective_from": _d(f.effective_from), "effective_to": _d(f.effective_to),
+    }
+
+
+def page_json(p: InstitutionPage) -> dict[str, Any]:
+    """Every published disclosure of the page, the flags and completeness; no personal data."""
+    inst, res, g = p.inst, p.resources, p.grade
+    return {
+        **summary_json(inst, g.level if g else None, p.total_for(None)),
+        "credit_code": inst.credit_code,
+        "registration": {
+            "authority": vocab.REGISTRATION_AUTHORITY[inst.nature],
+            "number": inst.registration_no, "date": _d(inst.registration_date),
+        },
+        "filing": {"number": inst.filing_no, "date": _d(inst.filing_date)},
+        "legal_representative": inst.legal_representative,
+        "phone": inst.phone,
+        "opened_year": inst.opened_year,
+        "internal_clinic": inst.internal_clinic,
+        "insurance_designated": inst.insurance_designated,
+        "deposit": {
+            "amount": _m(inst.deposit_amount),
+            "dedicated_account": inst.deposit_dedicated_account,
+            "bank": inst.deposit_bank,
+        },
+        "fees": [_fee_json(f) for f in p.fees],
+        "fee_history": [_fee_json(f) for f in p.fee_history],
+        "monthly_totals": [total_json(t) for t in p.totals.values()],
+        "resources": None if res is None else {
+            "effective_from": _d(res.effective_from),
+            **{k: getattr(res, k) for k in (
+                "caregivers", "certified_caregivers", "nurses", "doctors", "social_workers",
+                "elders_self_care", "elders_mild", "elders_severe", "video_coverage",
+                "video_retention_days", "fire_approval", "food_licence")},
+            "last_fire_drill": _d(res.last_fire_drill),
+            "last_emergency_drill": _d(res.last_emergency_drill),
+        },
+        "grade_award": None if g is None else {
+            "level": g.level, "awarded_by": g.awarded_by, "awarded_on": _d(g.awarded_on),
+            "valid_until": _d(g.valid_until), "gb38600_compliant": g.gb38600_compliant,
+        },
+        "inspections": [
+            {"inspected_on": _d(i.inspected_on), "department": i.department.name,
+             "items_checked": i.items_checked, "findings": i.findings,
+             "rectification_deadline": _d(i.rectification_deadline),
+             "rectification_status": i.rectification_status}
+            for i in p.inspections
+        ],
+        "penalties": [
+            {"decision_no": x.decision_no, "department": x.department.name,
+             "decided_on": _d(x.decided_on), "violation": x.violation, "basis": x.basis,
+             "penalty": x.penalty, "amount": _m(x.amount), "status": x.status}
+            for x in p.penalties
+        ],
+        "credit_entries": [
+            {"list_type": c.list_type, "reason": c.reason, "legal_basis": c.legal_basis,
+             "department": c.department.name, "listed_on": _d(c.listed_on),
+             "expires_on": _d(c.expires_on), "removed_on": _d(c.removed_on),
+             "repair_status": c.repair_status}
+            for c in p.credit
+        ],
+        "complaints": {
+            "received_12_months": p.complaints.received,
+            "judged": p.complaints.judged,
+            "answered_on_time": p.complaints.on_time,
+            "on_time_rate": p.complaints.on_time_rate,
+        },
+        "flags": [
+            {"code": f.code, "severity": f.severity, "title": f.title, "detail": f.detail,
+             "rule": f.rule, "numbers": f.numbers}
+            for f in p.flags
+        ],
+        "completeness": {
+            "present": p.completeness.present, "total": p.completeness.total,
+            "percent": p.completeness.percent, "missing": p.completeness.missing,
+            "missing_keys": p.completeness.missing_keys,
+        },
+        "updated_at": inst.updated_at.isoformat() if inst.updated_at else None,
+    }
