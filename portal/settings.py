@@ -61,6 +61,8 @@ class Settings:
     # Answered complaints without the complainant's feedback close after this many days.
     feedback_window_days: int = 15
     queues: tuple[str, ...] = field(default=("default", "index"))
+    # Compliance-check thresholds from PORTAL_CHECK_<FIELD> (see portal/institutions/checks.py).
+    check_thresholds: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -86,6 +88,13 @@ def load_settings() -> Settings:
         urgent_working_days=int(os.environ.get("PORTAL_URGENT_WORKING_DAYS", 1)),
         sign_working_days=int(os.environ.get("PORTAL_SIGN_WORKING_DAYS", 1)),
         feedback_window_days=int(os.environ.get("PORTAL_FEEDBACK_WINDOW_DAYS", 15)),
+        check_thresholds=tuple(
+            sorted(
+                (name.removeprefix("PORTAL_CHECK_").lower(), value)
+                for name, value in os.environ.items()
+                if name.startswith("PORTAL_CHECK_")
+            )
+        ),
     )
 
 

@@ -34,9 +34,9 @@ def _today(ctx: Ctx) -> date:
 
 
 def _thresholds(ctx: Ctx) -> Thresholds:
-    # Settings may carry configured thresholds (SPEC §2: 15 days in one city, 90 in another).
-    configured = getattr(ctx.settings, "thresholds", None)
-    return configured if isinstance(configured, Thresholds) else DEFAULT_THRESHOLDS
+    """Thresholds configured by PORTAL_CHECK_* (SPEC §2: 15 days in one city, 90 in another)."""
+    configured = ctx.settings.check_thresholds
+    return Thresholds.from_mapping(dict(configured)) if configured else DEFAULT_THRESHOLDS
 
 
 def _common(ctx: Ctx) -> dict:

@@ -262,3 +262,17 @@ def test_read_pages_have_labels_and_no_inline_script_or_style(client, db):
                 assert attrs.get("src"), path
             if tag in ("select", "input") and attrs.get("type") not in ("hidden", "checkbox"):
                 assert attrs.get("id") in labelled, (path, attrs)
+
+
+def test_video_retention_threshold_is_configurable(client, db, monkeypatch):
+    from portal.settings import reset_settings
+
+    inst = institution(db, name="录像测试养老院")
+    resources(db, inst, caregivers=10, video_retention_days=30)
+    db.commit()
+    assert "视频监控保存时间不足" not in client.get(f"/institutions/{inst.id}").text
+    monkeypatch.setenv("PORTAL_CHECK_VIDEO_RETENTION_DAYS", "90")
+    reset_settings()
+    html = client.get(f"/institutions/{inst.id}").text
+    assert "视频监控保存时间不足" in html
+    assert "视频监控记录保存 30 天，要求不少于 90 天" in html
