@@ -57,6 +57,9 @@ def live_server(live_db_url, redis_server) -> Iterator[str]:
     """The real app under uvicorn on the live database; yields its base URL."""
     url = live_db_url
     var = Path(url.removeprefix("sqlite:///")).parent
+    from search.index import rebuild
+
+    rebuild(var / "index", url)  # what a worker does at start when the index is missing
     port = free_port()
     env = os.environ | {
         "PORTAL_VAR_DIR": str(var),
