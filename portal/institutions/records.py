@@ -1,0 +1,407 @@
+"""Government entry of an institution's supervision records: grades, inspections (and their
+rectification), penalties and red/black-list entries.
+
+Each service validates the raw form values (Chinese messages keyed by field name), checks who
+may do it, stamps `recorded_by_id`, writes an audit event and enqueues the search-index update in
+the caller's transaction. The caller commits (or rolls back on an error).
+
+Who may do what: civil affairs (ADMIN, SUPERVISOR) everything; DEPARTMENT users record
+inspections and penalties only in their own department's name, and update only those; grades
+and credit-list entries are civil affairs' alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.accounts.models import User
+from portal.accounts.roles import Role
+from portal.institutions import vocab
+from portal.institutions.models import CreditEntry, Grade, Inspection, Institution, Penalty
+from portal.orgs.models import Department
+from search.tasks import enqueue_index_update
+
+CIVIL_AFFAIRS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+RECORDERS = CIVIL_AFFAIRS | {Role.DEPARTMENT}
+
+TEXT_MAX = 2000
+AMOUNT_MAX = Decimal("9999999999.99")  # Numeric(12, 2)
+_DATE_RE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+class RecordError(Exception):
+    """Base of this module's errors; `message` is shown to the user."""
+
+    status = 400
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRecord(RecordError):
+    """The form has problems, keyed by field name."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("；".join(errors.values()))
+        self.errors = errors
+
+
+class NotAllowed(RecordError):
+    status = 403
+
+
+class RecordNotFound(RecordError):
+    status = 404
+
+
+# --- parsing helpers ----------------------------------------------------------------------
+
+
+class _Form:
+    """Reads raw form values and collects the problems, keyed by field name."""
+
+    def __init__(self, data: Mapping[str, Any], today: date) -> None:
+        self.data = data
+        self.today = today
+        self.errors: dict[str, str] = {}
+
+    def raw(self, name: str) -> str:
+        value = self.data.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    def text(self, name: str, label: str, *, required: bool = True,
+             max_len: int = TEXT_MAX) -> str:
+        value = self.raw(name)
+        if required and not value:
+            self.errors[name] = f"请填写{label}"
+        elif len(value) > max_len:
+            self.errors[name] = f"{label}不能超过 {max_len} 个字"
+        return value
+
+    def date(self, name: str, label: str, *, required: bool = True,
+             not_future: bool = False) -> date | None:
+        value = self.raw(name)
+        if not value:
+            if required:
+                self.errors[name] = f"请填写{label}"
+            return None
+        try:
+            if not _DATE_RE.match(value):
+                raise ValueError(value)
+            year, month, day = (int(part) for part in value.split("-"))
+            parsed = date(year, month, day)
+        except ValueError:
+            self.errors[name] = f"{label}格式应为 年-月-日，如 2026-03-10"
+            return None
+        if parsed.year < 1949:
+            self.errors[name] = f"{label}不应早于 1949 年"
+            return None
+        if not_future and parsed > self.today:
+            self.errors[name] = f"{label}不能晚于今天（{self.today.isoformat()}）"
+            return None
+        return parsed
+
+    def choice(self, name: str, label: str, choices: Mapping[str, str],
+               default: str | None = None) -> str:
+        value = self.raw(name) or (default or "")
+        if value not in choices:
+            self.errors[name] = f"请选择{label}"
+        return value
+
+    def after(self, name: str, later: date | None, earlier: date | None, message: str,
+              strict: bool = True) -> None:
+        if later is None or earlier is None or name in self.errors:
+            return
+        if later < earlier or (strict and later == earlier):
+            self.errors[name] = message
+
+    def check(self) -> None:
+        if self.errors:
+            raise InvalidRecord(self.errors)
+
+
+def parse_amount(raw: str) -> tuple[Decimal | None, str]:
+    """A fine in yuan: ≥ 0 with at most 2 decimals. Returns (value, problem)."""
+    value = raw.strip().replace(",", "").replace("，", "")
+    if not value:
+        return None, "请填写罚款金额（元），没有罚款请填 0"
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        return None, "罚款金额应为数字（元），如 5000 或 5000.50"
+    if not amount.is_finite():
+        return None, "罚款金额应为数字（元），如 5000 或 5000.50"
+    if amount < 0:
+        return None, "罚款金额不能为负数"
+    if amount > AMOUNT_MAX:
+        return None, "罚款金额过大，请核对"
+    if amount != amount.quantize(Decimal("0.01")):
+        return None, "罚款金额最多保留 2 位小数"
+    return amount.quantize(Decimal("0.01")), ""
+
+
+def _role(actor: User) -> Role:
+    return Role(actor.role)
+
+
+def _require_civil_affairs(actor: User, what: str) -> None:
+    if _role(actor) not in CIVIL_AFFAIRS:
+        raise NotAllowed(f"{what}只能由民政部门录入")
+
+
+def _require_recorder(actor: User) -> None:
+    if _role(actor) not in RECORDERS:
+        raise NotAllowed("没有录入监管信息的权限")
+
+
+def _institution(db: Session, institution_id: int) -> Institution:
+    inst = db.get(Institution, institution_id)
+    if inst is None:
+        raise RecordNotFound("没有这家机构，可能编号有误或已注销。")
+    return inst
+
+
+def _department(db: Session, actor: User, form: _Form, name: str = "department_id") -> int | None:
+    """The department in whose name the record is made. DEPARTMENT users: their own only."""
+    raw = form.raw(name)
+    if not raw:
+        if actor.department_id is None:
+            form.errors[name] = "请选择部门"
+        return actor.department_id
+    if not raw.isdigit() or len(raw) > 9:
+        form.errors[name] = "请选择部门"
+        return None
+    dept_id = int(raw)
+    if _role(actor) == Role.DEPARTMENT and dept_id != actor.department_id:
+        raise NotAllowed("部门经办人只能以本部门名义录入")
+    if db.get(Department, dept_id) is None:
+        form.errors[name] = "没有这个部门，请重新选择"
+        return None
+    return dept_id
+
+
+def _may_change(actor: User, department_id: int) -> None:
+    """A DEPARTMENT user updates only their own department's records."""
+    _require_recorder(actor)
+    if _role(actor) == Role.DEPARTMENT and department_id != actor.department_id:
+        raise NotAllowed("只能更新本部门录入的记录")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _done(db: Session, actor: User, action: str, object_type: str, row: Any,
+          institution_id: int, **detail: Any) -> None:
+    audit.record(db, actor.id, action, object_type, row.id, institution_id=institution_id,
+                 **{k: _plain(v) for k, v in detail.items()})
+    enqueue_index_update(db, institution_id)
+
+
+# --- grades -------------------------------------------------------------------------------
+
+
+def record_grade(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
+                 today: date) -> Grade:
+    _require_civil_affairs(actor, "等级评定")
+    inst = _institution(db, institution_id)
+    form = _Form(data, today)
+    level_raw = form.raw("level")
+    level = int(level_raw) if level_raw.isdigit() and len(level_raw) == 1 else 0
+    if level not in vocab.GRADES:
+        form.errors["level"] = "等级应为一级至五级（1–5）"
+    if not form.raw("awarded_by") and actor.department is not None:
+        data = {**data, "awarded_by": actor.department.name}
+        form.data = data
+    awarded_by = form.text("awarded_by", "评定机关", max_len=80)
+    awarded_on = form.date("awarded_on", "评定日期", not_future=True)
+    valid_until = form.date("valid_until", "有效期至", required=False)
+    form.after("valid_until", valid_until, awarded_on, "有效期应晚于评定日期")
+    compliant = form.raw("gb38600_compliant")
+    if compliant not in ("1", "0"):
+        form.errors["gb38600_compliant"] = "请选择是否符合 GB 38600"
+    form.check()
+    row = Grade(institution_id=inst.id, level=level, awarded_by=awarded_by,
+                awarded_on=awarded_on, valid_until=valid_until,
+                gb38600_compliant=compliant == "1", recorded_by_id=actor.id)
+    db.add(row)
+    db.flush()
+    _done(db, actor, "grade.record", "grade", row, inst.id, level=level,
+          awarded_on=awarded_on, valid_until=valid_until, gb38600_compliant=compliant == "1")
+    return row
+
+
+# --- inspections --------------------------------------------------------------------------
+
+
+def _rectification(form: _Form, inspected_on: date | None) -> tuple[str, date | None]:
+    status = form.choice("rectification_status", "整改情况", vocab.RECTIFICATION_STATUSES,
+                         default="none_required")
+    deadline = form.date("rectification_deadline", "整改期限", required=False)
+    form.after("rectification_deadline", deadline, inspected_on,
+               "整改期限不能早于检查日期", strict=False)
+    if status in ("pending", "overdue") and deadline is None \
+            and "rectification_deadline" not in form.errors:
+        form.errors["rectification_deadline"] = "需要整改的，请填写整改期限"
+    return status, deadline
+
+
+def record_inspection(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
+                      today: date) -> Inspection:
+    _require_recorder(actor)
+    inst = _institution(db, institution_id)
+    form = _Form(data, today)
+    department_id = _department(db, actor, form)
+    inspected_on = form.date("inspected_on", "检查日期", not_future=True)
+    items = form.text("items_checked", "检查内容")
+    findings = form.text("findings", "发现问题", required=False)
+    status, deadline = _rectification(form, inspected_on)
+    if findings == "" and status in ("pending", "overdue") and "findings" not in form.errors:
+        form.errors["findings"] = "需要整改的，请写明发现的问题"
+    form.check()
+    assert department_id is not None
+    row = Inspection(institution_id=inst.id, inspected_on=inspected_on,
+                     department_id=department_id, items_checked=items, findings=findings,
+                     rectification_deadline=deadline, rectification_status=status,
+                     recorded_by_id=actor.id)
+    db.add(row)
+    db.flush()
+    _done(db, actor, "inspection.record", "inspection", row, inst.id,
+          department_id=department_id, inspected_on=inspected_on, rectification_status=status)
+    return row
+
+
+def update_rectification(db: Session, actor: User, inspection_id: int,
+                         data: Mapping[str, Any], today: date) -> Inspection:
+    row = db.get(Inspection, inspection_id)
+    if row is None:
+        raise RecordNotFound("没有这条检查记录")
+    _may_change(actor, row.department_id)
+    form = _Form(data, today)
+    if not form.raw("rectification_deadline") and row.rectification_deadline:
+        data = {**data, "rectification_deadline": row.rectification_deadline.isoformat()}
+        form = _Form(data, today)
+    status, deadline = _rectification(form, row.inspected_on)
+    form.check()
+    before = row.rectification_status
+    row.rectification_status, row.rectification_deadline = status, deadline
+    db.flush()
+    _done(db, actor, "inspection.rectification", "inspection", row, row.institution_id,
+          before=before, after=status, rectification_deadline=deadline)
+    return row
+
+
+# --- penalties ----------------------------------------------------------------------------
+
+
+def record_penalty(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
+                   today: date) -> Penalty:
+    _require_recorder(actor)
+    inst = _institution(db, institution_id)
+    form = _Form(data, today)
+    department_id = _department(db, actor, form)
+    decision_no = form.text("decision_no", "处罚决定书文号", max_len=60)
+    if decision_no and "decision_no" not in form.errors and db.scalar(
+        select(Penalty.id).where(Penalty.decision_no == decision_no)
+    ) is not None:
+        form.errors["decision_no"] = f"决定书文号“{decision_no}”已录入过，请核对"
+    decided_on = form.date("decided_on", "决定日期", not_future=True)
+    violation = form.text("violation", "违法行为")
+    basis = form.text("basis", "处罚依据")
+    penalty = form.text("penalty", "处罚内容", max_len=200)
+    amount, problem = parse_amount(form.raw("amount"))
+    if problem:
+        form.errors["amount"] = problem
+    status = form.choice("status", "执行状态", vocab.PENALTY_STATUSES, default="decided")
+    form.check()
+    assert department_id is not None
+    row = Penalty(institution_id=inst.id, decision_no=decision_no, department_id=department_id,
+                  decided_on=decided_on, violation=violation, basis=basis, penalty=penalty,
+                  amount=amount, status=status, recorded_by_id=actor.id)
+    db.add(row)
+    db.flush()
+    _done(db, actor, "penalty.record", "penalty", row, inst.id, decision_no=decision_no,
+          department_id=department_id, decided_on=decided_on, amount=amount, status=status)
+    return row
+
+
+def update_penalty_status(db: Session, actor: User, penalty_id: int, data: Mapping[str, Any],
+                          today: date) -> Penalty:
+    row = db.get(Penalty, penalty_id)
+    if row is None:
+        raise RecordNotFound("没有这条处罚记录")
+    _may_change(actor, row.department_id)
+    form = _Form(data, today)
+    status = form.choice("status", "执行状态", vocab.PENALTY_STATUSES)
+    form.check()
+    before = row.status
+    row.status = status
+    db.flush()
+    _done(db, actor, "penalty.status", "penalty", row, row.institution_id, before=before,
+          after=status)
+    return row
+
+
+# --- credit lists -------------------------------------------------------------------------
+
+
+def record_credit_entry(db: Session, actor: User, institution_id: int,
+                        data: Mapping[str, Any], today: date) -> CreditEntry:
+    _require_civil_affairs(actor, "红黑名单")
+    inst = _institution(db, institution_id)
+    form = _Form(data, today)
+    list_type = form.choice("list_type", "名单类型", vocab.CREDIT_LISTS)
+    department_id = _department(db, actor, form)
+    reason = form.text("reason", "列入事由")
+    legal_basis = form.text("legal_basis", "法律依据")
+    listed_on = form.date("listed_on", "列入日期", not_future=True)
+    expires_on = form.date("expires_on", "有效期至", required=False)
+    form.after("expires_on", expires_on, listed_on, "有效期应晚于列入日期")
+    repair_status = form.text("repair_status", "信用修复情况", required=False, max_len=40)
+    form.check()
+    assert department_id is not None
+    row = CreditEntry(institution_id=inst.id, list_type=list_type, reason=reason,
+                      legal_basis=legal_basis, department_id=department_id, listed_on=listed_on,
+                      expires_on=expires_on, repair_status=repair_status,
+                      recorded_by_id=actor.id)
+    db.add(row)
+    db.flush()
+    _done(db, actor, "credit.record", "credit_entry", row, inst.id, list_type=list_type,
+          listed_on=listed_on, expires_on=expires_on)
+    return row
+
+
+def update_credit_entry(db: Session, actor: User, entry_id: int, data: Mapping[str, Any],
+                        today: date) -> CreditEntry:
+    _require_civil_affairs(actor, "红黑名单")
+    row = db.get(CreditEntry, entry_id)
+    if row is None:
+        raise RecordNotFound("没有这条名单记录")
+    form = _Form(data, today)
+    removed_on = form.date("removed_on", "移出日期", required=False, not_future=True)
+    form.after("removed_on", removed_on, row.listed_on, "移出日期不能早于列入日期",
+               strict=False)
+    repair_status = form.text("repair_status", "信用修复情况", required=False, max_len=40)
+    form.check()
+    before = {"removed_on": _plain(row.removed_on), "repair_status": row.repair_status}
+    row.removed_on, row.repair_status = removed_on, repair_status
+    db.flush()
+    _done(db, actor, "credit.update", "credit_entry", row, row.institution_id, before=before,
+          removed_on=removed_on, repair_status=repair_status)
+    return row
