@@ -23,6 +23,7 @@ from portal.db import dispose_engines
 from portal.endpoints import LoginRequired, login_url
 from portal.institutions import views as institution_views
 from portal.institutions import views_records as gov_views
+from portal.opendays import views as openday_views
 from portal.reviews import views as review_views
 from portal.security import (
     BodyTooLarge,
@@ -121,6 +122,7 @@ def create_app() -> Starlette:
         Mount("/staff", routes=staff_views.routes, name="staff"),
         Mount("/reviews", routes=review_views.routes, name="reviews"),
         Mount("/gov", routes=gov_views.routes, name="gov"),
+        Mount("/opendays", routes=openday_views.routes, name="opendays"),
         Mount("/operator", routes=operator_views.routes, name="operator"),
         Mount("/open311/v2", routes=open311.routes, name="open311"),
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),

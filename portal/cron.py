@@ -4,11 +4,15 @@ from rq import cron
 
 from complaints.tasks import sweep_clocks
 from portal.jobs import sweep_outbox
+from portal.opendays.tasks import close_signups_due, flag_institutions_without_open_day, mark_held
 
 # (function, queue, schedule): interval in seconds or a cron expression.
 RECURRING = [
     (sweep_outbox, "default", {"interval": 60}),
     (sweep_clocks, "default", {"cron": "*/5 * * * *"}),
+    (close_signups_due, "default", {"cron": "*/5 * * * *"}),
+    (mark_held, "default", {"cron": "*/15 * * * *"}),
+    (flag_institutions_without_open_day, "default", {"cron": "0 3 * * *"}),
 ]
 
 for func, queue, schedule in RECURRING:

@@ -22,6 +22,7 @@ from portal.institutions.models import (
 )
 from portal.jobs import OutboxJob
 from portal.notify import Notification
+from portal.opendays.models import OpenDay, Signup
 from portal.orgs.models import Department, District, Street
 from portal.reviews.models import Review
 
@@ -43,10 +44,12 @@ __all__ = [
     "Inspection",
     "Institution",
     "Notification",
+    "OpenDay",
     "OutboxJob",
     "Penalty",
     "Review",
     "ServiceResources",
+    "Signup",
     "Street",
     "User",
     "UserSession",

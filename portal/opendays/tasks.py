@@ -1,0 +1,59 @@
+"""Open-day background jobs: the reminder, and the periodic sweeps listed in portal/cron.py."""
+
+from __future__ import annotations
+
+import logging
+
+from portal.db import session_scope, utcnow
+from portal.jobs import task
+from portal.notify import queue_notification
+from portal.opendays.models import CLOSED, CONFIRMED, SCHEDULED, Signup
+from portal.opendays.services import OpenDayService, institutions_without_open_day
+from portal.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+@task
+def send_reminder(signup_id: int) -> None:
+    """Remind a confirmed attendee the day before; skip cancelled sign-ups and events."""
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        signup = session.get(Signup, signup_id)
+        if signup is None or signup.status != CONFIRMED:
+            return
+        event = signup.open_day
+        if event.status not in (SCHEDULED, CLOSED):
+            return
+        when = event.starts_at.astimezone(settings.timezone).strftime("%m月%d日 %H:%M")
+        queue_notification(
+            session, "sms", signup.phone, f"开放日提醒：{event.title}",
+            f"提醒：{event.institution.name}“{event.title}”将于 {when} 在{event.place}举行。",
+        )
+
+
+@task
+def close_signups_due() -> int:
+    """Close sign-up of events whose deadline has passed (recurring; idempotent)."""
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        return OpenDayService(session, settings.secret_key).close_signups_due(utcnow())
+
+
+@task
+def mark_held() -> list[int]:
+    """Mark ended events held and ask their attendees for feedback (recurring; idempotent)."""
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        return OpenDayService(session, settings.secret_key).mark_held(utcnow())
+
+
+@task
+def flag_institutions_without_open_day(period_days: int = 180) -> list[int]:
+    """Log the residential institutions with no open day held in the period; returns their ids."""
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        ids = institutions_without_open_day(session, utcnow(), period_days)
+    log.info("open days: %d residential institution(s) held none in %d days", len(ids),
+             period_days)
+    return ids

@@ -1,0 +1,276 @@
+"""Open-day pages: the public list, calendar, event and sign-up; staff creation and lists."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.accounts.roles import Role
+from portal.db import utcnow
+from portal.endpoints import Ctx, view
+from portal.institutions.models import Institution
+from portal.opendays.models import CAPACITY_MAX, HELD, IDENTITIES, PARTY_MAX
+from portal.opendays.services import (
+    EventInput,
+    InvalidInput,
+    OpenDayError,
+    OpenDayService,
+    SignupInput,
+    SignupRefused,
+    month_weeks,
+)
+from portal.ratelimit import allow, client_ip
+
+SIGNUPS_PER_HOUR = 10
+CIVIL_AFFAIRS = [Role.SUPERVISOR, Role.ADMIN]
+EVENT_FIELDS = ["title", "starts_at", "ends_at", "signup_deadline", "place", "capacity",
+                "description", "accessibility_notes"]
+SIGNUP_FIELDS = ["name", "phone", "identity", "party_size"]
+DEFAULT_PERIOD_DAYS = 180
+
+
+def _service(ctx: Ctx) -> OpenDayService:
+    return OpenDayService(ctx.db, ctx.settings.secret_key)
+
+
+def _fail(exc: OpenDayError) -> HTTPException:
+    return HTTPException(exc.status, exc.message)
+
+
+def _district(ctx: Ctx) -> int | None:
+    raw = ctx.request.query_params.get("district", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+# --- the public ---------------------------------------------------------------------------
+
+
+@view()
+def upcoming(ctx: Ctx) -> Response:
+    service = _service(ctx)
+    district = _district(ctx)
+    template = "opendays/_list.html" if ctx.is_htmx else "opendays/index.html"
+    return ctx.render(template, events=service.upcoming(utcnow(), district),
+                      districts=service.districts(), district=district)
+
+
+@view()
+def month_calendar(ctx: Ctx) -> Response:
+    tz = ctx.settings.timezone
+    today = utcnow().astimezone(tz).date()
+    raw = ctx.request.query_params.get("month", "")
+    try:
+        first = datetime.strptime(raw, "%Y-%m").date() if raw else today.replace(day=1)
+    except ValueError:
+        first = today.replace(day=1)
+    weeks = month_weeks(first.year, first.month)
+    start = datetime.combine(weeks[0][0], datetime.min.time(), tz)
+    end = datetime.combine(weeks[-1][-1] + timedelta(days=1), datetime.min.time(), tz)
+    service = _service(ctx)
+    district = _district(ctx)
+    by_day: dict[Any, list] = {}
+    for event in service.between(start, end, district):
+        by_day.setdefault(event.starts_at.astimezone(tz).date(), []).append(event)
+    prev_month = (first - timedelta(days=1)).replace(day=1)
+    next_month = (first + timedelta(days=32)).replace(day=1)
+    return ctx.render("opendays/calendar.html", weeks=weeks, first=first, by_day=by_day,
+                      today=today, prev_month=prev_month, next_month=next_month,
+                      districts=service.districts(), district=district)
+
+
+def _event_page(ctx: Ctx, open_day_id: int, status: int = 200, **extra: Any) -> Response:
+    service = _service(ctx)
+    try:
+        event = service.get(open_day_id)
+    except OpenDayError as exc:
+        raise _fail(exc) from None
+    summary = service.feedback_summary(event.id) if event.status == HELD else None
+    now = utcnow()
+    open_for_signup = event.status == "scheduled" and event.signup_deadline > now
+    return ctx.render(
+        "opendays/event.html", status_code=status, event=event, summary=summary,
+        open_for_signup=open_for_signup, identities=IDENTITIES, party_max=PARTY_MAX,
+        values=extra.pop("values", {}), errors=extra.pop("errors", {}), **extra,
+    )
+
+
+@view()
+def event_page(ctx: Ctx) -> Response:
+    return _event_page(ctx, ctx.request.path_params["open_day_id"])
+
+
+@view()
+def sign_up(ctx: Ctx) -> Response:
+    open_day_id = ctx.request.path_params["open_day_id"]
+    values = {name: ctx.field(name) for name in SIGNUP_FIELDS}
+    if not allow("openday-signup", client_ip(ctx.request), SIGNUPS_PER_HOUR, 3600):
+        values["phone"] = ""
+        return _event_page(ctx, open_day_id, 429, values=values,
+                           errors={"form": "报名过于频繁，请一小时后再试。"})
+    service = _service(ctx)
+    try:
+        signup = service.sign_up(open_day_id, SignupInput(**values), now=utcnow())
+    except InvalidInput as exc:
+        ctx.db.rollback()
+        values["phone"] = ""  # personal data is not echoed back into the page
+        return _event_page(ctx, open_day_id, 400, values=values, errors=exc.errors)
+    except SignupRefused as exc:
+        ctx.db.rollback()
+        values["phone"] = ""
+        return _event_page(ctx, open_day_id, 409, values=values, errors={"form": exc.message})
+    except OpenDayError as exc:
+        ctx.db.rollback()
+        raise _fail(exc) from None
+    ctx.db.commit()
+    token = service.cancel_tokens.dumps(str(signup.id))
+    return ctx.redirect(ctx.url("opendays:signup", token=token) + "?new=1")
+
+
+def _signup_page(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
+    token = ctx.request.path_params["token"]
+    try:
+        signup = _service(ctx).signup_by_token(token)
+    except OpenDayError as exc:
+        raise _fail(exc) from None
+    return ctx.render("opendays/signup.html", status_code=status, signup=signup,
+                      event=signup.open_day, token=token, now=utcnow(),
+                      new=ctx.request.query_params.get("new") == "1", **extra)
+
+
+@view()
+def signup_page(ctx: Ctx) -> Response:
+    return _signup_page(ctx)
+
+
+@view()
+def cancel(ctx: Ctx) -> Response:
+    token = ctx.request.path_params["token"]
+    try:
+        _service(ctx).cancel(token, now=utcnow())
+    except SignupRefused as exc:
+        ctx.db.rollback()
+        return _signup_page(ctx, 409, notice=exc.message)
+    except OpenDayError as exc:
+        ctx.db.rollback()
+        raise _fail(exc) from None
+    ctx.db.commit()
+    return ctx.redirect(ctx.url("opendays:signup", token=token) + "?cancelled=1")
+
+
+def _feedback_page(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
+    token = ctx.request.path_params["token"]
+    try:
+        signup = _service(ctx).feedback_signup(token)
+    except OpenDayError as exc:
+        raise _fail(exc) from None
+    return ctx.render("opendays/feedback.html", status_code=status, signup=signup,
+                      event=signup.open_day, token=token, errors=extra.pop("errors", {}),
+                      **extra)
+
+
+@view()
+def feedback_form(ctx: Ctx) -> Response:
+    return _feedback_page(ctx)
+
+
+@view()
+def feedback(ctx: Ctx) -> Response:
+    token = ctx.request.path_params["token"]
+    try:
+        signup = _service(ctx).give_feedback(token, ctx.field("rating"), ctx.field("text"),
+                                             now=utcnow())
+    except InvalidInput as exc:
+        ctx.db.rollback()
+        return _feedback_page(ctx, 400, errors=exc.errors)
+    except SignupRefused as exc:
+        ctx.db.rollback()
+        return _feedback_page(ctx, 409, notice=exc.message)
+    except OpenDayError as exc:
+        ctx.db.rollback()
+        raise _fail(exc) from None
+    ctx.db.commit()
+    return ctx.redirect(ctx.url("opendays:event", open_day_id=signup.open_day_id)
+                        + "?thanks=1")
+
+
+# --- institution staff --------------------------------------------------------------------
+
+
+def _new_form(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
+    return ctx.render("opendays/new.html", status_code=status, capacity_max=CAPACITY_MAX,
+                      values=extra.pop("values", {}), errors=extra.pop("errors", {}), **extra)
+
+
+@view(roles=[Role.INSTITUTION])
+def manage(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    events = _service(ctx).of_institution(ctx.user.institution_id or 0)
+    return ctx.render("opendays/manage.html", events=events,
+                      institution=ctx.db.get(Institution, ctx.user.institution_id or 0))
+
+
+@view(roles=[Role.INSTITUTION])
+def new_form(ctx: Ctx) -> Response:
+    return _new_form(ctx)
+
+
+@view(roles=[Role.INSTITUTION])
+def create(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    values = {name: ctx.field(name) for name in EVENT_FIELDS}
+    try:
+        event = _service(ctx).create(EventInput(**values), ctx.user, now=utcnow(),
+                                     tz=ctx.settings.timezone)
+    except InvalidInput as exc:
+        ctx.db.rollback()
+        return _new_form(ctx, 400, values=values, errors=exc.errors)
+    except OpenDayError as exc:
+        ctx.db.rollback()
+        raise _fail(exc) from None
+    ctx.db.commit()
+    return ctx.redirect(ctx.url("opendays:event", open_day_id=event.id) + "?created=1")
+
+
+@view(roles=[Role.INSTITUTION, *CIVIL_AFFAIRS])
+def signups(ctx: Ctx) -> Response:
+    service = _service(ctx)
+    assert ctx.user is not None
+    try:
+        event = service.get(ctx.request.path_params["open_day_id"])
+        rows = service.signups(event, ctx.user)
+    except OpenDayError as exc:
+        raise _fail(exc) from None
+    return ctx.render("opendays/signups.html", event=event, signups=rows,
+                      summary=service.feedback_summary(event.id))
+
+
+# --- civil affairs ------------------------------------------------------------------------
+
+
+@view(roles=CIVIL_AFFAIRS)
+def overdue(ctx: Ctx) -> Response:
+    raw = ctx.request.query_params.get("days", "")
+    days = int(raw) if raw.isdigit() and 0 < int(raw) <= 3650 else DEFAULT_PERIOD_DAYS
+    rows = _service(ctx).overdue_institutions(utcnow(), days)
+    return ctx.render("opendays/overdue.html", institutions=rows, days=days)
+
+
+routes = [
+    Route("/", upcoming, methods=["GET"], name="list"),
+    Route("/calendar", month_calendar, methods=["GET"], name="calendar"),
+    Route("/manage", manage, methods=["GET"], name="manage"),
+    Route("/new", new_form, methods=["GET"], name="new"),
+    Route("/new", create, methods=["POST"], name="create"),
+    Route("/overdue", overdue, methods=["GET"], name="overdue"),
+    Route("/{open_day_id:int}", event_page, methods=["GET"], name="event"),
+    Route("/{open_day_id:int}/signup", sign_up, methods=["POST"], name="sign_up"),
+    Route("/{open_day_id:int}/signups", signups, methods=["GET"], name="signups"),
+    Route("/signup/{token}", signup_page, methods=["GET"], name="signup"),
+    Route("/signup/{token}/cancel", cancel, methods=["POST"], name="cancel"),
+    Route("/feedback/{token}", feedback_form, methods=["GET"], name="feedback_form"),
+    Route("/feedback/{token}", feedback, methods=["POST"], name="feedback"),
+]
