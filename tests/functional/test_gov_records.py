@@ -9,12 +9,10 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
-from starlette.routing import Mount
 
 from portal.accounts.roles import Role
 from portal.audit import AuditEvent
 from portal.institutions import records
-from portal.institutions import views_records as gov_views
 from portal.institutions.models import CreditEntry, Grade, Inspection, Penalty
 from portal.jobs import OutboxJob
 from portal.settings import get_settings
@@ -25,19 +23,6 @@ from support import csrf_token, login
 
 INDEX_TASK = "search.tasks:index_institution"
 
-
-@pytest.fixture
-def client(env: str):
-    """The app with the entry pages mounted at /gov (as portal/app.py will do)."""
-    from starlette.testclient import TestClient
-
-    from portal.app import create_app
-
-    app = create_app()
-    if not any(getattr(r, "name", None) == "gov" for r in app.router.routes):
-        app.router.routes.insert(0, Mount("/gov", routes=gov_views.routes, name="gov"))
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 def today() -> date:

@@ -8,12 +8,10 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-from starlette.routing import Mount
 
 from portal.accounts.roles import Role
 from portal.db import session_factory, utcnow
 from portal.notify import Notification
-from portal.opendays import views as openday_views
 from portal.opendays.models import OpenDay, Signup
 from portal.opendays.services import (
     OpenDayService,
@@ -29,20 +27,6 @@ from support import csrf_token, login
 PHONE = "13912345678"
 SECRET = "test-secret-" + "x" * 40
 
-
-@pytest.fixture
-def client(env: str):
-    """The app with open days mounted at /opendays (as portal/app.py will do)."""
-    from starlette.testclient import TestClient
-
-    from portal.app import create_app
-
-    app = create_app()
-    if not any(getattr(r, "name", None) == "opendays" for r in app.router.routes):
-        app.router.routes.insert(0, Mount("/opendays", routes=openday_views.routes,
-                                          name="opendays"))
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 def local(dt) -> str:

@@ -9,9 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
-from starlette.routing import Mount
 
-from complaints import views_operator
 from complaints.models import Complaint, ComplaintEvent
 from portal.accounts.roles import Role
 
@@ -21,20 +19,6 @@ from support import csrf_token, login
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HX = {"HX-Request": "true"}
 
-
-@pytest.fixture
-def client(env: str):
-    """The app with the console mounted at /operator (as portal/app.py will do)."""
-    from starlette.testclient import TestClient
-
-    from portal.app import create_app
-
-    app = create_app()
-    if not any(getattr(r, "name", None) == "operator" for r in app.router.routes):
-        app.router.routes.insert(
-            0, Mount("/operator", routes=views_operator.routes, name="operator"))
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 def city_with_offices(db):

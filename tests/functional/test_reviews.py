@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select, text, update
-from starlette.routing import Mount
 
 from portal.accounts.roles import Role
 from portal.audit import AuditEvent
@@ -32,19 +31,6 @@ GOOD = {
     "phone": PHONE,
 }
 
-
-@pytest.fixture
-def client(env: str):
-    """The app with reviews mounted at /reviews (as portal/app.py will do)."""
-    from starlette.testclient import TestClient
-
-    from portal.app import create_app
-
-    app = create_app()
-    if not any(getattr(r, "name", None) == "reviews" for r in app.router.routes):
-        app.router.routes.insert(0, Mount("/reviews", routes=review_views.routes, name="reviews"))
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 def submit(client, inst_id: int, **changes):

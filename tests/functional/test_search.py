@@ -17,21 +17,6 @@ from factories import department, district, institution
 ODD_QUERIES = ["", "AND (", "*", '"', "养" * 200, "name:x", "<script>alert(1)</script>", "%_\\"]
 
 
-@pytest.fixture
-def client(env):
-    """The app client; adds the search routes itself until portal/app.py mounts them."""
-    from starlette.testclient import TestClient
-
-    from portal.app import create_app
-    from search import views
-
-    app = create_app()
-    if "search" not in {getattr(route, "name", None) for route in app.routes}:
-        # In front: the Mount("/api/v1", …) of other APIs would answer 404 for ours.
-        app.router.routes[0:0] = views.routes
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
-
 
 class Page(HTMLParser):
     """Tags, label targets and the text of <mark> elements of an HTML page."""
