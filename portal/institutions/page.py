@@ -140,6 +140,18 @@ def complaint_stats(db: Session, institution_id: int, now: datetime) -> Complain
     return ComplaintStats(received=int(row[0]), judged=int(row[1]), on_time=int(row[2]))
 
 
+def _dated_records(db: Session, model, date_column, institution_id: int) -> list:
+    """An institution's records of one kind with their department, newest first."""
+    return list(
+        db.scalars(
+            select(model)
+            .options(joinedload(model.department))
+            .where(model.institution_id == institution_id)
+            .order_by(date_column.desc(), model.id.desc())
+        )
+    )
+
+
 def load_page(
     db: Session,
     institution_id: int,
@@ -179,30 +191,9 @@ def load_page(
         .order_by(Grade.awarded_on.desc(), Grade.id.desc())
         .limit(1)
     ).first()
-    inspections = list(
-        db.scalars(
-            select(Inspection)
-            .options(joinedload(Inspection.department))
-            .where(Inspection.institution_id == institution_id)
-            .order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
-        )
-    )
-    penalties = list(
-        db.scalars(
-            select(Penalty)
-            .options(joinedload(Penalty.department))
-            .where(Penalty.institution_id == institution_id)
-            .order_by(Penalty.decided_on.desc(), Penalty.id.desc())
-        )
-    )
-    credit = list(
-        db.scalars(
-            select(CreditEntry)
-            .options(joinedload(CreditEntry.department))
-            .where(CreditEntry.institution_id == institution_id)
-            .order_by(CreditEntry.listed_on.desc(), CreditEntry.id.desc())
-        )
-    )
+    inspections = _dated_records(db, Inspection, Inspection.inspected_on, institution_id)
+    penalties = _dated_records(db, Penalty, Penalty.decided_on, institution_id)
+    credit = _dated_records(db, CreditEntry, CreditEntry.listed_on, institution_id)
     facts = facts_for(inst, fees, resources, grade, inspections)
     now = now or datetime.now(UTC)
     return InstitutionPage(
