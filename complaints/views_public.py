@@ -180,10 +180,6 @@ def track_lookup(ctx: Ctx) -> Response:
     return ctx.redirect(ctx.url("complaints:tracked", token=token))
 
 
-def _api_error(ctx: Ctx, field: str, message: str) -> Response:
-    return ctx.json({"error": {"status": 400, "field": field, "message": message}}, 400)
-
-
 @view(api=True)
 def clock_api(ctx: Ctx) -> Response:
     """GET /api/v1/clock?received_at=ISO&working_days=5 — the due date before filing."""
@@ -192,17 +188,17 @@ def clock_api(ctx: Ctx) -> Response:
     try:
         received_at = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
     except ValueError:
-        return _api_error(ctx, "received_at", "received_at must be an ISO 8601 date-time with offset")
+        return ctx.api_error(400, field="received_at", message="received_at must be an ISO 8601 date-time with offset")
     if received_at.tzinfo is None:
-        return _api_error(ctx, "received_at", "received_at needs a UTC offset, e.g. +08:00")
+        return ctx.api_error(400, field="received_at", message="received_at needs a UTC offset, e.g. +08:00")
     days_raw = params.get("working_days", "5")
     if not days_raw.isdigit() or not 1 <= int(days_raw) <= clock.MAX_WORKING_DAYS:
-        return _api_error(ctx, "working_days", f"working_days must be 1–{clock.MAX_WORKING_DAYS}")
+        return ctx.api_error(400, field="working_days", message=f"working_days must be 1–{clock.MAX_WORKING_DAYS}")
     calendar = load_calendar(ctx.db)
     try:
         deadline = clock.compute_deadline(received_at, int(days_raw), calendar, ctx.settings.timezone)
     except (ValueError, OverflowError) as exc:
-        return _api_error(ctx, "received_at", str(exc))
+        return ctx.api_error(400, field="received_at", message=str(exc))
     return ctx.json({
         "received_at": received_at.isoformat(),
         "working_days": deadline.working_days,

@@ -94,6 +94,13 @@ class Ctx:
         raw = self.request.query_params.get(name, "1")
         return min(max(1, int(raw)), last) if raw.isdigit() and len(raw) < 7 else 1
 
+    def api_error(self, status: int, message: str, field: str | None = None) -> JSONResponse:
+        """The API error shape: {"error": {"status", "message", "field"?}}."""
+        error: dict[str, Any] = {"status": status, "message": message}
+        if field:
+            error["field"] = field
+        return JSONResponse({"error": error}, status_code=status)
+
     def field(self, name: str) -> str:
         value = self.form.get(name)
         return value.strip() if isinstance(value, str) else ""

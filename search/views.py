@@ -86,13 +86,6 @@ def search_query(params: QueryParams, *, strict: bool, page: int | None = None) 
     )
 
 
-def _api_error(ctx: Ctx, status: int, message: str, field: str | None = None) -> Response:
-    error: dict[str, Any] = {"status": status, "message": message}
-    if field:
-        error["field"] = field
-    return ctx.json({"error": error}, status)
-
-
 @view()
 def search_page(ctx: Ctx) -> Response:
     query = search_query(ctx.request.query_params, strict=False, page=ctx.page_param(last=1000))
@@ -127,11 +120,11 @@ def api_search(ctx: Ctx) -> Response:
     try:
         query = search_query(ctx.request.query_params, strict=True)
     except BadParam as exc:
-        return _api_error(ctx, 400, exc.message, exc.field)
+        return ctx.api_error(400, exc.message, exc.field)
     try:
         results = search(ctx.settings.index_dir, query)
     except SearchUnavailable:
-        return _api_error(ctx, 503, UNAVAILABLE)
+        return ctx.api_error(503, UNAVAILABLE)
     return ctx.json(
         {
             "query": asdict(query),
@@ -174,14 +167,14 @@ def api_suggest(ctx: Ctx) -> Response:
     params = ctx.request.query_params
     q = (params.get("q") or "").strip()
     if not q:
-        return _api_error(ctx, 400, "请提供 q：机构名称中的字或拼音首字母", "q")
+        return ctx.api_error(400, "请提供 q：机构名称中的字或拼音首字母", "q")
     if len(q) > SUGGEST_MAX_CHARS:
-        return _api_error(ctx, 400, f"q 不能超过 {SUGGEST_MAX_CHARS} 个字符", "q")
+        return ctx.api_error(400, f"q 不能超过 {SUGGEST_MAX_CHARS} 个字符", "q")
     limit = 10
     if params.get("limit"):
         raw = params["limit"]
         if not (raw.isdigit() and 1 <= int(raw) <= 10):
-            return _api_error(ctx, 400, "limit 必须是 1–10 之间的整数", "limit")
+            return ctx.api_error(400, "limit 必须是 1–10 之间的整数", "limit")
         limit = int(raw)
     found = suggest(ctx.db, q, limit, index_dir=ctx.settings.index_dir)
     return ctx.json({"query": q, "results": [asdict(s) for s in found]})

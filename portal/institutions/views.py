@@ -128,7 +128,7 @@ def public_list(ctx: Ctx) -> Response:
 
 
 def _bad_request(ctx: Ctx, err: FilterError) -> Response:
-    return ctx.json({"error": {"status": 400, "message": err.message, "field": err.field}}, 400)
+    return ctx.api_error(400, err.message, err.field)
 
 
 @view(api=True)
