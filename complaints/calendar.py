@@ -169,13 +169,14 @@ class CalendarFileError(ValueError):
         self.message = message
 
     def __str__(self) -> str:
-        return self.message if self.line_no is None else f"line {self.line_no}: {self.message}"
+        return self.message if self.line_no is None else f"第 {self.line_no} 行：{self.message}"
 
 
 _KEY_VALUE = re.compile(r"^(?P<key>[A-Za-z]+)\s*:\s*(?P<value>.*)$")
 _YEAR = re.compile(r"^\d{4}$")
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _DATES = re.compile(rf"^(?P<start>{_DATE})(?:\s*\.\.\s*(?P<end>{_DATE}))?$")
+WEEKDAY_NAMES = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 _KINDS = {"holiday": DayKind.HOLIDAY, "workday": DayKind.MAKEUP_WORKDAY}
 
 
@@ -192,51 +193,49 @@ def parse_year_file(text: str, source: str = "admin upload") -> YearSchedule:
         body, has_name, name = stripped.partition("#")
         match = _KEY_VALUE.match(body.strip())
         if match is None:
-            raise CalendarFileError(line_no, f"expected 'key: value', got {body.strip()!r}")
+            raise CalendarFileError(line_no, f"格式应为“键: 值”，这一行是“{body.strip()}”")
         key, value = match["key"].lower(), match["value"].strip()
 
         if year is None:
             if key != "year":
-                raise CalendarFileError(line_no, "the first line must be 'year: YYYY'")
+                raise CalendarFileError(line_no, "第一项须为年份行“year: YYYY”")
             if not _YEAR.match(value) or int(value) < 1:
-                raise CalendarFileError(line_no, f"year must be four digits, got {value!r}")
+                raise CalendarFileError(line_no, f"年份须为四位数字，这里是“{value}”")
             year, year_line = int(value), line_no
             continue
         if key == "year":
-            raise CalendarFileError(line_no, f"year declared twice (first on line {year_line})")
+            raise CalendarFileError(line_no, f"年份重复声明（第一次在第 {year_line} 行）")
         kind = _KINDS.get(key)
         if kind is None:
             raise CalendarFileError(
-                line_no, f"unknown key {key!r}; expected 'holiday' or 'workday'"
+                line_no, f"未知的项目“{key}”，只能是 holiday（放假）或 workday（调休上班）"
             )
 
         for d in _parse_dates(value, line_no):
             if d.year != year:
-                raise CalendarFileError(
-                    line_no, f"{d.isoformat()} is outside the declared year {year}"
-                )
+                raise CalendarFileError(line_no, f"{d.isoformat()} 不在声明的年份 {year} 内")
             if kind is DayKind.MAKEUP_WORKDAY and d.weekday() < SATURDAY:
                 raise CalendarFileError(
                     line_no,
-                    f"{d.isoformat()} is a {d.strftime('%A')}; a make-up workday must be a "
-                    "Saturday or Sunday (weekdays are working days already)",
+                    f"{d.isoformat()} 是{WEEKDAY_NAMES[d.weekday()]}；调休上班日须为星期六或星期日"
+                    "（周一至周五本来就上班）",
                 )
             if d in seen:
                 other_kind, other_line = seen[d]
                 if other_kind is kind:
                     raise CalendarFileError(
-                        line_no, f"{d.isoformat()} is listed twice (first on line {other_line})"
+                        line_no, f"{d.isoformat()} 重复列出（第一次在第 {other_line} 行）"
                     )
                 raise CalendarFileError(
                     line_no,
-                    f"{d.isoformat()} is both a holiday and a workday (see line {other_line})",
+                    f"{d.isoformat()} 既是放假日又是调休上班日（见第 {other_line} 行）",
                 )
             seen[d] = (kind, line_no)
             if has_name and name.strip():
                 names[d] = name.strip()
 
     if year is None:
-        raise CalendarFileError(None, "missing 'year: YYYY' line")
+        raise CalendarFileError(None, "缺少年份行“year: YYYY”")
     return YearSchedule(
         year=year,
         holidays=frozenset(d for d, (k, _) in seen.items() if k is DayKind.HOLIDAY),
@@ -250,16 +249,16 @@ def _parse_dates(value: str, line_no: int) -> list[date]:
     match = _DATES.match(value)
     if match is None:
         raise CalendarFileError(
-            line_no, f"expected a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD, got {value!r}"
+            line_no, f"日期应为 YYYY-MM-DD 或区间 YYYY-MM-DD..YYYY-MM-DD，这里是“{value}”"
         )
     try:
         start = date.fromisoformat(match["start"])
         end = date.fromisoformat(match["end"]) if match["end"] else start
     except ValueError as exc:
-        raise CalendarFileError(line_no, f"not a valid date in {value!r}") from exc
+        raise CalendarFileError(line_no, f"“{value}”不是有效日期") from exc
     if end < start:
         raise CalendarFileError(
-            line_no, f"range {start.isoformat()}..{end.isoformat()} ends before it starts"
+            line_no, f"区间 {start.isoformat()}..{end.isoformat()} 的结束日早于开始日"
         )
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 

@@ -1,8 +1,8 @@
-"""Computed compliance flags and disclosure completeness for an institution (SPEC §2).
+"""Computed compliance flags for an institution (SPEC §2), with their configurable thresholds.
 
-Pure rules: the caller turns ORM rows into the small frozen *Facts dataclasses below (each has
-`from_obj`, which copies same-named attributes) and passes `today`; nothing here reads the
-database, the clock or the environment.
+Pure rules: the caller turns ORM rows into the small frozen *Facts dataclasses of
+portal.institutions.facts and passes `today`; nothing here reads the database, the clock or the
+environment. Disclosure completeness is in portal.institutions.completeness.
 
 Which rule applies to which kind of institution (the seeds' own scope words):
 - 养老服务机构 (residential and community, as 内政办发〔2021〕26号 defines it): deposit, video,
@@ -15,22 +15,47 @@ Which rule applies to which kind of institution (the seeds' own scope words):
 
 from __future__ import annotations
 
-import calendar
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Self
 
+# The facts, the monthly fee and completeness live in their own modules; their public names are
+# re-exported here because callers think of them as part of "the checks".
+from portal.institutions.completeness import (  # noqa: F401
+    DISCLOSURE_ITEMS,
+    Completeness,
+    DisclosureItem,
+    completeness,
+    serves_food,
+)
+from portal.institutions.facts import (  # noqa: F401
+    CARE_SERVICES,
+    CENT,
+    CYCLE_MONTHS,
+    RESIDENTIAL,
+    Facts,
+    FeeFacts,
+    GradeFacts,
+    InspectionFacts,
+    InstitutionFacts,
+    MonthlyTotal,
+    ResourceFacts,
+    _every,
+    _money,
+    _plain,
+    add_months,
+    cn_date,
+    fee_component,
+    monthly_totals,
+    yuan,
+)
 from portal.institutions.vocab import CARE_LEVELS, GRADES, RECTIFICATION_STATUSES
 
 Severity = Literal["serious", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("serious", "warning", "info")
 SEVERITY_LABELS = {"serious": "严重", "warning": "警示", "info": "提示"}
-
-RESIDENTIAL = frozenset({"residential"})
-CARE_SERVICES = frozenset({"residential", "community"})
 
 # The seeds (shared/seeds/), cited in each rule text.
 SUZHOU = "苏州市苏府办〔2021〕248号"
@@ -38,48 +63,6 @@ ZHUZHOU = "株洲市养老服务综合监管实施方案（征求意见稿）"
 KUNMING = "昆明市昆政办〔2021〕70号"
 NEIMENGGU = "内蒙古自治区内政办发〔2021〕26号"
 YOUYANG = "酉阳县民政局“养老服务监管效能提升年”通知（2023年）"
-
-# Charging cycles that recur, in months; per-use cycles (次、期、餐、小时…) are not a monthly fee.
-CYCLE_MONTHS = {"月": 1, "季": 3, "半年": 6, "年": 12}
-CENT = Decimal("0.01")
-
-
-# --- formatting -------------------------------------------------------------------------------
-
-
-def yuan(amount: Decimal) -> str:
-    """3000 -> '3,000.00 元' (rounded half up to the fen)."""
-    return f"{Decimal(amount).quantize(CENT, ROUND_HALF_UP):,.2f} 元"
-
-
-def cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _plain(number: Decimal) -> str:
-    """Decimal('3.00') -> '3', Decimal('2.50') -> '2.5'."""
-    text = f"{Decimal(number):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _money(amount: Decimal) -> str:
-    """Money in `Flag.numbers`: a string, so the dict stays JSON-ready and exact."""
-    return str(Decimal(amount).quantize(CENT, ROUND_HALF_UP))
-
-
-def _every(months: int) -> str:
-    return {6: "每半年", 12: "每年"}.get(months, f"每 {months} 个月")
-
-
-def add_months(day: date, months: int) -> date:
-    """Same day-of-month `months` calendar months later, clamped to the month's end.
-
-    The drill rules say "每半年" and "每年", so they are counted in calendar months:
-    2024-01-15 + 6 = 2024-07-15 (still on time that day), 2024-08-31 + 6 = 2025-02-28.
-    """
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # --- thresholds -------------------------------------------------------------------------------
@@ -152,176 +135,6 @@ def _convert(name: str, raw: object, default: object) -> object:
 
 
 DEFAULT_THRESHOLDS = Thresholds()
-
-
-# --- facts ------------------------------------------------------------------------------------
-
-
-class _FromObj:
-    @classmethod
-    def from_obj(cls, obj: object, **overrides: Any) -> Self:
-        """Copy the attributes named like this dataclass's fields from `obj` (an ORM row)."""
-        names = [f.name for f in fields(cls)]
-        values = {n: getattr(obj, n) for n in names if n not in overrides and hasattr(obj, n)}
-        return cls(**values, **overrides)
-
-
-@dataclass(frozen=True)
-class InstitutionFacts(_FromObj):
-    """Basic information and the deposit; field names follow `Institution`."""
-
-    kind: str
-    filing_status: str = "filed"
-    credit_code: str | None = None
-    registration_no: str = ""
-    registration_date: date | None = None
-    filing_no: str = ""
-    filing_date: date | None = None
-    address: str = ""
-    street_id: int | None = None
-    legal_representative: str = ""
-    phone: str = ""
-    opened_year: int | None = None
-    beds_total: int = 0
-    admits_self_care: bool = False
-    admits_mild: bool = False
-    admits_severe: bool = False
-    deposit_amount: Decimal | None = None  # None: not disclosed; 0: no deposit taken
-    deposit_dedicated_account: bool = False
-    deposit_bank: str = ""
-    # None: residential institutions are taken to serve meals, others when a fee item is a meal.
-    serves_food: bool | None = None
-
-
-@dataclass(frozen=True)
-class FeeFacts(_FromObj):
-    """One fee row; field names follow `FeeItem`. Pass the current rows (effective_to IS NULL)."""
-
-    item: str
-    price: Decimal
-    cycle: str = "月"
-    care_level: str | None = None
-    unit: str = ""
-    effective_from: date | None = None
-    effective_to: date | None = None
-
-    def current_on(self, day: date) -> bool:
-        return (self.effective_from is None or self.effective_from <= day) and (
-            self.effective_to is None or self.effective_to >= day
-        )
-
-
-@dataclass(frozen=True)
-class ResourceFacts(_FromObj):
-    """The latest published `ServiceResources` row."""
-
-    caregivers: int = 0
-    certified_caregivers: int = 0
-    elders_self_care: int = 0
-    elders_mild: int = 0
-    elders_severe: int = 0
-    video_coverage: bool = False
-    video_retention_days: int = 0
-    fire_approval: str = ""
-    food_licence: str = ""
-    last_fire_drill: date | None = None
-    last_emergency_drill: date | None = None
-
-
-@dataclass(frozen=True)
-class GradeFacts(_FromObj):
-    """The latest `Grade` row."""
-
-    level: int
-    awarded_on: date
-    valid_until: date | None = None
-    gb38600_compliant: bool = True
-    awarded_by: str = ""
-
-
-@dataclass(frozen=True)
-class InspectionFacts(_FromObj):
-    """One `Inspection` row; pass `department_name=row.department.name` to `from_obj`."""
-
-    inspected_on: date
-    rectification_deadline: date | None = None
-    rectification_status: str = "none_required"
-    department_name: str = ""
-    findings: str = ""
-
-
-@dataclass(frozen=True)
-class Facts:
-    """Everything the checks and the completeness count look at, for one institution."""
-
-    institution: InstitutionFacts
-    fees: tuple[FeeFacts, ...] = ()
-    resources: ResourceFacts | None = None
-    grade: GradeFacts | None = None
-    inspections: tuple[InspectionFacts, ...] = ()
-    rule_titles: tuple[str, ...] = ()  # titles of the published 规章制度
-    credit_commitment: bool = False  # a 信用承诺书 is published
-
-
-# --- monthly fee ------------------------------------------------------------------------------
-
-
-def fee_component(item: str) -> str:
-    """'床位费（双人间）' -> '床位费': rows of one component are alternatives, not added up."""
-    return re.split(r"[（(]", item, maxsplit=1)[0].strip()
-
-
-@dataclass(frozen=True)
-class MonthlyTotal:
-    """One elder's monthly fee at a care level: cheapest and dearest choice of each component."""
-
-    care_level: str | None
-    low: Decimal
-    high: Decimal
-
-
-def monthly_totals(fees: Iterable[FeeFacts], today: date) -> dict[str | None, MonthlyTotal]:
-    """月服务费用 per care level, from the fee rows current on `today`.
-
-    Definition: take the recurring rows (月; 季/半年/年 divided into months); rows with the same
-    name before any bracket are alternatives of one component (床位费 by room type); a care
-    level pays, for each component, its own level-specific rows if there are any, otherwise the
-    rows without a level; the month's total is one row of each component added up (床位费 +
-    护理费 + 餐费 + …). `low` picks the cheapest row of each component, `high` the dearest.
-    Keyed by care level code; the key None holds the total of the rows without a level, present
-    when those rows alone cover every component (always, when no row is level-specific).
-    """
-    rows = [f for f in fees if f.cycle in CYCLE_MONTHS and f.current_on(today)]
-    if not rows:
-        return {}
-    order = list(CARE_LEVELS)
-    levels: list[str | None] = sorted(
-        {f.care_level for f in rows if f.care_level},
-        key=lambda lv: (order.index(lv) if lv in order else len(order), lv),
-    )
-    shared = {fee_component(f.item) for f in rows if not f.care_level}
-    if shared == {fee_component(f.item) for f in rows}:
-        # Shared rows make a whole month on their own: the total for any other care level.
-        levels.append(None)
-    totals: dict[str | None, MonthlyTotal] = {}
-    for level in levels:
-        components: dict[str, list[Decimal]] = {}
-        own: set[str] = set()
-        for f in rows:
-            if f.care_level and f.care_level != level:
-                continue
-            name = fee_component(f.item)
-            monthly = (Decimal(f.price) / CYCLE_MONTHS[f.cycle]).quantize(CENT, ROUND_HALF_UP)
-            if f.care_level and name not in own:
-                own.add(name)
-                components[name] = []  # level-specific rows replace the shared ones
-            elif not f.care_level and name in own:
-                continue
-            components.setdefault(name, []).append(monthly)
-        low = sum((min(p) for p in components.values()), Decimal(0))
-        high = sum((max(p) for p in components.values()), Decimal(0))
-        totals[level] = MonthlyTotal(level, low, high)
-    return totals
 
 
 # --- flags ------------------------------------------------------------------------------------
@@ -701,129 +514,3 @@ def compute_flags(
         *_consistency(facts, t),
     ]
     return sorted(flags, key=lambda fl: SEVERITIES.index(fl.severity))
-
-
-# --- disclosure completeness ------------------------------------------------------------------
-
-
-def serves_food(facts: Facts) -> bool:
-    """Given, or assumed for 养老机构, or read from a meal fee (餐/伙食) in the fee table."""
-    inst = facts.institution
-    if inst.serves_food is not None:
-        return inst.serves_food
-    return inst.kind in RESIDENTIAL or any(w in x.item for x in facts.fees for w in ("餐", "伙食"))
-
-
-def _filled(*paths: str) -> Callable[[Facts], bool]:
-    """Present when every dotted attribute is set (non-blank, non-zero, non-empty)."""
-
-    def present(facts: Facts) -> bool:
-        for path in paths:
-            value: Any = facts
-            for part in path.split("."):
-                value = getattr(value, part, None)
-            if not (value.strip() if isinstance(value, str) else value):
-                return False
-        return True
-
-    return present
-
-
-def _rule(*words: str) -> Callable[[Facts], bool]:
-    return lambda f: any(w in title for title in f.rule_titles for w in words)
-
-
-@dataclass(frozen=True)
-class DisclosureItem:
-    key: str
-    label: str
-    kinds: frozenset[str]
-    present: Callable[[Facts], bool]
-    applies: Callable[[Facts], bool] = lambda f: True
-
-
-ANY_KIND = frozenset({"residential", "community", "assessment", "training"})
-_OTHER = frozenset({"assessment", "training"})
-
-
-def _filed(f: Facts) -> bool:
-    return f.institution.filing_status == "filed"
-
-
-def _dedicated(f: Facts) -> bool:
-    return (f.institution.deposit_amount or 0) > 0 and f.institution.deposit_dedicated_account
-
-
-def _admits(f: Facts) -> bool:
-    inst = f.institution
-    return inst.admits_self_care or inst.admits_mild or inst.admits_severe
-
-
-def _video_disclosed(f: Facts) -> bool:
-    res = f.resources
-    return res is not None and (not res.video_coverage or res.video_retention_days > 0)
-
-
-def _deposit_disclosed(f: Facts) -> bool:
-    return f.institution.deposit_amount is not None
-
-
-# SPEC §2 信息公开清单 as data: what each kind must publish. Government-entered records
-# (inspections, penalties, credit lists) are not the institution's to complete and are left
-# out; the grade is in for 养老机构 (an ungraded one has nothing to show). Rule documents are
-# matched by words in their titles; the four named are the ones the seeds require (入院评估制度
-# 昆明, 员工守则 株洲/昆明/内蒙古, 纠纷处理 苏州/株洲, 应急预案 all five).
-# fmt: off
-DISCLOSURE_ITEMS: tuple[DisclosureItem, ...] = tuple(DisclosureItem(*row) for row in (
-    ("credit_code", "统一社会信用代码", ANY_KIND, _filled("institution.credit_code")),
-    ("registration", "登记证号及登记日期", ANY_KIND, _filled("institution.registration_no", "institution.registration_date")),
-    ("filing", "备案编号及备案日期", RESIDENTIAL, _filled("institution.filing_no", "institution.filing_date"), _filed),
-    ("address", "地址", ANY_KIND, _filled("institution.address")),
-    ("street", "所在街道（乡镇）", ANY_KIND, _filled("institution.street_id")),
-    ("legal_representative", "法定代表人", ANY_KIND, _filled("institution.legal_representative")),
-    ("phone", "联系电话", ANY_KIND, _filled("institution.phone")),
-    ("opened_year", "开业年份", ANY_KIND, _filled("institution.opened_year")),
-    ("beds", "床位总数", RESIDENTIAL, _filled("institution.beds_total")),
-    ("admitted", "收住对象（自理/轻度失能/中重度失能）", RESIDENTIAL, _admits),
-    ("fees", "服务项目和收费标准", ANY_KIND, _filled("fees")),
-    ("deposit", "押金（保证金）收取说明", RESIDENTIAL, _deposit_disclosed),
-    ("deposit_bank", "押金专用账户开户银行", CARE_SERVICES, _filled("institution.deposit_bank"), _dedicated),
-    ("rule_admission", "规章制度：入院评估制度", RESIDENTIAL, _rule("入院评估", "入住评估")),
-    ("rule_staff", "规章制度：员工守则", CARE_SERVICES, _rule("员工守则", "从业人员守则", "职业道德")),
-    ("rule_complaints", "规章制度：投诉处理（纠纷调解）制度", CARE_SERVICES, _rule("投诉", "纠纷")),
-    ("rule_emergency", "规章制度：突发事件应急预案", CARE_SERVICES, _rule("应急预案", "应急处置")),
-    ("rules", "规章制度", _OTHER, _filled("rule_titles")),
-    ("resources", "服务资源（人员配备、在住老人）", CARE_SERVICES, _filled("resources")),
-    ("video", "视频监控覆盖及保存天数", CARE_SERVICES, _video_disclosed),
-    ("fire_approval", "消防审验情况", CARE_SERVICES, _filled("resources.fire_approval")),
-    ("food_licence", "食品经营许可", ANY_KIND, _filled("resources.food_licence"), serves_food),
-    ("fire_drill", "消防演练记录", CARE_SERVICES, _filled("resources.last_fire_drill")),
-    ("emergency_drill", "应急演练记录", CARE_SERVICES, _filled("resources.last_emergency_drill")),
-    ("grade", "等级评定及 GB 38600 达标情况", RESIDENTIAL, _filled("grade")),
-    ("credit_commitment", "信用承诺书", ANY_KIND, _filled("credit_commitment")),
-))
-# fmt: on
-
-
-@dataclass(frozen=True)
-class Completeness:
-    missing: list[str]  # labels, in DISCLOSURE_ITEMS order
-    present: int
-    total: int
-    missing_keys: list[str] = field(default_factory=list)
-
-    @property
-    def percent(self) -> int:
-        return 100 if self.total == 0 else self.present * 100 // self.total
-
-
-def completeness(facts: Facts) -> Completeness:
-    """Which mandatory disclosure items this institution has not published."""
-    items = [i for i in DISCLOSURE_ITEMS if facts.institution.kind in i.kinds and i.applies(facts)]
-    missing = [i for i in items if not i.present(facts)]
-    return Completeness(
-        missing=[i.label for i in missing],
-        present=len(items) - len(missing),
-        total=len(items),
-        missing_keys=[i.key for i in missing],
-    )

@@ -93,5 +93,5 @@ def test_bad_calendar_file_is_refused_with_the_line(client, db):
         data={"csrf_token": csrf_token(client), "text": "year: 2027\nworkday: 2027-01-04\n"},
     )
     assert response.status_code == 400
-    assert "line 2" in response.text
+    assert "第 2 行：2027-01-04 是星期一" in response.text
     assert db.get(HolidayYear, 2027) is None

@@ -286,68 +286,67 @@ def test_parse_accepts_a_year_without_holidays_and_names_the_source() -> None:
 @pytest.mark.parametrize(
     ("text", "line_no", "message"),
     [
-        ("", None, "missing 'year: YYYY' line"),
-        ("# nothing but a comment\n\n", None, "missing 'year: YYYY' line"),
-        ("holiday: 2027-01-01\n", 1, "the first line must be 'year: YYYY'"),
-        ("year: 27\n", 1, "year must be four digits, got '27'"),
+        ("", None, "缺少年份行“year: YYYY”"),
+        ("# nothing but a comment\n\n", None, "缺少年份行“year: YYYY”"),
+        ("holiday: 2027-01-01\n", 1, "第一项须为年份行“year: YYYY”"),
+        ("year: 27\n", 1, "年份须为四位数字，这里是“27”"),
         (
             "year: 2027\nholiday: 2027-01-01\n\nyear: 2027\n",
             4,
-            "year declared twice (first on line 1)",
+            "年份重复声明（第一次在第 1 行）",
         ),
-        ("year: 2027\nholiday 2027-01-01\n", 2, "expected 'key: value', got 'holiday 2027-01-01'"),
+        ("year: 2027\nholiday 2027-01-01\n", 2, "格式应为“键: 值”，这一行是“holiday 2027-01-01”"),
         (
             "year: 2027\nvacation: 2027-01-01\n",
             2,
-            "unknown key 'vacation'; expected 'holiday' or 'workday'",
+            "未知的项目“vacation”，只能是 holiday（放假）或 workday（调休上班）",
         ),
         (
             "year: 2027\nholiday: 2027/01/01\n",
             2,
-            "expected a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD, got '2027/01/01'",
+            "日期应为 YYYY-MM-DD 或区间 YYYY-MM-DD..YYYY-MM-DD，这里是“2027/01/01”",
         ),
         (
             "year: 2027\nholiday: 2027-01-01..\n",
             2,
-            "expected a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD, got '2027-01-01..'",
+            "日期应为 YYYY-MM-DD 或区间 YYYY-MM-DD..YYYY-MM-DD，这里是“2027-01-01..”",
         ),
-        ("year: 2027\nholiday: 2027-02-30\n", 2, "not a valid date in '2027-02-30'"),
-        ("year: 2027\nholiday: 2026-12-31\n", 2, "2026-12-31 is outside the declared year 2027"),
+        ("year: 2027\nholiday: 2027-02-30\n", 2, "“2027-02-30”不是有效日期"),
+        ("year: 2027\nholiday: 2026-12-31\n", 2, "2026-12-31 不在声明的年份 2027 内"),
         (
             "year: 2027\nholiday: 2027-12-31..2028-01-02\n",
             2,
-            "2028-01-01 is outside the declared year 2027",
+            "2028-01-01 不在声明的年份 2027 内",
         ),
         (
             "year: 2027\nholiday: 2027-02-14..2027-02-06\n",
             2,
-            "range 2027-02-14..2027-02-06 ends before it starts",
+            "区间 2027-02-14..2027-02-06 的结束日早于开始日",
         ),
         (
             "year: 2027\nworkday: 2027-02-15\n",
             2,
-            "2027-02-15 is a Monday; a make-up workday must be a Saturday or Sunday "
-            "(weekdays are working days already)",
+            "2027-02-15 是星期一；调休上班日须为星期六或星期日（周一至周五本来就上班）",
         ),
         (
             "year: 2027\nholiday: 2027-02-06..2027-02-14\nworkday: 2027-02-07\n",
             3,
-            "2027-02-07 is both a holiday and a workday (see line 2)",
+            "2027-02-07 既是放假日又是调休上班日（见第 2 行）",
         ),
         (
             "year: 2027\nworkday: 2027-02-07\nholiday: 2027-02-06..2027-02-14\n",
             3,
-            "2027-02-07 is both a holiday and a workday (see line 2)",
+            "2027-02-07 既是放假日又是调休上班日（见第 2 行）",
         ),
         (
             "year: 2027\nholiday: 2027-02-06..2027-02-10\nholiday: 2027-02-10..2027-02-14\n",
             3,
-            "2027-02-10 is listed twice (first on line 2)",
+            "2027-02-10 重复列出（第一次在第 2 行）",
         ),
         (
             "# comment\n\nyear: 2027\n# another\nholiday: 2027-13-01\n",
             5,
-            "not a valid date in '2027-13-01'",
+            "“2027-13-01”不是有效日期",
         ),
     ],
     ids=[
@@ -378,7 +377,7 @@ def test_parse_rejects_bad_files_with_the_line_number(
         parse_year_file(text)
     assert caught.value.line_no == line_no
     assert caught.value.message == message
-    expected = message if line_no is None else f"line {line_no}: {message}"
+    expected = message if line_no is None else f"第 {line_no} 行：{message}"
     assert str(caught.value) == expected
 
 
