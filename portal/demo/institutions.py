@@ -9,8 +9,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from portal.backoffice.models import CreditCommitment, InstitutionRule
 from portal.db import utcnow
 from portal.demo import names
+from portal.demo.backoffice import disclosure_rows
 from portal.institutions import creditcode
 from portal.institutions.models import (
     CreditEntry,
@@ -332,6 +334,9 @@ class InstitutionMaker:
             self._grades(bundle, i, kind, status)
         self._inspections(bundle, i, district, status)
         self._penalties_and_credit(bundle, i, district, status)
+        for table, rows in disclosure_rows(i, kind, today, self.now).items():
+            for row in rows:
+                bundle.add(table, row)
         return bundle
 
     def _fees(self, b: Bundle, kind: str, nature: str) -> Decimal:
@@ -671,4 +676,6 @@ CHILD_TABLES = {
     "inspections": Inspection.__table__,
     "penalties": Penalty.__table__,
     "credit_entries": CreditEntry.__table__,
+    "institution_rules": InstitutionRule.__table__,
+    "credit_commitments": CreditCommitment.__table__,
 }

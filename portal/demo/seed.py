@@ -16,6 +16,7 @@ from portal.accounts.passwords import hash_password
 from portal.accounts.roles import Role
 from portal.db import get_engine, utcnow
 from portal.demo import names
+from portal.demo.backoffice import pending_draft
 from portal.demo.institutions import (
     CHILD_TABLES,
     INSTITUTION_NOTES,
@@ -61,6 +62,8 @@ class SeedSummary:
     inspections: int = 0
     penalties: int = 0
     credit_entries: int = 0
+    institution_rules: int = 0
+    credit_commitments: int = 0
     elapsed_seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -322,6 +325,8 @@ def seed_demo(
             )
         if rows:
             conn.execute(insert(User.__table__), rows)
+            inst_1 = conn.scalar(select(User.id).where(User.username == "inst-1"))
+            pending_draft(conn, first_ids[0], inst_1, utcnow())
         summary.users += len(rows)
 
     summary.elapsed_seconds = round(time.perf_counter() - started, 2)

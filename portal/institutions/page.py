@@ -7,7 +7,7 @@ API and the HTML show one set of data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from complaints.models import Complaint
+from portal.backoffice.public import Published, load_published, published_json
 from portal.institutions import vocab
 from portal.institutions.checks import (
     DEFAULT_THRESHOLDS,
@@ -75,6 +76,14 @@ class InstitutionPage:
     complaints: ComplaintStats
     totals: dict[str | None, MonthlyTotal]
     today: date
+    # Rules, credit commitment and change history from the back office.
+    published: Published = field(default_factory=Published)
+
+    @property
+    def last_updated(self) -> datetime | None:
+        """The later of the institution row's update and the last published back-office change."""
+        stamps = [t for t in (self.inst.updated_at, self.published.last_updated) if t]
+        return max(stamps) if stamps else None
 
     @property
     def grade_age(self) -> str:
@@ -109,9 +118,12 @@ def facts_for(
     resources: ServiceResources | None,
     grade: Grade | None,
     inspections: list[Inspection],
+    rule_titles: tuple[str, ...] = (),
+    credit_commitment: bool = False,
 ) -> Facts:
-    # Rules (规章制度) and the credit commitment have no tables yet: they count as not published.
     return Facts(
+        rule_titles=rule_titles,
+        credit_commitment=credit_commitment,
         institution=InstitutionFacts.from_obj(inst),
         fees=tuple(FeeFacts.from_obj(f) for f in fees),
         resources=ResourceFacts.from_obj(resources) if resources else None,
@@ -194,7 +206,10 @@ def load_page(
     inspections = _dated_records(db, Inspection, Inspection.inspected_on, institution_id)
     penalties = _dated_records(db, Penalty, Penalty.decided_on, institution_id)
     credit = _dated_records(db, CreditEntry, CreditEntry.listed_on, institution_id)
-    facts = facts_for(inst, fees, resources, grade, inspections)
+    published = load_published(db, institution_id)
+    facts = facts_for(inst, fees, resources, grade, inspections,
+                      rule_titles=tuple(r.title for r in published.rules),
+                      credit_commitment=published.commitment is not None)
     now = now or datetime.now(UTC)
     return InstitutionPage(
         inst=inst,
@@ -210,6 +225,7 @@ def load_page(
         complaints=complaint_stats(db, institution_id, now),
         totals=monthly_totals(facts.fees, today),
         today=today,
+        published=published,
     )
 
 
@@ -336,4 +352,5 @@ def page_json(p: InstitutionPage) -> dict[str, Any]:
             "missing_keys": p.completeness.missing_keys,
         },
         "updated_at": inst.updated_at.isoformat() if inst.updated_at else None,
+        **published_json(p.published),
     }

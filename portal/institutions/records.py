@@ -12,10 +12,9 @@ and credit-list entries are civil affairs' alone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 from portal import audit
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.formfields import FieldReader, parse_money
 from portal.institutions import vocab
 from portal.institutions.models import CreditEntry, Grade, Inspection, Institution, Penalty
 from portal.orgs.models import Department
@@ -32,9 +32,7 @@ from search.tasks import enqueue_index_update
 CIVIL_AFFAIRS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 RECORDERS = CIVIL_AFFAIRS | {Role.DEPARTMENT}
 
-TEXT_MAX = 2000
 AMOUNT_MAX = Decimal("9999999999.99")  # Numeric(12, 2)
-_DATE_RE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -69,63 +67,8 @@ class RecordNotFound(RecordError):
 # --- parsing helpers ----------------------------------------------------------------------
 
 
-class _Form:
-    """Reads raw form values and collects the problems, keyed by field name."""
-
-    def __init__(self, data: Mapping[str, Any], today: date) -> None:
-        self.data = data
-        self.today = today
-        self.errors: dict[str, str] = {}
-
-    def raw(self, name: str) -> str:
-        value = self.data.get(name)
-        return value.strip() if isinstance(value, str) else ""
-
-    def text(self, name: str, label: str, *, required: bool = True,
-             max_len: int = TEXT_MAX) -> str:
-        value = self.raw(name)
-        if required and not value:
-            self.errors[name] = f"请填写{label}"
-        elif len(value) > max_len:
-            self.errors[name] = f"{label}不能超过 {max_len} 个字"
-        return value
-
-    def date(self, name: str, label: str, *, required: bool = True,
-             not_future: bool = False) -> date | None:
-        value = self.raw(name)
-        if not value:
-            if required:
-                self.errors[name] = f"请填写{label}"
-            return None
-        try:
-            if not _DATE_RE.match(value):
-                raise ValueError(value)
-            year, month, day = (int(part) for part in value.split("-"))
-            parsed = date(year, month, day)
-        except ValueError:
-            self.errors[name] = f"{label}格式应为 年-月-日，如 2026-03-10"
-            return None
-        if parsed.year < 1949:
-            self.errors[name] = f"{label}不应早于 1949 年"
-            return None
-        if not_future and parsed > self.today:
-            self.errors[name] = f"{label}不能晚于今天（{self.today.isoformat()}）"
-            return None
-        return parsed
-
-    def choice(self, name: str, label: str, choices: Mapping[str, str],
-               default: str | None = None) -> str:
-        value = self.raw(name) or (default or "")
-        if value not in choices:
-            self.errors[name] = f"请选择{label}"
-        return value
-
-    def after(self, name: str, later: date | None, earlier: date | None, message: str,
-              strict: bool = True) -> None:
-        if later is None or earlier is None or name in self.errors:
-            return
-        if later < earlier or (strict and later == earlier):
-            self.errors[name] = message
+class _Form(FieldReader):
+    """The shared field reader; `check` raises this module's InvalidRecord."""
 
     def check(self) -> None:
         if self.errors:
@@ -134,22 +77,7 @@ class _Form:
 
 def parse_amount(raw: str) -> tuple[Decimal | None, str]:
     """A fine in yuan: ≥ 0 with at most 2 decimals. Returns (value, problem)."""
-    value = raw.strip().replace(",", "").replace("，", "")
-    if not value:
-        return None, "请填写罚款金额（元），没有罚款请填 0"
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        return None, "罚款金额应为数字（元），如 5000 或 5000.50"
-    if not amount.is_finite():
-        return None, "罚款金额应为数字（元），如 5000 或 5000.50"
-    if amount < 0:
-        return None, "罚款金额不能为负数"
-    if amount > AMOUNT_MAX:
-        return None, "罚款金额过大，请核对"
-    if amount != amount.quantize(Decimal("0.01")):
-        return None, "罚款金额最多保留 2 位小数"
-    return amount.quantize(Decimal("0.01")), ""
+    return parse_money(raw, "罚款金额", AMOUNT_MAX, blank="请填写罚款金额（元），没有罚款请填 0")
 
 
 def _role(actor: User) -> Role:

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal.backoffice.public import PUBLISHED_PROPERTIES
 from portal.endpoints import Ctx, view
 from portal.institutions import vocab
 from portal.institutions.checks import DEFAULT_THRESHOLDS, SEVERITY_LABELS, Thresholds
@@ -222,7 +223,8 @@ DETAIL = {
         "type": "object",
         "required": ["credit_code", "registration", "filing", "deposit", "fees", "fee_history",
                      "monthly_totals", "resources", "grade_award", "inspections", "penalties",
-                     "credit_entries", "complaints", "flags", "completeness", "updated_at"],
+                     "credit_entries", "complaints", "flags", "completeness", "updated_at",
+                     "rules", "credit_commitment", "last_updated", "change_history"],
         "properties": {
             "credit_code": _STR_OR_NULL,
             "registration": {"type": "object"}, "filing": {"type": "object"},
@@ -258,6 +260,7 @@ DETAIL = {
                                             "missing_keys": {"type": "array",
                                                              "items": {"type": "string"}}}},
             "updated_at": {"type": ["string", "null"], "format": "date-time"},
+            **PUBLISHED_PROPERTIES,
         },
     }],
 }

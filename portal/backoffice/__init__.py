@@ -1,0 +1,1 @@
+"""Institution back office: disclosure drafts, review, publishing and change history."""
