@@ -118,6 +118,11 @@ SUPERVISION_VIEWS = {
 
 def supervision_list(session: Session, view: str, now: datetime, soon: datetime,
                      office_id: int | None, page: int) -> QueuePage:
+    return _page(session, supervision_stmt(view, now, soon, office_id), page)
+
+
+def supervision_stmt(view: str, now: datetime, soon: datetime, office_id: int | None):
+    """Open complaints of one supervision view (and office), most urgent first."""
     stmt = select(Complaint).where(Complaint.status.in_(OPEN_STATUSES))
     if view == "overdue":
         stmt = stmt.where(Complaint.due_at <= now)
@@ -136,7 +141,7 @@ def supervision_list(session: Session, view: str, now: datetime, soon: datetime,
         stmt = stmt.where(Complaint.id.in_(pending))
     if office_id:
         stmt = stmt.where(Complaint.responsible_department_id == office_id)
-    return _page(session, stmt.order_by(Complaint.due_at, Complaint.id), page)
+    return stmt.order_by(Complaint.due_at, Complaint.id)
 
 
 def overdue_by_office(session: Session, now: datetime) -> list[tuple[Department, int, int]]:

@@ -25,6 +25,7 @@ from complaints.queues import (
     office_queue_stmt,
     overdue_by_office,
     supervision_list,
+    supervision_stmt,
     tab_counts,
 )
 from complaints.services import active_rules, build_services
@@ -32,7 +33,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.db import utcnow
 from portal.endpoints import Ctx, view
-from portal.exports import csv_response
+from portal.exports import scrub_personal, table_export
 from portal.orgs.models import Department
 
 HANDLERS = [Role.DEPARTMENT]
@@ -77,24 +78,36 @@ def queue(ctx: Ctx) -> Response:
     )
 
 
-@view(roles=HANDLERS)
-def queue_csv(ctx: Ctx) -> Response:
-    """The queue as CSV: no names or phone numbers, cells safe from formula injection."""
-    flt = _queue_filter(ctx)
+EXPORT_HEADER = ["投诉编号", "被投诉机构", "类别", "承办部门", "状态", "期限状态", "受理时间",
+                 "答复期限", "紧急", "已督办", "投诉内容（个人信息已遮蔽）"]
+
+
+def _export(ctx: Ctx, stmt, stem: str, title: str) -> Response:
+    """A complaint list as CSV or XLSX (by the URL's suffix): no names or phone numbers, not
+    even inside the description, cells safe from formula injection."""
     now = utcnow()
-    stmt = office_queue_stmt(ctx.user.department_id, flt, now, _soon(ctx, now))
     calendar = load_calendar(ctx.db)
     tz = ctx.settings.timezone
     rows = []
     for c in export_rows(ctx.db, stmt):
         view_ = clock_view(c, calendar, now, tz)
-        rows.append([c.tracking_no, c.subject_name, c.rule.label, status_label(c), view_.label,
+        rows.append([c.tracking_no, c.subject_name, c.rule.label, c.responsible_department.name,
+                     status_label(c), view_.label,
                      c.received_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                      view_.due_local.strftime("%Y-%m-%d 24:00"), "是" if c.urgent else "",
-                     "是" if c.supervised_at else "", c.description])
-    return csv_response(f"queue-{flt.tab}.csv",
-                        ["投诉编号", "被投诉机构", "类别", "状态", "期限状态", "受理时间", "答复期限",
-                         "紧急", "已督办", "投诉内容"], rows)
+                     "是" if c.supervised_at else "",
+                     scrub_personal(c.description, [c.complainant_name], [c.complainant_phone])])
+    fmt = "xlsx" if ctx.request.url.path.endswith(".xlsx") else "csv"
+    return table_export(fmt, stem, EXPORT_HEADER, rows, title)
+
+
+@view(roles=HANDLERS)
+def queue_csv(ctx: Ctx) -> Response:
+    """The office's queue (the current tab and filters) as CSV or XLSX."""
+    flt = _queue_filter(ctx)
+    now = utcnow()
+    stmt = office_queue_stmt(ctx.user.department_id, flt, now, _soon(ctx, now))
+    return _export(ctx, stmt, f"queue-{flt.tab}", QUEUE_TABS[flt.tab])
 
 
 @view(roles=HANDLERS)
@@ -118,13 +131,26 @@ def bulk_sign(ctx: Ctx) -> Response:
     return ctx.redirect(ctx.url("staff:queue") + f"?tab=assigned&signed={signed}")
 
 
-@view(roles=SUPERVISORS)
-def supervision(ctx: Ctx) -> Response:
+def _supervision_params(ctx: Ctx) -> tuple[str, int | None]:
     params = ctx.request.query_params
     view_name = params.get("view", "overdue")
     view_name = view_name if view_name in SUPERVISION_VIEWS else "overdue"
     office = params.get("office", "")
-    office_id = int(office) if office.isdigit() and len(office) < 10 else None
+    return view_name, int(office) if office.isdigit() and len(office) < 10 else None
+
+
+@view(roles=SUPERVISORS)
+def supervision_export(ctx: Ctx) -> Response:
+    """The supervision list (the current view and office) as CSV or XLSX."""
+    view_name, office_id = _supervision_params(ctx)
+    now = utcnow()
+    stmt = supervision_stmt(view_name, now, _soon(ctx, now), office_id)
+    return _export(ctx, stmt, f"supervision-{view_name}", SUPERVISION_VIEWS[view_name])
+
+
+@view(roles=SUPERVISORS)
+def supervision(ctx: Ctx) -> Response:
+    view_name, office_id = _supervision_params(ctx)
     now = utcnow()
     calendar = load_calendar(ctx.db)
     # "Due soon" is ≤ 1 working day: everything due before the end of the next working day.
@@ -242,9 +268,12 @@ decide_extension = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx)
 routes = [
     Route("/queue", queue, methods=["GET"], name="queue"),
     Route("/queue.csv", queue_csv, methods=["GET"], name="queue_csv"),
+    Route("/queue.xlsx", queue_csv, methods=["GET"], name="queue_xlsx"),
     Route("/queue/attention", queue_attention, methods=["GET"], name="queue_attention"),
     Route("/queue/sign", bulk_sign, methods=["POST"], name="bulk_sign"),
     Route("/supervision", supervision, methods=["GET"], name="supervision"),
+    Route("/supervision.csv", supervision_export, methods=["GET"], name="supervision_csv"),
+    Route("/supervision.xlsx", supervision_export, methods=["GET"], name="supervision_xlsx"),
     Route("/complaints/{complaint_id:int}", detail, methods=["GET"], name="detail"),
     Route("/complaints/{complaint_id:int}/reveal", reveal, methods=["POST"], name="reveal"),
     Route("/complaints/{complaint_id:int}/sign", sign, methods=["POST"], name="sign"),

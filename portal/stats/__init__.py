@@ -1,0 +1,1 @@
+"""Statistics: complaint and institution figures, accessible SVG charts, monthly snapshots."""
