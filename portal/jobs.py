@@ -185,11 +185,15 @@ def stale_job_ids(session: Session, now: datetime, stale_seconds: int) -> list[i
     return list(session.scalars(pending.union(running)))
 
 
-def sweep_outbox() -> int:
-    """Re-enqueue outbox rows left behind by a Redis or worker outage. Run by `rq cron`."""
+def sweep_outbox(now: datetime | None = None) -> int:
+    """Re-enqueue outbox rows left behind by a Redis or worker outage. Run by `rq cron`.
+
+    Failed attempts come back at once; a row left 'running' by a worker that died is given
+    back after JOB_TIMEOUT + outbox_stale_seconds (`now` lets tests look ahead in time).
+    """
     settings = get_settings()
     with session_scope(settings.database_url) as session:
-        ids = stale_job_ids(session, utcnow(), settings.outbox_stale_seconds)
+        ids = stale_job_ids(session, now or utcnow(), settings.outbox_stale_seconds)
         if ids:
             # A worker that died mid-job leaves 'running'; give it back.
             session.execute(
