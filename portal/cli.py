@@ -235,6 +235,34 @@ def cmd_dev(args: argparse.Namespace) -> int:
                 child.kill()
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from portal.backup import BackupError, create_backup
+
+    settings = get_settings()
+    directory = Path(args.dir) if args.dir else settings.backup_dir or settings.var_dir / "backups"
+    try:
+        result = create_backup(settings.database_url, directory, args.keep or settings.backup_keep)
+    except BackupError as exc:
+        print(f"backup: {exc}", file=sys.stderr)
+        return 2
+    print(f"backup written: {result.path} ({result.size} bytes)")
+    for old in result.removed:
+        print(f"removed old backup: {old.name}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from portal.backup import BackupError, restore_backup
+
+    try:
+        kind = restore_backup(Path(args.file), get_settings().database_url, force=args.force)
+    except BackupError as exc:
+        print(f"restore: {exc}", file=sys.stderr)
+        return 2
+    print(f"restored {args.file} into the {kind} database")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description="养老服务监督公开平台")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -295,6 +323,16 @@ def build_parser() -> argparse.ArgumentParser:
     ak.add_argument("username", help="the account the key acts as (e.g. an operator)")
     ak.add_argument("--name", required=True, help="what the key is for, e.g. 12345 hand-over")
     ak.set_defaults(func=cmd_create_api_key)
+
+    bk = sub.add_parser("backup", help="consistent online backup of the database (nightly)")
+    bk.add_argument("--dir", help="where to write (default PORTAL_BACKUP_DIR or var/backups)")
+    bk.add_argument("--keep", type=_positive_int, help="newest backups kept (PORTAL_BACKUP_KEEP)")
+    bk.set_defaults(func=cmd_backup)
+
+    rs = sub.add_parser("restore", help="load a backup into an empty database")
+    rs.add_argument("file")
+    rs.add_argument("--force", action="store_true", help="replace a database that has tables")
+    rs.set_defaults(func=cmd_restore)
     return parser
 
 
