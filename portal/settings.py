@@ -63,6 +63,11 @@ class Settings:
     queues: tuple[str, ...] = field(default=("default", "index"))
     # Compliance-check thresholds from PORTAL_CHECK_<FIELD> (see portal/institutions/checks.py).
     check_thresholds: tuple[tuple[str, str], ...] = ()
+    # PORTAL_BENCH_ROUTES=1 mounts the benchmark's ceiling route (bench/); never in production.
+    bench_routes: bool = False
+    # `portal backup` writes here and keeps the newest N files (PORTAL_BACKUP_DIR/_KEEP).
+    backup_dir: Path | None = None
+    backup_keep: int = 14
 
     @property
     def is_sqlite(self) -> bool:
@@ -84,10 +89,13 @@ def load_settings() -> Settings:
         session_max_age=int(os.environ.get("PORTAL_SESSION_MAX_AGE", 8 * 3600)),
         secure_cookies=_bool("PORTAL_SECURE_COOKIES", False),
         notification_sender=os.environ.get("PORTAL_NOTIFICATION_SENDER", "log"),
+        bench_routes=_bool("PORTAL_BENCH_ROUTES", False),
         answer_working_days=int(os.environ.get("PORTAL_ANSWER_WORKING_DAYS", 5)),
         urgent_working_days=int(os.environ.get("PORTAL_URGENT_WORKING_DAYS", 1)),
         sign_working_days=int(os.environ.get("PORTAL_SIGN_WORKING_DAYS", 1)),
         feedback_window_days=int(os.environ.get("PORTAL_FEEDBACK_WINDOW_DAYS", 15)),
+        backup_dir=Path(os.environ.get("PORTAL_BACKUP_DIR", var_dir / "backups")),
+        backup_keep=int(os.environ.get("PORTAL_BACKUP_KEEP", 14)),
         check_thresholds=tuple(
             sorted(
                 (name.removeprefix("PORTAL_CHECK_").lower(), value)

@@ -69,3 +69,6 @@ templates.env.filters.update(
     mask_name=mask_name,
 )
 templates.env.globals.update(STATIC_VERSION="1", query_with=query_with)
+# Templates change only with a deploy (a restart): checking every template file's mtime on each
+# render cost ≈15 % of an institution page under load (bench/RESULTS.md).
+templates.env.auto_reload = False

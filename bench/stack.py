@@ -1,0 +1,311 @@
+"""Start the real stack for a benchmark: database, Redis, an RQ worker and uvicorn.
+
+Production settings used for the web server (documented in bench/RESULTS.md):
+
+    uvicorn portal.app:create_app --factory --host 127.0.0.1 --port PORT --workers 2
+            --no-access-log --http httptools --loop uvloop --log-level warning
+
+i.e. one uvicorn worker process per core (2 here), no access log (it costs ≈11 %; put it in the
+reverse proxy), the C HTTP parser and uvloop from uvicorn[standard]. `--http h11` and
+`--loop asyncio` are the pure-Python alternatives (--http/--loop on bench/load.py).
+
+Data sets are built once and cached under BENCH_WORK (default /work/bench-data, outside the repo):
+
+    sqlite-demo/portal.sqlite3      `portal seed-demo` (200 institutions, 80 complaints)
+    sqlite-400k/portal.sqlite3      seed-demo --institutions 400000 + bench/bigdata.py (2,000,000)
+    postgres-<set>/data             a PostgreSQL 15 cluster holding the same, database "portal"
+
+Usage:
+    python -m bench.stack prepare --backend sqlite --dataset demo
+    python -m bench.stack up --backend sqlite --dataset demo     # serve until Ctrl-C
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+WORK = Path(os.environ.get("BENCH_WORK", "/work/bench-data"))
+DATASETS = {"demo": {"institutions": 200, "complaints": 0, "hot_open": 0},
+            "400k": {"institutions": 400_000, "complaints": 2_000_000, "hot_open": 20_000}}
+BACKENDS = ("sqlite", "postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of one process in MB (from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for path in glob.glob(f"/proc/{pid}/task/*/children"):
+        found += [int(p) for p in Path(path).read_text().split()]
+    return found
+
+
+class Postgres:
+    """A PostgreSQL cluster kept under WORK (the tests' throwaway-cluster recipe, made durable)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.data = root / "data"
+        self.port = free_port()
+        self.bin = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
+
+    def url(self, database: str = "portal") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["su", "postgres", "-s", "/bin/sh", "-c", shlex.join(command)]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+    def start(self, loading: bool = False) -> None:
+        if not self.data.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            if os.geteuid() == 0:
+                shutil.chown(self.root, "postgres")
+            self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E",
+                      "UTF8", "--locale=C.UTF-8", "--no-sync")
+        # Durable settings for measuring; fsync off only while bulk-loading a data set.
+        opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
+                "-c shared_buffers=512MB -c max_connections=200")
+        if loading:
+            opts += " -c fsync=off -c full_page_writes=off -c max_wal_size=4GB"
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-l", str(self.root / "log"), "-o", opts,
+                  "start")
+
+    def create_database(self, name: str = "portal") -> None:
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "stop")
+
+
+def _portal(env: dict[str, str], *args: str, log: Path | None = None) -> None:
+    out = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        subprocess.run([str(VENV_BIN / "portal"), *args], env=env, cwd=REPO, check=True,
+                       stdout=out, stderr=subprocess.STDOUT)
+    finally:
+        if log:
+            out.close()
+
+
+def dataset_dir(backend: str, dataset: str) -> Path:
+    return WORK / f"{backend}-{dataset}"
+
+
+def _env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    env.update(PORTAL_DATABASE_URL=database_url, PORTAL_VAR_DIR=str(var_dir), **extra)
+    return env
+
+
+def prepare(backend: str, dataset: str) -> dict:
+    """Build the data set once; later calls return its summary (ready.json) at once."""
+    root = dataset_dir(backend, dataset)
+    ready = root / "ready.json"
+    if ready.exists():
+        return json.loads(ready.read_text())
+    spec = DATASETS[dataset]
+    root.mkdir(parents=True, exist_ok=True)
+    log = root / "prepare.log"
+    pg = None
+    if backend == "sqlite":
+        building = root / "building.sqlite3"
+        url = f"sqlite:///{building}"
+    else:
+        pg = Postgres(root)
+        fresh = not pg.data.exists()
+        pg.start(loading=True)
+        if fresh:
+            pg.create_database()
+        url = pg.url()
+    try:
+        env = _env(url, root)
+        started = time.monotonic()
+        _portal(env, "seed-demo", "--institutions", str(spec["institutions"]), log=log)
+        summary: dict = {"institutions": spec["institutions"]}
+        if spec["complaints"]:
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.bigdata", url, "--complaints",
+                 str(spec["complaints"]), "--hot-open", str(spec["hot_open"])],
+                env=env, cwd=REPO, check=True, capture_output=True, text=True)
+            with open(log, "a") as fh:
+                fh.write(out.stdout)
+            summary.update(json.loads(out.stdout.strip().splitlines()[-1]))
+        summary["build_seconds"] = round(time.monotonic() - started, 1)
+    finally:
+        if pg:
+            pg.stop()
+    if backend == "sqlite":
+        subprocess.run(["sqlite3", str(building), "PRAGMA wal_checkpoint(TRUNCATE);"], check=True,
+                       stdout=subprocess.DEVNULL)
+        building.rename(root / "portal.sqlite3")
+    ready.write_text(json.dumps(summary))
+    return summary
+
+
+class Stack:
+    """Redis + database + RQ worker + uvicorn on loopback; use as a context manager."""
+
+    def __init__(self, backend: str, dataset: str, workers: int = 2, http: str = "httptools",
+                 loop: str = "uvloop", fresh_copy: bool | None = None) -> None:
+        self.backend, self.dataset = backend, dataset
+        self.workers, self.http, self.loop = workers, http, loop
+        # The demo database is copied per run so intake runs do not pile up in it.
+        self.fresh_copy = dataset == "demo" if fresh_copy is None else fresh_copy
+        self.root = dataset_dir(backend, dataset)
+        self.run_dir = WORK / "runs" / f"{backend}-{dataset}-{os.getpid()}"
+        self.procs: list[subprocess.Popen] = []
+        self.pg: Postgres | None = None
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.info: dict = {}
+
+    def __enter__(self) -> Stack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _spawn(self, name: str, command: list[str], env: dict[str, str] | None = None):
+        log = open(self.run_dir / f"{name}.log", "w")  # noqa: SIM115
+        proc = subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def start(self) -> None:
+        self.info = prepare(self.backend, self.dataset)
+        if self.run_dir.exists():
+            shutil.rmtree(self.run_dir)
+        self.run_dir.mkdir(parents=True)
+        redis_port = free_port()
+        self._spawn("redis", ["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port),
+                              "--save", "", "--appendonly", "no", "--dir", str(self.run_dir)])
+        if self.backend == "sqlite":
+            db = self.root / "portal.sqlite3"
+            if self.fresh_copy:
+                shutil.copy(db, self.run_dir / "portal.sqlite3")
+                db = self.run_dir / "portal.sqlite3"
+            url = f"sqlite:///{db}"
+        else:
+            self.pg = Postgres(self.root)
+            self.pg.start()
+            url = self.pg.url()
+        index_dir = self.run_dir / "index"
+        self.env = _env(url, self.run_dir, PORTAL_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+                        PORTAL_INDEX_DIR=str(index_dir), PORTAL_BENCH_ROUTES="1",
+                        PORTAL_SECRET_KEY="bench-" + os.urandom(16).hex())
+        self.database_url = url
+        # Other work may have added migrations since the data set was built.
+        _portal(self.env, "db", "upgrade", log=self.run_dir / "upgrade.log")
+        self.api_key = subprocess.run(
+            [str(VENV_BIN / "portal"), "create-api-key", "operator1", "--name",
+             f"bench {time.strftime('%H:%M:%S')}"],
+            env=self.env, cwd=REPO, check=True, capture_output=True, text=True,
+        ).stdout.split()[0]
+        # The 400k set has no search index: rebuilding it at start would take many minutes and
+        # no benchmark scenario searches; the intake's jobs (notifications) go to "default".
+        queues = ["default", "index"] if self.dataset == "demo" else ["default"]
+        self.worker = self._spawn("worker", [str(VENV_BIN / "portal"), "worker", *queues],
+                                  self.env)
+        self.web = self._spawn("web", [
+            str(VENV_BIN / "uvicorn"), "portal.app:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
+            "--no-access-log", "--http", self.http, "--loop", self.loop,
+            "--log-level", "warning"], self.env)
+        wait_for_http(self.base + "/healthz")
+
+    def web_worker_pids(self) -> list[int]:
+        return children(self.web.pid) if self.workers > 1 else [self.web.pid]
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.procs.clear()
+        if self.pg:
+            self.pg.stop()
+            self.pg = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="benchmark stack")
+    parser.add_argument("action", choices=["prepare", "up"])
+    parser.add_argument("--backend", choices=BACKENDS, default="sqlite")
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default="demo")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    if args.action == "prepare":
+        print(json.dumps(prepare(args.backend, args.dataset)))
+        return 0
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+
+    # `kill PID` (SIGTERM) stops the whole stack as Ctrl-C does.
+    signal.signal(signal.SIGTERM, interrupted)
+    with Stack(args.backend, args.dataset, args.workers) as stack:
+        print(json.dumps({"base": stack.base, "database_url": stack.database_url,
+                          "api_key": stack.api_key, **stack.info}), flush=True)
+        try:
+            while stack.web.poll() is None:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
