@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import hmac
+import re
+import secrets
 from datetime import datetime
 
 from sqlalchemy import select
@@ -27,13 +31,18 @@ from portal.tokens import TokenInvalid
 
 PUBLIC_FILINGS_PER_HOUR = 10
 TRACK_LOOKUPS_PER_HOUR = 30
+# Each rendering of the form carries a random nonce; posting it twice files one complaint.
+NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def _form_context(ctx: Ctx, **extra) -> dict:
+    values = extra.pop("values", {})
+    if not NONCE.match(values.get("form_nonce", "")):
+        values = {**values, "form_nonce": secrets.token_urlsafe(16)}
     return {
         "rules": list(active_rules(ctx.db).values()),
         "districts": ctx.db.scalars(select(District).order_by(District.id)).all(),
-        "values": extra.pop("values", {}),
+        "values": values,
         "errors": extra.pop("errors", {}),
         "matches": extra.pop("matches", None),
         **extra,
@@ -63,8 +72,21 @@ def institution_options(ctx: Ctx) -> Response:
 def _values(ctx: Ctx) -> dict[str, str]:
     names = ["institution_q", "institution_id", "place_name", "place_address", "district_id",
              "category", "description", "complainant_name", "complainant_phone", "anonymous",
-             "urgent", "unregistered"]
+             "urgent", "unregistered", "form_nonce"]
     return {n: ctx.field(n) for n in names}
+
+
+def submission_key(csrf_token: str, nonce: str, inp: ComplaintInput) -> str | None:
+    """The idempotency key of one posting of the public form (pure).
+
+    Bound to the browser's CSRF token, so a nonce seen elsewhere cannot fetch someone else's
+    complaint, and to the content, so going back and changing the form files a new one.
+    """
+    if not NONCE.match(nonce or "") or not csrf_token:
+        return None
+    content = repr(sorted({**inp.__dict__, "idempotency_key": None}.items()))
+    digest = hashlib.sha256(f"{csrf_token}\0{nonce}\0{content}".encode()).hexdigest()
+    return "web:" + digest[:40]
 
 
 def _choices(ctx: Ctx, values: dict[str, str]):
@@ -105,7 +127,9 @@ def submit(ctx: Ctx) -> Response:
             ctx, values=values, errors={"form": "提交过于频繁，请一小时后再试，或直接拨打监督电话。"}))
     intake, _ = build_services(ctx.db, ctx.settings)
     try:
-        complaint, _ = intake.submit(input_from_values(values, "web"))
+        inp = input_from_values(values, "web")
+        key = submission_key(ctx.field("csrf_token"), values["form_nonce"], inp)
+        complaint, _ = intake.submit(dataclasses.replace(inp, idempotency_key=key))
     except InvalidComplaint as exc:
         ctx.db.rollback()
         matches = _choices(ctx, values) if values["institution_q"] else None

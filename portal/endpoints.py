@@ -106,6 +106,21 @@ class Ctx:
         return value.strip() if isinstance(value, str) else ""
 
 
+NUL_MESSAGE = "提交的内容含有无法识别的控制字符，请删除后重试。"
+
+
+def _has_nul(request: Request, form: FormData) -> bool:
+    """A NUL character anywhere in the path, query or form text.
+
+    PostgreSQL cannot store NUL in text (a 500 otherwise) and no person types one, so such a
+    request is refused with a 400 on both engines alike.
+    """
+    texts = [request.scope.get("path", ""), *request.query_params.keys(),
+             *request.query_params.values(), *request.path_params.values(), *form.keys()]
+    texts += [v for v in form.values() if isinstance(v, str)]
+    return any("\x00" in t for t in texts if isinstance(t, str))
+
+
 def session_tokens(settings: Settings) -> TokenService:
     return TokenService(settings.secret_key, "session", settings.session_max_age)
 
@@ -142,6 +157,8 @@ def view(
                 FORM_TYPES
             ):
                 form = await request.form()
+            if _has_nul(request, form):
+                raise HTTPException(400, NUL_MESSAGE)
             return await run_in_threadpool(_run, handler, request, form)
 
         def _run(handler: Callable[[Ctx], Response], request: Request, form: FormData) -> Response:

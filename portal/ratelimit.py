@@ -31,3 +31,14 @@ def allow(bucket: str, key: str, limit: int, window_seconds: int) -> bool:
         log.warning("rate limit %s not enforced, Redis unavailable: %s", bucket, exc)
         return True
     return int(count) <= limit
+
+
+def exhausted(bucket: str, key: str, limit: int, window_seconds: int) -> bool:
+    """True once `limit` hits were counted (by `allow`) in the current window; counts nothing."""
+    slot = int(time.time() // window_seconds)
+    try:
+        count = redis_connection().get(f"rl:{bucket}:{key}:{slot}")
+    except RedisError as exc:
+        log.warning("rate limit %s not checked, Redis unavailable: %s", bucket, exc)
+        return False
+    return count is not None and int(count) >= limit

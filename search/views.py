@@ -12,6 +12,7 @@ from starlette.routing import Route
 from portal.endpoints import Ctx, view
 from portal.institutions import vocab
 from portal.openapi import register
+from portal.ratelimit import allow, client_ip
 from search.index import (
     GRADE_VALUES,
     MAX_QUERY_CHARS,
@@ -33,6 +34,8 @@ NOTICES = {
 UNAVAILABLE = "搜索服务正在维护（索引重建中），请稍后再试，或使用“养老机构查询”按名称查找。"
 API_MAX_PAGE = 1000
 API_MAX_PER_PAGE = 50
+# The type-ahead fires as people type; a person never needs more than this per minute.
+SUGGEST_PER_MINUTE = 120
 
 
 class BadParam(Exception):
@@ -164,6 +167,10 @@ def api_search(ctx: Ctx) -> Response:
 
 @view(api=True)
 def api_suggest(ctx: Ctx) -> Response:
+    # Machine clients with an API key (another hotline's servers, one address for many
+    # call-takers) are not limited per address.
+    if ctx.user is None and not allow("suggest", client_ip(ctx.request), SUGGEST_PER_MINUTE, 60):
+        return ctx.api_error(429, "输入提示请求过于频繁，请稍等一分钟后再试。")
     params = ctx.request.query_params
     q = (params.get("q") or "").strip()
     if not q:
@@ -299,6 +306,12 @@ register(
                 },
                 "400": {
                     "description": "bad parameter",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+                "429": {
+                    "description": "too many requests from this address (per minute)",
                     "content": {
                         "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
                     },

@@ -136,6 +136,10 @@ def db(env: str):
 
     with session_factory(env)() as session:
         yield session
+        engine = session.get_bind()
+    # The engine may have been dropped from the cache by an app's lifespan meanwhile (a second
+    # TestClient): dispose it here so no pooled connection is left for the garbage collector.
+    engine.dispose()
 
 
 @pytest.fixture

@@ -15,9 +15,14 @@ from portal.accounts.tasks import send_welcome
 from portal.endpoints import SESSION_COOKIE, Ctx, safe_next, session_tokens, view
 from portal.jobs import record_job
 from portal.orgs.models import Department
+from portal.ratelimit import allow, client_ip, exhausted
 
 ALL_STAFF = list(Role)
 PAGE_SIZE = 50
+# Failed logins per address and quarter hour, whatever the user names (password spraying);
+# the per-account lock-out in AccountService covers guessing one account's password.
+FAILED_LOGINS_PER_IP = 30
+FAILED_LOGIN_WINDOW = 15 * 60
 
 
 HOMES = {
@@ -44,9 +49,19 @@ def login_submit(ctx: Ctx) -> Response:
     username, password = ctx.field("username"), ctx.form.get("password") or ""
     next_url = safe_next(ctx.field("next"), "")
     accounts = AccountService(ctx.db)
+    ip = client_ip(ctx.request)
+    if exhausted("login-fail", ip, FAILED_LOGINS_PER_IP, FAILED_LOGIN_WINDOW):
+        return ctx.render(
+            "accounts/login.html",
+            status_code=429,
+            error="登录失败次数过多，请 15 分钟后再试。",
+            next=next_url,
+            username=username,
+        )
     try:
         user = accounts.authenticate(username, str(password))
     except AccountError as exc:
+        allow("login-fail", ip, FAILED_LOGINS_PER_IP, FAILED_LOGIN_WINDOW)
         return ctx.render(
             "accounts/login.html",
             status_code=400,

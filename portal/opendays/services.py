@@ -70,7 +70,9 @@ class OpenDayNotFound(OpenDayError):
 
 
 class NotYourInstitution(OpenDayError):
-    status = 403
+    """Another institution's record: answered as if it did not exist (no probing)."""
+
+    status = 404
 
 
 class SignupRefused(OpenDayError):

@@ -59,7 +59,9 @@ class ReviewNotFound(ReviewError):
 
 
 class NotYourInstitution(ReviewError):
-    status = 403
+    """Another institution's record: answered as if it did not exist (no probing)."""
+
+    status = 404
 
 
 class AlreadyDone(ReviewError):

@@ -7,10 +7,10 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from portal.accounts.roles import Role
-from portal.db import session_factory, utcnow
+from portal.db import utcnow
 from portal.notify import Notification
 from portal.opendays.models import OpenDay, Signup
 from portal.opendays.services import (
@@ -180,7 +180,7 @@ def test_staff_and_civil_affairs_see_full_phones_other_institutions_do_not(clien
     assert PHONE in client.get(f"/opendays/{row.id}/signups").text
     client.cookies.clear()
     sign_in(client, db, Role.INSTITUTION)
-    assert client.get(f"/opendays/{row.id}/signups").status_code == 403
+    assert client.get(f"/opendays/{row.id}/signups").status_code == 404
     client.cookies.clear()
     sign_in(client, db, Role.SUPERVISOR)
     assert PHONE in client.get(f"/opendays/{row.id}/signups").text
@@ -226,34 +226,52 @@ def test_cancellation_by_signed_link_frees_the_seats(client, db):
 
 
 def test_capacity_holds_under_concurrent_sign_ups(env, db):
-    row = event(db, capacity=5)
-    maker = session_factory(env)
-    barrier = threading.Barrier(20)
+    """50 people sign up at the same moment for 10 places: exactly 10 are confirmed."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    row = event(db, capacity=10)
+    people = 50
+    # 50 connections of its own, so all 50 transactions are open at once (SQLite lets one
+    # writer in at a time; the others wait on its busy timeout).
+    connect_args = {"check_same_thread": False, "timeout": 60} if env.startswith("sqlite") else {}
+    engine = create_engine(env, pool_size=people, max_overflow=0, connect_args=connect_args)
+    maker = sessionmaker(bind=engine, expire_on_commit=False)
+    barrier = threading.Barrier(people)
     outcomes: list[str] = []
+    failures: list[str] = []
 
     def attempt(i: int) -> None:
-        with maker() as session:
-            service = OpenDayService(session, SECRET)
-            barrier.wait()
-            try:
-                service.sign_up(row.id, SignupInput(f"报名人{i}", f"139{i:08d}", "公众", "1"),
-                                now=utcnow())
-                session.commit()
-                outcomes.append("ok")
-            except SignupRefused:
-                session.rollback()
-                outcomes.append("full")
+        try:
+            with maker() as session:
+                session.connection()  # connected before the race starts
+                service = OpenDayService(session, SECRET)
+                barrier.wait(timeout=60)
+                try:
+                    service.sign_up(row.id, SignupInput(f"报名人{i}", f"139{i:08d}", "公众", "1"),
+                                    now=utcnow())
+                    session.commit()
+                    outcomes.append("ok")
+                except SignupRefused as exc:
+                    session.rollback()
+                    outcomes.append("full" if "名额" in str(exc) else str(exc))
+        except Exception as exc:  # a database error is a failure, not a refusal
+            failures.append(repr(exc))
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(20)]
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(people)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)
+    engine.dispose()
+    assert failures == []
     db.expire_all()
-    assert outcomes.count("ok") == 5 and outcomes.count("full") == 15
-    assert db.get(OpenDay, row.id).seats_taken == 5
+    assert outcomes.count("ok") == 10 and outcomes.count("full") == 40, outcomes
+    assert db.get(OpenDay, row.id).seats_taken == 10
     confirmed = db.scalars(select(Signup).where(Signup.status == "confirmed")).all()
-    assert len(confirmed) == 5
+    assert len(confirmed) == 10 and len({s.phone for s in confirmed}) == 10
+    assert db.scalar(select(func.count(Signup.id))) == 10  # refused attempts left no row
+    assert db.scalar(select(func.count(Notification.id))) == 10  # one confirmation each
 
 
 def test_the_database_refuses_seats_beyond_capacity(db):
