@@ -19,11 +19,15 @@ from complaints import views_operator as operator_views
 from complaints import views_public as complaint_views
 from complaints import views_staff as staff_views
 from portal.accounts import views as accounts_views
+from portal.backoffice import views as backoffice_views
 from portal.db import dispose_engines
 from portal.endpoints import LoginRequired, login_url
 from portal.institutions import views as institution_views
 from portal.institutions import views_records as gov_views
+from portal.opendata import views as opendata_views
+from portal.opendata import views_indicators as indicator_views
 from portal.opendays import views as openday_views
+from portal.ops import views as ops_views
 from portal.reviews import views as review_views
 from portal.security import (
     BodyTooLarge,
@@ -33,6 +37,8 @@ from portal.security import (
 )
 from portal.settings import PROJECT_ROOT, get_settings
 from portal.site import views as site_views
+from portal.stats import dashboards as dashboard_views
+from portal.stats import views as stats_views
 from portal.templating import templates
 from search import views as search_views
 
@@ -115,7 +121,11 @@ def create_app() -> Starlette:
         *institution_views.api_routes,
         Mount("/accounts", routes=accounts_views.routes, name="accounts"),
         Mount("/admin/complaints", routes=complaint_admin_views.routes, name="complaints_admin"),
+        Mount("/admin/disclosures", routes=backoffice_views.admin_routes,
+              name="disclosures_admin"),
+        Mount("/admin/ops", routes=ops_views.routes, name="ops"),
         Mount("/admin", routes=accounts_views.admin_routes, name="admin"),
+        Mount("/manage", routes=backoffice_views.routes, name="manage"),
         Mount("/institutions", routes=institution_views.routes, name="institutions"),
         Mount("/complaints", routes=complaint_views.routes, name="complaints"),
         Mount("/api/v1", routes=complaint_views.api_routes, name="api"),
@@ -123,10 +133,18 @@ def create_app() -> Starlette:
         Mount("/reviews", routes=review_views.routes, name="reviews"),
         Mount("/gov", routes=gov_views.routes, name="gov"),
         Mount("/opendays", routes=openday_views.routes, name="opendays"),
+        Mount("/stats", routes=stats_views.routes, name="stats"),
+        Mount("/dashboard", routes=dashboard_views.routes, name="dashboard"),
+        Mount("/opendata", routes=opendata_views.routes, name="opendata"),
+        Mount("/indicators", routes=indicator_views.routes, name="indicators"),
         Mount("/operator", routes=operator_views.routes, name="operator"),
         Mount("/open311/v2", routes=open311.routes, name="open311"),
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
     ]
+    if settings.bench_routes:
+        from portal.bench_routes import routes as bench_routes
+
+        routes[:0] = bench_routes
     middleware = [
         Middleware(SecurityHeadersMiddleware),
         Middleware(

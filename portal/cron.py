@@ -3,8 +3,10 @@
 from rq import cron
 
 from complaints.tasks import sweep_clocks
+from portal.backup import nightly_backup
 from portal.jobs import sweep_outbox
 from portal.opendays.tasks import close_signups_due, flag_institutions_without_open_day, mark_held
+from portal.stats.tasks import snapshot_previous_month
 
 # (function, queue, schedule): interval in seconds or a cron expression.
 RECURRING = [
@@ -13,6 +15,10 @@ RECURRING = [
     (close_signups_due, "default", {"cron": "*/5 * * * *"}),
     (mark_held, "default", {"cron": "*/15 * * * *"}),
     (flag_institutions_without_open_day, "default", {"cron": "0 3 * * *"}),
+    # rq cron counts in UTC: 18:30 UTC is 02:30 in Shanghai, the quietest hour.
+    (nightly_backup, "default", {"cron": "30 18 * * *", "job_timeout": 3600}),
+    # 17:40 UTC is 01:40 in Shanghai: last month's statistics, stored once (idempotent).
+    (snapshot_previous_month, "default", {"cron": "40 17 * * *"}),
 ]
 
 for func, queue, schedule in RECURRING:

@@ -10,6 +10,12 @@ from complaints.models import (
 )
 from portal.accounts.models import ApiKey, User, UserSession
 from portal.audit import AuditEvent
+from portal.backoffice.models import (
+    CreditCommitment,
+    DisclosureDraft,
+    DisclosureVersion,
+    InstitutionRule,
+)
 from portal.db import Base
 from portal.institutions.models import (
     CreditEntry,
@@ -25,6 +31,7 @@ from portal.notify import Notification
 from portal.opendays.models import OpenDay, Signup
 from portal.orgs.models import Department, District, Street
 from portal.reviews.models import Review
+from portal.stats.models import StatsSnapshot
 
 __all__ = [
     "ApiKey",
@@ -36,13 +43,17 @@ __all__ = [
     "RoutingRuleChange",
     "AuditEvent",
     "Base",
+    "CreditCommitment",
     "CreditEntry",
     "Department",
+    "DisclosureDraft",
+    "DisclosureVersion",
     "District",
     "FeeItem",
     "Grade",
     "Inspection",
     "Institution",
+    "InstitutionRule",
     "Notification",
     "OpenDay",
     "OutboxJob",
@@ -50,6 +61,7 @@ __all__ = [
     "Review",
     "ServiceResources",
     "Signup",
+    "StatsSnapshot",
     "Street",
     "User",
     "UserSession",
