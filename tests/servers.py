@@ -1,4 +1,5 @@
-"""Throwaway Redis and PostgreSQL servers for the test suite (real servers, no mocks)."""
+"""Throwaway Redis and PostgreSQL servers and the live app for the test suite (real servers,
+no mocks)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import shlex
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -121,3 +125,31 @@ class PostgresServer:
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.workdir / "data"), "-m", "immediate", "stop")
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@contextmanager
+def serve_app(db_url: str, redis_url: str, secret: str) -> Iterator[str]:
+    """The real app under uvicorn (`portal serve`) on a SQLite database whose folder is its var
+    dir; yields the base URL. Every setting is passed explicitly: a functional test run earlier
+    in this process leaves its own PORTAL_* values in os.environ."""
+    var = Path(db_url.removeprefix("sqlite:///")).parent
+    port = free_port()
+    env = os.environ | {
+        "PORTAL_VAR_DIR": str(var),
+        "PORTAL_DATABASE_URL": db_url,
+        "PORTAL_REDIS_URL": redis_url,
+        "PORTAL_SECRET_KEY": secret,
+        "PORTAL_INDEX_DIR": str(var / "index"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, timeout=30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

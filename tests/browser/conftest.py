@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from servers import free_port, wait_for_port
+from servers import serve_app
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -54,31 +52,13 @@ def live_db_url(tmp_path_factory, sqlite_template) -> str:
 
 @pytest.fixture(scope="session")
 def live_server(live_db_url, redis_server) -> Iterator[str]:
-    """The real app under uvicorn on the live database; yields its base URL."""
-    url = live_db_url
-    var = Path(url.removeprefix("sqlite:///")).parent
+    """The real app on the live database, with a search index; yields its base URL."""
     from search.index import rebuild
 
-    rebuild(var / "index", url)  # what a worker does at start when the index is missing
-    port = free_port()
-    env = os.environ | {
-        "PORTAL_VAR_DIR": str(var),
-        "PORTAL_DATABASE_URL": url,
-        "PORTAL_REDIS_URL": redis_server.url,
-        "PORTAL_SECRET_KEY": "browser-" + "y" * 40,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, timeout=30)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    var = Path(live_db_url.removeprefix("sqlite:///")).parent
+    rebuild(var / "index", live_db_url)  # what a worker does at start when the index is missing
+    with serve_app(live_db_url, redis_server.url, "browser-" + "y" * 40) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

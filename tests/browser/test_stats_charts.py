@@ -3,18 +3,15 @@ no serious or critical violations in normal and large-text mode."""
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from test_accessibility import serious_violations
 
-from servers import free_port, wait_for_port
+from servers import serve_app
 from support import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -56,21 +53,8 @@ def stats_server(tmp_path_factory, sqlite_template, redis_server) -> Iterator[st
             else:
                 add(db, office, received, due=due)
     dispose_engines()
-    port = free_port()
-    env = os.environ | {
-        "PORTAL_VAR_DIR": str(var),
-        "PORTAL_DATABASE_URL": url,
-        "PORTAL_REDIS_URL": redis_server.url,
-        "PORTAL_SECRET_KEY": "browser-stats-" + "z" * 40,
-    }
-    proc = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, timeout=30)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with serve_app(url, redis_server.url, "browser-stats-" + "z" * 40) as base:
+        yield base
 
 
 @pytest.mark.parametrize("large_text", [False, True], ids=["normal", "large-text"])
