@@ -26,10 +26,12 @@ from portal.demo.institutions import (
     forced_kind_nature,
     landline,
 )
+from portal.demo.opendays import open_day_rows
 from portal.institutions.models import (
     Institution,
 )
 from portal.institutions.vocab import KINDS, NATURES
+from portal.opendays.models import OpenDay
 from portal.orgs.models import Department, District, Street
 from portal.orgs.vocab import DEPARTMENT_TYPES, office_name
 from portal.settings import get_settings
@@ -64,6 +66,7 @@ class SeedSummary:
     credit_entries: int = 0
     institution_rules: int = 0
     credit_commitments: int = 0
+    open_days: int = 0
     elapsed_seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -327,6 +330,12 @@ def seed_demo(
             conn.execute(insert(User.__table__), rows)
             inst_1 = conn.scalar(select(User.id).where(User.username == "inst-1"))
             pending_draft(conn, first_ids[0], inst_1, utcnow())
+            hosts = [(inst_id, conn.scalar(select(User.id).where(User.username == f"inst-{n}")),
+                      conn.scalar(select(Institution.name).where(Institution.id == inst_id)))
+                     for n, inst_id in enumerate(first_ids, start=1)]
+            days = open_day_rows(hosts, today, get_settings().timezone)
+            conn.execute(insert(OpenDay.__table__), days)
+            summary.open_days = len(days)
         summary.users += len(rows)
 
     summary.elapsed_seconds = round(time.perf_counter() - started, 2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from portal.institutions.models import (
     ServiceResources,
 )
 from portal.institutions.vocab import FILING_STATUSES, KINDS, NATURES
+from portal.opendays.models import OpenDay
 from portal.orgs.models import Department, District, Street
 from portal.orgs.vocab import DEPARTMENT_TYPES
 from portal.settings import reset_settings
@@ -85,11 +86,27 @@ def test_summary_counts_match_the_database(seeded):
         (Inspection, summary.inspections),
         (Penalty, summary.penalties),
         (CreditEntry, summary.credit_entries),
+        (OpenDay, summary.open_days),
     ]:
         assert _scalar(url, select(func.count()).select_from(model)) == count, model
     assert summary.elapsed_seconds > 0
     assert lines[-1].startswith("institutions 200/200 ")
     assert "institutions=200" in str(summary)
+
+
+def test_demo_open_days_are_upcoming_at_the_demo_institutions_and_some_held(seeded):
+    url = seeded[0]
+    rows = _rows(url, select(OpenDay.status, OpenDay.starts_at, OpenDay.signup_deadline,
+                             OpenDay.institution_id, OpenDay.created_by_id))
+    upcoming = [r for r in rows if r.status == "scheduled"]
+    held = [r for r in rows if r.status == "held"]
+    logins = _rows(url, select(User.id, User.institution_id).where(User.role == "institution"))
+    assert len(upcoming) == len(logins) and held
+    assert {(r.institution_id, r.created_by_id) for r in upcoming} == {tuple(u)[::-1]
+                                                                       for u in logins}
+    today = datetime.combine(TODAY, datetime.min.time(), UTC)
+    assert all(r.signup_deadline < r.starts_at and r.starts_at > today for r in upcoming)
+    assert all(r.starts_at < today for r in held)
 
 
 def test_city_has_districts_with_streets_codes_and_initials(seeded):
