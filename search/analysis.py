@@ -105,7 +105,8 @@ def _analyzer(grams: bool):
 
 # Searched fields and their query-time boosts: a name match must outrank a penalty mention.
 # Few fields on purpose: each is one more matcher per query word.
-FIELD_BOOSTS = {"names": 8.0, "place": 2.0, "fees": 1.0, "inspections": 1.0, "sanctions": 0.6}
+FIELD_BOOSTS = {"names": 8.0, "place": 2.0, "fees": 1.0, "inspections": 1.0, "sanctions": 0.6,
+                "notes": 0.5}
 GRAM_FIELDS = frozenset({"names", "place"})  # also indexed as single characters and pairs
 INITIALS_BOOST = 4.0
 MAX_READINGS = 6  # pinyin readings indexed per name: the table's reading and a few variants
@@ -130,7 +131,7 @@ GRADE_VALUES = {"5": "五级", "4": "四级", "3": "三级", "2": "二级", "1":
 
 
 # Stored for the result list and snippets only; their words are searched through the combined
-# fields (names, place, sanctions) above.
+# fields (names, place, sanctions, notes) above.
 SHOWN_FIELDS = (
     "name",
     "aliases",
@@ -143,6 +144,8 @@ SHOWN_FIELDS = (
     "beds_vacant",
     "price_min",
     "price_max",
+    "rules",  # titles of the published rules documents (规章制度)
+    "open_days",  # upcoming and held open days: date, title, place
 )
 
 
@@ -160,6 +163,7 @@ def make_schema() -> Schema:
         fees=TEXT(analyzer=words, stored=True),
         inspections=TEXT(analyzer=words, stored=True),
         sanctions=TEXT(analyzer=words),  # penalties and credit-list entries
+        notes=TEXT(analyzer=words),  # rules titles and open days
         filing_status=ID(stored=True),
         **facet,
         **shown,

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.backoffice.models import InstitutionRule
 from portal.institutions import vocab
 from portal.institutions.models import (
     CreditEntry,
@@ -21,11 +22,15 @@ from portal.institutions.models import (
     Institution,
     Penalty,
 )
+from portal.opendays.models import CANCELLED, OpenDay
 from portal.orgs.models import District, Street
+from portal.settings import get_settings
 from search.analysis import MAX_READINGS, price_bucket
 from search.pinyin import all_readings, initials
 
 log = logging.getLogger(__name__)
+
+OPEN_DAYS_SHOWN = 10  # the newest open days (upcoming and held) carried by a document
 
 # ---------------------------------------------------------------------------------------------
 # Documents: only published disclosure data; never people (no legal representative, phone or
@@ -84,6 +89,7 @@ def _documents(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
     """Index documents for these institution ids (missing ids are simply absent)."""
     if not ids:
         return {}
+    tz = get_settings().timezone
     rows = session.execute(
         select(
             Institution.id,
@@ -152,6 +158,22 @@ def _documents(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
         label = vocab.CREDIT_LISTS.get(list_type, "")
         texts["credit"].setdefault(inst_id, []).append(f"{label} {reason}".strip())
 
+    rules: dict[int, list[str]] = {}
+    for inst_id, title in session.execute(
+        select(InstitutionRule.institution_id, InstitutionRule.title)
+        .where(InstitutionRule.institution_id.in_(ids), InstitutionRule.retired_on.is_(None))
+        .order_by(InstitutionRule.effective_on, InstitutionRule.id)
+    ):
+        rules.setdefault(inst_id, []).append(title)
+    open_days: dict[int, list[str]] = {}
+    for inst_id, title, place, starts_at in session.execute(
+        select(OpenDay.institution_id, OpenDay.title, OpenDay.place, OpenDay.starts_at)
+        .where(OpenDay.institution_id.in_(ids), OpenDay.status != CANCELLED)
+        .order_by(OpenDay.starts_at.desc(), OpenDay.id.desc())
+    ):
+        day = starts_at.astimezone(tz).date() if starts_at.tzinfo else starts_at.date()
+        open_days.setdefault(inst_id, []).append(f"{day:%Y-%m-%d} {title}（{place}）")
+
     docs: dict[int, dict[str, Any]] = {}
     for row in rows:
         inst_id = row.id
@@ -185,7 +207,11 @@ def _documents(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
             "penalties": penalties,
             "credit": credit,
             "sanctions": f"{penalties}\n{credit}",
+            "rules": "、".join(rules.get(inst_id, [])),
+            "open_days": "\n".join(open_days.get(inst_id, [])[:OPEN_DAYS_SHOWN]),
         }
+        doc = docs[inst_id]
+        doc["notes"] = f"{doc['rules']}\n{doc['open_days']}"
     return docs
 
 

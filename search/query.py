@@ -255,7 +255,8 @@ def excerpt(text: str, terms: Iterable[str], width: int = 80) -> Markup | None:
     return None
 
 
-SNIPPET_FIELDS = ("aliases", "address", "fees", "inspections", "penalties", "credit")
+SNIPPET_FIELDS = ("aliases", "address", "fees", "inspections", "penalties", "credit", "rules",
+                  "open_days")
 
 
 def _hit(fields: dict[str, Any], terms: list[str]) -> Hit:

@@ -32,6 +32,7 @@ from portal.opendays.models import (
 )
 from portal.orgs.models import District
 from portal.tokens import TokenInvalid, TokenService
+from search.tasks import enqueue_index_update
 
 CANCEL_PURPOSE, FEEDBACK_PURPOSE = "openday-cancel", "openday-feedback"
 CANCEL_MAX_AGE = 180 * 86400
@@ -326,6 +327,7 @@ class OpenDayService:
         )
         self.db.add(event)
         self.db.flush()
+        enqueue_index_update(self.db, event.institution_id)  # open days are searchable
         return event
 
     # the public

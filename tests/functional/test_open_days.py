@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from portal.accounts.roles import Role
 from portal.db import utcnow
+from portal.jobs import OutboxJob
 from portal.notify import Notification
 from portal.opendays.models import OpenDay, Signup
 from portal.opendays.services import (
@@ -94,6 +95,10 @@ def test_institution_staff_create_an_open_day_for_their_own_institution(client, 
     page = client.get(response.headers["location"])
     assert "敬老院开放日" in page.text and "有无障碍坡道" in page.text
     assert "敬老院开放日" in client.get("/opendays/manage").text
+    # The institution's search document is redone (open days are searchable).
+    index_jobs = db.scalars(select(OutboxJob).where(
+        OutboxJob.func == "search.tasks:index_institution")).all()
+    assert [job.args for job in index_jobs] == [[staff.institution_id]]
 
 
 @pytest.mark.parametrize(

@@ -361,3 +361,37 @@ def test_an_old_plain_directory_is_replaced_by_a_generation(db, env, index_dir):
     rebuild(index_dir, env)
     assert index_dir.is_symlink()
     assert names(index_dir, "目录迁移") == ["目录迁移养老院"]
+
+
+def test_rules_titles_and_open_days_are_searched_but_not_rule_bodies_or_cancelled_days(
+        db, index_dir):
+    from datetime import UTC, datetime, timedelta
+
+    from portal.backoffice.models import InstitutionRule
+    from portal.opendays.models import OpenDay
+
+    inst = institution(db, name="松柏颐养院")
+    starts = datetime(2026, 12, 8, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
+    db.add_all([
+        InstitutionRule(institution_id=inst.id, title="突发事件应急预案",
+                        body="夜间巡查由值班护工负责", effective_on=date(2026, 1, 1)),
+        InstitutionRule(institution_id=inst.id, title="旧版膳食管理制度", body="",
+                        effective_on=date(2024, 1, 1), retired_on=date(2025, 1, 1)),
+        OpenDay(institution_id=inst.id, title="冬至包饺子开放日", place="一楼餐厅",
+                starts_at=starts, ends_at=starts + timedelta(hours=2),
+                signup_deadline=starts - timedelta(days=1), capacity=20, status="scheduled"),
+        OpenDay(institution_id=inst.id, title="重阳登高开放日", place="后山",
+                starts_at=starts, ends_at=starts + timedelta(hours=2),
+                signup_deadline=starts - timedelta(days=1), capacity=20, status="cancelled"),
+    ])
+    db.commit()
+    doc = document_for(db, inst.id)
+    assert doc["rules"] == "突发事件应急预案"
+    assert doc["open_days"] == "2026-12-08 冬至包饺子开放日（一楼餐厅）"
+    update_institution(index_dir, db, inst.id)
+    assert names(index_dir, "应急预案") == ["松柏颐养院"]
+    assert names(index_dir, "饺子") == ["松柏颐养院"]
+    hit = search(index_dir, SearchQuery(q="饺子")).hits[0]
+    assert any(s.field == "open_days" and "<mark>饺子</mark>" in s.html for s in hit.snippets)
+    for absent in ("巡查", "膳食", "登高"):  # a rule body, a retired rule, a cancelled day
+        assert names(index_dir, absent) == [], absent
