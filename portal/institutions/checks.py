@@ -84,11 +84,14 @@ class Thresholds:
     fire_drill_months: int = 6
     # 株洲 (征求意见稿) and 内政办发〔2021〕26号: 每年至少 1 次应急演练.
     emergency_drill_months: int = 12
+    # 苏府办〔2021〕248号 and 株洲: 定期或不定期举办“开放日”活动 (no period given; ours).
+    open_day_period_days: int = 180
     caregiver_ratio_source: str = KUNMING
     deposit_source: str = KUNMING
     video_retention_source: str = ZHUZHOU
     fire_drill_source: str = SUZHOU
     emergency_drill_source: str = f"{ZHUZHOU}；{NEIMENGGU}"
+    open_day_source: str = f"{SUZHOU}；{ZHUZHOU}"
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -135,6 +138,11 @@ def _convert(name: str, raw: object, default: object) -> object:
 
 
 DEFAULT_THRESHOLDS = Thresholds()
+
+
+def configured_thresholds(pairs: tuple[tuple[str, str], ...]) -> Thresholds:
+    """The thresholds from settings (PORTAL_CHECK_* pairs), or the defaults."""
+    return Thresholds.from_mapping(dict(pairs)) if pairs else DEFAULT_THRESHOLDS
 
 
 # --- flags ------------------------------------------------------------------------------------
@@ -208,6 +216,12 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "serious",
         "整改逾期",
         f"检查发现的问题应在限期内整改，未按期整改的联合有关部门下达停业整顿通知书（{KUNMING}）",
+    ),
+    "open_day_overdue": (
+        "warning",
+        "近期未举办开放日",
+        "定期举办“开放日”活动，鼓励支持人大代表、政协委员、新闻媒体和社会公众监督"
+        "（{t.open_day_source}）；本平台按每 {t.open_day_period_days} 天至少 1 次核对",
     ),
     "over_capacity": (
         "info",
@@ -499,6 +513,22 @@ def _rectifications(f: Facts, today: date, t: Thresholds) -> list[Flag]:
     return flags
 
 
+def _open_days(f: Facts, today: date, t: Thresholds) -> list[Flag]:
+    if not f.open_days_checked or f.institution.kind not in RESIDENTIAL:
+        return []
+    period = t.open_day_period_days
+    if f.last_open_day is None:
+        detail = f"平台上没有已举办的开放日记录，要求每 {period} 天至少 1 次"
+        return [_flag("open_day_overdue", t, detail, period_days=period)]
+    days = (today - f.last_open_day).days
+    if days <= period:
+        return []
+    detail = (f"最近一次开放日在{cn_date(f.last_open_day)}，已 {days} 天未举办，"
+              f"要求每 {period} 天至少 1 次")
+    return [_flag("open_day_overdue", t, detail, last=f.last_open_day.isoformat(),
+                  days_since=days, period_days=period)]
+
+
 def compute_flags(
     facts: Facts, today: date, thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> list[Flag]:
@@ -511,6 +541,7 @@ def compute_flags(
         *_safety(facts, today, t),
         *_grade(facts, today, t),
         *_rectifications(facts, today, t),
+        *_open_days(facts, today, t),
         *_consistency(facts, t),
     ]
     return sorted(flags, key=lambda fl: SEVERITIES.index(fl.severity))

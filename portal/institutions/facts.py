@@ -170,6 +170,9 @@ class Facts:
     inspections: tuple[InspectionFacts, ...] = ()
     rule_titles: tuple[str, ...] = ()  # titles of the published 规章制度
     credit_commitment: bool = False  # a 信用承诺书 is published
+    # Open days: checked only when the caller loaded them (False leaves the check out).
+    open_days_checked: bool = False
+    last_open_day: date | None = None  # the local date the last held open day ended
 
 
 # --- monthly fee ------------------------------------------------------------------------------

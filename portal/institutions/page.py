@@ -44,6 +44,9 @@ from portal.institutions.models import (
     Penalty,
     ServiceResources,
 )
+from portal.opendays.models import OpenDay
+from portal.opendays.services import InstitutionOpenDays, open_days_of
+from portal.settings import get_settings
 
 COMPLAINT_WINDOW_DAYS = 365
 
@@ -78,6 +81,8 @@ class InstitutionPage:
     today: date
     # Rules, credit commitment and change history from the back office.
     published: Published = field(default_factory=Published)
+    open_days: InstitutionOpenDays = field(
+        default_factory=lambda: InstitutionOpenDays([], [], None))
 
     @property
     def last_updated(self) -> datetime | None:
@@ -120,10 +125,14 @@ def facts_for(
     inspections: list[Inspection],
     rule_titles: tuple[str, ...] = (),
     credit_commitment: bool = False,
+    last_open_day: date | None = None,
+    open_days_checked: bool = False,
 ) -> Facts:
     return Facts(
         rule_titles=rule_titles,
         credit_commitment=credit_commitment,
+        last_open_day=last_open_day,
+        open_days_checked=open_days_checked,
         institution=InstitutionFacts.from_obj(inst),
         fees=tuple(FeeFacts.from_obj(f) for f in fees),
         resources=ResourceFacts.from_obj(resources) if resources else None,
@@ -207,10 +216,15 @@ def load_page(
     penalties = _dated_records(db, Penalty, Penalty.decided_on, institution_id)
     credit = _dated_records(db, CreditEntry, CreditEntry.listed_on, institution_id)
     published = load_published(db, institution_id)
+    now = now or datetime.now(UTC)
+    open_days = open_days_of(db, institution_id, now)
+    last_end = open_days.last_held_end
     facts = facts_for(inst, fees, resources, grade, inspections,
                       rule_titles=tuple(r.title for r in published.rules),
-                      credit_commitment=published.commitment is not None)
-    now = now or datetime.now(UTC)
+                      credit_commitment=published.commitment is not None,
+                      last_open_day=last_end.astimezone(get_settings().timezone).date()
+                      if last_end else None,
+                      open_days_checked=True)
     return InstitutionPage(
         inst=inst,
         fees=fees,
@@ -226,6 +240,7 @@ def load_page(
         totals=monthly_totals(facts.fees, today),
         today=today,
         published=published,
+        open_days=open_days,
     )
 
 
@@ -352,5 +367,16 @@ def page_json(p: InstitutionPage) -> dict[str, Any]:
             "missing_keys": p.completeness.missing_keys,
         },
         "updated_at": inst.updated_at.isoformat() if inst.updated_at else None,
+        "open_days": {
+            "upcoming": [_open_day_json(e) for e in p.open_days.upcoming],
+            "held": [_open_day_json(e) for e in p.open_days.held],
+        },
         **published_json(p.published),
     }
+
+
+def _open_day_json(e: OpenDay) -> dict[str, Any]:
+    return {"id": e.id, "title": e.title, "place": e.place, "status": e.status,
+            "starts_at": e.starts_at.isoformat(), "ends_at": e.ends_at.isoformat(),
+            "signup_deadline": e.signup_deadline.isoformat(), "capacity": e.capacity,
+            "seats_left": e.seats_left}

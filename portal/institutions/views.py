@@ -12,7 +12,7 @@ from starlette.routing import Route
 from portal.backoffice.public import PUBLISHED_PROPERTIES
 from portal.endpoints import Ctx, view
 from portal.institutions import vocab
-from portal.institutions.checks import DEFAULT_THRESHOLDS, SEVERITY_LABELS, Thresholds
+from portal.institutions.checks import SEVERITY_LABELS, Thresholds, configured_thresholds
 from portal.institutions.directory import (
     ADMITS,
     MAX_PER_PAGE,
@@ -36,8 +36,7 @@ def _today(ctx: Ctx) -> date:
 
 def _thresholds(ctx: Ctx) -> Thresholds:
     """Thresholds configured by PORTAL_CHECK_* (SPEC §2: 15 days in one city, 90 in another)."""
-    configured = ctx.settings.check_thresholds
-    return Thresholds.from_mapping(dict(configured)) if configured else DEFAULT_THRESHOLDS
+    return configured_thresholds(ctx.settings.check_thresholds)
 
 
 def _common(ctx: Ctx) -> dict:
@@ -218,13 +217,27 @@ _FEE = {"type": "object", "required": ["item", "unit", "price", "pricing_type", 
                        "care_level": _STR_OR_NULL, "effective_from": _DATE_OR_NULL,
                        "effective_to": _DATE_OR_NULL}}
 _ARRAY_OF_OBJECTS = {"type": "array", "items": {"type": "object"}}
+OPEN_DAY = {
+    "type": "object",
+    "required": ["id", "title", "place", "status", "starts_at", "ends_at", "signup_deadline",
+                 "capacity", "seats_left"],
+    "properties": {
+        "id": {"type": "integer"}, "title": {"type": "string"}, "place": {"type": "string"},
+        "status": {"type": "string", "enum": ["scheduled", "closed", "held", "cancelled"]},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time"},
+        "signup_deadline": {"type": "string", "format": "date-time"},
+        "capacity": {"type": "integer"}, "seats_left": {"type": "integer"},
+    },
+}
 DETAIL = {
     "allOf": [{"$ref": "#/components/schemas/InstitutionSummary"}, {
         "type": "object",
         "required": ["credit_code", "registration", "filing", "deposit", "fees", "fee_history",
                      "monthly_totals", "resources", "grade_award", "inspections", "penalties",
                      "credit_entries", "complaints", "flags", "completeness", "updated_at",
-                     "rules", "credit_commitment", "last_updated", "change_history"],
+                     "rules", "credit_commitment", "last_updated", "change_history",
+                     "open_days"],
         "properties": {
             "credit_code": _STR_OR_NULL,
             "registration": {"type": "object"}, "filing": {"type": "object"},
@@ -260,6 +273,11 @@ DETAIL = {
                                             "missing_keys": {"type": "array",
                                                              "items": {"type": "string"}}}},
             "updated_at": {"type": ["string", "null"], "format": "date-time"},
+            "open_days": {
+                "type": "object", "required": ["upcoming", "held"],
+                "properties": {"upcoming": {"type": "array", "items": OPEN_DAY},
+                               "held": {"type": "array", "items": OPEN_DAY}},
+            },
             **PUBLISHED_PROPERTIES,
         },
     }],

@@ -215,6 +215,27 @@ def institutions_without_open_day(session: Session, now: datetime, period_days: 
     )
 
 
+@dataclass(frozen=True)
+class InstitutionOpenDays:
+    """What an institution's public page shows of its open days."""
+
+    upcoming: list[OpenDay]  # scheduled or closed for sign-up, not yet started; soonest first
+    held: list[OpenDay]  # newest first
+    last_held_end: datetime | None  # when the last held open day ended (any age)
+
+
+def open_days_of(session: Session, institution_id: int, now: datetime,
+                 limit: int = 5) -> InstitutionOpenDays:
+    mine = select(OpenDay).where(OpenDay.institution_id == institution_id)
+    upcoming = session.scalars(
+        mine.where(OpenDay.status.in_((SCHEDULED, CLOSED)), OpenDay.starts_at > now)
+        .order_by(OpenDay.starts_at, OpenDay.id).limit(limit)).all()
+    held = session.scalars(
+        mine.where(OpenDay.status == HELD, OpenDay.ends_at <= now)
+        .order_by(OpenDay.ends_at.desc(), OpenDay.id.desc()).limit(limit)).all()
+    return InstitutionOpenDays(list(upcoming), list(held), held[0].ends_at if held else None)
+
+
 def held_open_day_recently(
     session: Session, institution_id: int, now: datetime, period_days: int
 ) -> bool:

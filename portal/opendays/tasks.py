@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from portal.db import session_scope, utcnow
+from portal.institutions.checks import configured_thresholds
 from portal.jobs import task
 from portal.notify import queue_notification
 from portal.opendays.models import CLOSED, CONFIRMED, SCHEDULED, Signup
@@ -49,9 +50,11 @@ def mark_held() -> list[int]:
 
 
 @task
-def flag_institutions_without_open_day(period_days: int = 180) -> list[int]:
+def flag_institutions_without_open_day(period_days: int | None = None) -> list[int]:
     """Log the residential institutions with no open day held in the period; returns their ids."""
     settings = get_settings()
+    if period_days is None:  # PORTAL_CHECK_OPEN_DAY_PERIOD_DAYS, as on the institution page
+        period_days = configured_thresholds(settings.check_thresholds).open_day_period_days
     with session_scope(settings.database_url) as session:
         ids = institutions_without_open_day(session, utcnow(), period_days)
     log.info("open days: %d residential institution(s) held none in %d days", len(ids),

@@ -12,6 +12,7 @@ from starlette.routing import Route
 from portal.accounts.roles import Role
 from portal.db import utcnow
 from portal.endpoints import Ctx, view
+from portal.institutions.checks import configured_thresholds
 from portal.institutions.models import Institution
 from portal.opendays.models import CAPACITY_MAX, HELD, IDENTITIES, PARTY_MAX
 from portal.opendays.services import (
@@ -30,7 +31,6 @@ CIVIL_AFFAIRS = [Role.SUPERVISOR, Role.ADMIN]
 EVENT_FIELDS = ["title", "starts_at", "ends_at", "signup_deadline", "place", "capacity",
                 "description", "accessibility_notes"]
 SIGNUP_FIELDS = ["name", "phone", "identity", "party_size"]
-DEFAULT_PERIOD_DAYS = 180
 
 
 def _service(ctx: Ctx) -> OpenDayService:
@@ -254,7 +254,8 @@ def signups(ctx: Ctx) -> Response:
 @view(roles=CIVIL_AFFAIRS)
 def overdue(ctx: Ctx) -> Response:
     raw = ctx.request.query_params.get("days", "")
-    days = int(raw) if raw.isdigit() and 0 < int(raw) <= 3650 else DEFAULT_PERIOD_DAYS
+    configured = configured_thresholds(ctx.settings.check_thresholds).open_day_period_days
+    days = int(raw) if raw.isdigit() and 0 < int(raw) <= 3650 else configured
     rows = _service(ctx).overdue_institutions(utcnow(), days)
     return ctx.render("opendays/overdue.html", institutions=rows, days=days)
 

@@ -276,3 +276,35 @@ def test_video_retention_threshold_is_configurable(client, db, monkeypatch):
     html = client.get(f"/institutions/{inst.id}").text
     assert "视频监控保存时间不足" in html
     assert "视频监控记录保存 30 天，要求不少于 90 天" in html
+
+
+def test_institution_page_lists_open_days_and_flags_a_home_without_a_recent_one(client, db):
+    from portal.opendays.models import OpenDay
+
+    d = district(db, name="开放区")
+    home = institution(db, d, name="常青颐养院", kind="residential")
+    quiet = institution(db, d, name="静园养老院", kind="residential")
+    now = datetime.now(UTC)
+
+    def open_day(inst, title, starts, status):
+        db.add(OpenDay(institution_id=inst.id, title=title, place="一楼大厅", capacity=20,
+                       starts_at=starts, ends_at=starts + timedelta(hours=2),
+                       signup_deadline=starts - timedelta(days=1), status=status))
+
+    open_day(home, "冬季开放日", now + timedelta(days=9), "scheduled")
+    open_day(home, "秋季开放日", now - timedelta(days=40), "held")
+    open_day(quiet, "春季开放日", now - timedelta(days=200), "held")
+    db.commit()
+
+    page = client.get(f"/institutions/{home.id}").text
+    assert "冬季开放日" in page and "秋季开放日" in page and "剩余名额 20 人" in page
+    assert "近期未举办开放日" not in page
+    data = client.get(f"/api/v1/institutions/{home.id}").json()
+    assert [e["title"] for e in data["open_days"]["upcoming"]] == ["冬季开放日"]
+    assert [e["title"] for e in data["open_days"]["held"]] == ["秋季开放日"]
+
+    quiet_page = client.get(f"/institutions/{quiet.id}").text
+    assert "近期未举办开放日" in quiet_page and "暂无即将举办的开放日" in quiet_page
+    flags = client.get(f"/api/v1/institutions/{quiet.id}").json()["flags"]
+    overdue = [f for f in flags if f["code"] == "open_day_overdue"]
+    assert overdue and overdue[0]["numbers"]["days_since"] >= 199

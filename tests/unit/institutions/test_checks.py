@@ -951,3 +951,45 @@ def test_from_obj_copies_same_named_attributes_and_takes_overrides():
     assert facts == InspectionFacts(
         d("2025-04-01"), d("2025-05-01"), "pending", "示范区消防救援大队", "消防通道堵塞"
     )
+
+
+# --- open days ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("last", "expected"),
+    [
+        ("2025-01-01", []),  # 180 days before TODAY (2025-06-30): at the threshold
+        ("2025-01-02", []),  # 179 days: within
+        ("2024-12-31", ["open_day_overdue"]),  # 181 days: one day over
+        (None, ["open_day_overdue"]),  # never held one
+    ],
+)
+def test_open_day_period(last, expected):
+    facts = replace(GOOD, open_days_checked=True, last_open_day=d(last) if last else None)
+    assert codes(facts) == expected
+
+
+def test_open_day_overdue_message_rule_and_numbers():
+    facts = replace(GOOD, open_days_checked=True, last_open_day=d("2024-12-01"))
+    flag = only(facts, "open_day_overdue")
+    assert flag.severity == "warning"
+    assert flag.text == ("近期未举办开放日：最近一次开放日在2024年12月1日，已 211 天未举办，"
+                         "要求每 180 天至少 1 次")
+    assert flag.rule.endswith("（苏州市苏府办〔2021〕248号；株洲市养老服务综合监管实施方案"
+                              "（征求意见稿））；本平台按每 180 天至少 1 次核对")
+    assert flag.numbers == {"last": "2024-12-01", "days_since": 211, "period_days": 180}
+
+
+def test_open_day_period_follows_configured_threshold():
+    facts = replace(GOOD, open_days_checked=True, last_open_day=d("2025-01-01"))
+    ninety = Thresholds.from_mapping({"open_day_period_days": "90"})
+    assert codes(facts, thresholds=ninety) == ["open_day_overdue"]
+    assert "每 90 天" in only(facts, "open_day_overdue", thresholds=ninety).rule
+
+
+@pytest.mark.parametrize("kind", ["community", "assessment", "training"])
+def test_open_day_check_is_for_residential_homes_and_only_when_loaded(kind):
+    never = replace(GOOD, open_days_checked=True, last_open_day=None)
+    assert codes(with_inst(never, kind=kind, deposit_amount=None)) == []
+    assert codes(replace(GOOD, last_open_day=None)) == []  # open days not loaded: no claim
