@@ -63,6 +63,8 @@ class Settings:
     queues: tuple[str, ...] = field(default=("default", "index"))
     # Compliance-check thresholds from PORTAL_CHECK_<FIELD> (see portal/institutions/checks.py).
     check_thresholds: tuple[tuple[str, str], ...] = ()
+    # The public address of the portal, for links sent by SMS or e-mail (PORTAL_BASE_URL).
+    base_url: str = "http://127.0.0.1:8000"
     # PORTAL_BENCH_ROUTES=1 mounts the benchmark's ceiling route (bench/); never in production.
     bench_routes: bool = False
     # `portal backup` writes here and keeps the newest N files (PORTAL_BACKUP_DIR/_KEEP).
@@ -90,6 +92,7 @@ def load_settings() -> Settings:
         secure_cookies=_bool("PORTAL_SECURE_COOKIES", False),
         notification_sender=os.environ.get("PORTAL_NOTIFICATION_SENDER", "log"),
         bench_routes=_bool("PORTAL_BENCH_ROUTES", False),
+        base_url=os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         answer_working_days=int(os.environ.get("PORTAL_ANSWER_WORKING_DAYS", 5)),
         urgent_working_days=int(os.environ.get("PORTAL_URGENT_WORKING_DAYS", 1)),
         sign_working_days=int(os.environ.get("PORTAL_SIGN_WORKING_DAYS", 1)),

@@ -253,8 +253,10 @@ def held_open_day_recently(
 
 
 class OpenDayService:
-    def __init__(self, session: Session, secret_key: str) -> None:
+    def __init__(self, session: Session, secret_key: str, base_url: str = "") -> None:
+        """`base_url` (PORTAL_BASE_URL) makes the links sent by SMS absolute."""
         self.db = session
+        self.base_url = base_url.rstrip("/")
         self.cancel_tokens = TokenService(secret_key, CANCEL_PURPOSE, CANCEL_MAX_AGE)
         self.feedback_tokens = TokenService(secret_key, FEEDBACK_PURPOSE, FEEDBACK_MAX_AGE)
 
@@ -389,7 +391,7 @@ class OpenDayService:
         )
         self.db.add(signup)
         self.db.flush()
-        link = SIGNUP_PATH.format(token=self.cancel_tokens.dumps(str(signup.id)))
+        link = self.base_url + SIGNUP_PATH.format(token=self.cancel_tokens.dumps(str(signup.id)))
         queue_notification(
             self.db, "sms", signup.phone, f"开放日报名成功：{event.title}",
             f"您已报名{event.institution.name}“{event.title}”，共 {n} 人。"
@@ -497,7 +499,8 @@ class OpenDayService:
             for signup in self.db.scalars(
                 select(Signup).where(Signup.open_day_id == open_day_id, Signup.status == CONFIRMED)
             ):
-                link = FEEDBACK_PATH.format(token=self.feedback_tokens.dumps(str(signup.id)))
+                token = self.feedback_tokens.dumps(str(signup.id))
+                link = self.base_url + FEEDBACK_PATH.format(token=token)
                 queue_notification(
                     self.db, "sms", signup.phone, f"请评价开放日：{event.title}",
                     f"感谢参加{event.institution.name}“{event.title}”，请花一分钟评价：{link}",

@@ -38,7 +38,7 @@ def close_signups_due() -> int:
     """Close sign-up of events whose deadline has passed (recurring; idempotent)."""
     settings = get_settings()
     with session_scope(settings.database_url) as session:
-        return OpenDayService(session, settings.secret_key).close_signups_due(utcnow())
+        return OpenDayService(session, settings.secret_key, settings.base_url).close_signups_due(utcnow())
 
 
 @task
@@ -46,7 +46,7 @@ def mark_held() -> list[int]:
     """Mark ended events held and ask their attendees for feedback (recurring; idempotent)."""
     settings = get_settings()
     with session_scope(settings.database_url) as session:
-        return OpenDayService(session, settings.secret_key).mark_held(utcnow())
+        return OpenDayService(session, settings.secret_key, settings.base_url).mark_held(utcnow())
 
 
 @task

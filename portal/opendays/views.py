@@ -34,7 +34,7 @@ SIGNUP_FIELDS = ["name", "phone", "identity", "party_size"]
 
 
 def _service(ctx: Ctx) -> OpenDayService:
-    return OpenDayService(ctx.db, ctx.settings.secret_key)
+    return OpenDayService(ctx.db, ctx.settings.secret_key, ctx.settings.base_url)
 
 
 def _fail(exc: OpenDayError) -> HTTPException:

@@ -168,6 +168,10 @@ def test_sign_up_confirms_queues_notifications_and_masks_the_phone(client, db):
     assert signup.status == "confirmed" and signup.phone == PHONE
     note = db.scalars(select(Notification)).one()
     assert note.recipient == PHONE and "/opendays/signup/" in note.body
+    # The SMS link is absolute (PORTAL_BASE_URL) and opens the sign-up page.
+    link = note.body.split("请访问 ", 1)[1].strip()
+    assert link.startswith("http://127.0.0.1:8000/opendays/signup/")
+    assert client.get(link.removeprefix("http://127.0.0.1:8000")).status_code == 200
     from portal.jobs import OutboxJob
 
     keys = {job.dedupe_key for job in db.scalars(select(OutboxJob))}
