@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -179,8 +180,10 @@ def prepare(backend: str, dataset: str) -> dict:
         if pg:
             pg.stop()
     if backend == "sqlite":
-        subprocess.run(["sqlite3", str(building), "PRAGMA wal_checkpoint(TRUNCATE);"], check=True,
-                       stdout=subprocess.DEVNULL)
+        import sqlite3  # the standard library's: no sqlite3 command on a fresh machine
+
+        with closing(sqlite3.connect(building)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         building.rename(root / "portal.sqlite3")
     ready.write_text(json.dumps(summary))
     return summary
