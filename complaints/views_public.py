@@ -31,6 +31,7 @@ from portal.tokens import TokenInvalid
 
 PUBLIC_FILINGS_PER_HOUR = 10
 TRACK_LOOKUPS_PER_HOUR = 30
+CLOCK_YEARS = (2000, 2099)
 # Each rendering of the form carries a random nonce; posting it twice files one complaint.
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -215,6 +216,10 @@ def clock_api(ctx: Ctx) -> Response:
         return ctx.api_error(400, field="received_at", message="received_at must be an ISO 8601 date-time with offset")
     if received_at.tzinfo is None:
         return ctx.api_error(400, field="received_at", message="received_at needs a UTC offset, e.g. +08:00")
+    if not CLOCK_YEARS[0] <= received_at.year <= CLOCK_YEARS[1]:
+        # Far dates mean a typing error; before 1901 the zone's offset is not even whole minutes.
+        return ctx.api_error(400, field="received_at",
+                             message=f"received_at must lie in the years {CLOCK_YEARS[0]}–{CLOCK_YEARS[1]}")
     days_raw = params.get("working_days", "5")
     if not days_raw.isdigit() or not 1 <= int(days_raw) <= clock.MAX_WORKING_DAYS:
         return ctx.api_error(400, field="working_days", message=f"working_days must be 1–{clock.MAX_WORKING_DAYS}")

@@ -106,6 +106,7 @@ class Ctx:
         return value.strip() if isinstance(value, str) else ""
 
 
+MAX_ID = 2**63 - 1
 NUL_MESSAGE = "提交的内容含有无法识别的控制字符，请删除后重试。"
 
 
@@ -159,6 +160,9 @@ def view(
                 form = await request.form()
             if _has_nul(request, form):
                 raise HTTPException(400, NUL_MESSAGE)
+            if any(isinstance(v, int) and not 0 <= v <= MAX_ID
+                   for v in request.path_params.values()):
+                raise HTTPException(404)  # no record has such an id (nor fits a BIGINT)
             return await run_in_threadpool(_run, handler, request, form)
 
         def _run(handler: Callable[[Ctx], Response], request: Request, form: FormData) -> Response:

@@ -105,7 +105,7 @@ PATHS: dict[str, Any] = {
     "/api/v1/clock": {"get": {
         "summary": "Due date of a complaint received at a given time (5 working days by default)",
         "parameters": [
-            _q("received_at", "ISO 8601 date-time with offset", True, {"type": "string", "format": "date-time"}),
+            _q("received_at", "ISO 8601 date-time with offset, years 2000–2099", True, {"type": "string", "format": "date-time"}),
             _q("working_days", "1–60, default 5", False, {"type": "integer", "minimum": 1, "maximum": 60}),
         ],
         "responses": {"200": _json("Clock"), "400": _json("Error", "bad input; `field` names it")},
