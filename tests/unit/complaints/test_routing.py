@@ -1,0 +1,88 @@
+"""Routing (归口负责, 属地管理) as a pure function: table cases and hypothesis properties."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from complaints.routing import NoOffice, Rule, route
+
+TYPES = ["civil_affairs", "market_regulation", "fire_rescue", "public_security", "health",
+         "development_reform", "financial_regulation"]
+# City offices 1xx, district 1's offices 2xx, district 2 has civil affairs only.
+OFFICES = {("civil_affairs", None): 100, ("market_regulation", None): 101,
+           ("fire_rescue", None): 102, ("public_security", None): 103,
+           ("civil_affairs", 1): 200, ("market_regulation", 1): 201, ("fire_rescue", 1): 202,
+           ("civil_affairs", 2): 300}
+
+
+@pytest.mark.parametrize(
+    ("rule", "district", "responsible", "co", "fell_back", "supervising"),
+    [
+        (Rule("food_safety", "market_regulation"), 1, 201, (), False, 200),
+        (Rule("food_safety", "market_regulation"), 2, 101, (), True, 300),
+        (Rule("fire_safety", "fire_rescue", ("civil_affairs",)), 1, 202, (200,), False, 200),
+        (Rule("fraud_sales", "market_regulation", ("public_security", "civil_affairs")), 1,
+         201, (103, 200), False, 200),
+        # An unregistered place with no district: the city offices.
+        (Rule("unlicensed", "civil_affairs", ("market_regulation",)), None, 100, (101,), False,
+         100),
+        # Co-handling by the responsible type itself or a missing type is dropped.
+        (Rule("x", "civil_affairs", ("civil_affairs", "health")), 2, 300, (), False, 300),
+        (Rule("y", "market_regulation", ("market_regulation", "fire_rescue")), 2, 101, (102,),
+         True, 300),
+    ],
+)
+def test_routing_table(rule, district, responsible, co, fell_back, supervising):
+    result = route(rule, district, OFFICES)
+    assert (result.responsible_office, result.co_offices, result.fell_back_to_city,
+            result.supervising_office) == (responsible, co, fell_back, supervising)
+
+
+def test_no_office_of_the_responsible_type_anywhere_is_an_error_naming_it():
+    with pytest.raises(NoOffice) as info:
+        route(Rule("medical_care", "health"), 1, OFFICES)
+    assert info.value.type_code == "health"
+
+
+offices_st = st.dictionaries(
+    st.tuples(st.sampled_from(TYPES), st.one_of(st.none(), st.integers(1, 4))),
+    st.integers(1, 10_000), max_size=25)
+rules_st = st.builds(Rule, st.just("c"), st.sampled_from(TYPES),
+                     st.lists(st.sampled_from(TYPES), max_size=4).map(tuple))
+
+
+@given(rule=rules_st, district=st.one_of(st.none(), st.integers(1, 4)), offices=offices_st)
+def test_routing_properties(rule, district, offices):
+    own = offices.get((rule.responsible, district)) if district is not None else None
+    city = offices.get((rule.responsible, None))
+    if own is None and city is None:
+        with pytest.raises(NoOffice):
+            route(rule, district, offices)
+        return
+    result = route(rule, district, offices)
+    # 属地管理: the district's own office when it has one, else the city's.
+    assert result.responsible_office == (own if own is not None else city)
+    assert result.fell_back_to_city == (own is None and district is not None)
+    # Co-handling offices are real offices of the named types, distinct, never the responsible.
+    assert result.responsible_office not in result.co_offices
+    assert len(set(result.co_offices)) == len(result.co_offices)
+    assert set(result.co_offices) <= set(offices.values())
+    # Civil affairs always supervises when it has any office for the place (民政牵头).
+    has_civil = ("civil_affairs", district) in offices or ("civil_affairs", None) in offices
+    assert (result.supervising_office is not None) == has_civil
+
+
+@given(rule=rules_st, district=st.integers(1, 4), offices=offices_st,
+       extra=st.integers(20_000, 30_000))
+def test_adding_a_district_office_only_moves_its_own_type_there(rule, district, offices, extra):
+    try:
+        before = route(rule, district, offices)
+    except NoOffice:
+        return
+    added = {**offices, (rule.responsible, district): extra}
+    after = route(rule, district, added)
+    assert after.responsible_office == extra and not after.fell_back_to_city
+    if (rule.responsible, district) in offices:
+        assert before.responsible_office == offices[(rule.responsible, district)]
