@@ -127,29 +127,43 @@ class PostgresServer:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-@contextmanager
-def serve_app(db_url: str, redis_url: str, secret: str) -> Iterator[str]:
-    """The real app under uvicorn (`portal serve`) on a SQLite database whose folder is its var
-    dir; yields the base URL. Every setting is passed explicitly: a functional test run earlier
-    in this process leaves its own PORTAL_* values in os.environ."""
-    var = Path(db_url.removeprefix("sqlite:///")).parent
-    port = free_port()
-    env = os.environ | {
+def portal_env(db_url: str, redis_url: str, secret: str, var: Path) -> dict[str, str]:
+    """The environment of a portal process. Every setting is explicit: a functional test run
+    earlier in this process leaves its own PORTAL_* values in os.environ."""
+    return os.environ | {
         "PORTAL_VAR_DIR": str(var),
         "PORTAL_DATABASE_URL": db_url,
         "PORTAL_REDIS_URL": redis_url,
         "PORTAL_SECRET_KEY": secret,
         "PORTAL_INDEX_DIR": str(var / "index"),
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+
+
+def start_portal(env: dict[str, str], *args: str, port: int | None = None,
+                 log: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """`portal serve` (or another `portal ARGS` when given) in a subprocess; returns the process
+    and, for serve, its base URL once it listens."""
+    command = [sys.executable, "-m", "portal.cli", *(args or ("serve",))]
+    if not args:
+        port = port or free_port()
+        command += ["--port", str(port)]
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    if log:
+        out.close()  # the child has its own copy
+    if not args:
         wait_for_port(port, timeout=30)
-        yield f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}" if port else ""
+
+
+@contextmanager
+def serve_app(db_url: str, redis_url: str, secret: str) -> Iterator[str]:
+    """The real app under uvicorn on a SQLite database whose folder is its var dir; yields the
+    base URL."""
+    var = Path(db_url.removeprefix("sqlite:///")).parent
+    proc, base = start_portal(portal_env(db_url, redis_url, secret, var))
+    try:
+        yield base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
