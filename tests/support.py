@@ -24,3 +24,15 @@ def login(client, username: str, password: str) -> None:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text[:500]
+
+
+DEMO_PASSWORD = "Demo-2026-pass"  # every demo account's (README)
+
+
+def browser_login(page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the login form in a Playwright page."""
+    page.goto(base + "/accounts/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()

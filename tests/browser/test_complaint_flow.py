@@ -7,18 +7,9 @@ import re
 
 import pytest
 
-from support import ARTIFACTS
+from support import ARTIFACTS, browser_login
 
 pytestmark = pytest.mark.browser
-DEMO_PASSWORD = "Demo-2026-pass"
-
-
-def log_in(page, base, username):
-    page.goto(base + "/accounts/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
 
 
 def test_public_complaint_is_answered_from_the_queue_and_tracked(browser, live_server):
@@ -40,7 +31,7 @@ def test_public_complaint_is_answered_from_the_queue_and_tracked(browser, live_s
 
     office = browser.new_context(locale="zh-CN")
     staff = office.new_page()
-    log_in(staff, live_server, "dept-civil_affairs-dcq")
+    browser_login(staff, live_server, "dept-civil_affairs-dcq")
     assert "投诉办理" in staff.title() or staff.get_by_text("投诉办理").first.is_visible()
     staff.get_by_role("link", name=number).click()
     staff.get_by_role("button", name="签收").click()

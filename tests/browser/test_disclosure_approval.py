@@ -5,19 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from support import ARTIFACTS
+from support import ARTIFACTS, browser_login
 
 pytestmark = pytest.mark.browser
-DEMO_PASSWORD = "Demo-2026-pass"
 NEW_PRICE = "8888.50"
-
-
-def log_in(page, base, username):
-    page.goto(base + "/accounts/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
 
 
 def test_fee_change_is_public_after_approval(browser, live_server, live_db_url):
@@ -26,7 +17,7 @@ def test_fee_change_is_public_after_approval(browser, live_server, live_db_url):
     page = office.new_page()
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
-    log_in(page, live_server, "inst-1")
+    browser_login(page, live_server, "inst-1")
     page.get_by_role("link", name="本机构公开信息").click()
     page.get_by_role("link", name="修改服务项目和收费标准").click()
     price = page.get_by_label("第 1 行价格（元）")
@@ -43,7 +34,7 @@ def test_fee_change_is_public_after_approval(browser, live_server, live_db_url):
     gov = browser.new_context(locale="zh-CN")
     review = gov.new_page()
     review.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
-    log_in(review, live_server, "admin")
+    browser_login(review, live_server, "admin")
     review.get_by_role("link", name="公开信息审核").click()
     review.get_by_role("link", name="的服务项目和收费标准").first.click()
     assert NEW_PRICE in review.locator("table.diff").inner_text()

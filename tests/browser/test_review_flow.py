@@ -5,21 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from support import ARTIFACTS
+from support import ARTIFACTS, browser_login
 
 pytestmark = pytest.mark.browser
-DEMO_PASSWORD = "Demo-2026-pass"
 REVIEW_TEXT = "周末去探望，护理员主动介绍老人近况，房间干净，饭菜偏软适合老人。"
 REPLY_TEXT = "感谢您的肯定，我们会继续保持。"
-
-
-
-def log_in(page, base, username):
-    page.goto(base + "/accounts/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
 
 
 def demo_institution_id(url: str) -> int:
@@ -57,7 +47,7 @@ def test_review_is_published_after_moderation_and_answered_once(browser, live_se
 
     office = browser.new_context(locale="zh-CN")
     staff = office.new_page()
-    log_in(staff, live_server, "supervisor")
+    browser_login(staff, live_server, "supervisor")
     staff.goto(f"{live_server}/reviews/moderation")
     card = staff.locator("li.review", has_text=REVIEW_TEXT)
     assert "136" not in card.inner_text()
@@ -74,7 +64,7 @@ def test_review_is_published_after_moderation_and_answered_once(browser, live_se
 
     home = browser.new_context(locale="zh-CN")
     inst_page = home.new_page()
-    log_in(inst_page, live_server, "inst-1")
+    browser_login(inst_page, live_server, "inst-1")
     inst_page.goto(f"{live_server}/reviews/institution/{inst_id}")
     card = inst_page.locator("li.review", has_text=REVIEW_TEXT)
     card.get_by_label("回复此评价（只能回复一次）").fill(REPLY_TEXT)

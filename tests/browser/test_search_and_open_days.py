@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from support import ARTIFACTS
+from support import ARTIFACTS, browser_login
 
 pytestmark = pytest.mark.browser
-DEMO_PASSWORD = "Demo-2026-pass"
 COUNT_RE = re.compile(r"共 (\d+) 家")
 OPTION_RE = re.compile(r"^(.+)（(\d+)）$")
 
@@ -73,20 +72,12 @@ def test_search_facets_narrow_the_results_with_htmx_and_without_javascript(brows
     context.close()
 
 
-def log_in(page, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
-
-
 def test_open_day_published_signed_up_for_and_cancelled(browser, live_server):
     errors: list[str] = []
     staff = browser.new_context(locale="zh-CN")
     page = staff.new_page()
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    log_in(page, live_server, "inst-2")
+    browser_login(page, live_server, "inst-2")
     page.goto(live_server + "/opendays/new")
     start = (datetime.now() + timedelta(days=10)).replace(hour=9, minute=30, second=0)
     fmt = "%Y-%m-%dT%H:%M"
