@@ -122,6 +122,8 @@ class Fts5:
 
     @staticmethod
     def _flush(conn, docs: list, shown: list) -> None:
+        if not docs:
+            return
         marks = ", ".join("?" * (len(SEARCHED) + 1))
         conn.executemany(f"INSERT INTO docs(rowid, {', '.join(SEARCHED)}) VALUES ({marks})", docs)
         conn.executemany(f"INSERT INTO shown VALUES ({', '.join('?' * len(shown[0]))})", shown)
@@ -198,13 +200,22 @@ def realistic_queries(names: list[str], n: int, rng: random.Random) -> dict[str,
     }
 
 
-def run_dataset(dataset: str, n: int, procs: int, work: Path) -> None:
+def run_dataset(dataset: str, n: int, procs: int, work: Path, reuse: bool) -> None:
     from sqlalchemy import select
 
     import search.storage as storage
     from portal.db import session_factory
     from portal.institutions.models import Institution
-    from search.index import SearchQuery, ensure_jieba, iter_documents, rebuild, search, suggest
+    from search.index import (
+        SearchQuery,
+        document_count,
+        ensure_jieba,
+        index_problem,
+        iter_documents,
+        rebuild,
+        search,
+        suggest,
+    )
 
     out = work / f"search-{dataset}"
     out.mkdir(parents=True, exist_ok=True)
@@ -213,20 +224,26 @@ def run_dataset(dataset: str, n: int, procs: int, work: Path) -> None:
     ensure_jieba()
     print(f"\n== {dataset}: {url}")
 
-    started = time.perf_counter()
-    count = rebuild(index_dir, url, procs=procs)
-    whoosh_build = time.perf_counter() - started
-    print(f"  whoosh: {count} documents in {whoosh_build:.1f} s (procs={procs}), "
-          f"{folder_size(index_dir.resolve()) / 1e6:.1f} MB")
+    if reuse and index_problem(index_dir) is None:
+        whoosh_build = None
+        print(f"  whoosh: reusing the index at {index_dir} ({document_count(index_dir)} documents, "
+              f"{folder_size(index_dir.resolve()) / 1e6:.1f} MB)")
+    else:
+        started = time.perf_counter()
+        count = rebuild(index_dir, url, procs=procs)
+        whoosh_build = time.perf_counter() - started
+        print(f"  whoosh: {count} documents in {whoosh_build:.1f} s (procs={procs}), "
+              f"{folder_size(index_dir.resolve()) / 1e6:.1f} MB")
 
     fts = Fts5(out / "fts5.sqlite3")
     db = session_factory(url)()
     started = time.perf_counter()
     fts_count = fts.build(iter_documents(db))
     fts_build = time.perf_counter() - started
+    ratio = f"build ratio whoosh/FTS5 {whoosh_build / fts_build:.1f}×; " if whoosh_build else ""
     print(f"  FTS5:   {fts_count} documents in {fts_build:.1f} s, "
-          f"{fts.path.stat().st_size / 1e6:.1f} MB (build ratio whoosh/FTS5 "
-          f"{whoosh_build / fts_build:.1f}×; both include reading and segmenting the text)")
+          f"{fts.path.stat().st_size / 1e6:.1f} MB ({ratio}both include reading and "
+          "segmenting the text)")
     fts.open()
 
     rng = random.Random(0)
@@ -269,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", choices=["demo", "400k", "all"], default="all")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--procs", type=int, default=2, help="whoosh writer processes")
+    parser.add_argument("--reuse-index", action="store_true",
+                        help="time queries on the whoosh index a previous run built")
     args = parser.parse_args(argv)
 
     from bench.stack import WORK
@@ -284,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
           f"SQLite {sqlite3.sqlite_version}")
     try:
         for dataset in (["demo", "400k"] if args.dataset == "all" else [args.dataset]):
-            run_dataset(dataset, args.queries, args.procs, work)
+            run_dataset(dataset, args.queries, args.procs, work, args.reuse_index)
     finally:
         shutil.rmtree(var, ignore_errors=True)
     return 0
