@@ -26,7 +26,9 @@ class Institution(Base):
     __tablename__ = "institutions"
     __table_args__ = (
         CheckConstraint("beds_vacant >= 0 AND beds_vacant <= beds_total", name="beds_sane"),
-        Index("ix_institutions_district_kind", "district_id", "kind"),
+        # The directory's usual filters with its default name order: no sort of the matches.
+        Index("ix_institutions_district_kind_name", "district_id", "kind", "name"),
+        Index("ix_institutions_district_name", "district_id", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
