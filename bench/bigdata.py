@@ -67,7 +67,8 @@ EVENT_COLS = [
     "id", "complaint_id", "at", "actor_id", "actor_role", "department_id", "kind",
     "from_status", "to_status", "public", "note", "data",
 ]
-CO_COLS = ["id", "complaint_id", "department_id", "requested_at", "reply", "replied_at"]
+CO_COLS = ["id", "complaint_id", "department_id", "requested_at", "reply", "replied_at",
+           "settled_at"]
 
 
 class Generator:
@@ -194,7 +195,8 @@ class Generator:
         ev(self._event(cid, received, self.operator_id, "operator", office, "assigned",
                        "assigned", "assigned", FELL_BACK[routing.fell_back_to_city]))
         for co_office in routing.co_offices:
-            cos.append((self.next_co, cid, co_office, dt(received), "", None))
+            # Unreplied, and settled once the complaint was answered (as the lifecycle does).
+            cos.append((self.next_co, cid, co_office, dt(received), "", None, dt(answered_at)))
             self.next_co += 1
             ev(self._event(cid, received, self.operator_id, "operator", co_office,
                            "co_handling_requested", "assigned", "assigned", "{}"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from complaints import clock
@@ -68,6 +68,7 @@ class HandlingService:
         complaint.status, complaint.answered_at, complaint.answer_text = "answered", now, body
         add_event(self.db, complaint, "answered", user.id, department_id=user.department_id,
                   note=body, at=now, from_status="signed")
+        self._settle_co_handling(complaint, now)
         if complaint.complainant_phone:
             queue_notification(self.db, "sms", complaint.complainant_phone, "投诉已答复",
                                f"您的投诉 {complaint.tracking_no} 已答复，请登录平台查看并评价。")
@@ -110,6 +111,12 @@ class HandlingService:
             raise InvalidComplaint({"department": "已向该部门发起会办"})
         self.db.add(CoHandling(complaint_id=complaint.id, department_id=office.id))
         add_event(self.db, complaint, "co_handling_requested", user.id, department_id=office.id)
+
+    def _settle_co_handling(self, complaint: Complaint, at: datetime | None) -> None:
+        """Unreplied co-handling requests stop (or, with None, start again) being pending."""
+        self.db.execute(update(CoHandling).where(
+            CoHandling.complaint_id == complaint.id, CoHandling.replied_at.is_(None)
+        ).values(settled_at=at))
 
     def co_reply(self, user: User, complaint: Complaint, text: str) -> None:
         co = self.db.scalars(select(CoHandling).where(
@@ -190,6 +197,7 @@ class HandlingService:
         deadline = clock.compute_deadline(now, complaint.working_days - complaint.extension_days,
                                           self.calendar, self.tz)
         complaint.status, complaint.signed_at = "assigned", None
+        self._settle_co_handling(complaint, None)  # unreplied requests are pending again
         complaint.due_at, complaint.due_last_day = deadline.due_at, deadline.last_day
         complaint.provisional = deadline.provisional
         complaint.supervised_at = now

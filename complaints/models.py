@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -161,11 +162,20 @@ class ComplaintEvent(Base):
     department: Mapped[Department | None] = relationship()
 
 
+PENDING_CO = "replied_at IS NULL AND settled_at IS NULL"
+
+
 class CoHandling(Base):
     """A co-handling office (会办) asked for its part of the answer."""
 
     __tablename__ = "co_handlings"
-    __table_args__ = (UniqueConstraint("complaint_id", "department_id"),)
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "department_id"),
+        # The co-handling tab and its count read only live requests, however many settled ones
+        # an office has accumulated over the years.
+        Index("ix_co_handlings_pending", "department_id", "complaint_id",
+              sqlite_where=text(PENDING_CO), postgresql_where=text(PENDING_CO)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
@@ -173,6 +183,9 @@ class CoHandling(Base):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reply: Mapped[str] = mapped_column(Text, default="")
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the complaint is answered with this request unreplied (it is no longer pending);
+    # cleared when the complaint is reopened.
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     complaint: Mapped[Complaint] = relationship(back_populates="co_handlings")
     department: Mapped[Department] = relationship()

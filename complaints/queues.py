@@ -51,7 +51,7 @@ def office_queue_stmt(office_id: int, flt: QueueFilter, now: datetime, soon: dat
     if flt.tab == "co":
         stmt = (select(Complaint).join(CoHandling, CoHandling.complaint_id == Complaint.id)
                 .where(CoHandling.department_id == office_id, CoHandling.replied_at.is_(None),
-                       Complaint.status.in_(OPEN_STATUSES))
+                       CoHandling.settled_at.is_(None), Complaint.status.in_(OPEN_STATUSES))
                 .order_by(Complaint.due_at, Complaint.id))
     elif flt.tab == "answered":
         stmt = (select(Complaint)
@@ -102,6 +102,7 @@ def tab_counts(session: Session, office_id: int) -> dict[str, int]:
     co = session.scalar(select(func.count()).select_from(CoHandling).join(Complaint)
                         .where(CoHandling.department_id == office_id,
                                CoHandling.replied_at.is_(None),
+                               CoHandling.settled_at.is_(None),
                                Complaint.status.in_(OPEN_STATUSES))) or 0
     return {"assigned": by_status.get("assigned", 0), "signed": by_status.get("signed", 0),
             "co": co, "answered": by_status.get("answered", 0) + by_status.get("closed", 0)}

@@ -227,3 +227,26 @@ def test_handler_requests_co_handling_from_another_office(client, db):
     client.cookies.clear()
     login(client, staff["mr"].username, PASSWORD)
     assert c.tracking_no in client.get("/staff/queue", params={"tab": "co"}).text
+
+
+def test_co_handling_is_pending_while_the_complaint_is_open_and_again_after_reopening(client,
+                                                                                     db):
+    offices, inst, staff = setup_city(db)
+    c = file_complaint(db, inst)  # elder_abuse: co-handled by public security
+    login(client, staff["ps"].username, PASSWORD)
+    assert "会办（1）" in client.get("/staff/queue").text
+    client.cookies.clear()
+    login(client, staff["ca"].username, PASSWORD)
+    assert post(client, f"/staff/complaints/{c.id}/answer",
+                answer="经核查，护理员已调离岗位，机构已整改。").status_code == 303
+    client.cookies.clear()
+    login(client, staff["ps"].username, PASSWORD)
+    assert "会办（0）" in client.get("/staff/queue").text  # answered: no longer pending
+    assert c.tracking_no not in client.get("/staff/queue", params={"tab": "co"}).text
+
+    db.expire_all()
+    _, handling = build_services(db, get_settings())
+    handling.complainant_feedback(db.get(Complaint, c.id), "unsatisfied", "仍有打骂")
+    db.commit()
+    assert "会办（1）" in client.get("/staff/queue").text  # reopened: pending again
+    assert c.tracking_no in client.get("/staff/queue", params={"tab": "co"}).text
