@@ -107,7 +107,8 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         _queue_writers(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # As many connections as request threads (40), so a request never waits for the pool.
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 
 _engines: dict[str, Engine] = {}
