@@ -16,6 +16,24 @@ def csrf_token(client, path: str = "/") -> str:
     return match.group(1)
 
 
+def post_form(client, path: str, **data):
+    """A form POST with this browser's CSRF token, redirects not followed."""
+    return client.post(path, data={"csrf_token": csrf_token(client), **data},
+                       follow_redirects=False)
+
+
+def index_jobs(db, institution_id: int) -> int:
+    """Outbox jobs that redo this institution's search document."""
+    from sqlalchemy import select
+
+    from portal.jobs import OutboxJob, task_path
+    from search.tasks import index_institution
+
+    db.expire_all()
+    jobs = db.scalars(select(OutboxJob).where(OutboxJob.func == task_path(index_institution)))
+    return sum(1 for job in jobs if job.args == [institution_id])
+
+
 def login(client, username: str, password: str) -> None:
     token = csrf_token(client, "/accounts/login")
     response = client.post(

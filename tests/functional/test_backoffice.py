@@ -15,23 +15,17 @@ from portal.accounts.roles import Role
 from portal.audit import AuditEvent
 from portal.backoffice.models import DisclosureDraft, DisclosureVersion
 from portal.institutions.models import FeeItem, Institution
-from portal.jobs import OutboxJob
 from portal.settings import get_settings
 
 from factories import PASSWORD, user
-from support import csrf_token, login
+from support import index_jobs, login
+from support import post_form as post
 
-INDEX_TASK = "search.tasks:index_institution"
 DRAFT_URL = re.compile(r"/manage/drafts/(\d+)")
 
 
 def today() -> date:
     return datetime.now(get_settings().timezone).date()
-
-
-def post(client, path: str, **data):
-    return client.post(path, data={"csrf_token": csrf_token(client), **data},
-                       follow_redirects=False)
 
 
 def sign_in(client, db, role: Role, **overrides):
@@ -59,12 +53,6 @@ def save_and_submit(client, section: str, form: dict[str, str]) -> int:
     draft_id = int(DRAFT_URL.search(response.headers["location"]).group(1))
     assert post(client, f"/manage/drafts/{draft_id}/submit").status_code == 303
     return draft_id
-
-
-def index_jobs(db, inst_id: int) -> int:
-    db.expire_all()
-    return sum(1 for job in db.scalars(select(OutboxJob).where(OutboxJob.func == INDEX_TASK))
-               if job.args == [inst_id])
 
 
 @pytest.fixture

@@ -14,24 +14,16 @@ from portal.accounts.roles import Role
 from portal.audit import AuditEvent
 from portal.institutions import records
 from portal.institutions.models import CreditEntry, Grade, Inspection, Penalty
-from portal.jobs import OutboxJob
 from portal.settings import get_settings
 
 from factories import PASSWORD, department, institution, user
 from factories.disclosures import credit_entry, inspection, penalty
-from support import csrf_token, login
-
-INDEX_TASK = "search.tasks:index_institution"
-
+from support import index_jobs, login
+from support import post_form as post
 
 
 def today() -> date:
     return datetime.now(get_settings().timezone).date()
-
-
-def post(client, path: str, **data):
-    return client.post(path, data={"csrf_token": csrf_token(client), **data},
-                       follow_redirects=False)
 
 
 def sign_in(client, db, role: Role, **overrides):
@@ -39,12 +31,6 @@ def sign_in(client, db, role: Role, **overrides):
     db.commit()
     login(client, account.username, PASSWORD)
     return account
-
-
-def index_jobs(db, inst_id: int) -> int:
-    db.expire_all()
-    return sum(1 for job in db.scalars(select(OutboxJob).where(OutboxJob.func == INDEX_TASK))
-               if job.args == [inst_id])
 
 
 def audit_for(db, action: str) -> AuditEvent:
