@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from portal.backoffice.models import (
@@ -34,11 +34,16 @@ class Published:
         return self.history[0].published_at if self.history else None
 
 
+_HISTORY = (
+    select(DisclosureVersion)
+    .where(DisclosureVersion.institution_id == bindparam("institution_id"))
+    .order_by(DisclosureVersion.published_at.desc(), DisclosureVersion.id.desc())
+    .limit(HISTORY_LIMIT)
+)
+
+
 def load_published(db: Session, institution_id: int) -> Published:
-    history = list(db.scalars(
-        select(DisclosureVersion).where(DisclosureVersion.institution_id == institution_id)
-        .order_by(DisclosureVersion.published_at.desc(), DisclosureVersion.id.desc())
-        .limit(HISTORY_LIMIT)))
+    history = list(db.scalars(_HISTORY, {"institution_id": institution_id}))
     return Published(rules=current_rules(db, institution_id),
                      commitment=current_commitment(db, institution_id), history=history)
 

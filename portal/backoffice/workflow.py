@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal import audit
@@ -66,16 +66,23 @@ def current_fees(db: Session, institution_id: int) -> list[FeeItem]:
     ).order_by(FeeItem.id)))
 
 
+# Built once (the public institution page reads both on every view).
+_CURRENT_RULES = select(InstitutionRule).where(
+    InstitutionRule.institution_id == bindparam("institution_id"),
+    InstitutionRule.retired_on.is_(None),
+).order_by(InstitutionRule.effective_on, InstitutionRule.id)
+_CURRENT_COMMITMENT = select(CreditCommitment).where(
+    CreditCommitment.institution_id == bindparam("institution_id"),
+    CreditCommitment.retired_on.is_(None),
+).order_by(CreditCommitment.signed_on.desc(), CreditCommitment.id.desc()).limit(1)
+
+
 def current_rules(db: Session, institution_id: int) -> list[InstitutionRule]:
-    return list(db.scalars(select(InstitutionRule).where(
-        InstitutionRule.institution_id == institution_id, InstitutionRule.retired_on.is_(None)
-    ).order_by(InstitutionRule.effective_on, InstitutionRule.id)))
+    return list(db.scalars(_CURRENT_RULES, {"institution_id": institution_id}))
 
 
 def current_commitment(db: Session, institution_id: int) -> CreditCommitment | None:
-    return db.scalars(select(CreditCommitment).where(
-        CreditCommitment.institution_id == institution_id, CreditCommitment.retired_on.is_(None)
-    ).order_by(CreditCommitment.signed_on.desc(), CreditCommitment.id.desc()).limit(1)).first()
+    return db.scalars(_CURRENT_COMMITMENT, {"institution_id": institution_id}).first()
 
 
 def latest_resources(db: Session, institution_id: int) -> ServiceResources | None:

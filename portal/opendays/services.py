@@ -6,7 +6,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from complaints.intake import MOBILE, normalise_phone
@@ -224,15 +224,20 @@ class InstitutionOpenDays:
     last_held_end: datetime | None  # when the last held open day ended (any age)
 
 
+# Built once: the public institution page runs both on every view.
+_MINE = select(OpenDay).where(OpenDay.institution_id == bindparam("institution_id"))
+_UPCOMING = _MINE.where(
+    OpenDay.status.in_((SCHEDULED, CLOSED)), OpenDay.starts_at > bindparam("now")
+).order_by(OpenDay.starts_at, OpenDay.id).limit(bindparam("limit"))
+_HELD = _MINE.where(OpenDay.status == HELD, OpenDay.ends_at <= bindparam("now")).order_by(
+    OpenDay.ends_at.desc(), OpenDay.id.desc()).limit(bindparam("limit"))
+
+
 def open_days_of(session: Session, institution_id: int, now: datetime,
                  limit: int = 5) -> InstitutionOpenDays:
-    mine = select(OpenDay).where(OpenDay.institution_id == institution_id)
-    upcoming = session.scalars(
-        mine.where(OpenDay.status.in_((SCHEDULED, CLOSED)), OpenDay.starts_at > now)
-        .order_by(OpenDay.starts_at, OpenDay.id).limit(limit)).all()
-    held = session.scalars(
-        mine.where(OpenDay.status == HELD, OpenDay.ends_at <= now)
-        .order_by(OpenDay.ends_at.desc(), OpenDay.id.desc()).limit(limit)).all()
+    params = {"institution_id": institution_id, "now": now, "limit": limit}
+    upcoming = session.scalars(_UPCOMING, params).all()
+    held = session.scalars(_HELD, params).all()
     return InstitutionOpenDays(list(upcoming), list(held), held[0].ends_at if held else None)
 
 
