@@ -92,7 +92,12 @@ def url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
     # Error pages rendered by middleware run before routing: the app's router then.
     router = request.scope.get("router") or request.app.router
     path = _path_for(router, name, path_params)
-    return path.make_absolute_url(base_url=request.base_url)
+    # What URLPath.make_absolute_url builds for an http route, with the request's base taken
+    # once per request instead of once per link.
+    prefix = request.scope.get("portal.url_prefix")
+    if prefix is None:
+        prefix = request.scope["portal.url_prefix"] = str(request.base_url).rstrip("/")
+    return URL(prefix + path)
 
 
 templates.env.globals.update(STATIC_VERSION="1", query_with=query_with, url_for=url_for)

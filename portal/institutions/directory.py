@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.institutions import vocab
@@ -133,6 +133,19 @@ def latest_grade_level():
     )
 
 
+# Built once (every directory view runs both); "ids" expands to the page's institutions.
+_CURRENT_FEES = select(
+    FeeItem.institution_id, FeeItem.item, FeeItem.price, FeeItem.cycle,
+    FeeItem.care_level, FeeItem.unit, FeeItem.effective_from, FeeItem.effective_to,
+).where(FeeItem.institution_id.in_(bindparam("ids", expanding=True)),
+        FeeItem.effective_to.is_(None))
+_PAGE_ROWS = (
+    select(Institution, latest_grade_level())
+    .options(joinedload(Institution.district), joinedload(Institution.street))
+    .where(Institution.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 @dataclass(frozen=True)
 class Row:
     institution: Institution
@@ -198,12 +211,7 @@ class Directory:
         if not ids:
             return {}
         fees: dict[int, list[FeeFacts]] = defaultdict(list)
-        for row in self.db.execute(
-            select(
-                FeeItem.institution_id, FeeItem.item, FeeItem.price, FeeItem.cycle,
-                FeeItem.care_level, FeeItem.unit, FeeItem.effective_from, FeeItem.effective_to,
-            ).where(FeeItem.institution_id.in_(ids), FeeItem.effective_to.is_(None))
-        ):
+        for row in self.db.execute(_CURRENT_FEES, {"ids": ids}):
             fees[row.institution_id].append(
                 FeeFacts(row.item, Decimal(row.price), row.cycle, row.care_level, row.unit,
                          row.effective_from, row.effective_to)
@@ -246,11 +254,7 @@ class Directory:
             totals = self.monthly(page_ids, query.level, today)
         loaded = {
             inst.id: (inst, level)
-            for inst, level in self.db.execute(
-                select(Institution, latest_grade_level())
-                .options(joinedload(Institution.district), joinedload(Institution.street))
-                .where(Institution.id.in_(page_ids))
-            ).unique()
+            for inst, level in self.db.execute(_PAGE_ROWS, {"ids": page_ids}).unique()
         } if page_ids else {}
         rows = [Row(loaded[i][0], loaded[i][1], totals.get(i)) for i in page_ids if i in loaded]
         return DirectoryPage(rows=rows, total=total, page=page, pages=pages, per_page=per_page)
