@@ -29,15 +29,24 @@ def _schedule_of(row: HolidayYear) -> YearSchedule:
     )
 
 
+_MEMO = "portal.work_calendar"
+
+
 def load_calendar(session: Session) -> WorkCalendar:
-    schedules = dict(package_schedules())
-    for row in session.scalars(select(HolidayYear)):
-        schedules[row.year] = _schedule_of(row)
-    return WorkCalendar(schedules)
+    """The calendar as this session sees it, read once per session (a queue view needs it for
+    its deadline filter and for every row's clock); `save_year` forgets it."""
+    calendar = session.info.get(_MEMO)
+    if calendar is None:
+        schedules = dict(package_schedules())
+        for row in session.scalars(select(HolidayYear)):
+            schedules[row.year] = _schedule_of(row)
+        calendar = session.info[_MEMO] = WorkCalendar(schedules)
+    return calendar
 
 
 def save_year(session: Session, schedule: YearSchedule, actor_id: int | None) -> HolidayYear:
     """Load or correct one year; replaces any earlier admin version of that year."""
+    session.info.pop(_MEMO, None)
     row = session.get(HolidayYear, schedule.year) or HolidayYear(year=schedule.year)
     row.holidays = sorted(d.isoformat() for d in schedule.holidays)
     row.makeup_workdays = sorted(d.isoformat() for d in schedule.makeup_workdays)

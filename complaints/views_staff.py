@@ -47,14 +47,14 @@ def _clocks(ctx: Ctx, complaints: list[Complaint]) -> dict[int, object]:
     return {c.id: clock_view(c, calendar, now, ctx.settings.timezone) for c in complaints}
 
 
-def _queue_filter(ctx: Ctx) -> QueueFilter:
+def _queue_filter(ctx: Ctx, rules: dict | None = None) -> QueueFilter:
     params = ctx.request.query_params
     tab = params.get("tab", "assigned")
     category = params.get("category") or None
     due = params.get("due") or None
     return QueueFilter(
         tab=tab if tab in QUEUE_TABS else "assigned",
-        category=category if category in active_rules(ctx.db) else None,
+        category=category if category in (rules or active_rules(ctx.db)) else None,
         due=due if due in ("soon", "overdue") else None,
     )
 
@@ -66,15 +66,19 @@ def _soon(ctx: Ctx, now) -> object:
 
 @view(roles=HANDLERS)
 def queue(ctx: Ctx) -> Response:
-    flt = _queue_filter(ctx)
+    rules = active_rules(ctx.db)
+    flt = _queue_filter(ctx, rules)
     office_id = ctx.user.department_id
     now = utcnow()
     page = office_queue(ctx.db, office_id, flt, now, _soon(ctx, now), ctx.page_param())
     template = "complaints/staff/_queue_table.html" if ctx.is_htmx else "complaints/staff/queue.html"
+    # The page has counted its own tab already unless a filter narrowed it.
+    unfiltered = flt.category is None and flt.due is None and flt.tab != "answered"
+    counts = tab_counts(ctx.db, office_id, {flt.tab: page.total} if unfiltered else None)
     return ctx.render(
-        template, flt=flt, tabs=QUEUE_TABS, counts=tab_counts(ctx.db, office_id),
+        template, flt=flt, tabs=QUEUE_TABS, counts=counts,
         page=page, clocks=_clocks(ctx, page.items), status_label=status_label,
-        rules=list(active_rules(ctx.db).values()), signed=ctx.request.query_params.get("signed"),
+        rules=list(rules.values()), signed=ctx.request.query_params.get("signed"),
     )
 
 

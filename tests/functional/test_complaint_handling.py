@@ -250,3 +250,26 @@ def test_co_handling_is_pending_while_the_complaint_is_open_and_again_after_reop
     db.commit()
     assert "会办（1）" in client.get("/staff/queue").text  # reopened: pending again
     assert c.tracking_no in client.get("/staff/queue", params={"tab": "co"}).text
+
+
+def test_queue_tabs_count_open_work_exactly_and_answered_work_up_to_a_cap(client, db,
+                                                                           monkeypatch):
+    from complaints import queues
+
+    offices, inst, staff = setup_city(db)
+    complaints = [file_complaint(db, inst, category="service_quality") for _ in range(6)]
+    for c in complaints[:3]:
+        c.status, c.answered_at = "answered", c.received_at + timedelta(hours=1)
+    complaints[3].status = "closed"
+    complaints[4].status = "signed"
+    db.commit()
+    login(client, staff["ca"].username, PASSWORD)
+    for tab in ("assigned", "signed", "answered"):  # each tab counts its own page or the others
+        page = client.get("/staff/queue", params={"tab": tab}).text
+        assert "待签收（1）" in page and "办理中（1）" in page and "已答复（4）" in page
+    monkeypatch.setattr(queues, "ANSWERED_COUNTED", 3)
+    assert "已答复（3+）" in client.get("/staff/queue").text
+    monkeypatch.setattr(queues, "ANSWERED_COUNTED", 4)
+    assert "已答复（4）" in client.get("/staff/queue").text
+    filtered = client.get("/staff/queue", params={"category": "deposit"}).text
+    assert "待签收（1）" in filtered  # the badge counts the tab, not the filtered list
