@@ -150,3 +150,30 @@ def test_api_key_is_hashed_at_rest(db):
     assert AccountService(db).api_key_user(new.secret).id == owner.id
     assert AccountService(db).api_key_user(new.secret + "x") is None
     assert AccountService(db).api_key_user("pk_nope_nope") is None
+
+
+def test_api_key_use_is_recorded_once_a_minute_outside_the_request_transaction(db):
+    from datetime import timedelta
+
+    from portal.accounts.models import ApiKey
+    from portal.accounts.services import KEY_USE_PRECISION, AccountService
+
+    owner = user(db, Role.OPERATOR)
+    new = AccountService(db).create_api_key(owner, "hotline")
+    db.commit()
+    assert AccountService(db).api_key_user(new.secret).id == owner.id
+    db.rollback()  # the request failed: its key use is still recorded
+    db.expire_all()
+    first = db.get(ApiKey, new.key.id).last_used_at
+    assert first is not None
+    AccountService(db).api_key_user(new.secret)
+    db.rollback()
+    db.expire_all()
+    assert db.get(ApiKey, new.key.id).last_used_at == first  # within the minute: no write
+    stale = first - KEY_USE_PRECISION - timedelta(seconds=1)
+    db.get(ApiKey, new.key.id).last_used_at = stale
+    db.commit()
+    AccountService(db).api_key_user(new.secret)
+    db.rollback()
+    db.expire_all()
+    assert db.get(ApiKey, new.key.id).last_used_at > stale
