@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,6 +11,8 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from portal.sqlite_writers import queue_writers
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -61,41 +62,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
-# SQLite has one writer at a time, and writers that find the file locked sleep in SQLite's busy
-# handler in growing steps (up to 100 ms), so 40 threads contending for it waste most of the
-# time asleep. Writers of this process therefore queue on a lock of ours from their first write
-# statement to commit or rollback; only the processes contend in SQLite itself.
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
-WRITER_WAIT_SECONDS = 30
-
-
-def _queue_writers(engine: Engine) -> None:
-    """Writers through this engine take turns on one lock (one per database file)."""
-    writer = threading.Lock()
-
-    def take(conn, _cursor, statement: str, *_args) -> None:
-        if conn.info.get("sqlite_writer") or not statement.lstrip()[:7].upper().startswith(
-                _WRITES):
-            return
-        if not writer.acquire(timeout=WRITER_WAIT_SECONDS):
-            raise TimeoutError(f"no turn to write to the database within {WRITER_WAIT_SECONDS} s")
-        conn.info["sqlite_writer"] = True
-
-    def release(conn, *_args) -> None:
-        if conn.info.pop("sqlite_writer", False):
-            writer.release()
-
-    def release_on_reset(_dbapi_connection, record, _reset_state) -> None:
-        # A connection given back to the pool without commit or rollback (an error path).
-        if record.info.pop("sqlite_writer", False):
-            writer.release()
-
-    event.listen(engine, "before_cursor_execute", take)
-    event.listen(engine, "commit", release)
-    event.listen(engine, "rollback", release)
-    event.listen(engine.pool, "reset", release_on_reset)
-
-
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -105,7 +71,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
                                pool_size=40, max_overflow=10)
         event.listen(engine, "connect", _sqlite_pragmas)
-        _queue_writers(engine)
+        queue_writers(engine, parsed.database if parsed.database != ":memory:" else None)
         return engine
     # As many connections as request threads (40), so a request never waits for the pool.
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)

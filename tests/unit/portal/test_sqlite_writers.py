@@ -1,0 +1,118 @@
+"""SQLite writers take turns (portal/sqlite_writers.py): threads and processes, no sleeping in
+SQLite's busy handler. SQLite's own busy timeout is set to 0 here, so any two writers that met
+inside SQLite would fail with "database is locked" instead of waiting."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+from sqlalchemy import event, text
+
+from portal.db import make_engine
+
+ROWS_PER_WRITER = 40
+
+
+def _engine(path):
+    engine = make_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _no_busy_wait(dbapi_connection, _record):  # runs after the portal's pragmas
+        dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+    return engine
+
+
+def _write(path, writer: int, errors=None) -> None:
+    engine = _engine(path)
+    try:
+        for n in range(ROWS_PER_WRITER):
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO t (writer, n) VALUES (:w, :n)"), {"w": writer, "n": n})
+                conn.execute(text("UPDATE counter SET value = value + 1"))
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        if errors is None:
+            raise
+        errors.append(repr(exc))
+    finally:
+        engine.dispose()
+
+
+def _setup(path):
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (writer INTEGER, n INTEGER)"))
+        conn.execute(text("CREATE TABLE counter (value INTEGER)"))
+        conn.execute(text("INSERT INTO counter VALUES (0)"))
+    return engine
+
+
+def _count(engine):
+    with engine.connect() as conn:
+        return (conn.execute(text("SELECT count(*) FROM t")).scalar(),
+                conn.execute(text("SELECT value FROM counter")).scalar())
+
+
+def test_threads_of_one_process_take_turns(tmp_path):
+    path = tmp_path / "w.sqlite3"
+    engine = _setup(path)
+    shared = _engine(path)
+    errors: list[str] = []
+
+    def run(writer):
+        try:
+            for n in range(ROWS_PER_WRITER):
+                with shared.begin() as conn:
+                    conn.execute(text("INSERT INTO t VALUES (:w, :n)"), {"w": writer, "n": n})
+                    conn.execute(text("UPDATE counter SET value = value + 1"))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _count(engine) == (8 * ROWS_PER_WRITER, 8 * ROWS_PER_WRITER)
+
+
+def test_processes_take_turns_on_the_lock_file(tmp_path):
+    path = tmp_path / "w.sqlite3"
+    engine = _setup(path)
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_write, args=(path, w)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    assert _count(engine) == (4 * ROWS_PER_WRITER, 4 * ROWS_PER_WRITER)
+    assert (tmp_path / "w.sqlite3-writer.lock").exists()
+
+
+def test_the_turn_is_given_back_after_rollback_and_when_a_connection_is_dropped(tmp_path):
+    path = tmp_path / "w.sqlite3"
+    _setup(path)
+    engine = _engine(path)
+    with engine.connect() as conn:
+        conn.execute(text("INSERT INTO t VALUES (1, 1)"))
+        conn.rollback()
+    with engine.connect() as conn:  # returned to the pool mid-transaction: the pool rolls back
+        conn.execute(text("INSERT INTO t VALUES (2, 2)"))
+    conn = engine.connect()
+    conn.execute(text("INSERT INTO t VALUES (3, 3)"))
+    conn.invalidate()
+    done = threading.Event()
+
+    def other_writer():
+        with engine.begin() as c:
+            c.execute(text("INSERT INTO t VALUES (4, 4)"))
+        done.set()
+
+    t = threading.Thread(target=other_writer)
+    t.start()
+    t.join(10)
+    assert done.is_set()
+    assert _count(engine)[0] == 1
