@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -41,14 +41,18 @@ class ClockConfig:
                    settings.sign_working_days)
 
 
+# Built once: intake runs these for every complaint.
+_OFFICES = select(Department.id, Department.type_code, Department.district_id)
+_ACTIVE_RULES = select(RoutingRule).where(RoutingRule.active).order_by(RoutingRule.position)
+_BY_IDEMPOTENCY_KEY = select(Complaint).where(Complaint.idempotency_key == bindparam("key"))
+
+
 def office_map(session: Session) -> dict[tuple[str, int | None], int]:
-    return {(t, d): i for i, t, d in session.execute(
-        select(Department.id, Department.type_code, Department.district_id))}
+    return {(t, d): i for i, t, d in session.execute(_OFFICES)}
 
 
 def active_rules(session: Session) -> dict[str, RoutingRule]:
-    return {r.code: r for r in session.scalars(
-        select(RoutingRule).where(RoutingRule.active).order_by(RoutingRule.position))}
+    return {r.code: r for r in session.scalars(_ACTIVE_RULES)}
 
 
 class ComplaintService:
@@ -148,7 +152,7 @@ class ComplaintService:
         return complaint, True
 
     def _by_idempotency_key(self, key: str) -> Complaint | None:
-        return self.db.scalars(select(Complaint).where(Complaint.idempotency_key == key)).first()
+        return self.db.scalars(_BY_IDEMPOTENCY_KEY, {"key": key}).first()
 
     def _event(self, complaint: Complaint, kind: str, actor_id: int | None,
                **fields) -> ComplaintEvent:

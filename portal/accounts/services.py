@@ -29,6 +29,10 @@ KEY_USE_PRECISION = timedelta(minutes=1)  # how exactly an API key's last use is
 _SESSION_WITH_USER = select(UserSession).options(
     joinedload(UserSession.user).joinedload(User.department)
 ).where(UserSession.id == bindparam("session_id"))
+# Every API request with a key runs this: the key, its user and the user's office.
+_KEY_WITH_USER = select(ApiKey).options(
+    joinedload(ApiKey.user).joinedload(User.department)
+).where(ApiKey.prefix == bindparam("prefix"))
 # Verifying against a dummy hash keeps unknown usernames as slow as wrong passwords.
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
@@ -141,7 +145,7 @@ class AccountService:
         parts = presented.split("_", 2)
         if len(parts) != 3 or parts[0] != "pk":
             return None
-        key = self.db.scalars(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
+        key = self.db.scalars(_KEY_WITH_USER, {"prefix": parts[1]}).first()
         if key is None or key.revoked_at is not None:
             return None
         if not hmac.compare_digest(key.key_hash, _sha256(presented)):
