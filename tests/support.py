@@ -1,4 +1,4 @@
-"""Helpers shared by tests: artifacts folder, CSRF tokens, logging in."""
+"""Helpers shared by tests: artifacts folder, CSRF tokens, form posts, signing in."""
 
 from __future__ import annotations
 
@@ -20,6 +20,17 @@ def post_form(client, path: str, **data):
     """A form POST with this browser's CSRF token, redirects not followed."""
     return client.post(path, data={"csrf_token": csrf_token(client), **data},
                        follow_redirects=False)
+
+
+def sign_in(client, db, role, **overrides):
+    """A new user of `role` (factory overrides allowed), committed and signed in afresh."""
+    from factories import PASSWORD, user
+
+    account = user(db, role, **overrides)
+    db.commit()
+    client.cookies.clear()
+    login(client, account.username, PASSWORD)
+    return account
 
 
 def index_jobs(db, institution_id: int) -> int:

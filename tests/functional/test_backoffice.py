@@ -18,7 +18,7 @@ from portal.institutions.models import FeeItem, Institution
 from portal.settings import get_settings
 
 from factories import PASSWORD, user
-from support import index_jobs, login
+from support import index_jobs, login, sign_in
 from support import post_form as post
 
 DRAFT_URL = re.compile(r"/manage/drafts/(\d+)")
@@ -26,14 +26,6 @@ DRAFT_URL = re.compile(r"/manage/drafts/(\d+)")
 
 def today() -> date:
     return datetime.now(get_settings().timezone).date()
-
-
-def sign_in(client, db, role: Role, **overrides):
-    account = user(db, role, **overrides)
-    db.commit()
-    client.cookies.clear()
-    login(client, account.username, PASSWORD)
-    return account
 
 
 def switch(client, account) -> None:

@@ -15,6 +15,7 @@ from portal.settings import get_settings
 
 from factories import PASSWORD, department, district, institution, user
 from support import csrf_token, login
+from support import post_form as post
 
 
 def setup_city(db):
@@ -43,10 +44,6 @@ def file_complaint(db, inst, category="elder_abuse", phone="13712345678", **extr
         institution_id=inst.id, complainant_name="李四", complainant_phone=phone, **extra))
     db.commit()
     return complaint
-
-
-def post(client, path, **data):
-    return client.post(path, data={"csrf_token": csrf_token(client), **data}, follow_redirects=False)
 
 
 def test_handler_signs_and_answers_and_the_complainant_sees_it(client, db):

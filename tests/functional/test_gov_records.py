@@ -16,21 +16,14 @@ from portal.institutions import records
 from portal.institutions.models import CreditEntry, Grade, Inspection, Penalty
 from portal.settings import get_settings
 
-from factories import PASSWORD, department, institution, user
+from factories import department, institution
 from factories.disclosures import credit_entry, inspection, penalty
-from support import index_jobs, login
+from support import index_jobs, sign_in
 from support import post_form as post
 
 
 def today() -> date:
     return datetime.now(get_settings().timezone).date()
-
-
-def sign_in(client, db, role: Role, **overrides):
-    account = user(db, role, **overrides)
-    db.commit()
-    login(client, account.username, PASSWORD)
-    return account
 
 
 def audit_for(db, action: str) -> AuditEvent:

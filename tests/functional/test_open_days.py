@@ -22,12 +22,12 @@ from portal.opendays.services import (
     institutions_without_open_day,
 )
 
-from factories import PASSWORD, district, institution, user
-from support import csrf_token, login
+from factories import district, institution
+from support import csrf_token, sign_in
+from support import post_form as post
 
 PHONE = "13912345678"
 SECRET = "test-secret-" + "x" * 40
-
 
 
 def local(dt) -> str:
@@ -50,18 +50,6 @@ def event(db, inst=None, *, capacity=10, starts_in=timedelta(days=5), **override
     db.add(row)
     db.commit()
     return row
-
-
-def sign_in(client, db, role: Role, **overrides):
-    account = user(db, role, **overrides)
-    db.commit()
-    login(client, account.username, PASSWORD)
-    return account
-
-
-def post(client, path: str, **data):
-    return client.post(path, data={"csrf_token": csrf_token(client), **data},
-                       follow_redirects=False)
 
 
 def signup_form(client, open_day_id: int, **changes):

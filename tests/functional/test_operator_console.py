@@ -13,12 +13,11 @@ from sqlalchemy import func, select
 from complaints.models import Complaint, ComplaintEvent
 from portal.accounts.roles import Role
 
-from factories import PASSWORD, department, district, institution, user
-from support import csrf_token, login
+from factories import department, district, institution
+from support import csrf_token, sign_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HX = {"HX-Request": "true"}
-
 
 
 def city_with_offices(db):
@@ -34,13 +33,6 @@ def city_with_offices(db):
     other = institution(db, district_=d, name="东城康乐老年公寓", name_initials="dckllngy")
     db.commit()
     return d, offices, inst, other
-
-
-def sign_in(client, db, role: Role = Role.OPERATOR):
-    account = user(db, role)
-    db.commit()
-    login(client, account.username, PASSWORD)
-    return account
 
 
 def file_call(client, **fields):
@@ -95,7 +87,7 @@ def test_console_is_for_operators_only(client, db):
 # --- the form -----------------------------------------------------------------------------
 def test_console_is_keyboard_first_and_csp_clean(client, db):
     city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     response = client.get("/operator/")
     assert response.status_code == 200
     page = Page(response.text)
@@ -133,7 +125,7 @@ def test_console_is_keyboard_first_and_csp_clean(client, db):
 
 def test_operator_files_a_phone_call_and_reads_back_number_department_and_due_date(client, db):
     _, offices, inst, _ = city_with_offices(db)
-    operator = sign_in(client, db)
+    operator = sign_in(client, db, Role.OPERATOR)
     response = file_call(client, complainant_phone="138 1234 5678", complainant_name="张三",
                          institution_id=str(inst.id), category="fire_safety",
                          description="走廊堆满杂物，消防通道被堵住了")
@@ -159,7 +151,7 @@ def test_operator_files_a_phone_call_and_reads_back_number_department_and_due_da
 
 def test_anonymous_urgent_call_reads_back_the_access_code_and_short_clock(client, db):
     _, _, inst, _ = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     response = file_call(client, complainant_phone="13900002222", anonymous="1", urgent="1",
                          institution_id=str(inst.id), category="elder_abuse",
                          description="护工正在殴打老人，请马上处理")
@@ -174,18 +166,18 @@ def test_anonymous_urgent_call_reads_back_the_access_code_and_short_clock(client
 
 def test_readback_is_only_shown_to_the_operator_who_filed_it(client, db):
     _, _, inst, _ = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     location = file_call(client, institution_id=str(inst.id), category="pricing",
                          description="随意涨价，收费不公示").headers["location"]
     client.cookies.clear()
-    sign_in(client, db)  # another operator
+    sign_in(client, db, Role.OPERATOR)  # another operator
     assert client.get(location).status_code == 404
     assert client.get("/operator/filed/999999").status_code == 404
 
 
 def test_unregistered_place_is_filed_with_its_address_and_district(client, db):
     d, offices, _, _ = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     response = file_call(client, unregistered="1", place_name="春风小区无名托老所",
                          place_address="东城区春风路 8 号", district_id=str(d.id),
                          category="unlicensed", description="小区里有人私自开托老所")
@@ -197,7 +189,7 @@ def test_unregistered_place_is_filed_with_its_address_and_district(client, db):
 
 def test_missing_fields_are_explained_in_chinese_and_focus_the_first_one(client, db):
     city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     response = file_call(client, complainant_phone="12345", description="短")
     assert response.status_code == 400
     text = response.text
@@ -213,7 +205,7 @@ def test_missing_fields_are_explained_in_chinese_and_focus_the_first_one(client,
 
 def test_a_double_submitted_form_files_once(client, db):
     _, _, inst, _ = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     key = Page(client.get("/operator/").text).one("input", name="form_key")["value"]
     fields = dict(institution_id=str(inst.id), category="pricing", form_key=key,
                   description="乱收费，收了三个月押金")
@@ -227,7 +219,7 @@ def test_a_double_submitted_form_files_once(client, db):
 # --- hand-overs from 12345 ------------------------------------------------------------------
 def test_handover_keeps_the_original_receipt_time_in_city_time(client, db):
     _, _, inst, _ = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     original = (datetime.now(SHANGHAI) - timedelta(days=2)).replace(second=0, microsecond=0)
     response = file_call(client, channel="handover", received_at=original.strftime("%Y-%m-%dT%H:%M"),
                          institution_id=str(inst.id), category="food_safety",
@@ -260,7 +252,7 @@ def test_handover_keeps_the_original_receipt_time_in_city_time(client, db):
 def test_bad_receipt_times_and_channels_are_refused_in_chinese(client, db, channel, received_at,
                                                                message):
     _, _, inst, _ = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     response = file_call(client, channel=channel, received_at=received_at,
                          institution_id=str(inst.id), category="other", description="情况描述多于五个字")
     assert response.status_code == 400
@@ -274,7 +266,7 @@ def test_bad_receipt_times_and_channels_are_refused_in_chinese(client, db, chann
 
 def test_a_bad_receipt_time_is_reported_together_with_other_problems(client, db):
     city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     response = file_call(client, channel="handover", received_at="", description="短")
     assert response.status_code == 400
     assert "12345 转办件请填写原始受理时间" in response.text
@@ -284,7 +276,7 @@ def test_a_bad_receipt_time_is_reported_together_with_other_problems(client, db)
 # --- caller history -----------------------------------------------------------------------
 def test_caller_history_lists_that_phones_earlier_complaints(client, db, caplog):
     _, _, inst, other = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     file_call(client, complainant_phone="13812345678", institution_id=str(inst.id),
               category="fire_safety", description="消防通道被堵住了")
     file_call(client, complainant_phone="13812345678", institution_id=str(other.id),
@@ -314,14 +306,14 @@ def test_caller_history_lists_that_phones_earlier_complaints(client, db, caplog)
 @pytest.mark.parametrize("phone,expected", [
     ("", "输入来电号码后"), ("1381234", "号码尚不完整"), ("13700000000", "没有以往的投诉记录")])
 def test_caller_history_explains_when_there_is_nothing_to_show(client, db, phone, expected):
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     response = client.get("/operator/caller", params={"phone": phone}, headers=HX)
     assert response.status_code == 200 and expected in response.text
 
 
 def test_caller_history_without_javascript_is_the_console_with_the_number_filled_in(client, db):
     _, _, inst, _ = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     file_call(client, complainant_phone="13812345678", institution_id=str(inst.id),
               category="fire_safety", description="消防通道被堵住了")
     response = client.get("/operator/caller", params={"phone": "13812345678"})
@@ -335,7 +327,7 @@ def test_caller_history_without_javascript_is_the_console_with_the_number_filled
 def test_same_caller_with_an_open_complaint_is_warned_and_can_link_as_duplicate(
         client, db):
     _, _, inst, other = city_with_offices(db)
-    operator = sign_in(client, db)
+    operator = sign_in(client, db, Role.OPERATOR)
     file_call(client, complainant_phone="13812345678", institution_id=str(inst.id),
               category="fire_safety", description="消防通道被堵住了")
     first = db.scalars(select(Complaint)).one()
@@ -365,13 +357,13 @@ def test_same_caller_with_an_open_complaint_is_warned_and_can_link_as_duplicate(
     assert "已作为重复件关联" in confirmation.text and first.tracking_no in confirmation.text
     # Another operator's event id shows nothing.
     client.cookies.clear()
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     assert "已作为重复件关联" not in client.get(linked.headers["location"]).text
 
 
 def test_same_institution_and_category_is_warned_and_can_be_filed_anyway(client, db):
     _, _, inst, _ = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     file_call(client, complainant_phone="13812345678", institution_id=str(inst.id),
               category="fire_safety", description="消防通道被堵住了")
     call = dict(complainant_phone="13900001111", institution_id=str(inst.id),
@@ -386,7 +378,7 @@ def test_same_institution_and_category_is_warned_and_can_be_filed_anyway(client,
 
 def test_after_choosing_file_anyway_a_validation_error_keeps_the_choice(client, db):
     _, _, inst, _ = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     file_call(client, complainant_phone="13812345678", institution_id=str(inst.id),
               category="fire_safety", description="消防通道被堵住了")
     response = file_call(client, complainant_phone="13812345678", institution_id=str(inst.id),
@@ -397,7 +389,7 @@ def test_after_choosing_file_anyway_a_validation_error_keeps_the_choice(client, 
 
 def test_closed_or_older_complaints_are_not_duplicates(client, db):
     _, _, inst, _ = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     call = dict(complainant_phone="13812345678", institution_id=str(inst.id),
                 category="fire_safety", description="消防通道被堵住了")
     file_call(client, **call)
@@ -414,7 +406,7 @@ def test_closed_or_older_complaints_are_not_duplicates(client, db):
 
 def test_linking_to_a_complaint_that_is_not_a_duplicate_is_refused(client, db):
     _, _, inst, other = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     file_call(client, complainant_phone="13812345678", institution_id=str(inst.id),
               category="fire_safety", description="消防通道被堵住了")
     unrelated = db.scalars(select(Complaint)).one()
@@ -429,7 +421,7 @@ def test_linking_to_a_complaint_that_is_not_a_duplicate_is_refused(client, db):
 # --- institution picker and category suggestions ------------------------------------------
 def test_pinyin_initials_find_the_institution_for_the_type_ahead(client, db):
     _, _, inst, _ = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     response = client.get("/complaints/institution-options", params={"institution_q": "dcxf"},
                           headers=HX)
     assert Page(response.text).one("input", name="institution_id")["value"] == str(inst.id)
@@ -437,7 +429,7 @@ def test_pinyin_initials_find_the_institution_for_the_type_ahead(client, db):
 
 def test_find_button_without_javascript_keeps_the_call_and_lists_institutions(client, db):
     _, _, inst, other = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     response = file_call(client, action="find", institution_q="东城",
                          description="保留我写的内容", complainant_phone="13812345678")
     assert response.status_code == 200
@@ -450,7 +442,7 @@ def test_find_button_without_javascript_keeps_the_call_and_lists_institutions(cl
 
 
 def test_category_suggestions_come_from_the_description(client, db):
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     response = client.get("/operator/suggest-category",
                           params={"description": "走廊堆满杂物，消防通道被堵，灭火器也过期了"},
                           headers=HX)
@@ -463,7 +455,7 @@ def test_category_suggestions_come_from_the_description(client, db):
 
 
 def test_accepting_a_suggestion_selects_it_in_the_category_list(client, db):
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     token = csrf_token(client, "/operator/")
     response = client.post("/operator/suggest-category", headers={**HX, "X-CSRF-Token": token},
                            data={"description": "消防通道被堵", "pick_category": "fire_safety"})
@@ -474,7 +466,7 @@ def test_accepting_a_suggestion_selects_it_in_the_category_list(client, db):
 
 
 def test_vague_description_suggests_nothing_and_unknown_picks_are_ignored(client, db):
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     response = client.get("/operator/suggest-category",
                           params={"description": "我想反映一下情况", "pick_category": "nope"},
                           headers=HX)
@@ -485,7 +477,7 @@ def test_vague_description_suggests_nothing_and_unknown_picks_are_ignored(client
 
 def test_picking_a_suggestion_without_javascript_redraws_the_form_with_it_chosen(client, db):
     _, _, inst, _ = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     response = file_call(client, pick_category="fire_safety", description="消防通道被堵",
                          institution_id=str(inst.id), institution_q="")
     assert response.status_code == 200
@@ -500,7 +492,7 @@ def test_picking_a_suggestion_without_javascript_redraws_the_form_with_it_chosen
 def test_a_repeat_call_is_linked_even_when_the_receipt_time_was_left_wrong(
         client, db):
     _, _, inst, _ = city_with_offices(db)
-    sign_in(client, db)
+    sign_in(client, db, Role.OPERATOR)
     file_call(client, complainant_phone="13812345678", institution_id=str(inst.id),
               category="fire_safety", description="消防通道被堵住了")
     first = db.scalars(select(Complaint)).one()

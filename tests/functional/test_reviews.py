@@ -16,8 +16,9 @@ from portal.reviews import views as review_views
 from portal.reviews.models import Review
 from portal.reviews.services import aggregates
 
-from factories import PASSWORD, institution, user
-from support import csrf_token, login
+from factories import institution
+from support import csrf_token, sign_in
+from support import post_form as post
 
 PHONE = "13912345678"
 GOOD = {
@@ -32,25 +33,12 @@ GOOD = {
 }
 
 
-
 def submit(client, inst_id: int, **changes):
     data = {**GOOD, **changes}
     data = {k: v for k, v in data.items() if v is not None}
     token = csrf_token(client, f"/reviews/new/{inst_id}")
     return client.post(f"/reviews/new/{inst_id}", data={**data, "csrf_token": token},
                        follow_redirects=False)
-
-
-def post(client, path: str, **data):
-    return client.post(path, data={"csrf_token": csrf_token(client), **data},
-                       follow_redirects=False)
-
-
-def sign_in(client, db, role: Role, **overrides):
-    account = user(db, role, **overrides)
-    db.commit()
-    login(client, account.username, PASSWORD)
-    return account
 
 
 class Text(HTMLParser):

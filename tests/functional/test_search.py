@@ -17,7 +17,6 @@ from factories import department, district, institution
 ODD_QUERIES = ["", "AND (", "*", '"', "养" * 200, "name:x", "<script>alert(1)</script>", "%_\\"]
 
 
-
 class Page(HTMLParser):
     """Tags, label targets and the text of <mark> elements of an HTML page."""
 
