@@ -142,6 +142,20 @@ def _env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def vacuum_analyze(url: str) -> None:
+    """What autovacuum would do in time: bulk-loaded (and intake-grown) tables have no
+    visibility map and stale statistics, so PostgreSQL's index-only counts fetched every heap
+    row (the queue's count of 16,500 open complaints: 12.4 ms before, 1.6 ms after)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    finally:
+        engine.dispose()
+
+
 def prepare(backend: str, dataset: str) -> dict:
     """Build the data set once; later calls return its summary (ready.json) at once."""
     root = dataset_dir(backend, dataset)
@@ -249,6 +263,8 @@ class Stack:
         self.database_url = url
         # Other work may have added migrations since the data set was built.
         _portal(self.env, "db", "upgrade", log=self.run_dir / "upgrade.log")
+        if self.backend == "postgres":
+            vacuum_analyze(url)
         self.api_key = subprocess.run(
             [str(VENV_BIN / "portal"), "create-api-key", "operator1", "--name",
              f"bench {time.strftime('%H:%M:%S')}"],
