@@ -285,6 +285,12 @@ class Stack:
     def web_worker_pids(self) -> list[int]:
         return children(self.web.pid) if self.workers > 1 else [self.web.pid]
 
+    def stop_worker(self) -> None:
+        """Stop the RQ worker (a warm shutdown: it finishes the job in hand)."""
+        if self.worker.poll() is None:
+            os.killpg(self.worker.pid, signal.SIGTERM)
+            self.worker.wait(timeout=60)
+
     def stop(self) -> None:
         for proc in reversed(self.procs):
             if proc.poll() is None:
