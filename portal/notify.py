@@ -11,7 +11,7 @@ from typing import Protocol
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from portal.db import Base, UTCDateTime, session_scope, utcnow
+from portal.db import Base, UTCDateTime, utcnow
 from portal.jobs import record_job, task
 from portal.privacy import mask_phone
 from portal.settings import get_settings
@@ -87,15 +87,14 @@ def queue_notification(
     return note
 
 
-@task
-def send_notification(notification_id: int) -> None:
-    """Deliver one notification unless it was already sent."""
-    settings = get_settings()
-    with session_scope(settings.database_url) as session:
-        note = session.scalars(
-            select(Notification).where(Notification.id == notification_id).with_for_update()
-        ).one()
-        if note.status == "sent":
-            return
-        make_sender(settings.notification_sender).send(note)
-        note.status, note.sent_at = "sent", utcnow()
+@task(in_session=True)
+def send_notification(session: Session, notification_id: int) -> None:
+    """Deliver one notification unless it was already sent (marked sent in the outbox's
+    transaction, which also marks the job done)."""
+    note = session.scalars(
+        select(Notification).where(Notification.id == notification_id).with_for_update()
+    ).one()
+    if note.status == "sent":
+        return
+    make_sender(get_settings().notification_sender).send(note)
+    note.status, note.sent_at = "sent", utcnow()

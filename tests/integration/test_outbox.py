@@ -93,3 +93,32 @@ def test_recurring_jobs_are_registered_for_rq_cron():
 
     assert any(func is sweep_outbox for func, _, _ in portal.cron.RECURRING)
     assert cron  # rq.cron is importable: `rq cron portal.cron` loads the module above
+
+
+def test_an_sms_job_costs_the_worker_two_transactions_and_runs_once(db):
+    """Claim, then send + mark sent + mark done together (it took three transactions)."""
+    from sqlalchemy import event
+
+    from portal.db import get_engine
+    from portal.jobs import run_outbox_job
+    from portal.settings import get_settings
+
+    note = queue_notification(db, "sms", "13812345678", "投诉已受理", "您的投诉已受理")
+    db.commit()
+    job = db.scalars(select(OutboxJob)).one()
+    commits = []
+
+    def count(conn) -> None:
+        commits.append(conn)
+
+    engine = get_engine(get_settings().database_url)
+    event.listen(engine, "commit", count)
+    try:
+        assert run_outbox_job(job.id) == "done"
+        assert len(commits) == 2
+        assert run_outbox_job(job.id) == "skipped"  # pushed twice: runs once
+    finally:
+        event.remove(engine, "commit", count)
+    db.expire_all()
+    assert db.get(OutboxJob, job.id).status == "done"
+    assert db.get(Notification, note.id).status == "sent"
