@@ -4,14 +4,17 @@ inside SQLite would fail with "database is locked" instead of waiting."""
 
 from __future__ import annotations
 
-import multiprocessing
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 from sqlalchemy import event, text
 
 from portal.db import make_engine
 
 ROWS_PER_WRITER = 40
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _engine(path):
@@ -24,19 +27,19 @@ def _engine(path):
     return engine
 
 
-def _write(path, writer: int, errors=None) -> None:
-    engine = _engine(path)
-    try:
-        for n in range(ROWS_PER_WRITER):
-            with engine.begin() as conn:
-                conn.execute(text("INSERT INTO t (writer, n) VALUES (:w, :n)"), {"w": writer, "n": n})
-                conn.execute(text("UPDATE counter SET value = value + 1"))
-    except Exception as exc:  # noqa: BLE001 - reported to the test
-        if errors is None:
-            raise
-        errors.append(repr(exc))
-    finally:
-        engine.dispose()
+# A writer process: its own engine, SQLite's busy timeout at 0, ROWS_PER_WRITER transactions.
+WRITER = """
+import sys
+from sqlalchemy import event, text
+from portal.db import make_engine
+engine = make_engine("sqlite:///" + sys.argv[1])
+event.listen(engine, "connect", lambda c, _r: c.execute("PRAGMA busy_timeout=0"))
+for n in range(int(sys.argv[3])):
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO t (writer, n) VALUES (:w, :n)"),
+                     {"w": int(sys.argv[2]), "n": n})
+        conn.execute(text("UPDATE counter SET value = value + 1"))
+"""
 
 
 def _setup(path):
@@ -81,13 +84,11 @@ def test_threads_of_one_process_take_turns(tmp_path):
 def test_processes_take_turns_on_the_lock_file(tmp_path):
     path = tmp_path / "w.sqlite3"
     engine = _setup(path)
-    ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_write, args=(path, w)) for w in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(60)
-    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(w),
+                               str(ROWS_PER_WRITER)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+             for w in range(4)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
     assert _count(engine) == (4 * ROWS_PER_WRITER, 4 * ROWS_PER_WRITER)
     assert (tmp_path / "w.sqlite3-writer.lock").exists()
 
