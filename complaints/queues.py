@@ -40,6 +40,12 @@ def _page(session: Session, stmt, page: int) -> QueuePage:
     return QueuePage(list(items), total, page, pages)
 
 
+def _pending_co(office) -> tuple:
+    """An office's co-handling requests still waiting for its reply (the 会办 tab and badge)."""
+    return (CoHandling.department_id == office, CoHandling.replied_at.is_(None),
+            CoHandling.settled_at.is_(None), Complaint.status.in_(OPEN_STATUSES))
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     tab: str = "assigned"
@@ -50,8 +56,7 @@ class QueueFilter:
 def office_queue_stmt(office_id: int, flt: QueueFilter, now: datetime, soon: datetime):
     if flt.tab == "co":
         stmt = (select(Complaint).join(CoHandling, CoHandling.complaint_id == Complaint.id)
-                .where(CoHandling.department_id == office_id, CoHandling.replied_at.is_(None),
-                       CoHandling.settled_at.is_(None), Complaint.status.in_(OPEN_STATUSES))
+                .where(*_pending_co(office_id))
                 .order_by(Complaint.due_at, Complaint.id))
     elif flt.tab == "answered":
         stmt = (select(Complaint)
@@ -112,10 +117,7 @@ _ANSWERED_CAPPED = select(func.count()).select_from(
 )
 _CO_PENDING = (
     select(func.count()).select_from(CoHandling).join(Complaint)
-    .where(CoHandling.department_id == bindparam("office_id"),
-           CoHandling.replied_at.is_(None),
-           CoHandling.settled_at.is_(None),
-           Complaint.status.in_(OPEN_STATUSES))
+    .where(*_pending_co(bindparam("office_id")))
 )
 
 

@@ -66,7 +66,7 @@ def current_fees(db: Session, institution_id: int) -> list[FeeItem]:
     ).order_by(FeeItem.id)))
 
 
-# Built once (the public institution page reads both on every view).
+# Built once (the public institution page reads these on every view).
 _CURRENT_RULES = select(InstitutionRule).where(
     InstitutionRule.institution_id == bindparam("institution_id"),
     InstitutionRule.retired_on.is_(None),
@@ -85,10 +85,13 @@ def current_commitment(db: Session, institution_id: int) -> CreditCommitment | N
     return db.scalars(_CURRENT_COMMITMENT, {"institution_id": institution_id}).first()
 
 
+_LATEST_RESOURCES = select(ServiceResources).where(
+    ServiceResources.institution_id == bindparam("institution_id")
+).order_by(ServiceResources.effective_from.desc(), ServiceResources.id.desc()).limit(1)
+
+
 def latest_resources(db: Session, institution_id: int) -> ServiceResources | None:
-    return db.scalars(select(ServiceResources).where(
-        ServiceResources.institution_id == institution_id
-    ).order_by(ServiceResources.effective_from.desc(), ServiceResources.id.desc()).limit(1)).first()
+    return db.scalars(_LATEST_RESOURCES, {"institution_id": institution_id}).first()
 
 
 def published(db: Session, inst: Institution, section: str) -> dict[str, Any]:

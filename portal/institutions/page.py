@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from complaints.models import Complaint
 from portal.backoffice.public import Published, load_published, published_json
+from portal.backoffice.workflow import latest_resources
 from portal.institutions import vocab
 from portal.institutions.checks import (
     DEFAULT_THRESHOLDS,
@@ -161,9 +162,6 @@ _INSTITUTION = select(Institution).options(
 ).where(Institution.id == bindparam("institution_id"))
 _FEES = select(FeeItem).where(
     FeeItem.institution_id == bindparam("institution_id")).order_by(FeeItem.id)
-_RESOURCES = select(ServiceResources).where(
-    ServiceResources.institution_id == bindparam("institution_id")
-).order_by(ServiceResources.effective_from.desc(), ServiceResources.id.desc()).limit(1)
 _GRADE = select(Grade).where(Grade.institution_id == bindparam("institution_id")).order_by(
     Grade.awarded_on.desc(), Grade.id.desc()).limit(1)
 
@@ -209,7 +207,7 @@ def load_page(
         key=lambda f: (f.effective_to, f.id),
         reverse=True,
     )
-    resources = db.scalars(_RESOURCES, by_id).first()
+    resources = latest_resources(db, institution_id)
     grade = db.scalars(_GRADE, by_id).first()
     inspections = list(db.scalars(_INSPECTIONS, by_id))
     penalties = list(db.scalars(_PENALTIES, by_id))
