@@ -179,6 +179,10 @@ def _redis_reachable(url: str) -> bool:
         return False
 
 
+def _exit_on_sigterm(_signum, _frame) -> None:
+    raise SystemExit(0)
+
+
 def cmd_dev(args: argparse.Namespace) -> int:
     """Everything for a local demo: migrations, demo data if empty, Redis, worker, cron, web."""
     from sqlalchemy import func, select
@@ -226,6 +230,10 @@ def cmd_dev(args: argparse.Namespace) -> int:
     portal_cmd = [sys.executable, "-m", "portal.cli"]
     children.append(subprocess.Popen([*portal_cmd, "worker"]))
     children.append(subprocess.Popen(_rq_cron_command(settings.redis_url)))
+    # uvicorn shuts down on SIGTERM and then raises the signal again with the handler it found:
+    # the default one would end this process before the `finally` stops Redis, the worker and
+    # cron (they were left running after `kill`). This handler unwinds through it instead.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         print(f"portal: http://{args.host}:{args.port}/  (Ctrl-C stops everything)", flush=True)
         return cmd_serve(argparse.Namespace(host=args.host, port=args.port, workers=1))

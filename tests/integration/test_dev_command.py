@@ -1,0 +1,85 @@
+"""`portal dev` (the README's first command) starts Redis, the worker, cron and the web, and
+stops all of them when it is stopped — by Ctrl-C or by a plain `kill` (SIGTERM)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from servers import free_port, portal_env
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _descendants(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
+    children: dict[int, list[int]] = {}
+    for line in out.splitlines():
+        child, parent = map(int, line.split())
+        children.setdefault(parent, []).append(child)
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True,
+                           text=True).stdout.strip()
+    return bool(state) and not state.startswith("Z")
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_portal_dev_starts_everything_and_a_stop_stops_everything(tmp_path, stop_signal):
+    redis_port, web_port = free_port(), free_port()
+    env = portal_env(f"sqlite:///{tmp_path / 'dev.sqlite3'}",
+                     f"redis://127.0.0.1:{redis_port}/0", "dev-test-" + "x" * 40, tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "portal.cli", "dev", "--port", str(web_port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: list[int] = []
+    try:
+        health: dict = {}
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/healthz",
+                                            timeout=2) as r:
+                    health = json.load(r)
+                if health.get("workers"):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        assert health.get("redis") == "ok" and health.get("workers") == 1, health
+        children = _descendants(proc.pid)
+        assert len(children) >= 3  # redis-server, the worker, rq cron
+        proc.send_signal(stop_signal)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(_alive(c) for c in children):
+            time.sleep(0.2)
+        assert [c for c in children if _alive(c)] == []
+        assert not _listening(redis_port) and not _listening(web_port)
+    finally:
+        for pid in {proc.pid, *children, *_descendants(proc.pid)}:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
