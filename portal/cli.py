@@ -116,6 +116,16 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build_pages(args: argparse.Namespace) -> int:
+    from portal.institutions.pagedoc import build_stale_parallel
+
+    started = time.monotonic()
+    done = build_stale_parallel(get_settings().database_url, procs=args.procs,
+                                progress=lambda n: print(f"{n} page documents built", flush=True))
+    print(f"built {done} page documents in {time.monotonic() - started:.0f} s")
+    return 0
+
+
 def _rq_cron_command(redis_url: str) -> list[str]:
     rq = Path(sys.executable).with_name("rq")
     return [str(rq), "cron", "-u", redis_url, "portal.cron"]
@@ -316,6 +326,11 @@ def build_parser() -> argparse.ArgumentParser:
     ri.add_argument("--check", action="store_true", help="only if missing, corrupt or outdated")
     ri.add_argument("--procs", type=_positive_int, default=1)
     ri.set_defaults(func=cmd_reindex)
+
+    bp = sub.add_parser("build-pages", help="build the institution page documents that are "
+                        "missing or stale (after a bulk load or a deploy)")
+    bp.add_argument("--procs", type=_positive_int, default=1)
+    bp.set_defaults(func=cmd_build_pages)
 
     cu = sub.add_parser("create-user", help="create a staff account")
     cu.add_argument("username")

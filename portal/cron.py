@@ -4,6 +4,7 @@ from rq import cron
 
 from complaints.tasks import sweep_clocks
 from portal.backup import nightly_backup
+from portal.institutions.page_jobs import refresh_stale_pages
 from portal.jobs import sweep_outbox
 from portal.opendays.tasks import close_signups_due, flag_institutions_without_open_day, mark_held
 from portal.stats.tasks import snapshot_previous_month
@@ -14,6 +15,8 @@ RECURRING = [
     (sweep_clocks, "default", {"cron": "*/5 * * * *"}),
     (close_signups_due, "default", {"cron": "*/5 * * * *"}),
     (mark_held, "default", {"cron": "*/15 * * * *"}),
+    # Page documents made stale without a refresh job (bulk loads, renames, a deploy).
+    (refresh_stale_pages, "default", {"cron": "*/10 * * * *", "job_timeout": 3600}),
     (flag_institutions_without_open_day, "default", {"cron": "0 3 * * *"}),
     # rq cron counts in UTC: 18:30 UTC is 02:30 in Shanghai, the quietest hour.
     (nightly_backup, "default", {"cron": "30 18 * * *", "job_timeout": 3600}),

@@ -23,6 +23,7 @@ from portal.institutions.models import (
     Grade,
     Inspection,
     Institution,
+    InstitutionPageDoc,
     Penalty,
     ServiceResources,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "Grade",
     "Inspection",
     "Institution",
+    "InstitutionPageDoc",
     "InstitutionRule",
     "Notification",
     "OpenDay",

@@ -32,6 +32,7 @@ from portal.backoffice.models import (
 )
 from portal.backoffice.validation import InvalidDraft
 from portal.institutions.models import FeeItem, Institution, ServiceResources
+from portal.institutions.page_jobs import enqueue_refresh
 from search.tasks import enqueue_index_update
 
 REVIEWERS = frozenset({Role.ADMIN, Role.SUPERVISOR})
@@ -340,6 +341,7 @@ def approve(db: Session, actor: User, draft_id: int, today: date,
                  institution_id=inst.id, section=draft.section, version_id=version.id,
                  changes=len(diff))
     enqueue_index_update(db, inst.id)
+    enqueue_refresh(db, inst.id)
     return version
 
 

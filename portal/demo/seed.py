@@ -67,6 +67,7 @@ class SeedSummary:
     institution_rules: int = 0
     credit_commitments: int = 0
     open_days: int = 0
+    page_documents: int = 0
     elapsed_seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -337,6 +338,13 @@ def seed_demo(
             conn.execute(insert(OpenDay.__table__), days)
             summary.open_days = len(days)
         summary.users += len(rows)
+
+    # The public pages' documents (portal/institutions/pagedoc.py); two processes for a big city.
+    from portal.institutions.pagedoc import build_stale_parallel
+
+    summary.page_documents = build_stale_parallel(database_url, procs=2 if institutions > 5000 else 1, progress=lambda n: say(
+        f"page documents {n}/{institutions} ({time.perf_counter() - started:.1f} s)"))
+    say(f"page documents {summary.page_documents} ({time.perf_counter() - started:.1f} s)")
 
     summary.elapsed_seconds = round(time.perf_counter() - started, 2)
     return summary

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,6 +64,9 @@ class Institution(Base):
     deposit_bank: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Raised by database triggers (migration 0009) on every change the public page shows;
+    # never written by the application. The page document is valid only at this version.
+    records_version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
     district: Mapped[District] = relationship()
     street: Mapped[Street | None] = relationship()
@@ -205,3 +209,18 @@ class CreditEntry(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department] = relationship()
+
+
+class InstitutionPageDoc(Base):
+    """The unchanging parts of an institution's public page, built at one records version
+    (portal/institutions/pagedoc.py). Shown only while that version is the institution's."""
+
+    __tablename__ = "institution_page_docs"
+
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    records_version: Mapped[int] = mapped_column(Integer)
+    build_key: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

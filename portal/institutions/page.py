@@ -7,10 +7,10 @@ API and the HTML show one set of data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -65,31 +65,17 @@ class ComplaintStats:
         return None if self.judged == 0 else round(self.on_time * 100 / self.judged)
 
 
-@dataclass(frozen=True)
-class InstitutionPage:
-    inst: Institution
-    fees: list[FeeItem]  # current
-    fee_history: list[FeeItem]  # closed rows (effective_to set), newest first
-    resources: ServiceResources | None
-    grade: Grade | None
-    inspections: list[Inspection]
-    penalties: list[Penalty]
-    credit: list[CreditEntry]
-    flags: list[Flag]
-    completeness: Completeness
-    complaints: ComplaintStats
-    totals: dict[str | None, MonthlyTotal]
-    today: date
-    # Rules, credit commitment and change history from the back office.
-    published: Published = field(default_factory=Published)
-    open_days: InstitutionOpenDays = field(
-        default_factory=lambda: InstitutionOpenDays([], [], None))
+class ShownPage:
+    """What the page's per-view parts read, for the live page and the stored document alike:
+    the grade's age, the monthly totals, the flag counts (subclasses give `today`, `grade`,
+    `totals` and `flags`)."""
 
-    @property
-    def last_updated(self) -> datetime | None:
-        """The later of the institution row's update and the last published back-office change."""
-        stamps = [t for t in (self.inst.updated_at, self.published.last_updated) if t]
-        return max(stamps) if stamps else None
+    # Built page parts (pagedoc.DocPage); empty: the template renders them from the rows.
+    fragments: ClassVar[tuple[str, ...]] = ()
+    today: date
+    grade: Any
+    totals: dict[str | None, MonthlyTotal]
+    flags: list[Flag]
 
     @property
     def grade_age(self) -> str:
@@ -118,6 +104,34 @@ class InstitutionPage:
         return {s: sum(1 for f in self.flags if f.severity == s) for s in SEVERITY_LABELS}
 
 
+@dataclass(frozen=True)
+class InstitutionPage(ShownPage):
+    inst: Institution
+    fees: list[FeeItem]  # current
+    fee_history: list[FeeItem]  # closed rows (effective_to set), newest first
+    resources: ServiceResources | None
+    grade: Grade | None
+    inspections: list[Inspection]
+    penalties: list[Penalty]
+    credit: list[CreditEntry]
+    flags: list[Flag]
+    completeness: Completeness
+    complaints: ComplaintStats
+    totals: dict[str | None, MonthlyTotal]
+    today: date
+    # Rules, credit commitment and change history from the back office.
+    published: Published = field(default_factory=Published)
+    open_days: InstitutionOpenDays = field(
+        default_factory=lambda: InstitutionOpenDays([], [], None))
+    facts: Facts | None = None  # what the flags and completeness were computed from
+
+    @property
+    def last_updated(self) -> datetime | None:
+        """The later of the institution row's update and the last published back-office change."""
+        stamps = [t for t in (self.inst.updated_at, self.published.last_updated) if t]
+        return max(stamps) if stamps else None
+
+
 def facts_for(
     inst: Institution,
     fees: list[FeeItem],
@@ -142,6 +156,13 @@ def facts_for(
             InspectionFacts.from_obj(i, department_name=i.department.name) for i in inspections
         ),
     )
+
+
+def with_open_days(facts: Facts, open_days: InstitutionOpenDays) -> Facts:
+    """The facts with the open-day check on: the local date the last held open day ended."""
+    last_end = open_days.last_held_end
+    return replace(facts, open_days_checked=True, last_open_day=last_end.astimezone(
+        get_settings().timezone).date() if last_end else None)
 
 
 # The page's statements are built once with bind parameters: every view runs all of them, and
@@ -215,13 +236,10 @@ def load_page(
     published = load_published(db, institution_id)
     now = now or datetime.now(UTC)
     open_days = open_days_of(db, institution_id, now)
-    last_end = open_days.last_held_end
-    facts = facts_for(inst, fees, resources, grade, inspections,
-                      rule_titles=tuple(r.title for r in published.rules),
-                      credit_commitment=published.commitment is not None,
-                      last_open_day=last_end.astimezone(get_settings().timezone).date()
-                      if last_end else None,
-                      open_days_checked=True)
+    facts = with_open_days(facts_for(inst, fees, resources, grade, inspections,
+                                     rule_titles=tuple(r.title for r in published.rules),
+                                     credit_commitment=published.commitment is not None),
+                           open_days)
     return InstitutionPage(
         inst=inst,
         fees=fees,
@@ -238,6 +256,7 @@ def load_page(
         today=today,
         published=published,
         open_days=open_days,
+        facts=facts,
     )
 
 

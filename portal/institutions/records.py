@@ -26,6 +26,7 @@ from portal.accounts.roles import Role
 from portal.formfields import FieldReader, parse_money
 from portal.institutions import vocab
 from portal.institutions.models import CreditEntry, Grade, Inspection, Institution, Penalty
+from portal.institutions.page_jobs import enqueue_refresh
 from portal.orgs.models import Department
 from search.tasks import enqueue_index_update
 
@@ -140,6 +141,7 @@ def _done(db: Session, actor: User, action: str, object_type: str, row: Any,
     audit.record(db, actor.id, action, object_type, row.id, institution_id=institution_id,
                  **{k: _plain(v) for k, v in detail.items()})
     enqueue_index_update(db, institution_id)
+    enqueue_refresh(db, institution_id)
 
 
 # --- grades -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from portal.institutions.directory import (
 )
 from portal.institutions.lists import LISTS, PublicLists
 from portal.institutions.page import load_page, page_json, summary_json
+from portal.institutions.pagedoc import shown_page
 from portal.institutions.services import InstitutionQueries
 from portal.openapi import register
 
@@ -66,7 +67,7 @@ def _institution_id(ctx: Ctx) -> int:
 
 @view()
 def detail(ctx: Ctx) -> Response:
-    page = load_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
+    page = shown_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
     if page is None:
         raise HTTPException(404, "没有这家机构，可能编号有误或已注销。")
     return ctx.render("institutions/detail.html", p=page, inst=page.inst, **_common(ctx))
@@ -74,7 +75,7 @@ def detail(ctx: Ctx) -> Response:
 
 @view()
 def print_view(ctx: Ctx) -> Response:
-    page = load_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
+    page = shown_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
     if page is None:
         raise HTTPException(404, "没有这家机构，可能编号有误或已注销。")
     return ctx.render("institutions/print.html", p=page, inst=page.inst, **_common(ctx))

@@ -22,6 +22,7 @@ from portal.institutions.models import (
     Grade,
     Inspection,
     Institution,
+    InstitutionPageDoc,
     Penalty,
     ServiceResources,
 )
@@ -87,10 +88,13 @@ def test_summary_counts_match_the_database(seeded):
         (Penalty, summary.penalties),
         (CreditEntry, summary.credit_entries),
         (OpenDay, summary.open_days),
+        (InstitutionPageDoc, summary.page_documents),
     ]:
         assert _scalar(url, select(func.count()).select_from(model)) == count, model
     assert summary.elapsed_seconds > 0
-    assert lines[-1].startswith("institutions 200/200 ")
+    assert summary.page_documents == 200
+    assert lines[-2].startswith("institutions 200/200 ")
+    assert lines[-1].startswith("page documents 200 ")
     assert "institutions=200" in str(summary)
 
 

@@ -1,0 +1,258 @@
+"""The public institution page from its stored document, and how that document is kept.
+
+Every view of an institution page used to load 13 statements of rows and render the whole
+template (≈ 3 ms of the request, bench/RESULTS.md), although nearly all of it changes only when
+the institution's records do. The document holds those parts built — HTML fragments of the
+templates under `templates/institutions/page/` — with the facts the flags are computed from.
+A view then runs three statements (the document, the open days, the complaint figures) and
+renders only what depends on the date: flags, monthly totals, the grade's age and expiry, open
+days and complaint figures.
+
+It cannot show a stale disclosure:
+- `institutions.records_version` is raised by database triggers (migration 0009) on every change
+  to anything the page shows, whatever writes it;
+- a document records the version it was built at, read *before* its rows, so its rows are at
+  least that new (on PostgreSQL's read-committed too);
+- it is used only while that version is the institution's and its build key (the sources of the
+  parts and the time zone) is this code's. Otherwise the page is built from the rows as before:
+  slower, never wrong.
+Documents are rebuilt by a job recorded with each change (`page_jobs.enqueue_refresh`), by a sweep
+of stale ones every few minutes (`page_jobs.refresh_stale_pages`, for bulk loads, renames and
+deploys) and by `portal pages build`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from functools import lru_cache
+
+import msgspec
+from markupsafe import Markup
+from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy.orm import Session
+
+from portal.db import session_scope, utcnow
+from portal.institutions import vocab
+from portal.institutions.checks import (
+    DEFAULT_THRESHOLDS,
+    Facts,
+    Flag,
+    MonthlyTotal,
+    Thresholds,
+    compute_flags,
+    monthly_totals,
+)
+from portal.institutions.models import Institution, InstitutionPageDoc
+from portal.institutions.page import (
+    ComplaintStats,
+    InstitutionPage,
+    ShownPage,
+    complaint_stats,
+    load_page,
+    with_open_days,
+)
+from portal.opendays.services import InstitutionOpenDays, open_days_of
+from portal.settings import PROJECT_ROOT, get_settings
+from portal.templating import templates
+
+# In the order `templates/institutions/_page.html` places them.
+FRAGMENT_TEMPLATES = tuple(f"institutions/page/{name}.html" for name in (
+    "head", "basic", "fee_tables", "rules_resources", "records", "history"))
+# Everything a built fragment depends on besides the rows: a change to any of these files (a
+# deploy) makes every document stale until rebuilt. Raise DOC_FORMAT for any other change.
+DOC_FORMAT = "1"
+_SOURCES = (
+    *(f"templates/{name}" for name in FRAGMENT_TEMPLATES),
+    "templates/backoffice/_public_rules.html", "templates/backoffice/_public_commitment.html",
+    "templates/backoffice/_public_history.html",
+    "portal/institutions/vocab.py", "portal/institutions/completeness.py",
+    "portal/institutions/facts.py", "portal/institutions/page.py",
+    "portal/institutions/pagedoc.py", "portal/backoffice/public.py", "portal/templating.py",
+)
+
+
+@lru_cache
+def _build_key(timezone: str) -> str:
+    digest = hashlib.sha256(f"{DOC_FORMAT}\0{timezone}".encode())
+    for path in _SOURCES:
+        digest.update(b"\0" + (PROJECT_ROOT / path).read_bytes())
+    return digest.hexdigest()
+
+
+def build_key() -> str:
+    return _build_key(str(get_settings().timezone))
+
+
+class StoredPage(msgspec.Struct, frozen=True):
+    """The document's body: the heading, the facts without open days, the built fragments."""
+
+    name: str
+    facts: Facts
+    fragments: tuple[str, ...]
+
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder(StoredPage).decode
+
+
+@dataclass(frozen=True)
+class PageHeading:
+    """What the page around the parts names of the institution."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class DocPage(ShownPage):
+    """An institution page from its document, with the date-dependent parts of this view."""
+
+    inst: PageHeading
+    facts: Facts
+    flags: list[Flag]
+    complaints: ComplaintStats
+    totals: dict[str | None, MonthlyTotal]
+    today: date
+    open_days: InstitutionOpenDays
+    fragments: tuple[Markup, ...] = ()  # type: ignore[misc]  # the parts, built
+
+    @property
+    def grade(self):  # type: ignore[override]
+        return self.facts.grade
+
+
+_SHOWN = (
+    select(Institution.records_version, InstitutionPageDoc.records_version,
+           InstitutionPageDoc.build_key, InstitutionPageDoc.body)
+    .outerjoin(InstitutionPageDoc, InstitutionPageDoc.institution_id == Institution.id)
+    .where(Institution.id == bindparam("institution_id"))
+)
+_VERSION = select(Institution.records_version).where(Institution.id == bindparam("institution_id"))
+
+
+def shown_page(
+    db: Session,
+    institution_id: int,
+    today: date,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    now: datetime | None = None,
+) -> InstitutionPage | DocPage | None:
+    """The page to show: from the document when it is current, otherwise from the rows."""
+    row = db.execute(_SHOWN, {"institution_id": institution_id}).first()
+    if row is None:
+        return None
+    current, built_at, key, body = row
+    if body is None or built_at != current or key != build_key():
+        return load_page(db, institution_id, today, thresholds, now)
+    stored = _decode(body)
+    now = now or datetime.now(UTC)
+    open_days = open_days_of(db, institution_id, now)
+    facts = with_open_days(stored.facts, open_days)
+    return DocPage(
+        inst=PageHeading(institution_id, stored.name),
+        # Rendered by the autoescaping templates of `build`, from this database only.
+        fragments=tuple(Markup(f) for f in stored.fragments),  # noqa: S704
+        facts=facts,
+        flags=compute_flags(facts, today, thresholds),
+        complaints=complaint_stats(db, institution_id, now),
+        totals=monthly_totals(facts.fees, today),
+        today=today,
+        open_days=open_days,
+    )
+
+
+def build(db: Session, institution_id: int) -> tuple[int, StoredPage] | None:
+    """(records version, body) for the institution as the caller's transaction sees it."""
+    version = db.scalar(_VERSION, {"institution_id": institution_id})  # first: see the docstring
+    if version is None:
+        return None
+    page = load_page(db, institution_id, datetime.now(get_settings().timezone).date())
+    assert page is not None and page.facts is not None
+    context = {"p": page, "inst": page.inst, "vocab": vocab}
+    fragments = tuple(templates.env.get_template(name).render(context)
+                      for name in FRAGMENT_TEMPLATES)
+    # Open days are looked up per view (they pass, and places fill): stored unchecked.
+    facts = replace(page.facts, open_days_checked=False, last_open_day=None)
+    return version, StoredPage(name=page.inst.name, facts=facts, fragments=fragments)
+
+
+def refresh(db: Session, institution_id: int) -> bool:
+    """Build and store the institution's document in the caller's transaction (False: gone)."""
+    built = build(db, institution_id)
+    if built is None:
+        db.execute(delete(InstitutionPageDoc).where(
+            InstitutionPageDoc.institution_id == institution_id))
+        return False
+    version, body = built
+    db.merge(InstitutionPageDoc(institution_id=institution_id, records_version=version,
+                                build_key=build_key(), body=_encode(body).decode(),
+                                built_at=utcnow()))
+    return True
+
+
+def _stale_ids(db: Session, after: int, limit: int) -> list[int]:
+    doc = InstitutionPageDoc
+    return list(db.scalars(
+        select(Institution.id)
+        .outerjoin(doc, doc.institution_id == Institution.id)
+        .where(Institution.id > after, or_(
+            doc.institution_id.is_(None), doc.records_version != Institution.records_version,
+            doc.build_key != build_key()))
+        .order_by(Institution.id).limit(limit)))
+
+
+def stale_batches(database_url: str, batch: int = 200) -> Iterator[list[int]]:
+    """Ids of institutions without a current document, a batch at a time, in id order."""
+    after = 0
+    while True:
+        with session_scope(database_url) as db:
+            ids = _stale_ids(db, after, batch)
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+def refresh_batch(database_url: str, ids: list[int]) -> None:
+    with session_scope(database_url) as db:
+        for institution_id in ids:
+            refresh(db, institution_id)
+
+
+def _refresh_batch_fresh_process(args: tuple[str, list[int]]) -> int:
+    refresh_batch(*args)
+    return len(args[1])
+
+
+def build_stale_parallel(database_url: str, procs: int = 1, batch: int = 200,
+                         progress: Callable[[int], None] | None = None) -> int:
+    """`build_stale` over `procs` processes (spawned: no database connection is inherited)."""
+    if procs == 1:
+        return build_stale(database_url, batch, progress=progress)
+    done = 0
+    with multiprocessing.get_context("spawn").Pool(procs) as pool:
+        work = ((database_url, ids) for ids in stale_batches(database_url, batch))
+        for n in pool.imap_unordered(_refresh_batch_fresh_process, work):
+            done += n
+            if progress and done % (batch * 25) < n:
+                progress(done)
+    return done
+
+
+def build_stale(database_url: str, batch: int = 200, limit: int | None = None,
+                progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild every stale document (or the first `limit`); returns how many were rebuilt."""
+    done = 0
+    for ids in stale_batches(database_url, batch):
+        ids = ids if limit is None else ids[: limit - done]
+        refresh_batch(database_url, ids)
+        done += len(ids)
+        if progress and done % (batch * 25) < len(ids):
+            progress(done)
+        if limit is not None and done >= limit:
+            break
+    return done
