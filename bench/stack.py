@@ -263,6 +263,9 @@ class Stack:
         self.database_url = url
         # Other work may have added migrations since the data set was built.
         _portal(self.env, "db", "upgrade", log=self.run_dir / "upgrade.log")
+        # Institution page documents missing or stale (a data set built before them, or a
+        # template change since): built here, as a deploy runs `portal build-pages`.
+        _portal(self.env, "build-pages", "--procs", "2", log=self.run_dir / "build-pages.log")
         if self.backend == "postgres":
             vacuum_analyze(url)
         self.api_key = subprocess.run(
