@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from contextlib import asynccontextmanager
 
@@ -108,6 +109,12 @@ async def guard_error(request: Request, exc: Exception) -> Response:
 
 @asynccontextmanager
 async def lifespan(app: Starlette):
+    # What start-up built (modules, templates, routes: ≈ 340,000 objects) lives as long as the
+    # process: frozen out of the cyclic collector, whose full collections walked all of it
+    # (≈ 60 ms each with the GIL held, every request of the process waiting; bench/RESULTS.md).
+    if not gc.get_freeze_count():  # once per process (tests start many apps)
+        gc.collect()
+        gc.freeze()
     yield
     dispose_engines()
 
