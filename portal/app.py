@@ -6,6 +6,7 @@ import gc
 import logging
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -115,6 +116,8 @@ async def lifespan(app: Starlette):
     if not gc.get_freeze_count():  # once per process (tests start many apps)
         gc.collect()
         gc.freeze()
+    # Every @view runs in this event loop's thread pool (see Settings.web_threads).
+    anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().web_threads
     yield
     dispose_engines()
 

@@ -4,9 +4,36 @@ from __future__ import annotations
 
 import gc
 
+import pytest
+
 
 def test_startup_objects_are_frozen_out_of_the_collector(client):
     assert client.get("/healthz").status_code == 200
     # Modules, templates and routes: hundreds of thousands of objects a full collection would
     # otherwise walk with the GIL held.
     assert gc.get_freeze_count() > 10_000
+
+
+def test_requests_run_on_the_configured_number_of_threads(env, monkeypatch):
+    import anyio.to_thread
+    from starlette.testclient import TestClient
+
+    import portal.settings
+    from portal.app import create_app
+
+    monkeypatch.setenv("PORTAL_WEB_THREADS", "3")
+    monkeypatch.setattr(portal.settings, "_settings", None)
+    with TestClient(create_app()) as test_client:
+        assert test_client.get("/healthz").status_code == 200
+        tokens = test_client.portal.call(
+            lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+    assert tokens == 3
+
+
+def test_a_bad_thread_count_is_refused_with_its_name(monkeypatch):
+    from portal.settings import load_settings
+
+    for bad in ("0", "-2", "many"):
+        monkeypatch.setenv("PORTAL_WEB_THREADS", bad)
+        with pytest.raises(ValueError, match="PORTAL_WEB_THREADS"):
+            load_settings()
