@@ -4,7 +4,7 @@ Every view of an institution page used to load 13 statements of rows and render 
 template (≈ 3 ms of the request, bench/RESULTS.md), although nearly all of it changes only when
 the institution's records do. The document holds those parts built — HTML fragments of the
 templates under `templates/institutions/page/` — with the facts the flags are computed from.
-A view then runs three statements (the document, the open days, the complaint figures) and
+A view then runs two statements (the document with the complaint figures, the open days) and
 renders only what depends on the date: flags, monthly totals, the grade's age and expiry, open
 days and complaint figures.
 
@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import msgspec
 from markupsafe import Markup
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select, true
 from sqlalchemy.orm import Session
 
 from portal.db import session_scope, utcnow
@@ -48,11 +48,12 @@ from portal.institutions.checks import (
 )
 from portal.institutions.models import Institution, InstitutionPageDoc
 from portal.institutions.page import (
+    COMPLAINT_STATS,
     ComplaintStats,
     InstitutionPage,
     ShownPage,
-    complaint_stats,
     load_page,
+    stats_params,
     with_open_days,
 )
 from portal.opendays.services import InstitutionOpenDays, open_days_of
@@ -125,10 +126,14 @@ class DocPage(ShownPage):
         return self.facts.grade
 
 
+# The document, the version it must match and the complaint figures: one statement (each
+# statement cost more in SQLAlchemy than SQLite took to answer it).
+_STATS = COMPLAINT_STATS.subquery()
 _SHOWN = (
     select(Institution.records_version, InstitutionPageDoc.records_version,
-           InstitutionPageDoc.build_key, InstitutionPageDoc.body)
+           InstitutionPageDoc.build_key, InstitutionPageDoc.body, *_STATS.c)
     .outerjoin(InstitutionPageDoc, InstitutionPageDoc.institution_id == Institution.id)
+    .join(_STATS, true())
     .where(Institution.id == bindparam("institution_id"))
 )
 _VERSION = select(Institution.records_version).where(Institution.id == bindparam("institution_id"))
@@ -142,14 +147,14 @@ def shown_page(
     now: datetime | None = None,
 ) -> InstitutionPage | DocPage | None:
     """The page to show: from the document when it is current, otherwise from the rows."""
-    row = db.execute(_SHOWN, {"institution_id": institution_id}).first()
+    now = now or datetime.now(UTC)
+    row = db.execute(_SHOWN, stats_params(institution_id, now)).first()
     if row is None:
         return None
-    current, built_at, key, body = row
+    current, built_at, key, body, *stats = row
     if body is None or built_at != current or key != build_key():
         return load_page(db, institution_id, today, thresholds, now)
     stored = _decode(body)
-    now = now or datetime.now(UTC)
     open_days = open_days_of(db, institution_id, now)
     facts = with_open_days(stored.facts, open_days)
     return DocPage(
@@ -158,7 +163,7 @@ def shown_page(
         fragments=tuple(Markup(f) for f in stored.fragments),  # noqa: S704
         facts=facts,
         flags=compute_flags(facts, today, thresholds),
-        complaints=complaint_stats(db, institution_id, now),
+        complaints=ComplaintStats.of(stats),
         totals=monthly_totals(facts.fees, today),
         today=today,
         open_days=open_days,

@@ -6,7 +6,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, union_all, update
 from sqlalchemy.orm import Session, joinedload
 
 from complaints.intake import MOBILE, normalise_phone
@@ -224,21 +224,27 @@ class InstitutionOpenDays:
     last_held_end: datetime | None  # when the last held open day ended (any age)
 
 
-# Built once: the public institution page runs both on every view.
+# Built once: the public institution page runs it on every view, as one statement (each
+# statement of a page costs more in SQLAlchemy than SQLite takes to answer it).
 _MINE = select(OpenDay).where(OpenDay.institution_id == bindparam("institution_id"))
 _UPCOMING = _MINE.where(
     OpenDay.status.in_((SCHEDULED, CLOSED)), OpenDay.starts_at > bindparam("now")
 ).order_by(OpenDay.starts_at, OpenDay.id).limit(bindparam("limit"))
 _HELD = _MINE.where(OpenDay.status == HELD, OpenDay.ends_at <= bindparam("now")).order_by(
     OpenDay.ends_at.desc(), OpenDay.id.desc()).limit(bindparam("limit"))
+_UPCOMING_AND_HELD = select(OpenDay).from_statement(
+    union_all(select(_UPCOMING.subquery()), select(_HELD.subquery())))
 
 
 def open_days_of(session: Session, institution_id: int, now: datetime,
                  limit: int = 5) -> InstitutionOpenDays:
     params = {"institution_id": institution_id, "now": now, "limit": limit}
-    upcoming = session.scalars(_UPCOMING, params).all()
-    held = session.scalars(_HELD, params).all()
-    return InstitutionOpenDays(list(upcoming), list(held), held[0].ends_at if held else None)
+    both = session.scalars(_UPCOMING_AND_HELD, params).all()
+    # The two halves are disjoint (held vs scheduled/closed); a union keeps no order.
+    upcoming = sorted((e for e in both if e.status != HELD), key=lambda e: (e.starts_at, e.id))
+    held = sorted((e for e in both if e.status == HELD), key=lambda e: (e.ends_at, e.id),
+                  reverse=True)
+    return InstitutionOpenDays(upcoming, held, held[0].ends_at if held else None)
 
 
 def held_open_day_recently(
