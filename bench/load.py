@@ -257,8 +257,9 @@ def run(args: argparse.Namespace) -> dict:
     results: dict = {"backend": args.backend, "dataset": args.dataset, "workers": args.workers,
                      "http": args.http, "loop": args.loop, "seconds": args.seconds,
                      "rounds": args.rounds, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-                     "scenarios": {}}
-    with Stack(args.backend, args.dataset, args.workers, args.http, args.loop) as stack:
+                     "web_threads": args.web_threads, "scenarios": {}}
+    with Stack(args.backend, args.dataset, args.workers, args.http, args.loop,
+               web_threads=args.web_threads) as stack:
         low, high, districts = institution_ids(stack.database_url)
         base_env = {"BENCH_ID_MIN": str(low), "BENCH_ID_MAX": str(high)}
         # Warm-up: imports, templates and connection pools in both web workers.
@@ -312,7 +313,8 @@ def intake(stack: Stack, base_env: dict[str, str], args: argparse.Namespace) -> 
 
 def print_table(results: dict) -> None:
     print(f"\n{results['backend']} / {results['dataset']}: {results['workers']} uvicorn workers, "
-          f"--http {results['http']} --loop {results['loop']}, wrk -t2 -c64, "
+          f"--http {results['http']} --loop {results['loop']}, "
+          f"web threads {results.get('web_threads') or 'default'}, wrk -t2 -c64, "
           f"{results['seconds']} s x {results['rounds']} rounds (medians)")
     print(f"{'scenario':<12}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
           f"{'non2xx':>8}  {'ceiling req/s':>13}{'ratio':>7}")
@@ -346,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--intake-seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--web-threads", type=int,
+                        help="PORTAL_WEB_THREADS for the web processes (default: the portal's)")
     parser.add_argument("--http", default="httptools", choices=["httptools", "h11"])
     parser.add_argument("--loop", default="uvloop", choices=["uvloop", "asyncio"])
     parser.add_argument("--out", help="also write the results as JSON here")

@@ -207,9 +207,11 @@ class Stack:
     """Redis + database + RQ worker + uvicorn on loopback; use as a context manager."""
 
     def __init__(self, backend: str, dataset: str, workers: int = 2, http: str = "httptools",
-                 loop: str = "uvloop", fresh_copy: bool | None = None) -> None:
+                 loop: str = "uvloop", fresh_copy: bool | None = None,
+                 web_threads: int | None = None) -> None:
         self.backend, self.dataset = backend, dataset
         self.workers, self.http, self.loop = workers, http, loop
+        self.web_threads = web_threads  # PORTAL_WEB_THREADS; None: the portal's default
         # The demo database is copied per run so intake runs do not pile up in it.
         self.fresh_copy = dataset == "demo" if fresh_copy is None else fresh_copy
         self.root = dataset_dir(backend, dataset)
@@ -259,7 +261,9 @@ class Stack:
         index_dir = self.run_dir / "index"
         self.env = _env(url, self.run_dir, PORTAL_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
                         PORTAL_INDEX_DIR=str(index_dir), PORTAL_BENCH_ROUTES="1",
-                        PORTAL_SECRET_KEY="bench-" + os.urandom(16).hex())
+                        PORTAL_SECRET_KEY="bench-" + os.urandom(16).hex(),
+                        **({"PORTAL_WEB_THREADS": str(self.web_threads)}
+                           if self.web_threads else {}))
         self.database_url = url
         # Other work may have added migrations since the data set was built.
         _portal(self.env, "db", "upgrade", log=self.run_dir / "upgrade.log")
