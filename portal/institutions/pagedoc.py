@@ -17,8 +17,8 @@ It cannot show a stale disclosure:
   parts and the time zone) is this code's. Otherwise the page is built from the rows as before:
   slower, never wrong.
 Documents are rebuilt by a job recorded with each change (`page_jobs.enqueue_refresh`), by a sweep
-of stale ones every few minutes (`page_jobs.refresh_stale_pages`, for bulk loads, renames and
-deploys) and by `portal pages build`.
+of stale ones every 10 minutes (`page_jobs.refresh_stale_pages`, for bulk loads, renames and
+deploys) and by `portal build-pages`.
 """
 
 from __future__ import annotations
