@@ -342,8 +342,10 @@ def seed_demo(
     # The public pages' documents (portal/institutions/pagedoc.py); two processes for a big city.
     from portal.institutions.pagedoc import build_stale_parallel
 
-    summary.page_documents = build_stale_parallel(database_url, procs=2 if institutions > 5000 else 1, progress=lambda n: say(
-        f"page documents {n}/{institutions} ({time.perf_counter() - started:.1f} s)"))
+    summary.page_documents = build_stale_parallel(
+        database_url, procs=2 if institutions > 5000 else 1,
+        progress=lambda n: say(
+            f"page documents {n}/{institutions} ({time.perf_counter() - started:.1f} s)"))
     say(f"page documents {summary.page_documents} ({time.perf_counter() - started:.1f} s)")
 
     summary.elapsed_seconds = round(time.perf_counter() - started, 2)

@@ -187,7 +187,10 @@ def build(db: Session, institution_id: int) -> tuple[int, StoredPage] | None:
 
 def refresh(db: Session, institution_id: int) -> bool:
     """Build and store the institution's document in the caller's transaction (False: gone)."""
-    built = build(db, institution_id)
+    return _store(db, institution_id, build(db, institution_id))
+
+
+def _store(db: Session, institution_id: int, built: tuple[int, StoredPage] | None) -> bool:
     if built is None:
         db.execute(delete(InstitutionPageDoc).where(
             InstitutionPageDoc.institution_id == institution_id))
@@ -223,9 +226,13 @@ def stale_batches(database_url: str, batch: int = 200) -> Iterator[list[int]]:
 
 
 def refresh_batch(database_url: str, ids: list[int]) -> None:
+    """Build the batch's documents, then store them: on SQLite the transaction (and the one
+    write turn of the database, portal/sqlite_writers.py) starts at the first write, so the
+    batch's reading and rendering do not keep the other writers waiting."""
     with session_scope(database_url) as db:
-        for institution_id in ids:
-            refresh(db, institution_id)
+        built = [(institution_id, build(db, institution_id)) for institution_id in ids]
+        for institution_id, body in built:
+            _store(db, institution_id, body)
 
 
 def _refresh_batch_fresh_process(args: tuple[str, list[int]]) -> int:

@@ -250,3 +250,25 @@ def test_fragments_hold_no_links_but_anchors(db, rich):
     _, body = pagedoc.build(db, inst.id)
     hrefs = [h for f in body.fragments for h in re.findall(r'href="([^"]*)"', f)]
     assert hrefs and all(h.startswith("#") for h in hrefs)
+
+
+def test_a_batch_builds_before_it_writes_so_other_writers_do_not_wait(db, rich, monkeypatch):
+    """On SQLite the transaction, and with it the database's one write turn, starts at the first
+    write: a batch of rebuilds must not hold it while it reads and renders."""
+    from portal.settings import get_settings
+
+    if not get_settings().is_sqlite:
+        pytest.skip("SQLite's write turn")
+    ids = [institution(db).id for _ in range(3)]
+    db.commit()
+    seen: list[bool] = []
+    real_build = pagedoc.build
+
+    def build(session, institution_id):
+        seen.append(session.connection().connection.dbapi_connection.in_transaction)
+        return real_build(session, institution_id)
+
+    monkeypatch.setattr(pagedoc, "build", build)
+    pagedoc.refresh_batch(get_settings().database_url, ids)
+    assert seen == [False, False, False]
+    assert all(isinstance(shown(db, i), pagedoc.DocPage) for i in ids)
