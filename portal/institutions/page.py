@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -48,6 +48,9 @@ from portal.institutions.models import (
 from portal.opendays.models import OpenDay
 from portal.opendays.services import InstitutionOpenDays, open_days_of
 from portal.settings import get_settings
+
+if TYPE_CHECKING:
+    from portal.institutions.directory import Listed
 
 COMPLAINT_WINDOW_DAYS = 365
 
@@ -285,8 +288,9 @@ def total_json(total: MonthlyTotal | None) -> dict[str, Any] | None:
     return {"care_level": total.care_level, "low": _m(total.low), "high": _m(total.high)}
 
 
-def summary_json(inst: Institution, grade: int | None, monthly: MonthlyTotal | None) -> dict:
-    """One directory row."""
+def summary_json(inst: Institution | Listed, grade: int | None,
+                 monthly: MonthlyTotal | None) -> dict:
+    """One directory row (from the directory's plain rows, or the page's institution)."""
     return {
         "id": inst.id,
         "name": inst.name,
