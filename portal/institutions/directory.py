@@ -144,6 +144,8 @@ _CURRENT_FEES = select(
 
 @dataclass(frozen=True)
 class Named:
+    """A district's or street's id and name (directory rows, the directory's selects)."""
+
     id: int
     name: str
 

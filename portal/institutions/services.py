@@ -8,15 +8,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from portal.institutions.directory import Named
 from portal.institutions.models import Institution
 from portal.orgs.models import District, Street
 from search.index import Suggestion, suggest
-
-
-@dataclass(frozen=True)
-class StreetChoice:
-    id: int
-    name: str
 
 
 @dataclass(frozen=True)
@@ -25,7 +20,7 @@ class DistrictChoice:
 
     id: int
     name: str
-    streets: tuple[StreetChoice, ...]
+    streets: tuple[Named, ...]
 
 
 # Plain rows, built once: the directory shows every district and street on each view, and
@@ -57,9 +52,9 @@ class InstitutionQueries:
 
     def districts(self) -> list[DistrictChoice]:
         """Every district with its streets (for the directory's selects)."""
-        streets: dict[int, list[StreetChoice]] = {}
+        streets: dict[int, list[Named]] = {}
         for street_id, district_id, name in self.db.execute(_STREET_ROWS):
-            streets.setdefault(district_id, []).append(StreetChoice(street_id, name))
+            streets.setdefault(district_id, []).append(Named(street_id, name))
         return [DistrictChoice(i, name, tuple(streets.get(i, ())))
                 for i, name in self.db.execute(_DISTRICT_ROWS)]
 
