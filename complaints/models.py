@@ -136,7 +136,12 @@ class Complaint(Base):
 
     @property
     def subject_name(self) -> str:
-        return self.institution.name if self.institution else (self.place_name or "未登记场所")
+        return subject_of(self.institution.name if self.institution else None, self.place_name)
+
+
+def subject_of(institution_name: str | None, place_name: str) -> str:
+    """What a complaint is about: the institution, else the unregistered place it names."""
+    return institution_name or place_name or "未登记场所"
 
 
 class ComplaintEvent(Base):

@@ -9,6 +9,7 @@ from complaints import clock
 from complaints.calendar import WorkCalendar
 from complaints.events import EVENT_LABELS
 from complaints.models import OPEN_STATUSES, STATUSES, Complaint
+from complaints.queues import QueueRow
 
 CLOCK_LABELS = {"on_time": "办理中", "due_soon": "即将到期", "overdue": "已超期"}
 
@@ -22,8 +23,8 @@ class ClockView:
     provisional: bool
 
 
-def clock_view(complaint: Complaint, calendar: WorkCalendar, now: datetime, tz) -> ClockView:
-    deadline = clock.compute_deadline(complaint.received_at, complaint.working_days, calendar, tz)
+def clock_view(complaint: Complaint | QueueRow, calendar: WorkCalendar, now: datetime,
+               tz) -> ClockView:
     # The stored due date includes approved extensions and reopenings: trust it.
     due_at = complaint.due_at
     due_local = due_at.astimezone(tz) - timedelta(seconds=1)
@@ -32,9 +33,12 @@ def clock_view(complaint: Complaint, calendar: WorkCalendar, now: datetime, tz) 
         state = "answered_late" if late else "answered"
         return ClockView(due_local, 0, state, "超期答复" if late else "按时答复",
                          complaint.provisional)
+    # Days left and the state need only the stored due date and the day of receipt, not the
+    # day-by-day count (a list page shows 30 clocks): `days` stays empty.
     deadline = clock.Deadline(
-        received_at=deadline.received_at, due_at=due_at, last_day=complaint.due_last_day,
-        working_days=complaint.working_days, provisional=complaint.provisional, days=deadline.days,
+        received_at=complaint.received_at, due_at=due_at.astimezone(tz),
+        last_day=complaint.due_last_day,
+        working_days=complaint.working_days, provisional=complaint.provisional, days=(),
     )
     left = clock.working_days_left(deadline, now, calendar)
     state = str(clock.status(deadline, now, calendar))
@@ -56,5 +60,5 @@ def public_timeline(complaint: Complaint) -> list[dict]:
     return rows
 
 
-def status_label(complaint: Complaint) -> str:
+def status_label(complaint: Complaint | QueueRow) -> str:
     return STATUSES.get(complaint.status, complaint.status)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from complaints.models import OPEN_STATUSES, CoHandling, Complaint, ComplaintEvent
+from complaints.models import (
+    OPEN_STATUSES,
+    CoHandling,
+    Complaint,
+    ComplaintEvent,
+    RoutingRule,
+    subject_of,
+)
+from portal.institutions.models import Institution
 from portal.orgs.models import Department
 
 QUEUE_TABS = {
@@ -20,30 +28,70 @@ QUEUE_TABS = {
 PER_PAGE = 30
 
 
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One line of a work list: what the list shows and what its clock is computed from."""
+
+    id: int
+    tracking_no: str
+    urgent: bool
+    supervised_at: datetime | None
+    institution_name: str | None
+    place_name: str
+    rule_label: str
+    department_name: str
+    status: str
+    received_at: datetime
+    working_days: int
+    due_at: datetime
+    due_last_day: date
+    provisional: bool
+    answered_at: datetime | None
+
+    @property
+    def subject_name(self) -> str:
+        return subject_of(self.institution_name, self.place_name)
+
+
+_ROW_COLUMNS = (
+    Complaint.id, Complaint.tracking_no, Complaint.urgent, Complaint.supervised_at,
+    Institution.name, Complaint.place_name, RoutingRule.label, Department.name,
+    Complaint.status, Complaint.received_at, Complaint.working_days, Complaint.due_at,
+    Complaint.due_last_day, Complaint.provisional, Complaint.answered_at,
+)
+
+
 @dataclass(frozen=True)
 class QueuePage:
-    items: list[Complaint]
+    items: list[QueueRow]
     total: int
     page: int
     pages: int
 
 
 def _page(session: Session, stmt, page: int) -> QueuePage:
+    """One page of a list statement (`select(Complaint)` with its filters and order): the
+    total, and the page's rows as plain values in one statement (no ORM objects to build)."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(page, 1), pages)
-    items = session.scalars(
-        stmt.options(joinedload(Complaint.institution), joinedload(Complaint.rule),
-                     joinedload(Complaint.responsible_department))
+    rows = session.execute(
+        stmt.with_only_columns(*_ROW_COLUMNS, maintain_column_froms=True)
+        .outerjoin(Institution, Institution.id == Complaint.institution_id)
+        .join(RoutingRule, RoutingRule.code == Complaint.category_code)
+        .join(Department, Department.id == Complaint.responsible_department_id)
         .offset((page - 1) * PER_PAGE).limit(PER_PAGE)
-    ).unique().all()
-    return QueuePage(list(items), total, page, pages)
+    )
+    return QueuePage([QueueRow(*row) for row in rows], total, page, pages)
 
 
 def _pending_co(office) -> tuple:
-    """An office's co-handling requests still waiting for its reply (the 会办 tab and badge)."""
+    """An office's co-handling requests still waiting for its reply (the 会办 tab and badge).
+    A request stops pending when the complaint is answered (`settled_at`) and pends again when
+    it is reopened, so pending requests are those of open complaints: the badge counts them
+    from the partial index alone, without reading each complaint."""
     return (CoHandling.department_id == office, CoHandling.replied_at.is_(None),
-            CoHandling.settled_at.is_(None), Complaint.status.in_(OPEN_STATUSES))
+            CoHandling.settled_at.is_(None))
 
 
 @dataclass(frozen=True)
@@ -115,10 +163,8 @@ _ANSWERED_CAPPED = select(func.count()).select_from(
     .limit(bindparam("cap"))
     .subquery()
 )
-_CO_PENDING = (
-    select(func.count()).select_from(CoHandling).join(Complaint)
-    .where(*_pending_co(bindparam("office_id")))
-)
+_CO_PENDING = select(func.count()).select_from(CoHandling).where(
+    *_pending_co(bindparam("office_id")))
 
 
 class TabCount(int):

@@ -44,6 +44,7 @@ class ClockConfig:
 # Built once: intake runs these for every complaint.
 _OFFICES = select(Department.id, Department.type_code, Department.district_id)
 _ACTIVE_RULES = select(RoutingRule).where(RoutingRule.active).order_by(RoutingRule.position)
+_ACTIVE_LABELS = _ACTIVE_RULES.with_only_columns(RoutingRule.code, RoutingRule.label)
 _BY_IDEMPOTENCY_KEY = select(Complaint).where(Complaint.idempotency_key == bindparam("key"))
 
 
@@ -53,6 +54,11 @@ def office_map(session: Session) -> dict[tuple[str, int | None], int]:
 
 def active_rules(session: Session) -> dict[str, RoutingRule]:
     return {r.code: r for r in session.scalars(_ACTIVE_RULES)}
+
+
+def category_labels(session: Session) -> dict[str, str]:
+    """The active categories' codes and labels in their order (a filter's options)."""
+    return {code: label for code, label in session.execute(_ACTIVE_LABELS)}
 
 
 class ComplaintService:

@@ -28,7 +28,7 @@ from complaints.queues import (
     supervision_stmt,
     tab_counts,
 )
-from complaints.services import active_rules, build_services
+from complaints.services import build_services, category_labels
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.db import utcnow
@@ -41,20 +41,20 @@ SUPERVISORS = [Role.SUPERVISOR, Role.ADMIN]
 READERS = [Role.DEPARTMENT, Role.SUPERVISOR, Role.ADMIN, Role.OPERATOR]
 
 
-def _clocks(ctx: Ctx, complaints: list[Complaint]) -> dict[int, object]:
+def _clocks(ctx: Ctx, complaints) -> dict[int, object]:
     calendar = load_calendar(ctx.db)
     now = utcnow()
     return {c.id: clock_view(c, calendar, now, ctx.settings.timezone) for c in complaints}
 
 
-def _queue_filter(ctx: Ctx, rules: dict | None = None) -> QueueFilter:
+def _queue_filter(ctx: Ctx, categories: dict[str, str]) -> QueueFilter:
     params = ctx.request.query_params
     tab = params.get("tab", "assigned")
     category = params.get("category") or None
     due = params.get("due") or None
     return QueueFilter(
         tab=tab if tab in QUEUE_TABS else "assigned",
-        category=category if category in (rules or active_rules(ctx.db)) else None,
+        category=category if category in categories else None,
         due=due if due in ("soon", "overdue") else None,
     )
 
@@ -66,8 +66,8 @@ def _soon(ctx: Ctx, now) -> object:
 
 @view(roles=HANDLERS)
 def queue(ctx: Ctx) -> Response:
-    rules = active_rules(ctx.db)
-    flt = _queue_filter(ctx, rules)
+    categories = category_labels(ctx.db)
+    flt = _queue_filter(ctx, categories)
     office_id = ctx.user.department_id
     now = utcnow()
     page = office_queue(ctx.db, office_id, flt, now, _soon(ctx, now), ctx.page_param())
@@ -78,7 +78,7 @@ def queue(ctx: Ctx) -> Response:
     return ctx.render(
         template, flt=flt, tabs=QUEUE_TABS, counts=counts,
         page=page, clocks=_clocks(ctx, page.items), status_label=status_label,
-        rules=list(rules.values()), signed=ctx.request.query_params.get("signed"),
+        categories=categories, signed=ctx.request.query_params.get("signed"),
     )
 
 
@@ -108,7 +108,7 @@ def _export(ctx: Ctx, stmt, stem: str, title: str) -> Response:
 @view(roles=HANDLERS)
 def queue_csv(ctx: Ctx) -> Response:
     """The office's queue (the current tab and filters) as CSV or XLSX."""
-    flt = _queue_filter(ctx)
+    flt = _queue_filter(ctx, category_labels(ctx.db))
     now = utcnow()
     stmt = office_queue_stmt(ctx.user.department_id, flt, now, _soon(ctx, now))
     return _export(ctx, stmt, f"queue-{flt.tab}", QUEUE_TABS[flt.tab])
