@@ -69,10 +69,13 @@ class QueuePage:
     pages: int
 
 
-def _page(session: Session, stmt, page: int) -> QueuePage:
+def _page(session: Session, stmt, page: int, total: int | None = None) -> QueuePage:
     """One page of a list statement (`select(Complaint)` with its filters and order): the
-    total, and the page's rows as plain values in one statement (no ORM objects to build)."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total (counted here unless the caller knows it), and the page's rows as plain values in
+    one statement (no ORM objects to build)."""
+    if total is None:
+        total = session.scalar(
+            select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(page, 1), pages)
     rows = session.execute(
@@ -126,8 +129,8 @@ def office_queue_stmt(office_id: int, flt: QueueFilter, now: datetime, soon: dat
 
 
 def office_queue(session: Session, office_id: int, flt: QueueFilter, now: datetime,
-                 soon: datetime, page: int) -> QueuePage:
-    return _page(session, office_queue_stmt(office_id, flt, now, soon), page)
+                 soon: datetime, page: int, total: int | None = None) -> QueuePage:
+    return _page(session, office_queue_stmt(office_id, flt, now, soon), page, total)
 
 
 def export_rows(session: Session, stmt, limit: int = 50_000):
@@ -152,19 +155,27 @@ def attention_count(session: Session, office_id: int, now: datetime) -> int:
 # queue view was most of its time. The tab itself pages through all of them.
 ANSWERED_COUNTED = 1000
 
-_IN_STATUS = select(func.count()).select_from(Complaint).where(
-    Complaint.responsible_department_id == bindparam("office_id"),
-    Complaint.status == bindparam("status"),
+def _in_status(status: str):
+    return select(func.count()).select_from(Complaint).where(
+        Complaint.responsible_department_id == bindparam("office_id"),
+        Complaint.status == status,
+    ).scalar_subquery()
+
+
+# The four badges in one statement (one round trip).
+_TAB_COUNTS = select(
+    _in_status("assigned"),
+    _in_status("signed"),
+    select(func.count()).select_from(CoHandling)
+    .where(*_pending_co(bindparam("office_id"))).scalar_subquery(),
+    select(func.count()).select_from(
+        select(Complaint.id)
+        .where(Complaint.responsible_department_id == bindparam("office_id"),
+               Complaint.status.in_(("answered", "closed")))
+        .limit(bindparam("cap"))
+        .subquery()
+    ).scalar_subquery(),
 )
-_ANSWERED_CAPPED = select(func.count()).select_from(
-    select(Complaint.id)
-    .where(Complaint.responsible_department_id == bindparam("office_id"),
-           Complaint.status.in_(("answered", "closed")))
-    .limit(bindparam("cap"))
-    .subquery()
-)
-_CO_PENDING = select(func.count()).select_from(CoHandling).where(
-    *_pending_co(bindparam("office_id")))
 
 
 class TabCount(int):
@@ -181,22 +192,14 @@ class TabCount(int):
         return f"{int(self)}+" if self.more else str(int(self))
 
 
-def tab_counts(session: Session, office_id: int,
-               known: dict[str, int] | None = None) -> dict[str, TabCount]:
-    """The queue tabs' badges: exact for the open tabs, '1000+' beyond ANSWERED_COUNTED.
-    `known` holds counts the caller has already made (the unfiltered tab it shows)."""
-    known = known or {}
-
-    def count(tab: str, stmt, **params) -> int:
-        if tab in known:
-            return known[tab]
-        return session.scalar(stmt, {"office_id": office_id, **params}) or 0
-
-    answered = count("answered", _ANSWERED_CAPPED, cap=ANSWERED_COUNTED + 1)
+def tab_counts(session: Session, office_id: int) -> dict[str, TabCount]:
+    """The queue tabs' badges: exact for the open tabs, '1000+' beyond ANSWERED_COUNTED."""
+    assigned, signed, co, answered = session.execute(
+        _TAB_COUNTS, {"office_id": office_id, "cap": ANSWERED_COUNTED + 1}).one()
     return {
-        "assigned": TabCount(count("assigned", _IN_STATUS, status="assigned")),
-        "signed": TabCount(count("signed", _IN_STATUS, status="signed")),
-        "co": TabCount(count("co", _CO_PENDING)),
+        "assigned": TabCount(assigned),
+        "signed": TabCount(signed),
+        "co": TabCount(co),
         "answered": TabCount(min(answered, ANSWERED_COUNTED), answered > ANSWERED_COUNTED),
     }
 

@@ -70,11 +70,13 @@ def queue(ctx: Ctx) -> Response:
     flt = _queue_filter(ctx, categories)
     office_id = ctx.user.department_id
     now = utcnow()
-    page = office_queue(ctx.db, office_id, flt, now, _soon(ctx, now), ctx.page_param())
-    template = "complaints/staff/_queue_table.html" if ctx.is_htmx else "complaints/staff/queue.html"
-    # The page has counted its own tab already unless a filter narrowed it.
+    counts = tab_counts(ctx.db, office_id)
+    # An open tab's badge is its list's total unless a filter narrows the list (the answered
+    # tab's badge stops counting at ANSWERED_COUNTED; its pages need the exact total).
     unfiltered = flt.category is None and flt.due is None and flt.tab != "answered"
-    counts = tab_counts(ctx.db, office_id, {flt.tab: page.total} if unfiltered else None)
+    page = office_queue(ctx.db, office_id, flt, now, _soon(ctx, now), ctx.page_param(),
+                        total=counts[flt.tab] if unfiltered else None)
+    template = "complaints/staff/_queue_table.html" if ctx.is_htmx else "complaints/staff/queue.html"
     return ctx.render(
         template, flt=flt, tabs=QUEUE_TABS, counts=counts,
         page=page, clocks=_clocks(ctx, page.items), status_label=status_label,
