@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,10 +24,13 @@ class DistrictChoice:
     streets: tuple[Named, ...]
 
 
-# Plain rows, built once: the directory shows every district and street on each view, and
-# loading them as ORM objects with selectinload cost ≈ 1.5 ms of its ≈ 5 ms.
-_DISTRICT_ROWS = select(District.id, District.name).order_by(District.id)
-_STREET_ROWS = select(Street.id, Street.district_id, Street.name).order_by(Street.id)
+# Plain rows in one statement, built once: the directory shows every district and street on
+# each view, and loading them as ORM objects with selectinload cost ≈ 1.5 ms of its ≈ 5 ms.
+_DISTRICTS_WITH_STREETS = (
+    select(District.id, District.name, Street.id, Street.name)
+    .outerjoin(Street, Street.district_id == District.id)
+    .order_by(District.id, Street.id)
+)
 
 
 class InstitutionQueries:
@@ -52,11 +56,13 @@ class InstitutionQueries:
 
     def districts(self) -> list[DistrictChoice]:
         """Every district with its streets (for the directory's selects)."""
-        streets: dict[int, list[Named]] = {}
-        for street_id, district_id, name in self.db.execute(_STREET_ROWS):
-            streets.setdefault(district_id, []).append(Named(street_id, name))
-        return [DistrictChoice(i, name, tuple(streets.get(i, ())))
-                for i, name in self.db.execute(_DISTRICT_ROWS)]
+        return [
+            DistrictChoice(district_id, name, tuple(
+                Named(street_id, street) for _, _, street_id, street in rows
+                if street_id is not None))
+            for (district_id, name), rows in groupby(
+                self.db.execute(_DISTRICTS_WITH_STREETS), key=lambda row: (row[0], row[1]))
+        ]
 
     def names(self, ids: list[int]) -> dict[int, str]:
         rows = self.db.execute(select(Institution.id, Institution.name).where(Institution.id.in_(ids)))
