@@ -138,13 +138,16 @@ def create(ctx: Ctx) -> Response:
         ctx.db.rollback()
         field, message = next(iter(exc.errors.items()))
         return error(400, f"{field}: {message}")
+    # Read in the filing transaction: loaded after the commit it took a transaction of its
+    # own (three more round trips on PostgreSQL).
+    office = complaint.responsible_department.name
     ctx.db.commit()
     tz = ctx.settings.timezone
     return ctx.json([{
         "service_request_id": complaint.tracking_no,
-        "service_notice": f"由{complaint.responsible_department.name}承办",
+        "service_notice": f"由{office}承办",
         "account_id": None,
-        "agency_responsible": complaint.responsible_department.name,
+        "agency_responsible": office,
         "expected_datetime": _iso(complaint.due_at, tz),
         "token": None,
     }], status_code=201 if created else 200)
