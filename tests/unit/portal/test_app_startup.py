@@ -37,3 +37,18 @@ def test_a_bad_thread_count_is_refused_with_its_name(monkeypatch):
         monkeypatch.setenv("PORTAL_WEB_THREADS", bad)
         with pytest.raises(ValueError, match="PORTAL_WEB_THREADS"):
             load_settings()
+
+
+def test_requests_share_one_session_class_per_database(client, db):
+    """A sessionmaker per request made a Session subclass per request, and SQLAlchemy set up
+    every event listener again for each new class."""
+    from portal.db import dispose_engines, get_engine, session_factory
+
+    url = str(db.get_bind().url.render_as_string(hide_password=False))
+    first = session_factory(url)
+    assert client.get("/").status_code == 200
+    assert session_factory(url) is first
+    assert type(first()) is type(session_factory(url)())
+    dispose_engines()  # a new engine: a new factory bound to it
+    assert session_factory(url) is not first
+    assert session_factory(url).kw["bind"] is get_engine(url)
