@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import pass_context
-from starlette.datastructures import URL, URLPath
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
@@ -70,15 +70,42 @@ templates.env.filters.update(
     mask_phone=mask_phone,
     mask_name=mask_name,
 )
-_PATHS_KEPT = 4096  # per app; links with ids beyond that are built afresh
+_PATHS_KEPT = 4096  # per app, for links with other than id parameters
+# Marks a parameter's place in a route's path: no record has such an id.
+_PLACEHOLDER = 7_919_000_000_000
+_UNSHAPED = ""  # a route whose path cannot be filled in from a shape (see `_shape`)
 
 
-def _path_for(router: Any, name: str, params: dict[str, Any]) -> URLPath:
+def _shape(router: Any, name: str, params: dict[str, int]) -> str:
+    """The route's path as a format string over its id parameters ('/institutions/{id}'), or
+    `_UNSHAPED` when filling it in would not give exactly what the router builds."""
+    real = str(router.url_path_for(name, **params))
+    names = sorted(params)
+    marked = str(router.url_path_for(
+        name, **{k: _PLACEHOLDER + i for i, k in enumerate(names)}))
+    shape = marked.replace("{", "{{").replace("}", "}}")
+    for i, k in enumerate(names):
+        shape = shape.replace(str(_PLACEHOLDER + i), "{" + k + "}")
+    return shape if shape.format_map(params) == real else _UNSHAPED
+
+
+def _path_for(router: Any, name: str, params: dict[str, Any]) -> str:
+    """The route's path, looked up once per route. Links with ids (an institution's page, a
+    complaint) are filled into the route's shape: with one cache entry per id, the 400,000
+    institutions' links missed the cache and each scanned the routes again."""
+    if params and all(type(v) is int and v >= 0 for v in params.values()):
+        shapes: dict = router.__dict__.setdefault("_portal_url_shapes", {})
+        key = (name, tuple(sorted(params)))
+        shape = shapes.get(key)
+        if shape is None:
+            shape = shapes[key] = _shape(router, name, params)
+        if shape:
+            return shape.format_map(params)
     cache: dict = router.__dict__.setdefault("_portal_url_paths", {})
     key = (name, tuple(sorted(params.items())))
     path = cache.get(key)
     if path is None:
-        path = router.url_path_for(name, **params)
+        path = str(router.url_path_for(name, **params))
         if len(cache) < _PATHS_KEPT:
             cache[key] = path
     return path

@@ -203,31 +203,32 @@ def monthly_totals(fees: Iterable[FeeFacts], today: date) -> dict[str | None, Mo
     Keyed by care level code; the key None holds the total of the rows without a level, present
     when those rows alone cover every component (always, when no row is level-specific).
     """
-    rows = [f for f in fees if f.cycle in CYCLE_MONTHS and f.current_on(today)]
+    # (care level, component, monthly price) of each current recurring row, worked out once.
+    rows = [(f.care_level, fee_component(f.item),
+             (Decimal(f.price) / CYCLE_MONTHS[f.cycle]).quantize(CENT, ROUND_HALF_UP))
+            for f in fees if f.cycle in CYCLE_MONTHS and f.current_on(today)]
     if not rows:
         return {}
     order = list(CARE_LEVELS)
     levels: list[str | None] = sorted(
-        {f.care_level for f in rows if f.care_level},
+        {lv for lv, _, _ in rows if lv},
         key=lambda lv: (order.index(lv) if lv in order else len(order), lv),
     )
-    shared = {fee_component(f.item) for f in rows if not f.care_level}
-    if shared == {fee_component(f.item) for f in rows}:
+    shared = {name for lv, name, _ in rows if not lv}
+    if shared == {name for _, name, _ in rows}:
         # Shared rows make a whole month on their own: the total for any other care level.
         levels.append(None)
     totals: dict[str | None, MonthlyTotal] = {}
     for level in levels:
         components: dict[str, list[Decimal]] = {}
         own: set[str] = set()
-        for f in rows:
-            if f.care_level and f.care_level != level:
+        for care_level, name, monthly in rows:
+            if care_level and care_level != level:
                 continue
-            name = fee_component(f.item)
-            monthly = (Decimal(f.price) / CYCLE_MONTHS[f.cycle]).quantize(CENT, ROUND_HALF_UP)
-            if f.care_level and name not in own:
+            if care_level and name not in own:
                 own.add(name)
                 components[name] = []  # level-specific rows replace the shared ones
-            elif not f.care_level and name in own:
+            elif not care_level and name in own:
                 continue
             components.setdefault(name, []).append(monthly)
         low = sum((min(p) for p in components.values()), Decimal(0))
