@@ -19,6 +19,7 @@ from complaints.queues import (
     QUEUE_TABS,
     SUPERVISION_VIEWS,
     QueueFilter,
+    QueueRow,
     attention_count,
     export_rows,
     office_queue,
@@ -41,7 +42,7 @@ SUPERVISORS = [Role.SUPERVISOR, Role.ADMIN]
 READERS = [Role.DEPARTMENT, Role.SUPERVISOR, Role.ADMIN, Role.OPERATOR]
 
 
-def _clocks(ctx: Ctx, complaints) -> dict[int, object]:
+def _clocks(ctx: Ctx, complaints: list[QueueRow]) -> dict[int, object]:
     calendar = load_calendar(ctx.db)
     now = utcnow()
     return {c.id: clock_view(c, calendar, now, ctx.settings.timezone) for c in complaints}
