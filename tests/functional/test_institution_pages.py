@@ -308,3 +308,19 @@ def test_institution_page_lists_open_days_and_flags_a_home_without_a_recent_one(
     flags = client.get(f"/api/v1/institutions/{quiet.id}").json()["flags"]
     overdue = [f for f in flags if f["code"] == "open_day_overdue"]
     assert overdue and overdue[0]["numbers"]["days_since"] >= 199
+
+
+def test_directory_rows_do_not_copy_the_page_context(client, db, monkeypatch):
+    """A `{% set %}` in the row loop made Jinja copy the whole context for each row's link."""
+    from jinja2.runtime import Context
+
+    d = district(db, name="西城区")
+    ids = [institution(db, district_=d, name=f"西城第{i}敬老院").id for i in range(3)]
+    db.commit()
+    derived = []
+    original = Context.derived
+    monkeypatch.setattr(Context, "derived",
+                        lambda self, locals=None: derived.append(1) or original(self, locals))
+    page = client.get("/institutions/", params={"district": d.id}).text
+    assert all(f'href="http://testserver/institutions/{i}"' in page for i in ids)
+    assert derived == []
