@@ -30,12 +30,16 @@ def test_requests_run_on_the_configured_number_of_threads(env, monkeypatch):
     assert tokens == 3
 
 
-def test_a_bad_thread_count_is_refused_with_its_name(monkeypatch):
+@pytest.mark.parametrize("name", [
+    "PORTAL_WEB_THREADS", "PORTAL_SESSION_MAX_AGE", "PORTAL_ANSWER_WORKING_DAYS",
+    "PORTAL_URGENT_WORKING_DAYS", "PORTAL_SIGN_WORKING_DAYS", "PORTAL_FEEDBACK_WINDOW_DAYS",
+    "PORTAL_BACKUP_KEEP"])
+def test_a_bad_whole_number_setting_is_refused_with_its_name(monkeypatch, name):
     from portal.settings import load_settings
 
     for bad in ("0", "-2", "many"):
-        monkeypatch.setenv("PORTAL_WEB_THREADS", bad)
-        with pytest.raises(ValueError, match="PORTAL_WEB_THREADS"):
+        monkeypatch.setenv(name, bad)
+        with pytest.raises(ValueError, match=name):
             load_settings()
 
 
