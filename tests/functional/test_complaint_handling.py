@@ -295,3 +295,30 @@ def test_queue_and_supervision_rows_do_not_copy_the_page_context(client, db, mon
     assert client.get("/staff/supervision", params={"view": "all"}).text.count(
         'href="http://testserver/staff/complaints/') == 3
     assert derived == []
+
+
+def test_the_htmx_queue_table_is_filtered_and_skips_the_badge_counts(client, db):
+    """htmx swaps only the table: the tab badges, which count every open complaint of the
+    office, are not counted for it."""
+    from sqlalchemy import event
+
+    offices, inst, staff = setup_city(db)
+    quality = [file_complaint(db, inst, category="service_quality") for _ in range(2)]
+    abuse = file_complaint(db, inst)
+    login(client, staff["ca"].username, PASSWORD)
+    statements: list[str] = []
+    engine = db.get_bind()
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        table = client.get("/staff/queue", params={"category": "service_quality"},
+                           headers={"HX-Request": "true"}).text
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert all(c.tracking_no in table for c in quality) and abuse.tracking_no not in table
+    assert "待签收（" not in table
+    assert not any("co_handlings" in s for s in statements)
+    assert "待签收（3）" in client.get("/staff/queue").text  # the full page keeps its badges
