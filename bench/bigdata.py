@@ -32,6 +32,7 @@ from sqlalchemy import func, select, text
 from complaints import clock
 from complaints.calendar_store import load_calendar
 from complaints.models import CoHandling, Complaint, ComplaintEvent
+from complaints.queue_counts import fold
 from complaints.routing import NoOffice, Rule, route
 from complaints.services import active_rules, office_map
 from portal.accounts.models import User
@@ -265,6 +266,10 @@ def generate(database_url: str, total: int, hot_open: int, seed: int = 0,
                 progress(f"complaints {done}/{total} ({time.monotonic() - started:.0f} s)")
     finally:
         raw.close()
+    # The triggers added a queue-count row per complaint and pending request: fold them, as the
+    # worker's recurring job would.
+    with session_scope(database_url) as session:
+        fold(session)
     if not sqlite:
         # Sequences follow the explicit ids; ANALYZE is what autovacuum would do shortly after.
         with engine.begin() as conn:

@@ -194,3 +194,24 @@ class CoHandling(Base):
 
     complaint: Mapped[Complaint] = relationship(back_populates="co_handlings")
     department: Mapped[Department] = relationship()
+
+
+class QueueCount(Base):
+    """Signed changes to an office's queue counts, kept by database triggers (migration 0010).
+
+    Each complaint that enters an office's queue in a status adds a row (`bucket` = the status,
+    `n` = +1) and each that leaves it adds one with -1; each co-handling request that starts or
+    stops pending adds one to the `co` bucket. An office's count in a bucket is the sum of its
+    rows, exact in every transaction, however the complaint changed (ORM, bulk update, an
+    operator's SQL). Only inserts: no row is a hot spot for concurrent filings on PostgreSQL, and
+    no two transactions wait for each other's rows. `fold` (an rq cron job) replaces the rows of
+    each office and bucket with their sum, so a read sums a handful of rows.
+    """
+
+    __tablename__ = "queue_counts"
+    __table_args__ = (Index("ix_queue_counts_office", "office_id", "bucket", "n"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(Integer)
+    bucket: Mapped[str] = mapped_column(String(10))
+    n: Mapped[int] = mapped_column(Integer)

@@ -71,13 +71,12 @@ def queue(ctx: Ctx) -> Response:
     flt = _queue_filter(ctx, categories)
     office_id = ctx.user.department_id
     now = utcnow()
-    # The badges are on the full page only (htmx swaps the table). An open tab's badge is its
-    # list's total unless a filter narrows the list (the answered tab's badge stops counting
-    # at ANSWERED_COUNTED; its pages need the exact total).
-    counts = None if ctx.is_htmx else tab_counts(ctx.db, office_id)
-    unfiltered = flt.category is None and flt.due is None and flt.tab != "answered"
+    # A tab's badge is its list's total unless a filter narrows the list (then the list counts
+    # itself); the badges are shown on the full page only (htmx swaps the table).
+    counts = tab_counts(ctx.db, office_id)
+    unfiltered = flt.category is None and flt.due is None
     page = office_queue(ctx.db, office_id, flt, now, _soon(ctx, now), ctx.page_param(),
-                        total=counts[flt.tab] if counts and unfiltered else None)
+                        total=counts[flt.tab] if unfiltered else None)
     template = "complaints/staff/_queue_table.html" if ctx.is_htmx else "complaints/staff/queue.html"
     return ctx.render(
         template, flt=flt, tabs=QUEUE_TABS, counts=counts,

@@ -19,7 +19,7 @@ from sqlalchemy import MetaData, func, select, text
 from sqlalchemy.engine import make_url
 
 from complaints.intake import ComplaintInput
-from complaints.models import CoHandling, Complaint, ComplaintEvent
+from complaints.models import CoHandling, Complaint, ComplaintEvent, QueueCount
 from portal.db import get_engine, session_scope
 from portal.notify import Notification
 
@@ -73,7 +73,36 @@ def problems(url: str) -> list[str]:
                         .where(Notification.channel == "sms"))
         if with_phone != sms:
             found.append(f"{with_phone} complaints with a phone but {sms} SMS notifications")
+        found += queue_count_problems(db)
     return found
+
+
+def counted_queues(db) -> Counter:
+    """{(office, bucket): n} counted from the complaints and co-handling requests themselves:
+    what the trigger-kept queue counts must say."""
+    actual: Counter = Counter()
+    for office, status, n in db.execute(
+            select(Complaint.responsible_department_id, Complaint.status, func.count())
+            .group_by(Complaint.responsible_department_id, Complaint.status)):
+        actual[(office, status)] = n
+    for office, n in db.execute(
+            select(CoHandling.department_id, func.count())
+            .where(CoHandling.replied_at.is_(None), CoHandling.settled_at.is_(None))
+            .group_by(CoHandling.department_id)):
+        actual[(office, "co")] = n
+    return actual
+
+
+def queue_count_problems(db) -> list[str]:
+    """Where the trigger-kept queue counts disagree with the complaints and requests."""
+    actual = counted_queues(db)
+    kept = Counter({(office, bucket): n for office, bucket, n in db.execute(
+        select(QueueCount.office_id, QueueCount.bucket, func.sum(QueueCount.n))
+        .group_by(QueueCount.office_id, QueueCount.bucket)) if n})
+    return [f"queue count of office {office} '{bucket}': {kept[(office, bucket)]} kept, "
+            f"{actual[(office, bucket)]} counted"
+            for office, bucket in sorted(set(actual) | set(kept))
+            if kept[(office, bucket)] != actual[(office, bucket)]]
 
 
 def table_rows(url: str, tables: list[str]) -> dict[str, set[str]]:
