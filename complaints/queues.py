@@ -17,6 +17,7 @@ from complaints.models import (
     subject_of,
 )
 from complaints.queue_counts import CO, office_counts
+from portal.db import core_rows, core_scalar
 from portal.institutions.models import Institution
 from portal.orgs.models import Department
 
@@ -75,16 +76,17 @@ def _page(session: Session, stmt, page: int, total: int | None = None) -> QueueP
     total (counted here unless the caller knows it), and the page's rows as plain values in
     one statement (no ORM objects to build)."""
     if total is None:
-        total = session.scalar(
-            select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        total = core_scalar(
+            session, select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(page, 1), pages)
-    rows = session.execute(
+    rows = core_rows(
+        session,
         stmt.with_only_columns(*_ROW_COLUMNS, maintain_column_froms=True)
         .outerjoin(Institution, Institution.id == Complaint.institution_id)
         .join(RoutingRule, RoutingRule.code == Complaint.category_code)
         .join(Department, Department.id == Complaint.responsible_department_id)
-        .offset((page - 1) * PER_PAGE).limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE).limit(PER_PAGE),
     )
     return QueuePage([QueueRow(*row) for row in rows], total, page, pages)
 

@@ -22,7 +22,7 @@ from complaints.routing import NoOffice, Rule, route
 from portal import audit
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.db import utcnow
+from portal.db import core_rows, utcnow
 from portal.institutions.models import Institution
 from portal.notify import queue_notification
 from portal.orgs.models import Department, District
@@ -58,7 +58,7 @@ def active_rules(session: Session) -> dict[str, RoutingRule]:
 
 def category_labels(session: Session) -> dict[str, str]:
     """The active categories' codes and labels in their order (a filter's options)."""
-    return {code: label for code, label in session.execute(_ACTIVE_LABELS)}
+    return dict(core_rows(session, _ACTIVE_LABELS))
 
 
 class ComplaintService:

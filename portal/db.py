@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Executable, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -119,3 +120,26 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# Reads on the hot paths (directory, queue) are Core statements of plain columns. Through
+# `Session.execute` each one also went through the ORM's execution and result layers, and a
+# Core result iterated row by row calls the DBAPI's fetchone per row: these run them on the
+# session's connection (same transaction) and fetch all rows at once (≈ 10 % of a directory
+# view, bench/RESULTS.md). No autoflush: for reads, not after unflushed ORM changes.
+
+
+def core_rows(session: Session, stmt: Executable, params: dict[str, Any] | None = None) -> list:
+    """All rows of a Core statement, fetched at once."""
+    return session.connection().execute(stmt, params).all()
+
+
+def core_scalars(session: Session, stmt: Executable,
+                 params: dict[str, Any] | None = None) -> list:
+    """The first column of every row of a Core statement."""
+    return session.connection().execute(stmt, params).scalars().all()
+
+
+def core_scalar(session: Session, stmt: Executable, params: dict[str, Any] | None = None) -> Any:
+    """The first column of the first row (None without rows)."""
+    return session.connection().execute(stmt, params).scalar()

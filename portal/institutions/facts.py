@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, Self
 
 from portal.institutions.vocab import CARE_LEVELS
@@ -178,6 +179,7 @@ class Facts:
 # --- monthly fee ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def fee_component(item: str) -> str:
     """'床位费（双人间）' -> '床位费': rows of one component are alternatives, not added up."""
     return re.split(r"[（(]", item, maxsplit=1)[0].strip()
@@ -203,10 +205,24 @@ def monthly_totals(fees: Iterable[FeeFacts], today: date) -> dict[str | None, Mo
     Keyed by care level code; the key None holds the total of the rows without a level, present
     when those rows alone cover every component (always, when no row is level-specific).
     """
-    # (care level, component, monthly price) of each current recurring row, worked out once.
-    rows = [(f.care_level, fee_component(f.item),
-             (Decimal(f.price) / CYCLE_MONTHS[f.cycle]).quantize(CENT, ROUND_HALF_UP))
-            for f in fees if f.cycle in CYCLE_MONTHS and f.current_on(today)]
+    return totals_of([priced for f in fees if f.current_on(today)
+                      and (priced := priced_row(f.care_level, f.item, f.price, f.cycle))])
+
+
+# (care level, component, monthly price) of one recurring fee row.
+PricedRow = tuple[str | None, str, Decimal]
+
+
+def priced_row(care_level: str | None, item: str, price: Decimal, cycle: str) -> PricedRow | None:
+    """A fee row as `totals_of` adds it up; None for a row that does not recur (押金, 一次性)."""
+    months = CYCLE_MONTHS.get(cycle)
+    if months is None:
+        return None
+    return care_level, fee_component(item), (Decimal(price) / months).quantize(CENT, ROUND_HALF_UP)
+
+
+def totals_of(rows: list[PricedRow]) -> dict[str | None, MonthlyTotal]:
+    """`monthly_totals` of rows already priced (each current row once)."""
     if not rows:
         return {}
     order = list(CARE_LEVELS)

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from portal.db import core_rows
 from portal.institutions.directory import Named
 from portal.institutions.models import Institution
 from portal.orgs.models import District, Street
@@ -61,7 +62,7 @@ class InstitutionQueries:
                 Named(street_id, street) for _, _, street_id, street in rows
                 if street_id is not None))
             for (district_id, name), rows in groupby(
-                self.db.execute(_DISTRICTS_WITH_STREETS), key=lambda row: (row[0], row[1]))
+                core_rows(self.db, _DISTRICTS_WITH_STREETS), key=lambda row: (row[0], row[1]))
         ]
 
     def names(self, ids: list[int]) -> dict[int, str]:

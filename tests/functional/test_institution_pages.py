@@ -85,9 +85,12 @@ def test_directory_price_range_uses_the_monthly_total_for_a_care_level(client, d
     fee(db, dear, "护理费", "3000.00")
     old = fee(db, dear, "护理费", "100.00", effective_to=date(2025, 12, 31))
     assert old.effective_to
+    fee(db, cheap, "护理费", "50.00", care_level="self_care", effective_from=date(2099, 1, 1))
+    fee(db, cheap, "押金", "20000.00", cycle="一次性")
     db.commit()
     # self_care: cheap = 1800 + 500 = 2300, dear = 1800 + 3000 (shared) = 4800;
-    # severe: cheap = 2500, dear = 6000 + 3000 = 9000. The closed 100.00 row does not count.
+    # severe: cheap = 2500, dear = 6000 + 3000 = 9000. The closed 100.00 row, the 50.00 row
+    # not yet in force and the one-off deposit do not count.
     assert result_ids(client, level="self_care", price_max=3000) == [cheap.id]
     assert result_ids(client, level="severe", price_min=5000) == [dear.id]
     assert result_ids(client, sort="price") == [cheap.id, dear.id]
