@@ -32,13 +32,13 @@ from sqlalchemy import func, select, text
 from complaints import clock
 from complaints.calendar_store import load_calendar
 from complaints.models import CoHandling, Complaint, ComplaintEvent
-from complaints.queue_counts import fold
 from complaints.routing import NoOffice, Rule, route
 from complaints.services import active_rules, office_map
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.db import get_engine, session_scope
 from portal.institutions.models import Institution
+from portal.signed_counts import SIGNED_COUNTS, fold
 
 TZ = ZoneInfo("Asia/Shanghai")
 BATCH = 20_000
@@ -266,10 +266,11 @@ def generate(database_url: str, total: int, hot_open: int, seed: int = 0,
                 progress(f"complaints {done}/{total} ({time.monotonic() - started:.0f} s)")
     finally:
         raw.close()
-    # The triggers added a queue-count row per complaint and pending request: fold them, as the
+    # The triggers added a count row per complaint and pending request: fold them, as the
     # worker's recurring job would.
-    with session_scope(database_url) as session:
-        fold(session)
+    for table in SIGNED_COUNTS:
+        with session_scope(database_url) as session:
+            fold(session, table)
     if not sqlite:
         # Sequences follow the explicit ids; ANALYZE is what autovacuum would do shortly after.
         with engine.begin() as conn:

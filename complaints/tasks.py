@@ -6,7 +6,6 @@ import logging
 
 from complaints.calendar_store import load_calendar
 from complaints.handling import HandlingService
-from complaints.queue_counts import fold
 from complaints.sweeps import close_unrated, sweep
 from portal.db import session_scope, utcnow
 from portal.jobs import task
@@ -29,11 +28,3 @@ def sweep_clocks() -> dict[str, int]:
              result.due_soon, result.overdue, closed)
     return {"due_soon": result.due_soon, "overdue": result.overdue, "auto_closed": closed}
 
-
-@task
-def fold_queue_counts() -> int:
-    """Sum each office's queue-count rows into one (recurring; the counts read the same)."""
-    with session_scope(get_settings().database_url) as session:
-        left = fold(session)
-    log.info("queue counts folded: %d rows left", left)
-    return left

@@ -2,19 +2,20 @@
 
 from rq import cron
 
-from complaints.tasks import fold_queue_counts, sweep_clocks
+from complaints.tasks import sweep_clocks
 from portal.backup import nightly_backup
 from portal.institutions.page_jobs import refresh_stale_pages
 from portal.jobs import sweep_outbox
 from portal.opendays.tasks import close_signups_due, flag_institutions_without_open_day, mark_held
+from portal.signed_counts import fold_signed_counts
 from portal.stats.tasks import snapshot_previous_month
 
 # (function, queue, schedule): interval in seconds or a cron expression.
 RECURRING = [
     (sweep_outbox, "default", {"interval": 60}),
     (sweep_clocks, "default", {"cron": "*/5 * * * *"}),
-    # The queue badges sum an office's count rows: keep them to a handful each.
-    (fold_queue_counts, "default", {"interval": 60}),
+    # The queue badges and directory totals sum trigger-kept rows: keep them few.
+    (fold_signed_counts, "default", {"interval": 60}),
     (close_signups_due, "default", {"cron": "*/5 * * * *"}),
     (mark_held, "default", {"cron": "*/15 * * * *"}),
     # Page documents made stale without a refresh job (bulk loads, renames, a deploy).

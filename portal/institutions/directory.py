@@ -12,15 +12,15 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from portal.db import core_rows, core_scalar, core_scalars
 from portal.institutions import vocab
-from portal.institutions.checks import FeeFacts, MonthlyTotal, monthly_totals
-from portal.institutions.models import FeeItem, Grade, Institution
+from portal.institutions.facts import MonthlyTotal, PricedRow, priced_row, totals_of
+from portal.institutions.models import DirectoryCount, FeeItem, Grade, Institution
 from portal.orgs.models import District, Street
 
 SORTS = {"name": "名称", "grade": "等级（高到低）", "price": "月费（低到高）", "vacancies": "空余床位（多到少）"}
@@ -134,12 +134,12 @@ def latest_grade_level():
     )
 
 
-# Built once (every directory view runs both); "ids" expands to the page's institutions.
+# Built once (every directory view runs both); "ids" expands to the page's institutions. The
+# current rows on "today" (`FeeFacts.current_on`), priced straight from the columns.
 _CURRENT_FEES = select(
-    FeeItem.institution_id, FeeItem.item, FeeItem.price, FeeItem.cycle,
-    FeeItem.care_level, FeeItem.unit, FeeItem.effective_from, FeeItem.effective_to,
+    FeeItem.institution_id, FeeItem.care_level, FeeItem.item, FeeItem.price, FeeItem.cycle,
 ).where(FeeItem.institution_id.in_(bindparam("ids", expanding=True)),
-        FeeItem.effective_to.is_(None))
+        FeeItem.effective_to.is_(None), FeeItem.effective_from <= bindparam("today"))
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ _PAGE_ROWS = (
 
 
 def _listed(row: Any) -> Listed:
-    values = {name: getattr(row, name) for name in _LISTED}
+    values = dict(zip(_LISTED, row, strict=False))  # the row starts with the _LISTED columns
     street = Named(row.street_id, row.street_name) if row.street_id is not None else None
     return Listed(**values, district=Named(row.district_id, row.district_name), street=street)
 
@@ -253,13 +253,11 @@ class Directory:
         """Monthly totals of these institutions, from one query for their current fee rows."""
         if not ids:
             return {}
-        fees: dict[int, list[FeeFacts]] = defaultdict(list)
-        for row in self.db.execute(_CURRENT_FEES, {"ids": ids}):
-            fees[row.institution_id].append(
-                FeeFacts(row.item, Decimal(row.price), row.cycle, row.care_level, row.unit,
-                         row.effective_from, row.effective_to)
-            )
-        found = {i: pick_total(monthly_totals(f, today), level) for i, f in fees.items()}
+        priced: dict[int, list[PricedRow]] = defaultdict(list)
+        for institution_id, *fee in core_rows(self.db, _CURRENT_FEES, {"ids": ids, "today": today}):
+            if row := priced_row(*fee):
+                priced[institution_id].append(row)
+        found = {i: pick_total(totals_of(rows), level) for i, rows in priced.items()}
         return {i: t for i, t in found.items() if t is not None}
 
     def search(
@@ -284,23 +282,38 @@ class Directory:
             page = min(page, pages)
             page_ids = ids[(page - 1) * per_page : page * per_page]
         else:
-            total = self.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+            total = self._count(query, stmt)
             pages = max(1, -(-total // per_page))
             page = min(page, pages)
-            page_ids = list(
-                self.db.scalars(
-                    self._order(stmt, query, grade_col)
-                    .offset((page - 1) * per_page)
-                    .limit(per_page)
-                )
+            page_ids = core_scalars(
+                self.db,
+                self._order(stmt, query, grade_col).offset((page - 1) * per_page).limit(per_page),
             )
             totals = self.monthly(page_ids, query.level, today)
         loaded = {
             row.id: (_listed(row), row.grade)
-            for row in self.db.execute(_PAGE_ROWS, {"ids": page_ids})
+            for row in core_rows(self.db, _PAGE_ROWS, {"ids": page_ids})
         } if page_ids else {}
         rows = [Row(loaded[i][0], loaded[i][1], totals.get(i)) for i in page_ids if i in loaded]
         return DirectoryPage(rows=rows, total=total, page=page, pages=pages, per_page=per_page)
+
+    def _count(self, query: DirectoryQuery, stmt: Select) -> int:
+        """The query's total: from the trigger-kept directory counts when it filters only by
+        their values (district, street, kind, nature, filing status, vacant beds), else by
+        counting the institutions that pass."""
+        if query.q or query.grade is not None or query.admits or query.medical:
+            return core_scalar(self.db, select(func.count()).select_from(stmt.subquery())) or 0
+        counted = select(func.coalesce(func.sum(DirectoryCount.n), 0))
+        for column, value in ((DirectoryCount.district_id, query.district),
+                              (DirectoryCount.street_id, query.street),
+                              (DirectoryCount.kind, query.kind),
+                              (DirectoryCount.nature, query.nature),
+                              (DirectoryCount.filing_status, query.filing)):
+            if value:
+                counted = counted.where(column == value)
+        if query.vacant:
+            counted = counted.where(DirectoryCount.vacant.is_(True))
+        return int(core_scalar(self.db, counted) or 0)
 
     def _order(self, stmt: Select, query: DirectoryQuery, grade_col) -> Select:
         if query.sort == "id":
@@ -314,4 +327,4 @@ class Directory:
         return stmt.order_by(Institution.name, Institution.id)
 
     def _ordered_ids(self, stmt: Select, query: DirectoryQuery, grade_col) -> list[int]:
-        return list(self.db.scalars(self._order(stmt, query, grade_col)))
+        return core_scalars(self.db, self._order(stmt, query, grade_col))

@@ -224,3 +224,22 @@ class InstitutionPageDoc(Base):
     build_key: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DirectoryCount(Base):
+    """Signed counts of institutions per value of the directory's plain filters, kept by
+    database triggers (migration 0011; `portal.signed_counts`). The directory's total for a
+    query of these filters only is a sum of `n` over the matching rows instead of a count of
+    its institutions (25,000 index entries for a district and a kind at 400,000)."""
+
+    __tablename__ = "directory_counts"
+    __table_args__ = (Index("ix_directory_counts_district_kind", "district_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(Integer)
+    street_id: Mapped[int] = mapped_column(Integer)  # 0: no street
+    kind: Mapped[str] = mapped_column(String(20))
+    nature: Mapped[str] = mapped_column(String(20))
+    filing_status: Mapped[str] = mapped_column(String(20))
+    vacant: Mapped[bool] = mapped_column(Boolean)  # beds_vacant > 0
+    n: Mapped[int] = mapped_column(Integer)

@@ -10,11 +10,12 @@ from sqlalchemy import delete, func, select, update
 
 from complaints.intake import ComplaintInput
 from complaints.models import CoHandling, Complaint, ComplaintEvent, QueueCount
-from complaints.queue_counts import fold, office_counts
+from complaints.queue_counts import office_counts
 from complaints.queues import tab_counts
 from complaints.services import build_services
 from portal.accounts.roles import Role
 from portal.settings import get_settings
+from portal.signed_counts import fold as fold_counts
 
 from consistency import counted_queues
 from factories import department, district, institution, user
@@ -75,7 +76,7 @@ def test_counts_follow_every_change_of_a_complaint_and_survive_folds(db):
     handling.answer(staff["ca"], a, "经核查，已责令机构辞退涉事护工，并对全体护理员开展培训。")
     check()  # answered: the unreplied request to public security is settled
     assert tab_counts(db, offices["ps"].id)["co"] == 3
-    assert fold(db) <= len(counted_queues(db))
+    assert fold_counts(db, "queue_counts") <= len(counted_queues(db))
     check()
     handling.complainant_feedback(a, "unsatisfied", "仍有打骂")
     check()  # reopened: pending again, and back in the assigned tab
@@ -100,10 +101,10 @@ def test_counts_follow_every_change_of_a_complaint_and_survive_folds(db):
     db.execute(delete(Complaint).where(Complaint.id == a.id))
     check()
     before = db.scalar(select(func.count()).select_from(QueueCount))
-    left = fold(db)
+    left = fold_counts(db, "queue_counts")
     check()
     assert left == len(counted_queues(db)) < before  # one row per office and bucket, no noughts
-    assert fold(db) == left  # nothing to fold
+    assert fold_counts(db, "queue_counts") == left  # nothing to fold
     check()
 
 
@@ -111,14 +112,14 @@ def test_a_fold_keeps_rows_written_after_it_and_repeats_harmlessly(db):
     offices, inst, staff = city(db)
     for _ in range(3):
         file(db, inst)
-    fold(db)
+    fold_counts(db, "queue_counts")
     db.commit()
     file(db, inst)  # one more row for the folded group
     assert db.scalar(select(func.count()).select_from(QueueCount)
                      .where(QueueCount.office_id == offices["ca"].id)) == 2
     assert tab_counts(db, offices["ca"].id)["assigned"] == 4
-    fold(db)
-    fold(db)
+    fold_counts(db, "queue_counts")
+    fold_counts(db, "queue_counts")
     db.commit()
     assert sorted(tuple(r) for r in db.execute(
         select(QueueCount.office_id, QueueCount.bucket, QueueCount.n))) == [
@@ -126,14 +127,14 @@ def test_a_fold_keeps_rows_written_after_it_and_repeats_harmlessly(db):
 
 
 def test_the_fold_job_is_scheduled_and_folds(db):
-    from complaints.tasks import fold_queue_counts
     from portal.cron import RECURRING
+    from portal.signed_counts import fold_signed_counts
 
-    assert any(func is fold_queue_counts for func, _, _ in RECURRING)
+    assert any(func is fold_signed_counts for func, _, _ in RECURRING)
     offices, inst, staff = city(db)
     for _ in range(3):
         file(db, inst)
-    assert fold_queue_counts() == 2  # its own session: the assigned and co rows, one each
+    assert fold_signed_counts()["queue_counts"] == 2  # the assigned and co rows, one each
     db.expire_all()
     assert kept(db, offices.values()) == counted_queues(db)
 
@@ -179,7 +180,7 @@ def test_a_fold_beside_an_uncommitted_filing_loses_nothing(db, env):
             channel="web", category_code="elder_abuse", description="护工推搡老人，老人身上有淤青",
             institution_id=inst.id, complainant_name="李四", complainant_phone="13712345678"))
         filing.flush()  # its queue rows are written, not committed
-        fold(db)
+        fold_counts(db, "queue_counts")
         db.commit()
         filing.commit()
     finally:
