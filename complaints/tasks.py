@@ -27,4 +27,3 @@ def sweep_clocks() -> dict[str, int]:
     log.info("clock sweep: %d due soon, %d overdue, %d auto-closed",
              result.due_soon, result.overdue, closed)
     return {"due_soon": result.due_soon, "overdue": result.overdue, "auto_closed": closed}
-
