@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
@@ -219,35 +220,117 @@ def pick_total(totals: dict[str | None, MonthlyTotal], level: str | None) -> Mon
     return MonthlyTotal(None, min(t.low for t in values), max(t.high for t in values))
 
 
+# A query's statements depend only on its form (which filters it uses, how it sorts), so they
+# are built once per form with the values bound at execution: building them took 0.15 ms of a
+# 2.5 ms directory view (bench/RESULTS.md, fifth pass).
+_FILTER_COLUMNS = {"district": Institution.district_id, "street": Institution.street_id,
+                   "kind": Institution.kind, "nature": Institution.nature,
+                   "filing": Institution.filing_status}
+# The filters `directory_counts` keeps counts for, and its column for each.
+_COUNTED_COLUMNS = {"district": DirectoryCount.district_id, "street": DirectoryCount.street_id,
+                    "kind": DirectoryCount.kind, "nature": DirectoryCount.nature,
+                    "filing": DirectoryCount.filing_status}
+
+
+@dataclass(frozen=True)
+class _Form:
+    """What a query's statements depend on: the filters it uses and its sort, not their values."""
+
+    q: bool
+    valued: tuple[str, ...]  # the _FILTER_COLUMNS it filters by
+    grade: str | None  # "ungraded" | "level"
+    vacant: bool
+    admits: str | None
+    medical: bool
+    sort: str
+
+    @classmethod
+    def of(cls, query: DirectoryQuery) -> _Form:
+        grade = None if query.grade is None else "ungraded" if query.grade == 0 else "level"
+        return cls(bool(query.q), tuple(name for name in _FILTER_COLUMNS if getattr(query, name)),
+                   grade, query.vacant, query.admits, query.medical, query.sort)
+
+    @property
+    def counted(self) -> bool:
+        """Whether `directory_counts` keeps its total: no name, grade, admission or medical
+        filter."""
+        return not (self.q or self.grade or self.admits or self.medical)
+
+
+def _like_pattern(text: str) -> str:
+    """`%text%` with LIKE's wildcards in `text` escaped by "/" (what `contains(autoescape=True)`
+    does, which needs the value when the statement is built)."""
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def _values(query: DirectoryQuery) -> dict[str, Any]:
+    """The values bound into a query's statements."""
+    values: dict[str, Any] = {name: getattr(query, name) for name in _FILTER_COLUMNS
+                              if getattr(query, name)}
+    if query.q:
+        values["q"] = _like_pattern(query.q)
+    if query.grade:
+        values["grade"] = query.grade
+    return values
+
+
+@dataclass(frozen=True)
+class _Statements:
+    filtered: Select  # the ids that pass, unordered
+    ordered: Select  # ... in the query's order
+    page: Select  # ... one page of them ("offset", "limit")
+    counted: Select  # the total: from directory_counts when it keeps it, else by counting
+
+
+@lru_cache(maxsize=512)
+def _statements(form: _Form) -> _Statements:
+    grade_col = latest_grade_level()
+    stmt = select(Institution.id)
+    if form.q:
+        stmt = stmt.where(Institution.name.like(bindparam("q"), escape="/"))
+    for name in form.valued:
+        stmt = stmt.where(_FILTER_COLUMNS[name] == bindparam(name))
+    if form.grade == "ungraded":
+        stmt = stmt.where(grade_col.is_(None))
+    elif form.grade == "level":
+        stmt = stmt.where(grade_col == bindparam("grade"))
+    if form.vacant:
+        stmt = stmt.where(Institution.beds_vacant > 0)
+    if form.admits == "mild":
+        stmt = stmt.where(Institution.admits_mild.is_(True))
+    elif form.admits == "severe":
+        stmt = stmt.where(Institution.admits_severe.is_(True))
+    if form.medical:
+        stmt = stmt.where(Institution.medical_integration.is_(True))
+    if form.sort == "id":
+        ordered = stmt.order_by(Institution.id)
+    elif form.sort == "grade":
+        ordered = stmt.order_by(func.coalesce(grade_col, 0).desc(), Institution.name,
+                                Institution.id)
+    elif form.sort == "vacancies":
+        ordered = stmt.order_by(Institution.beds_vacant.desc(), Institution.name, Institution.id)
+    else:
+        ordered = stmt.order_by(Institution.name, Institution.id)
+    if form.counted:
+        counted = select(func.coalesce(func.sum(DirectoryCount.n), 0))
+        for name in form.valued:
+            counted = counted.where(_COUNTED_COLUMNS[name] == bindparam(name))
+        if form.vacant:
+            counted = counted.where(DirectoryCount.vacant.is_(True))
+    else:
+        counted = select(func.count()).select_from(stmt.subquery())
+    return _Statements(stmt, ordered,
+                       ordered.offset(bindparam("offset")).limit(bindparam("limit")), counted)
+
+
+def filtered_ids(query: DirectoryQuery) -> tuple[Select, dict[str, Any]]:
+    """The statement of the ids that pass the query's filters, and its values."""
+    return _statements(_Form.of(query)).filtered, _values(query)
+
+
 class Directory:
     def __init__(self, session: Session) -> None:
         self.db = session
-
-    def _filtered(self, query: DirectoryQuery, grade_col) -> Select:
-        stmt = select(Institution.id)
-        if query.q:
-            stmt = stmt.where(Institution.name.contains(query.q, autoescape=True))
-        if query.district:
-            stmt = stmt.where(Institution.district_id == query.district)
-        if query.street:
-            stmt = stmt.where(Institution.street_id == query.street)
-        if query.kind:
-            stmt = stmt.where(Institution.kind == query.kind)
-        if query.nature:
-            stmt = stmt.where(Institution.nature == query.nature)
-        if query.filing:
-            stmt = stmt.where(Institution.filing_status == query.filing)
-        if query.grade is not None:
-            stmt = stmt.where(grade_col.is_(None) if query.grade == 0 else grade_col == query.grade)
-        if query.vacant:
-            stmt = stmt.where(Institution.beds_vacant > 0)
-        if query.admits == "mild":
-            stmt = stmt.where(Institution.admits_mild.is_(True))
-        elif query.admits == "severe":
-            stmt = stmt.where(Institution.admits_severe.is_(True))
-        if query.medical:
-            stmt = stmt.where(Institution.medical_integration.is_(True))
-        return stmt
 
     def monthly(self, ids: list[int], level: str | None, today: date) -> dict[int, MonthlyTotal]:
         """Monthly totals of these institutions, from one query for their current fee rows."""
@@ -263,13 +346,13 @@ class Directory:
     def search(
         self, query: DirectoryQuery, page: int, today: date, per_page: int = PER_PAGE
     ) -> DirectoryPage:
-        grade_col = latest_grade_level()
-        stmt = self._filtered(query, grade_col)
+        statements = _statements(_Form.of(query))
+        values = _values(query)
         priced = query.price_min is not None or query.price_max is not None or query.sort == "price"
         totals: dict[int, MonthlyTotal] = {}
         if priced:
             # The price sort falls back to name order, so equal prices stay in name order.
-            ids = self._ordered_ids(stmt, query, grade_col)
+            ids = core_scalars(self.db, statements.ordered, values)
             totals = self.monthly(ids, query.level, today)
             if query.price_min is not None:
                 ids = [i for i in ids if i in totals and totals[i].low >= query.price_min]
@@ -282,13 +365,11 @@ class Directory:
             page = min(page, pages)
             page_ids = ids[(page - 1) * per_page : page * per_page]
         else:
-            total = self._count(query, stmt)
+            total = int(core_scalar(self.db, statements.counted, values) or 0)
             pages = max(1, -(-total // per_page))
             page = min(page, pages)
-            page_ids = core_scalars(
-                self.db,
-                self._order(stmt, query, grade_col).offset((page - 1) * per_page).limit(per_page),
-            )
+            page_ids = core_scalars(self.db, statements.page,
+                                    {**values, "offset": (page - 1) * per_page, "limit": per_page})
             totals = self.monthly(page_ids, query.level, today)
         loaded = {
             row.id: (_listed(row), row.grade)
@@ -296,35 +377,3 @@ class Directory:
         } if page_ids else {}
         rows = [Row(loaded[i][0], loaded[i][1], totals.get(i)) for i in page_ids if i in loaded]
         return DirectoryPage(rows=rows, total=total, page=page, pages=pages, per_page=per_page)
-
-    def _count(self, query: DirectoryQuery, stmt: Select) -> int:
-        """The query's total: from the trigger-kept directory counts when it filters only by
-        their values (district, street, kind, nature, filing status, vacant beds), else by
-        counting the institutions that pass."""
-        if query.q or query.grade is not None or query.admits or query.medical:
-            return core_scalar(self.db, select(func.count()).select_from(stmt.subquery())) or 0
-        counted = select(func.coalesce(func.sum(DirectoryCount.n), 0))
-        for column, value in ((DirectoryCount.district_id, query.district),
-                              (DirectoryCount.street_id, query.street),
-                              (DirectoryCount.kind, query.kind),
-                              (DirectoryCount.nature, query.nature),
-                              (DirectoryCount.filing_status, query.filing)):
-            if value:
-                counted = counted.where(column == value)
-        if query.vacant:
-            counted = counted.where(DirectoryCount.vacant.is_(True))
-        return int(core_scalar(self.db, counted) or 0)
-
-    def _order(self, stmt: Select, query: DirectoryQuery, grade_col) -> Select:
-        if query.sort == "id":
-            return stmt.order_by(Institution.id)
-        if query.sort == "grade":
-            return stmt.order_by(
-                func.coalesce(grade_col, 0).desc(), Institution.name, Institution.id
-            )
-        if query.sort == "vacancies":
-            return stmt.order_by(Institution.beds_vacant.desc(), Institution.name, Institution.id)
-        return stmt.order_by(Institution.name, Institution.id)
-
-    def _ordered_ids(self, stmt: Select, query: DirectoryQuery, grade_col) -> list[int]:
-        return core_scalars(self.db, self._order(stmt, query, grade_col))

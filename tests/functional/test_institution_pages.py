@@ -76,6 +76,19 @@ def test_directory_filters_by_every_field(client, db):
     assert len(result_ids(client, grade="9", kind="nope", price_min="abc")) == 3
 
 
+def test_directory_name_search_takes_wildcards_literally(client, db):
+    percent = institution(db, name="百分之100%关爱院")
+    under = institution(db, name="乐_龄之家")
+    slash = institution(db, name="城南/城北颐养院")
+    institution(db, name="普通颐养院")
+    db.commit()
+    assert result_ids(client, q="%") == [percent.id]
+    assert result_ids(client, q="_") == [under.id]
+    assert result_ids(client, q="/") == [slash.id]
+    assert result_ids(client, q="0%关") == [percent.id]
+    assert len(result_ids(client, q="院")) == 3  # not the 家
+
+
 def test_directory_price_range_uses_the_monthly_total_for_a_care_level(client, db):
     cheap = institution(db, name="便宜颐养院")  # 床位费 1800 (self_care) from the factory
     fee(db, cheap, "护理费", "500.00", care_level="self_care")

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import delete, func, select, update
 
 from portal.institutions import vocab
-from portal.institutions.directory import Directory, DirectoryQuery
+from portal.institutions.directory import Directory, DirectoryQuery, filtered_ids
 from portal.institutions.models import DirectoryCount, FeeItem, Institution
 from portal.orgs.models import Street
 from portal.signed_counts import fold, fold_signed_counts
@@ -57,8 +57,8 @@ def check(db, districts, streets) -> int:
     directory = Directory(db)
     checked = 0
     for query in queries(districts, streets):
-        counted = db.scalar(select(func.count()).select_from(
-            directory._filtered(query, None).subquery()))
+        ids, values = filtered_ids(query)
+        counted = db.scalar(select(func.count()).select_from(ids.subquery()), values)
         assert directory.search(query, 1, TODAY).total == counted, query
         checked += 1
     return checked
