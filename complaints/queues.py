@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from complaints.models import (
@@ -71,24 +72,29 @@ class QueuePage:
     pages: int
 
 
-def _page(session: Session, stmt, page: int, total: int | None = None) -> QueuePage:
-    """One page of a list statement (`select(Complaint)` with its filters and order): the
-    total (counted here unless the caller knows it), and the page's rows as plain values in
-    one statement (no ORM objects to build)."""
+def _listing(stmt: Select) -> tuple[Select, Select]:
+    """A list statement's (`select(Complaint)` with its filters and order) total, and one page
+    of its rows as plain values ("offset" and "limit" bound): no ORM objects to build."""
+    total = select(func.count()).select_from(stmt.order_by(None).subquery())
+    rows = (stmt.with_only_columns(*_ROW_COLUMNS, maintain_column_froms=True)
+            .outerjoin(Institution, Institution.id == Complaint.institution_id)
+            .join(RoutingRule, RoutingRule.code == Complaint.category_code)
+            .join(Department, Department.id == Complaint.responsible_department_id)
+            .offset(bindparam("offset")).limit(bindparam("limit")))
+    return total, rows
+
+
+def _page(session: Session, listing: tuple[Select, Select], values: dict, page: int,
+          total: int | None = None) -> QueuePage:
+    """One page of a listing, and its total (counted here unless the caller knows it)."""
+    count, rows = listing
     if total is None:
-        total = core_scalar(
-            session, select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        total = core_scalar(session, count, values) or 0
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(page, 1), pages)
-    rows = core_rows(
-        session,
-        stmt.with_only_columns(*_ROW_COLUMNS, maintain_column_froms=True)
-        .outerjoin(Institution, Institution.id == Complaint.institution_id)
-        .join(RoutingRule, RoutingRule.code == Complaint.category_code)
-        .join(Department, Department.id == Complaint.responsible_department_id)
-        .offset((page - 1) * PER_PAGE).limit(PER_PAGE),
-    )
-    return QueuePage([QueueRow(*row) for row in rows], total, page, pages)
+    found = core_rows(session, rows, {**values, "offset": (page - 1) * PER_PAGE,
+                                      "limit": PER_PAGE})
+    return QueuePage([QueueRow(*row) for row in found], total, page, pages)
 
 
 def _pending_co(office) -> tuple:
@@ -107,40 +113,64 @@ class QueueFilter:
     due: str | None = None  # "soon" | "overdue"
 
 
-def office_queue_stmt(office_id: int, flt: QueueFilter, now: datetime, soon: datetime):
-    if flt.tab == "co":
+# An office's queue statements depend only on the tab and which filters are used; built once
+# each, with the office, the filters' values and the time bound (building them per view took
+# 0.18 ms of a 2.4 ms queue view).
+@lru_cache(maxsize=64)
+def _office_queue(tab: str, category: bool, due: str | None) -> tuple[Select, tuple]:
+    office = bindparam("office_id")
+    if tab == "co":
         stmt = (select(Complaint).join(CoHandling, CoHandling.complaint_id == Complaint.id)
-                .where(*_pending_co(office_id))
+                .where(*_pending_co(office))
                 .order_by(Complaint.due_at, Complaint.id))
-    elif flt.tab == "answered":
+    elif tab == "answered":
         stmt = (select(Complaint)
-                .where(Complaint.responsible_department_id == office_id,
+                .where(Complaint.responsible_department_id == office,
                        Complaint.status.in_(("answered", "closed")))
                 .order_by(Complaint.answered_at.desc(), Complaint.id.desc()))
     else:
         stmt = (select(Complaint)
-                .where(Complaint.responsible_department_id == office_id,
-                       Complaint.status == flt.tab)
+                .where(Complaint.responsible_department_id == office,
+                       Complaint.status == tab)
                 .order_by(Complaint.due_at, Complaint.id))
-    if flt.category:
-        stmt = stmt.where(Complaint.category_code == flt.category)
-    if flt.due == "overdue":
-        stmt = stmt.where(Complaint.due_at <= now)
-    elif flt.due == "soon":
-        stmt = stmt.where(Complaint.due_at > now, Complaint.due_at <= soon)
-    return stmt
+    if category:
+        stmt = stmt.where(Complaint.category_code == bindparam("category"))
+    if due == "overdue":
+        stmt = stmt.where(Complaint.due_at <= bindparam("now"))
+    elif due == "soon":
+        stmt = stmt.where(Complaint.due_at > bindparam("now"), Complaint.due_at <= bindparam("soon"))
+    return stmt, _listing(stmt)
+
+
+def office_queue_stmt(office_id: int, flt: QueueFilter, now: datetime,
+                      soon: datetime) -> tuple[Select, dict]:
+    """The statement of an office's queue (a tab and its filters) and its values."""
+    stmt, _ = _office_queue(flt.tab, flt.category is not None, flt.due)
+    return stmt, _queue_values(office_id, flt, now, soon)
+
+
+def _queue_values(office_id: int, flt: QueueFilter, now: datetime, soon: datetime) -> dict:
+    values: dict = {"office_id": office_id}
+    if flt.category is not None:
+        values["category"] = flt.category
+    if flt.due is not None:
+        values.update(now=now, soon=soon)
+    return values
 
 
 def office_queue(session: Session, office_id: int, flt: QueueFilter, now: datetime,
                  soon: datetime, page: int, total: int | None = None) -> QueuePage:
-    return _page(session, office_queue_stmt(office_id, flt, now, soon), page, total)
+    _, listing = _office_queue(flt.tab, flt.category is not None, flt.due)
+    return _page(session, listing, _queue_values(office_id, flt, now, soon), page, total)
 
 
-def export_rows(session: Session, stmt, limit: int = 50_000):
+def export_rows(session: Session, stmt: Select, values: dict | None = None,
+                limit: int = 50_000):
     """Rows for a CSV export, streamed in id order (no personal data is selected)."""
     return session.scalars(
         stmt.options(joinedload(Complaint.institution), joinedload(Complaint.rule),
-                     joinedload(Complaint.responsible_department)).limit(limit)
+                     joinedload(Complaint.responsible_department)).limit(limit),
+        values,
     ).unique()
 
 
@@ -176,7 +206,7 @@ SUPERVISION_VIEWS = {
 
 def supervision_list(session: Session, view: str, now: datetime, soon: datetime,
                      office_id: int | None, page: int) -> QueuePage:
-    return _page(session, supervision_stmt(view, now, soon, office_id), page)
+    return _page(session, _listing(supervision_stmt(view, now, soon, office_id)), {}, page)
 
 
 def supervision_stmt(view: str, now: datetime, soon: datetime, office_id: int | None):

@@ -89,14 +89,14 @@ EXPORT_HEADER = ["投诉编号", "被投诉机构", "类别", "承办部门", "�
                  "答复期限", "紧急", "已督办", "投诉内容（个人信息已遮蔽）"]
 
 
-def _export(ctx: Ctx, stmt, stem: str, title: str) -> Response:
+def _export(ctx: Ctx, stmt, stem: str, title: str, values: dict | None = None) -> Response:
     """A complaint list as CSV or XLSX (by the URL's suffix): no names or phone numbers, not
     even inside the description, cells safe from formula injection."""
     now = utcnow()
     calendar = load_calendar(ctx.db)
     tz = ctx.settings.timezone
     rows = []
-    for c in export_rows(ctx.db, stmt):
+    for c in export_rows(ctx.db, stmt, values):
         view_ = clock_view(c, calendar, now, tz)
         rows.append([c.tracking_no, c.subject_name, c.rule.label, c.responsible_department.name,
                      status_label(c), view_.label,
@@ -113,8 +113,8 @@ def queue_csv(ctx: Ctx) -> Response:
     """The office's queue (the current tab and filters) as CSV or XLSX."""
     flt = _queue_filter(ctx, category_labels(ctx.db))
     now = utcnow()
-    stmt = office_queue_stmt(ctx.user.department_id, flt, now, _soon(ctx, now))
-    return _export(ctx, stmt, f"queue-{flt.tab}", QUEUE_TABS[flt.tab])
+    stmt, values = office_queue_stmt(ctx.user.department_id, flt, now, _soon(ctx, now))
+    return _export(ctx, stmt, f"queue-{flt.tab}", QUEUE_TABS[flt.tab], values)
 
 
 @view(roles=HANDLERS)

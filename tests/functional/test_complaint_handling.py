@@ -11,6 +11,7 @@ from complaints.models import Complaint
 from complaints.services import build_services
 from portal.accounts.roles import Role
 from portal.audit import AuditEvent
+from portal.db import utcnow
 from portal.settings import get_settings
 
 from factories import PASSWORD, department, district, institution, user
@@ -196,6 +197,16 @@ def test_queue_filters_by_category_and_overdue(client, db):
     assert by_category.text.startswith('<div id="queue-table">')
     assert other.tracking_no in by_category.text and late.tracking_no not in by_category.text
     assert "（2 件待处理）" in client.get("/staff/queue/attention").text
+    soon = file_complaint(db, inst, category="service_quality")
+    soon.due_at = utcnow() + timedelta(hours=1)
+    db.commit()
+    due_soon = client.get("/staff/queue", params={"due": "soon"}).text
+    assert soon.tracking_no in due_soon and late.tracking_no not in due_soon
+    assert other.tracking_no not in due_soon
+    both = client.get("/staff/queue", params={"due": "overdue", "category": "service_quality"})
+    assert late.tracking_no in both.text and soon.tracking_no not in both.text
+    csv = client.get("/staff/queue.csv", params={"due": "soon"}).content.decode("utf-8-sig")
+    assert soon.tracking_no in csv and late.tracking_no not in csv
 
 
 def test_queue_csv_has_no_personal_data_and_neutralises_formulas(client, db):
