@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.accounts.services import AccountService
-from portal.db import session_factory
+from portal.db import reading, session_factory
 from portal.settings import Settings, get_settings
 from portal.templating import templates
 from portal.tokens import TokenInvalid, TokenService
@@ -168,6 +168,8 @@ def view(
         def _run(handler: Callable[[Ctx], Response], request: Request, form: FormData) -> Response:
             settings = get_settings()
             with session_factory(settings.database_url)() as db:
+                if request.method in ("GET", "HEAD"):
+                    reading(db)
                 user = _load_user(request, db, settings, api)
                 request.state.user = user
                 request.state.viewer = Viewer.of(user) if user else None
