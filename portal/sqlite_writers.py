@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import weakref
 from pathlib import Path
 
 from sqlalchemy import Engine, event
@@ -32,6 +33,18 @@ class WriterTurns:
         self._fd: int | None = None
         self._fd_pid: int | None = None
         self._holders: set[int] = set()  # id() of the DBAPI connection holding the turn
+        _ALL.add(self)
+
+    def _forget_in_child(self) -> None:
+        """In a forked child: drop the parent's lock file and turn. The flock belongs to the
+        open file, which the child shares: kept open, a parent killed while writing (an RQ
+        worker and the scheduler it forks) would leave its turn held until the child exits.
+        Closed without unlocking, which would release the parent's turn."""
+        if self._fd is not None:
+            os.close(self._fd)
+        self._fd = self._fd_pid = None
+        self._threads = threading.Lock()  # another thread of the parent may have held it
+        self._holders = set()
 
     def _file(self) -> int:
         # Opened per process: a forked child must not share its parent's open file (an flock
@@ -69,6 +82,17 @@ class WriterTurns:
         if self._lock_file is not None:
             fcntl.flock(self._file(), fcntl.LOCK_UN)
         self._threads.release()
+
+
+_ALL: weakref.WeakSet[WriterTurns] = weakref.WeakSet()
+
+
+def _forget_all_in_child() -> None:
+    for turns in list(_ALL):
+        turns._forget_in_child()
+
+
+os.register_at_fork(after_in_child=_forget_all_in_child)
 
 
 def queue_writers(engine: Engine, database: str | None) -> WriterTurns:

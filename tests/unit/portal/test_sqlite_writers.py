@@ -117,3 +117,37 @@ def test_the_turn_is_given_back_after_rollback_and_when_a_connection_is_dropped(
     t.join(10)
     assert done.is_set()
     assert _count(engine)[0] == 1
+
+
+def test_a_forked_child_does_not_keep_a_dead_parents_turn(tmp_path):
+    """A process killed while writing gives the turn back (its flock goes with it) — unless a
+    child it forked still has the lock file open: an flock belongs to the open file, which the
+    child shares. RQ forks its scheduler from the worker; a worker killed mid-job must not leave
+    the web waiting for that scheduler to exit."""
+    import fcntl
+    import os
+    import signal
+
+    from portal.sqlite_writers import WriterTurns
+
+    lock = tmp_path / "portal.sqlite3-writer.lock"
+    turns = WriterTurns(lock)
+    read_end, write_end = os.pipe()
+    worker = os.fork()
+    if worker == 0:  # the worker: takes the turn, forks a long-lived child, dies holding it
+        try:
+            turns.take(object())
+            child = os.fork()
+            if child == 0:
+                signal.pause()
+            os.write(write_end, str(child).encode())
+        finally:
+            os._exit(0)
+    os.waitpid(worker, 0)
+    child = int(os.read(read_end, 20))
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError while the child has it
+    finally:
+        os.close(fd)
+        os.kill(child, signal.SIGKILL)  # not ours to wait for: the dead worker's child
