@@ -138,13 +138,13 @@ def test_a_forked_child_does_not_keep_a_dead_parents_turn(tmp_path):
         try:
             turns.take(object())
             child = os.fork()
-            if child == 0:
+            if child == 0:  # running: the fork's handlers in this child have run
+                os.write(write_end, f"{os.getpid():>10}".encode())
                 signal.pause()
-            os.write(write_end, str(child).encode())
         finally:
             os._exit(0)
     os.waitpid(worker, 0)
-    child = int(os.read(read_end, 20))
+    child = int(os.read(read_end, 10))
     fd = os.open(lock, os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError while the child has it
