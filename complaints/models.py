@@ -204,8 +204,8 @@ class QueueCount(Base):
     stops pending adds one to the `co` bucket. An office's count in a bucket is the sum of its
     rows, exact in every transaction, however the complaint changed (ORM, bulk update, an
     operator's SQL). Only inserts: no row is a hot spot for concurrent filings on PostgreSQL, and
-    no two transactions wait for each other's rows. `fold` (an rq cron job) replaces the rows of
-    each office and bucket with their sum, so a read sums a handful of rows.
+    no two transactions wait for each other's rows. `portal.signed_counts.fold` (an rq cron job)
+    replaces the rows of each office and bucket with their sum, so a read sums a handful of rows.
     """
 
     __tablename__ = "queue_counts"

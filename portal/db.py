@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from portal.sqlite_writers import queue_writers
+from portal.sqlite_writers import is_write, queue_writers
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -87,7 +87,6 @@ def make_engine(url: str) -> Engine:
 # a connection refuses writes: a GET must not write, and in autocommit two writes would not
 # be one transaction.
 READING = "portal_reading"
-_WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "ALTER", "DROP", "TRUNCATE")
 
 
 class WriteWhileReading(RuntimeError):
@@ -95,8 +94,7 @@ class WriteWhileReading(RuntimeError):
 
 
 def _refuse_writes_when_reading(conn, _cursor, statement: str, *_args) -> None:
-    if conn._execution_options.get(READING) and statement.lstrip()[:8].upper().startswith(
-            _WRITES):
+    if conn.get_execution_options().get(READING) and is_write(statement):
         raise WriteWhileReading(f"a GET request may not write: {statement[:60]}")
 
 

@@ -20,7 +20,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine, event
 
-WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE")
+
+
+def is_write(statement: str) -> bool:
+    """Whether a statement writes rows (what takes SQLite's write turn, and what a PostgreSQL
+    GET request's connection refuses, portal/db.py: reading)."""
+    return statement.lstrip()[:7].upper().startswith(WRITES)
 WRITER_WAIT_SECONDS = 30
 
 
@@ -100,7 +106,7 @@ def queue_writers(engine: Engine, database: str | None) -> WriterTurns:
     turns = WriterTurns(Path(f"{database}-writer.lock") if database else None)
 
     def take(conn, _cursor, statement: str, *_args) -> None:
-        if statement.lstrip()[:7].upper().startswith(WRITES):
+        if is_write(statement):
             turns.take(conn.connection)
 
     # The turn is given back after the DBAPI commit or rollback has finished (SQLAlchemy's
