@@ -215,3 +215,14 @@ class QueueCount(Base):
     office_id: Mapped[int] = mapped_column(Integer)
     bucket: Mapped[str] = mapped_column(String(10))
     n: Mapped[int] = mapped_column(Integer)
+
+
+class ReferenceVersion(Base):
+    """One row: a number that triggers (migration 0012) add one to in the transaction of any
+    change of `routing_rules`, `departments` or `holiday_years`. What a process read of those
+    tables stays good while the number stays the same (complaints/reference.py)."""
+
+    __tablename__ = "reference_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)

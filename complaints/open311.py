@@ -17,6 +17,7 @@ from starlette.routing import Route
 from complaints.exceptions import InvalidComplaint
 from complaints.intake import ComplaintInput
 from complaints.models import Complaint
+from complaints.reference import reference
 from complaints.services import active_rules, build_services
 from portal.accounts.roles import Role
 from portal.accounts.services import AccountService
@@ -138,9 +139,9 @@ def create(ctx: Ctx) -> Response:
         ctx.db.rollback()
         field, message = next(iter(exc.errors.items()))
         return error(400, f"{field}: {message}")
-    # Read in the filing transaction: loaded after the commit it took a transaction of its
-    # own (three more round trips on PostgreSQL).
-    office = complaint.responsible_department.name
+    # Before the commit: read after it, it took a transaction of its own (three more round
+    # trips on PostgreSQL).
+    office = reference(ctx.db).office_names[complaint.responsible_department_id]
     ctx.db.commit()
     tz = ctx.settings.timezone
     return ctx.json([{

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,15 +18,16 @@ from complaints.events import add_event
 from complaints.exceptions import InvalidComplaint, NotAllowed
 from complaints.handling import HandlingService
 from complaints.intake import ComplaintInput, normalise_phone, validate
-from complaints.models import OPEN_STATUSES, CoHandling, Complaint, ComplaintEvent, RoutingRule
-from complaints.routing import NoOffice, Rule, route
+from complaints.models import OPEN_STATUSES, CoHandling, Complaint, ComplaintEvent
+from complaints.reference import RuleInfo, reference
+from complaints.routing import NoOffice, OfficeMap, Rule, route
 from portal import audit
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.db import core_rows, utcnow
+from portal.db import utcnow
 from portal.institutions.models import Institution
 from portal.notify import queue_notification
-from portal.orgs.models import Department, District
+from portal.orgs.models import District
 from portal.settings import Settings
 
 
@@ -41,24 +43,21 @@ class ClockConfig:
                    settings.sign_working_days)
 
 
-# Built once: intake runs these for every complaint.
-_OFFICES = select(Department.id, Department.type_code, Department.district_id)
-_ACTIVE_RULES = select(RoutingRule).where(RoutingRule.active).order_by(RoutingRule.position)
-_ACTIVE_LABELS = _ACTIVE_RULES.with_only_columns(RoutingRule.code, RoutingRule.label)
 _BY_IDEMPOTENCY_KEY = select(Complaint).where(Complaint.idempotency_key == bindparam("key"))
 
 
-def office_map(session: Session) -> dict[tuple[str, int | None], int]:
-    return {(t, d): i for i, t, d in session.execute(_OFFICES)}
+def office_map(session: Session) -> OfficeMap:
+    return reference(session).offices
 
 
-def active_rules(session: Session) -> dict[str, RoutingRule]:
-    return {r.code: r for r in session.scalars(_ACTIVE_RULES)}
+def active_rules(session: Session) -> Mapping[str, RuleInfo]:
+    """The active rules (complaint categories) by code, in their order."""
+    return reference(session).rules
 
 
 def category_labels(session: Session) -> dict[str, str]:
     """The active categories' codes and labels in their order (a filter's options)."""
-    return dict(core_rows(session, _ACTIVE_LABELS))
+    return {code: rule.label for code, rule in reference(session).rules.items()}
 
 
 class ComplaintService:
@@ -94,7 +93,7 @@ class ComplaintService:
         rule = rules[inp.category_code]
         district_id = institution.district_id if institution else inp.district_id
         try:
-            routing = route(Rule(rule.code, rule.responsible_type, tuple(rule.co_handling_types)),
+            routing = route(Rule(rule.code, rule.responsible_type, rule.co_handling_types),
                             district_id, office_map(self.db))
         except NoOffice as exc:
             raise InvalidComplaint({"category": f"尚未设置负责该类投诉的部门（{exc.type_code}），请联系管理员"}) from exc

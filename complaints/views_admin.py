@@ -9,9 +9,10 @@ from starlette.routing import Route
 
 from complaints.admin import load_year_file, update_rule
 from complaints.calendar import format_year_file
-from complaints.calendar_store import load_calendar, package_schedules
+from complaints.calendar_store import load_calendar
 from complaints.exceptions import InvalidComplaint
 from complaints.models import HolidayYear, RoutingRule, RoutingRuleChange
+from complaints.reference import package_schedules
 from portal.accounts.roles import Role
 from portal.endpoints import Ctx, view
 from portal.orgs.vocab import DEPARTMENT_TYPES

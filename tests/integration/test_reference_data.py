@@ -1,0 +1,134 @@
+"""The complaint rules' reference data (complaints/reference.py) is read once per change: a
+session reads one number, and any change of the rules, the offices or the calendar years, by the
+services, the ORM or plain SQL, is seen by the next session (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+
+from sqlalchemy import event, text, update
+
+from complaints.calendar import YearSchedule
+from complaints.calendar_store import load_calendar, save_year
+from complaints.intake import ComplaintInput
+from complaints.models import HolidayYear, RoutingRule
+from complaints.reference import reference
+from complaints.services import active_rules, build_services, office_map
+from portal.db import session_factory
+from portal.orgs.models import Department
+from portal.settings import get_settings
+
+from factories import department, district, institution
+
+
+@contextmanager
+def statements(db):
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def fresh(env: str):
+    return session_factory(get_settings().database_url)()
+
+
+def test_a_session_reads_one_number_while_nothing_changed(db, env):
+    first = reference(db)
+    db.commit()
+    with fresh(env) as other, statements(other) as seen:
+        again = reference(other)
+        load_calendar(other), active_rules(other), office_map(other)
+    assert again is first
+    assert len(seen) == 1 and "reference_version" in seen[0]
+
+
+def test_rule_changes_by_orm_and_by_sql_reach_the_next_session(db, env):
+    assert active_rules(db)["food_safety"].responsible_type == "market_regulation"
+    db.commit()
+    with fresh(env) as admin:
+        admin.get(RoutingRule, "food_safety").label = "食品安全（改）"
+        admin.commit()
+    with fresh(env) as other:
+        assert active_rules(other)["food_safety"].label == "食品安全（改）"
+    with fresh(env) as admin:
+        admin.execute(update(RoutingRule).where(RoutingRule.code == "land_use")
+                      .values(active=False))
+        admin.commit()
+    with fresh(env) as other:
+        assert "land_use" not in active_rules(other)
+        assert list(active_rules(other))[0] == "service_quality"  # still in their order
+
+
+def test_a_changed_rule_routes_the_next_complaint(db, env):
+    d = district(db, name="东城区")
+    civil = department(db, "civil_affairs", d)
+    market = department(db, "market_regulation", d)
+    inst = institution(db, district_=d)
+    db.commit()
+
+    def file() -> int:
+        with fresh(env) as s:
+            intake, _ = build_services(s, get_settings())
+            complaint, _ = intake.submit(ComplaintInput(
+                channel="web", category_code="food_safety", description="饭菜变质，老人吃了拉肚子",
+                institution_id=inst.id, anonymous=True))
+            s.commit()
+            return complaint.responsible_department_id
+
+    assert file() == market.id
+    with fresh(env) as admin:
+        admin.execute(text("UPDATE routing_rules SET responsible_type = 'civil_affairs' "
+                           "WHERE code = 'food_safety'"))
+        admin.commit()
+    assert file() == civil.id
+
+
+def test_new_offices_and_calendar_years_reach_the_next_session(db, env):
+    d = district(db)
+    db.commit()
+    known = dict(office_map(db))
+    db.commit()
+    with fresh(env) as admin:
+        office = department(admin, "health", d)
+        admin.commit()
+    with fresh(env) as other:
+        offices = office_map(other)
+        assert offices[("health", d.id)] == office.id and len(offices) == len(known) + 1
+        assert reference(other).office_names[office.id] == office.name
+    with fresh(env) as admin:
+        admin.execute(update(Department).where(Department.id == office.id).values(name="改名"))
+        admin.commit()
+    with fresh(env) as other:
+        assert reference(other).office_names[office.id] == "改名"
+
+    assert 2031 not in load_calendar(db).known_years()
+    db.commit()
+    with fresh(env) as admin:
+        save_year(admin, YearSchedule(2031, frozenset({date(2031, 1, 1)}), frozenset(), "测试"),
+                  None)
+        admin.commit()
+    with fresh(env) as other:
+        assert not load_calendar(other).is_workday(date(2031, 1, 1))
+    with fresh(env) as admin:
+        admin.execute(text("DELETE FROM holiday_years WHERE year = 2031"))
+        admin.commit()
+    with fresh(env) as other:
+        assert 2031 not in load_calendar(other).known_years()
+
+
+def test_a_session_sees_its_own_changes(db):
+    assert 2032 not in load_calendar(db).known_years()
+    db.add(HolidayYear(year=2032, holidays=["2032-01-01"], makeup_workdays=[], source="测试"))
+    db.flush()
+    assert 2032 in load_calendar(db).known_years()
+    db.rollback()
+    assert 2032 not in load_calendar(db).known_years()
