@@ -50,7 +50,8 @@ class OutboxJob(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
-def task(fn: Callable[..., Any] | None = None, *, in_session: bool = False) -> Any:
+def task(fn: Callable[..., Any] | None = None, *, in_session: bool = False,
+         batched: bool = False) -> Any:
     """Mark a function as a background task that the outbox may run: `@task`.
 
     `@task(in_session=True)`: the task takes the outbox's database session as its first
@@ -59,11 +60,19 @@ def task(fn: Callable[..., Any] | None = None, *, in_session: bool = False) -> A
     write turn, and an acknowledgement SMS took three (claim, mark sent, mark done) against a
     complaint's one. The claim stays its own transaction: it is what makes a job pushed twice
     run once.
+
+    `@task(in_session=True, batched=True)`: for jobs that come one per request (a complaint's
+    SMS). After a commit they are not pushed one RQ job each: one `run_batch` job is woken for
+    the task, claims up to BATCH of its pending rows in one transaction and runs each in its own
+    (see `run_batch`).
     """
+    if batched and not in_session:
+        raise ValueError("a batched task runs in the outbox's session: in_session=True")
 
     def mark(f: Callable[..., Any]) -> Callable[..., Any]:
         f.is_portal_task = True  # type: ignore[attr-defined]
         f.in_session = in_session  # type: ignore[attr-defined]
+        f.batched = batched  # type: ignore[attr-defined]
         return f
 
     return mark(fn) if fn is not None else mark
@@ -110,7 +119,7 @@ def record_job(
 def _dispatch_after_commit(session: Session) -> None:
     jobs = session.info.pop("outbox_new", None)
     if jobs:
-        _push_after_commit([(job.id, job.queue, job.run_at) for job in jobs])
+        _push_after_commit([(job.id, job.queue, job.run_at, job.func) for job in jobs])
 
 
 @event.listens_for(Session, "after_rollback")
@@ -142,17 +151,30 @@ def _enqueue(conn: Redis, outbox_id: int, queue: str, run_at: datetime | None) -
         q.enqueue(run_outbox_job, outbox_id, **kwargs)
 
 
-def _push_after_commit(jobs: list[tuple[int, str, datetime | None]]) -> None:
+def _batched(path: str) -> bool:
+    try:
+        return getattr(resolve_task(path), "batched", False)
+    except ValueError:
+        return False
+
+
+def _push_after_commit(jobs: list[tuple[int, str, datetime | None, str]]) -> None:
     """Push just-committed outbox rows (already marked as pushed); on a Redis error take the
     mark back so the next sweep pushes them. Never raises for Redis errors."""
     pushed: set[int] = set()
     try:
         conn = redis_connection()
-        for outbox_id, queue, run_at in jobs:
-            _enqueue(conn, outbox_id, queue, run_at)
+        woken: set[str] = set()
+        for outbox_id, queue, run_at, func in jobs:
+            if run_at is None and _batched(func):
+                if func not in woken:
+                    wake_batch(conn, func, queue)
+                    woken.add(func)
+            else:
+                _enqueue(conn, outbox_id, queue, run_at)
             pushed.add(outbox_id)
     except RedisError as exc:
-        left = [i for i, _, _ in jobs if i not in pushed]
+        left = [job[0] for job in jobs if job[0] not in pushed]
         log.warning("outbox: Redis unavailable, %d job(s) left for the sweeper: %s",
                     len(left), exc)
         with session_scope(get_settings().database_url) as session:
@@ -196,6 +218,14 @@ def run_outbox_job(outbox_id: int) -> str:
             return "skipped"
         row = session.get(OutboxJob, outbox_id)
         func, args, attempts = row.func, list(row.args), row.attempts
+    _run_claimed(outbox_id, func, args, attempts)
+    return "done"
+
+
+def _run_claimed(outbox_id: int, func: str, args: list[Any], attempts: int) -> None:
+    """Run a claimed row's task and record the outcome (done; or pending again, failed after
+    MAX_ATTEMPTS, with the error); re-raises the task's error."""
+    settings = get_settings()
     done = update(OutboxJob).where(OutboxJob.id == outbox_id)
     try:
         fn = resolve_task(func)
@@ -203,7 +233,7 @@ def run_outbox_job(outbox_id: int) -> str:
             with session_scope(settings.database_url) as session:
                 fn(session, *args)
                 session.execute(done.values(status="done", finished_at=utcnow()))
-            return "done"
+            return
         fn(*args)
     except Exception as exc:
         with session_scope(settings.database_url) as session:
@@ -219,7 +249,74 @@ def run_outbox_job(outbox_id: int) -> str:
         raise
     with session_scope(settings.database_url) as session:
         session.execute(done.values(status="done", finished_at=utcnow()))
-    return "done"
+
+
+# A batched task's jobs (`@task(batched=True)`) come one per request: at intake's rate one RQ job
+# each cost the worker more CPU than the web spent filing the complaint (bench/RESULTS.md, sixth
+# pass). Instead a commit wakes one `run_batch` job per task — unless one is already waiting: the
+# wake key is set when it is enqueued and deleted when it starts, before it claims, so a row
+# committed after that start wakes the next one, and a row committed before it is claimed by it.
+BATCH = 50
+BATCH_ROUNDS = 10  # at most 500 rows per job; then it wakes the next so other jobs get a turn
+WAKE_TTL = 60  # a wake lost with its job (a worker killed before the start) stops waiting
+WAKE_KEY = "portal:outbox:wake:"
+
+
+def wake_batch(conn: Redis, func: str, queue: str = "default") -> None:
+    """Enqueue `run_batch(func)` unless one is waiting to start."""
+    if conn.set(WAKE_KEY + func, "1", nx=True, ex=WAKE_TTL):
+        Queue(queue, connection=conn).enqueue(run_batch, func, queue, job_timeout=JOB_TIMEOUT,
+                                              result_ttl=0, failure_ttl=86400)
+
+
+def claim_batch(session: Session, func: str, limit: int, now: datetime) -> list[tuple]:
+    """Claim up to `limit` pending rows of a task that are due: (id, args, attempts)."""
+    # A CTE, which PostgreSQL runs once: as an IN (subquery) its LIMIT ... SKIP LOCKED was run
+    # again during the update and claimed every pending row (tested). SKIP LOCKED lets two
+    # batches claim different rows instead of one waiting; SQLite writes one at a time anyway.
+    due = (select(OutboxJob.id)
+           .where(OutboxJob.func == func, OutboxJob.status == "pending",
+                  or_(OutboxJob.run_at.is_(None), OutboxJob.run_at <= now))
+           .order_by(OutboxJob.id).limit(limit)
+           .with_for_update(skip_locked=True)).cte("due")
+    claimed = session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id.in_(select(due.c.id)), OutboxJob.status == "pending")
+        .values(status="running", started_at=now, attempts=OutboxJob.attempts + 1)
+        .returning(OutboxJob.id, OutboxJob.args, OutboxJob.attempts)
+    ).all()
+    return sorted(tuple(row) for row in claimed)
+
+
+class BatchFailures(Exception):
+    """Some rows of a batch failed (each is recorded on its row); raised after the others ran,
+    so RQ lists the batch job as failed with the first error."""
+
+
+def run_batch(func: str, queue: str = "default") -> int:
+    """RQ entry point of a batched task: claim its pending rows BATCH at a time and run each
+    in its own transaction, as `run_outbox_job` runs one; a row's failure is recorded on it and
+    the others go on. Returns how many ran."""
+    settings = get_settings()
+    conn = redis_connection()
+    conn.delete(WAKE_KEY + func)
+    ran, errors = 0, []
+    for _ in range(BATCH_ROUNDS):
+        with session_scope(settings.database_url) as session:
+            rows = claim_batch(session, func, BATCH, utcnow())
+        for outbox_id, args, attempts in rows:
+            try:
+                _run_claimed(outbox_id, func, list(args), attempts)
+                ran += 1
+            except Exception as exc:
+                errors.append(f"outbox job {outbox_id}: {type(exc).__name__}: {exc}")
+        if len(rows) < BATCH:
+            break
+    else:
+        wake_batch(conn, func, queue)  # more are waiting: after the jobs queued meanwhile
+    if errors:
+        raise BatchFailures(f"{len(errors)} of {ran + len(errors)} failed; {errors[0]}")
+    return ran
 
 
 def stale_job_ids(session: Session, now: datetime, stale_seconds: int) -> list[int]:

@@ -87,7 +87,7 @@ def queue_notification(
     return note
 
 
-@task(in_session=True)
+@task(in_session=True, batched=True)
 def send_notification(session: Session, notification_id: int) -> None:
     """Deliver one notification unless it was already sent (marked sent in the outbox's
     transaction, which also marks the job done)."""

@@ -6,9 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import select
 
 from portal.accounts.roles import Role
+from portal.db import utcnow
 from portal.jobs import OutboxJob, dispatch, sweep_outbox
 from portal.notify import Notification, queue_notification
 
@@ -122,3 +124,75 @@ def test_an_sms_job_costs_the_worker_two_transactions_and_runs_once(db):
     db.expire_all()
     assert db.get(OutboxJob, job.id).status == "done"
     assert db.get(Notification, note.id).status == "sent"
+
+
+def test_a_burst_of_sms_wakes_one_batch_job_and_each_is_sent_once(db, redis_server):
+    """One RQ job for a burst of notifications instead of one each; every row claimed once."""
+    from rq import Queue
+
+    from portal.jobs import redis_connection
+
+    notes = []
+    for n in range(120):  # one commit each, as 120 complaints would
+        notes.append(queue_notification(db, "sms", f"138{n:08d}", "投诉已受理", "您的投诉已受理"))
+        db.commit()
+    queue = Queue("default", connection=redis_connection())
+    assert [job.func_name for job in queue.jobs] == ["portal.jobs.run_batch"]
+    run_worker()
+    db.expire_all()
+    rows = db.scalars(select(OutboxJob)).all()
+    assert len(rows) == 120 and {(r.status, r.attempts) for r in rows} == {("done", 1)}
+    assert {db.get(Notification, n.id).status for n in notes} == {"sent"}
+    assert queue.count == 0
+
+
+def test_a_failing_row_in_a_batch_is_kept_with_its_reason_and_the_others_go_on(db, env):
+    from portal.jobs import BatchFailures, run_batch, task_path
+    from portal.notify import send_notification
+    from portal.settings import reset_settings
+
+    sms = [queue_notification(db, "sms", "13812345678", "提醒", "明天开放日") for _ in range(3)]
+    mail = queue_notification(db, "email", "family@example.org", "提醒", "明天开放日")
+    db.commit()
+    os.environ["PORTAL_NOTIFICATION_SENDER"] = "smtp:127.0.0.1:9"  # nothing listens: mail fails
+    reset_settings()
+    try:
+        with pytest.raises(BatchFailures, match="1 of 4 failed.*ConnectionRefusedError"):
+            run_batch(task_path(send_notification))
+    finally:
+        os.environ.pop("PORTAL_NOTIFICATION_SENDER")
+        reset_settings()
+    db.expire_all()
+    by_note = {row.args[0]: row for row in db.scalars(select(OutboxJob))}
+    assert {by_note[n.id].status for n in sms} == {"done"}
+    failed = by_note[mail.id]
+    assert (failed.status, failed.attempts, failed.enqueued_at) == ("pending", 1, None)
+    assert failed.last_error.startswith("ConnectionRefusedError")
+    assert db.get(Notification, mail.id).status == "queued"
+    assert sweep_outbox() == 1  # given back at once, as a failed single job is
+
+
+def test_two_batches_at_once_claim_different_rows(db, database_url):
+    """PostgreSQL: a second claimer skips the rows the first holds (SKIP LOCKED) instead of
+    waiting; on SQLite writers take turns, so the second sees them claimed."""
+    from portal.db import session_factory
+    from portal.jobs import claim_batch, task_path
+    from portal.notify import send_notification
+
+    for _ in range(8):
+        queue_notification(db, "sms", "13812345678", "提醒", "明天开放日")
+    db.commit()
+    func = task_path(send_notification)
+    factory = session_factory(database_url)
+    with factory() as first:
+        mine = claim_batch(first, func, 5, utcnow())
+        if database_url.startswith("postgresql"):
+            with factory() as second:
+                theirs = claim_batch(second, func, 5, utcnow())
+                second.commit()
+            assert len(mine) == 5 and len(theirs) == 3
+            assert not {r[0] for r in mine} & {r[0] for r in theirs}
+        first.commit()
+    with factory() as later:
+        rest = claim_batch(later, func, 5, utcnow())
+    assert len(rest) == (0 if database_url.startswith("postgresql") else 3)
