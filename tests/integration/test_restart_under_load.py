@@ -61,16 +61,21 @@ class Client(threading.Thread):
     """Files complaints numbered from `first`, retrying each (same idempotency key) until the
     server accepts it, the way a hotline system retries."""
 
-    def __init__(self, base: str, key: str, inst_id: int, numbers: range) -> None:
+    def __init__(self, base: str, key: str, inst_id: int, numbers: range,
+                 go: threading.Event | None = None) -> None:
         super().__init__(daemon=True)
         self.base, self.key, self.inst_id, self.numbers = base, key, inst_id, numbers
         self.accepted: list[int] = []
         self.statuses: list[int] = []
+        self.go = go or threading.Event()
+        if go is None:
+            self.go.set()
 
     def run(self) -> None:
         for n in self.numbers:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
+                self.go.wait()  # held while the test stops the worker and Redis
                 status = post_complaint(self.base, self.key, self.inst_id, n)
                 self.statuses.append(status)
                 if status in (200, 201):
@@ -106,16 +111,24 @@ def test_worker_and_redis_restarts_while_complaints_arrive_lose_nothing(env, tmp
     worker_log = tmp_path / "worker.log"
     worker, _ = start_portal(proc_env, "worker", log=worker_log)
     total = 90
-    clients = [Client(base, key, inst_id, range(i, total, 3)) for i in range(3)]
+    go = threading.Event()
+    go.set()
+    clients = [Client(base, key, inst_id, range(i, total, 3), go) for i in range(3)]
     try:
         for c in clients:
             c.start()
         filed = lambda: sum(len(c.accepted) for c in clients)  # noqa: E731
         wait_for(lambda: filed() >= 20, 60, "the first complaints")
-        worker.send_signal(signal.SIGKILL)  # mid-job, most likely
+        # Held (each client finishes the request in hand) so that the next 20 are all filed
+        # with Redis down, however fast intake is: the worker is killed while busy with the
+        # jobs of the first ones, most likely.
+        go.clear()
+        worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
         redis.stop()
         at_outage = filed()
+        assert at_outage <= total - 20
+        go.set()
         wait_for(lambda: filed() >= at_outage + 20, 60, "complaints filed while Redis is down")
         redis.start()  # the same port: nothing was persisted, the outbox has everything
         worker, _ = start_portal(proc_env, "worker", log=worker_log)
