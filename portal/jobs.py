@@ -252,8 +252,8 @@ def _run_claimed(outbox_id: int, func: str, args: list[Any], attempts: int) -> N
 
 
 # A batched task's jobs (`@task(batched=True)`) come one per request: at intake's rate one RQ job
-# each cost the worker more CPU than the web spent filing the complaint (bench/RESULTS.md, sixth
-# pass). Instead a commit wakes one `run_batch` job per task — unless one is already waiting: the
+# each (16 Redis round trips, two transactions) cost the worker half as much CPU as the web
+# spent filing the complaint, on the same two cores (bench/RESULTS.md, sixth pass). Instead a commit wakes one `run_batch` job per task — unless one is already waiting: the
 # wake key is set when it is enqueued and deleted when it starts, before it claims, so a row
 # committed after that start wakes the next one, and a row committed before it is claimed by it.
 BATCH = 50
