@@ -2,11 +2,13 @@
 
 Production settings used for the web server (documented in bench/RESULTS.md):
 
-    uvicorn portal.app:create_app --factory --host 127.0.0.1 --port PORT --workers 2
-            --no-access-log --http httptools --loop uvloop --log-level warning
+    portal serve --host 127.0.0.1 --port PORT --workers 2 --no-access-log
+                 --http httptools --loop uvloop
 
-i.e. one uvicorn worker process per core (2 here), no access log (it costs ≈11 %; put it in the
-reverse proxy), the C HTTP parser and uvloop from uvicorn[standard]. `--http h11` and
+i.e. one uvicorn worker process per core (2 here), each accepting on its own socket
+(portal/serve.py; uvicorn's --workers share one and split connections unevenly), no access log
+(it costs ≈11 %; put it in the reverse proxy), the C HTTP parser and uvloop from
+uvicorn[standard]. `--http h11` and
 `--loop asyncio` are the pure-Python alternatives (--http/--loop on bench/load.py).
 
 Data sets are built once and cached under BENCH_WORK (default /work/bench-data, outside the repo):
@@ -282,15 +284,19 @@ class Stack:
         queues = ["default", "index"] if self.dataset == "demo" else ["default"]
         self.worker = self._spawn("worker", [str(VENV_BIN / "portal"), "worker", *queues],
                                   self.env)
+        # `portal serve`, as a deployment runs it: each worker accepts on its own socket.
         self.web = self._spawn("web", [
-            str(VENV_BIN / "uvicorn"), "portal.app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
-            "--no-access-log", "--http", self.http, "--loop", self.loop,
-            "--log-level", "warning"], self.env)
+            str(VENV_BIN / "portal"), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            "--workers", str(self.workers), "--no-access-log", "--http", self.http,
+            "--loop", self.loop], self.env)
         wait_for_http(self.base + "/healthz")
 
     def web_worker_pids(self) -> list[int]:
-        return children(self.web.pid) if self.workers > 1 else [self.web.pid]
+        if self.workers == 1:
+            return [self.web.pid]
+        # Not multiprocessing's resource tracker, which the spawning parent also starts.
+        return [pid for pid in children(self.web.pid)
+                if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
     def stop_worker(self) -> None:
         """Stop the RQ worker (a warm shutdown: it finishes the job in hand)."""

@@ -73,17 +73,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from portal.logfilters import uvicorn_log_config
 
-    uvicorn.run(
-        "portal.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=True,
-        log_level="info",
-        log_config=uvicorn_log_config(),
-    )
-    return 0
+    options = dict(app="portal.app:create_app", factory=True, proxy_headers=True,
+                   log_level="info", log_config=uvicorn_log_config(),
+                   http=getattr(args, "http", "auto"), loop=getattr(args, "loop", "auto"),
+                   access_log=not getattr(args, "no_access_log", False))
+    if args.workers == 1:
+        uvicorn.run(host=args.host, port=args.port, **options)
+        return 0
+    from portal.serve import serve
+
+    return serve(options, args.host, args.port, args.workers)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -305,7 +304,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web server (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_positive_int, default=8000)
-    serve.add_argument("--workers", type=_positive_int, default=1)
+    serve.add_argument("--workers", type=_positive_int, default=1,
+                       help="worker processes, each accepting on its own socket (portal/serve.py)")
+    serve.add_argument("--http", choices=("auto", "httptools", "h11"), default="auto")
+    serve.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto")
+    serve.add_argument("--no-access-log", action="store_true")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run an RQ worker with the scheduler")
