@@ -24,7 +24,7 @@ from complaints.routing import NoOffice, OfficeMap, Rule, route
 from portal import audit
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.db import utcnow
+from portal.db import next_id, utcnow
 from portal.institutions.models import Institution
 from portal.notify import queue_notification
 from portal.orgs.models import District
@@ -58,6 +58,11 @@ def active_rules(session: Session) -> Mapping[str, RuleInfo]:
 def category_labels(session: Session) -> dict[str, str]:
     """The active categories' codes and labels in their order (a filter's options)."""
     return {code: rule.label for code, rule in reference(session).rules.items()}
+
+
+def _tracking_no(received_at: datetime, complaint_id: int, tz) -> str:
+    """The public number: the local day of receipt and the id (2026120100001234)."""
+    return f"{received_at.astimezone(tz):%Y%m%d}{complaint_id:06d}"
 
 
 class ComplaintService:
@@ -127,6 +132,12 @@ class ComplaintService:
             provisional=deadline.provisional,
             sign_due_at=sign_deadline.due_at,
         )
+        # On PostgreSQL the id is taken first, so the row is written whole in one INSERT: the
+        # tracking number's UPDATE after it was intake's dearest statement (a second version of
+        # the row in every index of complaints, 0.7 ms of 4.1, bench/RESULTS.md sixth pass).
+        taken = next_id(self.db, Complaint)
+        if taken is not None:
+            complaint.id, complaint.tracking_no = taken, _tracking_no(received_at, taken, self.tz)
         self.db.add(complaint)
         try:
             self.db.flush()
@@ -137,8 +148,8 @@ class ComplaintService:
             if existing:
                 return existing, False
             raise
-        local_day = received_at.astimezone(self.tz)
-        complaint.tracking_no = f"{local_day:%Y%m%d}{complaint.id:06d}"
+        if complaint.tracking_no is None:
+            complaint.tracking_no = _tracking_no(received_at, complaint.id, self.tz)
         actor_id = actor.id if actor else None
         self._event(complaint, "received", actor_id, at=now,
                     data={"channel": inp.channel})

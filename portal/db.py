@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Executable, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Executable, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -171,3 +171,14 @@ def core_scalars(session: Session, stmt: Executable,
 def core_scalar(session: Session, stmt: Executable, params: dict[str, Any] | None = None) -> Any:
     """The first column of the first row (None without rows)."""
     return session.connection().execute(stmt, params).scalar()
+
+
+_NEXTVAL = text("SELECT nextval(pg_get_serial_sequence(:table, 'id'))")
+
+
+def next_id(session: Session, model: type) -> int | None:
+    """On PostgreSQL the next value of a table's `id` sequence, for a row whose other columns
+    need its id before its INSERT; None on SQLite (its ids come with the INSERT)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return core_scalar(session, _NEXTVAL, {"table": model.__tablename__})

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from complaints.models import CoHandling, Complaint, ComplaintEvent
+from portal.db import get_engine
 from portal.jobs import OutboxJob
 
 from factories import department, district, institution
@@ -155,7 +156,31 @@ def test_tracking_numbers_are_date_prefixed(client, db):
     complaint = db.scalars(select(Complaint)).one()
     local = complaint.received_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
     assert re.fullmatch(local.strftime("%Y%m%d") + r"\d{6}", complaint.tracking_no)
+    assert complaint.tracking_no.endswith(f"{complaint.id:06d}")
     assert complaint.received_at <= datetime.now(UTC)
+
+
+def test_on_postgresql_a_complaint_row_is_written_once(client, db, database_url):
+    """The id is taken before the INSERT, so the tracking number needs no UPDATE (SQLite's
+    ids come with the INSERT: it updates, in-process and cheap)."""
+    _, _, inst = city_with_offices(db)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = get_engine(database_url)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for _ in range(2):
+            assert file(client, institution_id=str(inst.id), category="pricing",
+                        description="随意涨价不公示价格").status_code == 303
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    first, second = db.scalars(select(Complaint).order_by(Complaint.id)).all()
+    assert second.id > first.id and second.tracking_no.endswith(f"{second.id:06d}")
+    updates = [s for s in statements if s.startswith("UPDATE complaints")]
+    assert len(updates) == (0 if database_url.startswith("postgresql") else 2)
 
 
 def test_public_filings_are_rate_limited_per_ip_with_a_chinese_message(client, db):
