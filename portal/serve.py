@@ -12,8 +12,10 @@ sockets, starts a worker again when one dies, and stops them all on SIGTERM or S
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import threading
@@ -28,6 +30,7 @@ log = logging.getLogger("uvicorn.error")
 # (an OOM kill, an operator's kill -9) is started again.
 STARTUP_GRACE = 5.0
 STOP_TIMEOUT = 30.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
@@ -46,9 +49,22 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     return sockets
 
 
-def _worker(options: dict[str, Any], sock: socket.socket) -> None:
+def _die_with(parent: int) -> None:
+    """Linux: have the kernel send this process SIGTERM when its parent dies (a supervisor
+    killed with SIGKILL left its workers serving on their sockets, orphaned)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: an orphan keeps serving, as uvicorn's do
+        return
+    if os.getppid() != parent:  # the parent died before the prctl
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _worker(options: dict[str, Any], sock: socket.socket, parent: int) -> None:
     import uvicorn
 
+    _die_with(parent)
     config = uvicorn.Config(**options)
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -61,7 +77,8 @@ def serve(options: dict[str, Any], host: str, port: int, workers: int) -> int:
     stop = threading.Event()
 
     def start(sock: socket.socket):
-        process = context.Process(target=_worker, args=(options, sock), name="portal-web")
+        process = context.Process(target=_worker, args=(options, sock, os.getpid()),
+                                  name="portal-web")
         process.start()
         return process, time.monotonic()
 

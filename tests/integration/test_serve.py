@@ -93,8 +93,12 @@ def server(sqlite_url, redis_server, tmp_path):
         yield proc, port
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+            proc.terminate()
+            try:
+                proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def test_each_worker_accepts_on_its_own_socket_and_connections_are_shared(server):
@@ -124,15 +128,34 @@ def test_a_dead_worker_is_replaced_and_sigterm_stops_all(server):
     before = _workers(proc.pid, port)
     victim = next(iter(before))
     os.kill(victim, signal.SIGKILL)
-    _wait(lambda: len(_workers(proc.pid, port)) == 2 and victim not in _workers(proc.pid, port))
+
+    def sockets(workers: dict[int, set[str]]) -> list[list[str]]:
+        return sorted(sorted(mine) for mine in workers.values())
+
+    # The new worker takes over the dead one's socket, so no connection waits on it forever.
+    # (Between its fork and its exec a new worker holds every socket of the server: wait for
+    # one each.)
+    _wait(lambda: victim not in (now := _workers(proc.pid, port))
+          and sockets(now) == sockets(before))
     after = _workers(proc.pid, port)
-    # The new worker took over the dead one's socket, so no connection waits on it forever.
-    assert sorted(map(sorted, after.values())) == sorted(map(sorted, before.values()))
+    assert victim not in after and sockets(after) == sockets(before)
     assert all(_healthy(port) for _ in range(10))
     workers = list(after)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=40) == 0
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_workers_do_not_outlive_a_killed_server(server):
+    proc, port = server
+    workers = list(_workers(proc.pid, port))
+    proc.kill()  # SIGKILL: the server cannot stop them itself
+    proc.wait()
+    _wait(lambda: not any(Path(f"/proc/{pid}").exists()
+                          and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+                          for pid in workers), timeout=20)
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
 
