@@ -229,7 +229,10 @@ def cmd_dev(args: argparse.Namespace) -> int:
                     "yes",
                     "--save",
                     "60 1",
-                ]
+                ],
+                # Its own session: a Ctrl-C in the terminal reaches the worker and cron, and
+                # Redis is stopped after them (below).
+                start_new_session=True,
             )
         )
         for _ in range(50):
@@ -247,13 +250,16 @@ def cmd_dev(args: argparse.Namespace) -> int:
         print(f"portal: http://{args.host}:{args.port}/  (Ctrl-C stops everything)", flush=True)
         return cmd_serve(argparse.Namespace(host=args.host, port=args.port, workers=1))
     finally:
+        # In the reverse order of their start, each waited for: the worker and cron release
+        # their locks in Redis on the way out, so Redis goes last.
         for child in reversed(children):
-            child.send_signal(signal.SIGTERM)
-        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
             try:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait()
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

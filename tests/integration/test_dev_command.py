@@ -51,8 +51,10 @@ def test_portal_dev_starts_everything_and_a_stop_stops_everything(tmp_path, stop
     redis_port, web_port = free_port(), free_port()
     env = portal_env(f"sqlite:///{tmp_path / 'dev.sqlite3'}",
                      f"redis://127.0.0.1:{redis_port}/0", "dev-test-" + "x" * 40, tmp_path)
-    proc = subprocess.Popen([sys.executable, "-m", "portal.cli", "dev", "--port", str(web_port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "dev.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "portal.cli", "dev", "--port",
+                                 str(web_port)], env=env, stdout=out, stderr=subprocess.STDOUT)
     children: list[int] = []
     try:
         health: dict = {}
@@ -70,6 +72,7 @@ def test_portal_dev_starts_everything_and_a_stop_stops_everything(tmp_path, stop
         assert health.get("redis") == "ok" and health.get("workers") == 1, health
         children = _descendants(proc.pid)
         assert len(children) >= 3  # redis-server, the worker, rq cron
+        at_stop = log.stat().st_size
         proc.send_signal(stop_signal)
         proc.wait(timeout=30)
         deadline = time.monotonic() + 20
@@ -77,6 +80,10 @@ def test_portal_dev_starts_everything_and_a_stop_stops_everything(tmp_path, stop
             time.sleep(0.2)
         assert [c for c in children if _alive(c)] == []
         assert not _listening(redis_port) and not _listening(web_port)
+        # Redis went last: the worker's scheduler and cron let go of their locks in it.
+        output = log.read_bytes()[at_stop:].decode(errors="replace")
+        assert "releasing locks" in output, output[-3000:]
+        assert "Connection refused" not in output and "Error 111" not in output, output[-3000:]
     finally:
         for pid in {proc.pid, *children, *_descendants(proc.pid)}:
             try:
