@@ -8,10 +8,10 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
-from sqlalchemy import String, Text, select
+from sqlalchemy import String, Text, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.db import Base, UTCDateTime, core_rows, utcnow
 from portal.jobs import record_job, task
 from portal.privacy import mask_phone
 from portal.settings import get_settings
@@ -33,6 +33,9 @@ class Notification(Base):
 
 
 class Sender(Protocol):
+    """Delivers a notification: a `Notification` or a row of its columns (the worker reads
+    plain rows)."""
+
     def send(self, notification: Notification) -> None: ...
 
 
@@ -91,10 +94,16 @@ def queue_notification(
 def send_notification(session: Session, notification_id: int) -> None:
     """Deliver one notification unless it was already sent (marked sent in the outbox's
     transaction, which also marks the job done)."""
-    note = session.scalars(
-        select(Notification).where(Notification.id == notification_id).with_for_update()
-    ).one()
+    # Plain rows, not ORM objects: one per complaint through the worker (bench/RESULTS.md,
+    # sixth pass). The senders read the same attributes from either.
+    note = core_rows(session, _NOTE, {"note_id": notification_id})[0]
     if note.status == "sent":
         return
     make_sender(get_settings().notification_sender).send(note)
-    note.status, note.sent_at = "sent", utcnow()
+    session.connection().execute(_SENT, {"note_id": notification_id, "at": utcnow()})
+
+
+_NOTE = (select(*Notification.__table__.c).where(Notification.id == bindparam("note_id"))
+         .with_for_update())
+_SENT = (update(Notification.__table__).where(Notification.id == bindparam("note_id"))
+         .values(status="sent", sent_at=bindparam("at")))
