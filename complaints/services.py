@@ -78,13 +78,12 @@ class ComplaintService:
                now: datetime | None = None) -> tuple[Complaint, bool]:
         """File a complaint: validate, route, start the clock. Returns (complaint, created).
 
-        A repeated idempotency key returns the complaint filed the first time.
+        A repeated idempotency key returns the complaint filed the first time. Not looked up
+        first: the key's unique constraint refuses the second INSERT (a retry is rare, a
+        statement per filing is not), and an input refused as invalid is looked up too, so a
+        retry gets its complaint even if the rules changed since.
         """
         now = now or utcnow()
-        if inp.idempotency_key:
-            existing = self._by_idempotency_key(inp.idempotency_key)
-            if existing:
-                return existing, False
         phone = normalise_phone(inp.complainant_phone)
         inp = ComplaintInput(**{**inp.__dict__, "complainant_phone": phone})
         rules = active_rules(self.db)
@@ -94,14 +93,15 @@ class ComplaintService:
                           institution_exists=institution is not None,
                           district_exists=district is not None)
         if errors:
-            raise InvalidComplaint(errors)
+            return self._filed_before(inp, InvalidComplaint(errors))
         rule = rules[inp.category_code]
         district_id = institution.district_id if institution else inp.district_id
         try:
             routing = route(Rule(rule.code, rule.responsible_type, rule.co_handling_types),
                             district_id, office_map(self.db))
         except NoOffice as exc:
-            raise InvalidComplaint({"category": f"尚未设置负责该类投诉的部门（{exc.type_code}），请联系管理员"}) from exc
+            return self._filed_before(inp, InvalidComplaint(
+                {"category": f"尚未设置负责该类投诉的部门（{exc.type_code}），请联系管理员"}))
         received_at = inp.received_at or now
         days = self.config.urgent_days if inp.urgent else self.config.answer_days
         deadline = clock.compute_deadline(received_at, days, self.calendar, self.tz)
@@ -142,7 +142,7 @@ class ComplaintService:
         try:
             self.db.flush()
         except IntegrityError:
-            # Two concurrent requests with one idempotency key: the other one won.
+            # The idempotency key was filed before (or by a concurrent request).
             self.db.rollback()
             existing = self._by_idempotency_key(inp.idempotency_key or "")
             if existing:
@@ -166,6 +166,13 @@ class ComplaintService:
                 f"{due_local:%Y年%m月%d日} 前答复。查询请凭编号和手机后四位。",
             )
         return complaint, True
+
+    def _filed_before(self, inp: ComplaintInput, error: InvalidComplaint) -> tuple[Complaint, bool]:
+        """The complaint an idempotency key filed before; else raise `error`."""
+        existing = self._by_idempotency_key(inp.idempotency_key) if inp.idempotency_key else None
+        if existing is None:
+            raise error
+        return existing, False
 
     def _by_idempotency_key(self, key: str) -> Complaint | None:
         return self.db.scalars(_BY_IDEMPOTENCY_KEY, {"key": key}).first()

@@ -144,3 +144,34 @@ def test_racing_requests_with_one_idempotency_key_file_one_complaint(env):
     assert problems(env) == []
     with session_scope(env) as db:
         assert counts(db) == (1, 1, 1)
+
+
+def test_a_retry_after_its_category_was_withdrawn_still_returns_its_complaint(env, db):
+    """The key is not looked up before filing (the unique constraint refuses the repeat), but
+    an input refused as invalid is: a retry gets its complaint even if the rules changed."""
+    from sqlalchemy import update
+
+    from complaints.exceptions import InvalidComplaint
+    from complaints.models import RoutingRule
+
+    from consistency import CATEGORY
+
+    inst_id = seed_city(env)
+    with session_scope(env) as s:
+        intake, _ = build_services(s, get_settings())
+        first, created = intake.submit(complaint_input(inst_id, 1, key="retry-after-change"))
+        assert created
+        number = first.tracking_no
+    with session_scope(env) as s:
+        s.execute(update(RoutingRule).where(RoutingRule.code == CATEGORY).values(active=False))
+    with session_scope(env) as s:
+        intake, _ = build_services(s, get_settings())
+        again, created = intake.submit(complaint_input(inst_id, 1, key="retry-after-change"))
+        assert (again.tracking_no, created) == (number, False)
+        try:
+            intake.submit(complaint_input(inst_id, 2, key="a-new-key"))
+        except InvalidComplaint as exc:
+            assert "category" in exc.errors
+        else:
+            raise AssertionError("a new complaint in a withdrawn category was filed")
+    assert counts(db) == (1, 1, 1)
