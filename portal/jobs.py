@@ -3,7 +3,8 @@
 A change and the job it needs are written in one transaction (`record_job`); after the commit
 the job is pushed to RQ. If Redis is down the row waits and `sweep_outbox` (run by `rq cron`)
 pushes it later. Each RQ job only carries the outbox id; `run_outbox_job` claims the row with a
-conditional UPDATE, so a job dispatched twice still runs once.
+conditional UPDATE, so a job dispatched twice still runs once. The rows of a batched task are
+claimed many at a time by one `run_batch` job instead (below).
 """
 
 from __future__ import annotations
@@ -261,9 +262,10 @@ def _run_claimed(outbox_id: int, func: str, args: list[Any], attempts: int,
 
 # A batched task's jobs (`@task(batched=True)`) come one per request: at intake's rate one RQ job
 # each (16 Redis round trips, two transactions) cost the worker half as much CPU as the web
-# spent filing the complaint, on the same two cores (bench/RESULTS.md, sixth pass). Instead a commit wakes one `run_batch` job per task — unless one is already waiting: the
-# wake key is set when it is enqueued and deleted when it starts, before it claims, so a row
-# committed after that start wakes the next one, and a row committed before it is claimed by it.
+# spent filing the complaint, on the same two cores (bench/RESULTS.md, sixth pass). Instead a
+# commit wakes one `run_batch` job per task, unless one is already waiting: the wake key is set
+# when it is enqueued and deleted when it starts, before it claims, so a row committed after
+# that start wakes the next one, and a row committed before it is claimed by it.
 BATCH = 50
 BATCH_ROUNDS = 10  # at most 500 rows per job; then it wakes the next so other jobs get a turn
 WAKE_TTL = 60  # a wake lost with its job (a worker killed before the start) stops waiting
