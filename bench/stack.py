@@ -272,6 +272,12 @@ class Stack:
         # Institution page documents missing or stale (a data set built before them, or a
         # template change since): built here, as a deploy runs `portal build-pages`.
         _portal(self.env, "build-pages", "--procs", "2", log=self.run_dir / "build-pages.log")
+        # The signed counts that `rq cron` folds every minute in a deployment (the stack runs
+        # no cron): each intake run left two rows per complaint, and a queue view summed 13,000
+        # of them for the busiest office (243,821 in all, found in the sixth pass).
+        subprocess.run([str(VENV_BIN / "python"), "-c", "from portal.signed_counts import "
+                        "fold_signed_counts; print(fold_signed_counts())"],
+                       env=self.env, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
         if self.backend == "postgres":
             vacuum_analyze(url)
         self.api_key = subprocess.run(
