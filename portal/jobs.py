@@ -227,8 +227,8 @@ def _run_claimed(outbox_id: int, func: str, args: list[Any], attempts: int,
                  session: Session | None = None) -> None:
     """Run a claimed row's task and record the outcome (done; or pending again, failed after
     MAX_ATTEMPTS, with the error); re-raises the task's error. An in-session task runs in
-    `session` (a batch passes one for all its rows: a session and a pooled connection per row
-    were a third of the worker's time per SMS), committed here."""
+    `session` (a batch passes one for all its rows, rather than a session and a pooled
+    connection, with its pre-ping, per row), committed here."""
     own = session is None
     if session is None:
         session = session_factory(get_settings().database_url)()
