@@ -21,13 +21,13 @@ from pathlib import Path
 from sqlalchemy import Engine, event
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE")
+WRITER_WAIT_SECONDS = 30
 
 
 def is_write(statement: str) -> bool:
     """Whether a statement writes rows (what takes SQLite's write turn, and what a PostgreSQL
     GET request's connection refuses, portal/db.py: reading)."""
     return statement.lstrip()[:7].upper().startswith(WRITES)
-WRITER_WAIT_SECONDS = 30
 
 
 class WriterTurns:
@@ -37,7 +37,6 @@ class WriterTurns:
         self._threads = threading.Lock()
         self._lock_file = lock_file
         self._fd: int | None = None
-        self._fd_pid: int | None = None
         self._holders: set[int] = set()  # id() of the DBAPI connection holding the turn
         _ALL.add(self)
 
@@ -48,17 +47,15 @@ class WriterTurns:
         Closed without unlocking, which would release the parent's turn."""
         if self._fd is not None:
             os.close(self._fd)
-        self._fd = self._fd_pid = None
+        self._fd = None
         self._threads = threading.Lock()  # another thread of the parent may have held it
         self._holders = set()
 
     def _file(self) -> int:
-        # Opened per process: a forked child must not share its parent's open file (an flock
-        # belongs to the open file, so both would hold the turn at once).
-        if self._fd_pid != os.getpid():
+        # Opened per process: a forked child drops its parent's (`_forget_in_child`), since an
+        # flock belongs to the open file and both would hold the turn at once.
+        if self._fd is None:
             self._fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT, 0o600)
-            self._fd_pid = os.getpid()
-        assert self._fd is not None
         return self._fd
 
     @staticmethod
