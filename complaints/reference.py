@@ -13,14 +13,14 @@ at the next request), never older.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from types import MappingProxyType
 
-from sqlalchemy import event, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from complaints.calendar import WorkCalendar, YearSchedule, schedules_from_chinesecalendar
@@ -58,7 +58,7 @@ def package_schedules() -> dict[int, YearSchedule]:
     return schedules_from_chinesecalendar()
 
 
-def schedule_of(row: HolidayYear) -> YearSchedule:
+def _schedule_of(row: HolidayYear) -> YearSchedule:
     return YearSchedule(
         year=row.year,
         holidays=frozenset(date.fromisoformat(d) for d in row.holidays),
@@ -82,7 +82,7 @@ def _read(session: Session, version: int | None) -> Reference:
     offices = core_rows(session, _OFFICES)
     schedules = dict(package_schedules())
     for row in session.scalars(select(HolidayYear)):
-        schedules[row.year] = schedule_of(row)
+        schedules[row.year] = _schedule_of(row)
     return Reference(
         version=version,
         rules=MappingProxyType(rules),
@@ -92,10 +92,9 @@ def _read(session: Session, version: int | None) -> Reference:
     )
 
 
-# What each database's reference data was at its last number, for the few databases a process
-# uses (one in a deployment; the test suite makes one per test).
-_kept: OrderedDict[str, Reference] = OrderedDict()
-_KEEP = 8
+# What each engine's database had at its last number. Weak: the test suite makes and drops an
+# engine per test; a deployment has one.
+_kept: weakref.WeakKeyDictionary[Engine, Reference] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 _MEMO = "complaints.reference"
 
@@ -106,16 +105,13 @@ def reference(session: Session) -> Reference:
     if ref is not None:
         return ref
     version = core_scalar(session, _VERSION)
-    key = str(session.get_bind().url)
+    engine = session.get_bind()
     with _lock:
-        ref = _kept.get(key)
+        ref = _kept.get(engine)
     if ref is None or version is None or ref.version != version:
         ref = _read(session, version)
         with _lock:
-            _kept[key] = ref
-            _kept.move_to_end(key)
-            while len(_kept) > _KEEP:
-                _kept.popitem(last=False)
+            _kept[engine] = ref
     session.info[_MEMO] = ref
     return ref
 
