@@ -27,6 +27,9 @@ from portal.settings import get_settings
 log = logging.getLogger(__name__)
 
 TASK_PACKAGES = ("portal.", "complaints.", "search.")
+# Paths of the tasks marked `batched` (`task`); a process that records such a job has imported
+# its module, so the task is here when the job is pushed after the commit.
+BATCHED: set[str] = set()
 MAX_ATTEMPTS = 5
 JOB_TIMEOUT = 600
 
@@ -73,7 +76,8 @@ def task(fn: Callable[..., Any] | None = None, *, in_session: bool = False,
     def mark(f: Callable[..., Any]) -> Callable[..., Any]:
         f.is_portal_task = True  # type: ignore[attr-defined]
         f.in_session = in_session  # type: ignore[attr-defined]
-        f.batched = batched  # type: ignore[attr-defined]
+        if batched:
+            BATCHED.add(task_path(f))
         return f
 
     return mark(fn) if fn is not None else mark
@@ -152,13 +156,6 @@ def _enqueue(conn: Redis, outbox_id: int, queue: str, run_at: datetime | None) -
         q.enqueue(run_outbox_job, outbox_id, **kwargs)
 
 
-def _batched(path: str) -> bool:
-    try:
-        return getattr(resolve_task(path), "batched", False)
-    except ValueError:
-        return False
-
-
 def _push_after_commit(jobs: list[tuple[int, str, datetime | None, str]]) -> None:
     """Push just-committed outbox rows (already marked as pushed); on a Redis error take the
     mark back so the next sweep pushes them. Never raises for Redis errors."""
@@ -167,7 +164,7 @@ def _push_after_commit(jobs: list[tuple[int, str, datetime | None, str]]) -> Non
         conn = redis_connection()
         woken: set[str] = set()
         for outbox_id, queue, run_at, func in jobs:
-            if run_at is None and _batched(func):
+            if run_at is None and func in BATCHED:
                 if func not in woken:
                     wake_batch(conn, func, queue)
                     woken.add(func)
