@@ -75,8 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     options = dict(app="portal.app:create_app", factory=True, proxy_headers=True,
                    log_level="info", log_config=uvicorn_log_config(),
-                   http=getattr(args, "http", "auto"), loop=getattr(args, "loop", "auto"),
-                   access_log=not getattr(args, "no_access_log", False))
+                   http=args.http, loop=args.loop, access_log=not args.no_access_log)
     if args.workers == 1:
         uvicorn.run(host=args.host, port=args.port, **options)
         return 0
@@ -248,7 +247,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         print(f"portal: http://{args.host}:{args.port}/  (Ctrl-C stops everything)", flush=True)
-        return cmd_serve(argparse.Namespace(host=args.host, port=args.port, workers=1))
+        return cmd_serve(argparse.Namespace(host=args.host, port=args.port, workers=1,
+                                            http="auto", loop="auto", no_access_log=False))
     finally:
         # In the reverse order of their start, each waited for: the worker and cron release
         # their locks in Redis on the way out, so Redis goes last.
