@@ -21,7 +21,14 @@ from rq import Queue
 from sqlalchemy import JSON, Index, Integer, String, Text, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from portal.db import Base, UTCDateTime, session_factory, session_scope, utcnow
+from portal.db import (
+    Base,
+    UTCDateTime,
+    once_more_if_lost,
+    session_factory,
+    session_scope,
+    utcnow,
+)
 from portal.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -204,7 +211,13 @@ def dispatch(ids: list[int]) -> int:
 
 
 def run_outbox_job(outbox_id: int) -> str:
-    """RQ entry point: claim the outbox row, run its task once, record the outcome."""
+    """RQ entry point: claim the outbox row, run its task once, record the outcome. Run once
+    more if a dead pooled connection failed a first statement (PostgreSQL restarted): the claim
+    is conditional, so a row runs once either way."""
+    return once_more_if_lost(_run_outbox_job, outbox_id)
+
+
+def _run_outbox_job(outbox_id: int) -> str:
     settings = get_settings()
     with session_scope(settings.database_url) as session:
         claimed = session.execute(
@@ -225,7 +238,7 @@ def _run_claimed(outbox_id: int, func: str, args: list[Any], attempts: int,
     """Run a claimed row's task and record the outcome (done; or pending again, failed after
     MAX_ATTEMPTS, with the error); re-raises the task's error. An in-session task runs in
     `session` (a batch passes one for all its rows, rather than a session and a pooled
-    connection, with its pre-ping, per row), committed here."""
+    connection per row), committed here."""
     own = session is None
     if session is None:
         session = session_factory(get_settings().database_url)()
@@ -303,7 +316,11 @@ class BatchFailures(Exception):
 def run_batch(func: str, queue: str = "default") -> int:
     """RQ entry point of a batched task: claim its pending rows BATCH at a time and run each
     in its own transaction, as `run_outbox_job` runs one; a row's failure is recorded on it and
-    the others go on. Returns how many ran."""
+    the others go on. Returns how many ran. Run once more as `run_outbox_job` is."""
+    return once_more_if_lost(_run_batch, func, queue)
+
+
+def _run_batch(func: str, queue: str) -> int:
     settings = get_settings()
     conn = redis_connection()
     conn.delete(WAKE_KEY + func)
