@@ -174,14 +174,23 @@ class Listed:
 
 
 _LISTED = tuple(name for name in Listed.__dataclass_fields__ if name not in ("district", "street"))
-_PAGE_ROWS = (
-    select(*(Institution.__table__.c[name] for name in _LISTED),
-           District.name.label("district_name"), Street.id.label("street_id"),
-           Street.name.label("street_name"), latest_grade_level().label("grade"))
-    .join(District, District.id == Institution.district_id)
-    .outerjoin(Street, Street.id == Institution.street_id)
-    .where(Institution.id.in_(bindparam("ids", expanding=True)))
-)
+
+
+def _listed_columns() -> list:
+    """A directory row's columns (`_listed` reads them), from institutions joined as
+    `_with_places` joins them."""
+    return [*(Institution.__table__.c[name] for name in _LISTED),
+            District.name.label("district_name"), Street.id.label("street_id"),
+            Street.name.label("street_name"), latest_grade_level().label("grade")]
+
+
+def _with_places(stmt: Select) -> Select:
+    return (stmt.join_from(Institution, District, District.id == Institution.district_id)
+            .outerjoin_from(Institution, Street, Street.id == Institution.street_id))
+
+
+_PAGE_ROWS = _with_places(select(*_listed_columns())).where(
+    Institution.id.in_(bindparam("ids", expanding=True)))
 
 
 def _listed(row: Any) -> Listed:
@@ -278,8 +287,11 @@ def _values(query: DirectoryQuery) -> dict[str, Any]:
 class _Statements:
     filtered: Select  # the ids that pass, unordered
     ordered: Select  # ... in the query's order
-    page: Select  # ... one page of them ("offset", "limit")
     counted: Select  # the total: from directory_counts when it keeps it, else by counting
+    # One page of the rows in order ("offset", "limit"), each with the total: a view is one
+    # statement instead of three (the total, the page's ids, their rows), two round trips
+    # fewer on PostgreSQL (bench/RESULTS.md, seventh pass).
+    page: Select
 
 
 @lru_cache(maxsize=512)
@@ -319,8 +331,11 @@ def _statements(form: _Form) -> _Statements:
             counted = counted.where(DirectoryCount.vacant.is_(True))
     else:
         counted = select(func.count()).select_from(stmt.subquery())
-    return _Statements(stmt, ordered,
-                       ordered.offset(bindparam("offset")).limit(bindparam("limit")), counted)
+    page = _with_places(ordered.with_only_columns(
+        *_listed_columns(), counted.scalar_subquery().label("total"),
+        maintain_column_froms=False))
+    return _Statements(stmt, ordered, counted,
+                       page.offset(bindparam("offset")).limit(bindparam("limit")))
 
 
 def filtered_ids(query: DirectoryQuery) -> tuple[Select, dict[str, Any]]:
@@ -348,29 +363,42 @@ class Directory:
     ) -> DirectoryPage:
         statements = _statements(_Form.of(query))
         values = _values(query)
-        priced = query.price_min is not None or query.price_max is not None or query.sort == "price"
-        totals: dict[int, MonthlyTotal] = {}
-        if priced:
-            # The price sort falls back to name order, so equal prices stay in name order.
-            ids = core_scalars(self.db, statements.ordered, values)
-            totals = self.monthly(ids, query.level, today)
-            if query.price_min is not None:
-                ids = [i for i in ids if i in totals and totals[i].low >= query.price_min]
-            if query.price_max is not None:
-                ids = [i for i in ids if i in totals and totals[i].low <= query.price_max]
-            if query.sort == "price":
-                ids.sort(key=lambda i: (i not in totals, totals[i].low if i in totals else 0))
-            total = len(ids)
-            pages = max(1, -(-total // per_page))
-            page = min(page, pages)
-            page_ids = ids[(page - 1) * per_page : page * per_page]
-        else:
+        if query.price_min is not None or query.price_max is not None or query.sort == "price":
+            return self._priced(query, statements, values, page, today, per_page)
+        found = self._rows(statements, values, page, per_page)
+        if found:
+            total = int(found[0].total or 0)
+        else:  # nothing matches, or the page is past the last one
             total = int(core_scalar(self.db, statements.counted, values) or 0)
-            pages = max(1, -(-total // per_page))
-            page = min(page, pages)
-            page_ids = core_scalars(self.db, statements.page,
-                                    {**values, "offset": (page - 1) * per_page, "limit": per_page})
-            totals = self.monthly(page_ids, query.level, today)
+            if total:
+                found = self._rows(statements, values, -(-total // per_page), per_page)
+        pages = max(1, -(-total // per_page))
+        totals = self.monthly([r.id for r in found], query.level, today)
+        rows = [Row(_listed(r), r.grade, totals.get(r.id)) for r in found]
+        return DirectoryPage(rows=rows, total=total, page=min(page, pages), pages=pages,
+                             per_page=per_page)
+
+    def _rows(self, statements: _Statements, values: dict[str, Any], page: int,
+              per_page: int) -> list:
+        return core_rows(self.db, statements.page,
+                         {**values, "offset": (page - 1) * per_page, "limit": per_page})
+
+    def _priced(self, query: DirectoryQuery, statements: _Statements, values: dict[str, Any],
+                page: int, today: date, per_page: int) -> DirectoryPage:
+        """Price filters and the price sort: every matching id in name order, then their
+        totals (the price sort falls back to name order, so equal prices stay in it)."""
+        ids = core_scalars(self.db, statements.ordered, values)
+        totals = self.monthly(ids, query.level, today)
+        if query.price_min is not None:
+            ids = [i for i in ids if i in totals and totals[i].low >= query.price_min]
+        if query.price_max is not None:
+            ids = [i for i in ids if i in totals and totals[i].low <= query.price_max]
+        if query.sort == "price":
+            ids.sort(key=lambda i: (i not in totals, totals[i].low if i in totals else 0))
+        total = len(ids)
+        pages = max(1, -(-total // per_page))
+        page = min(page, pages)
+        page_ids = ids[(page - 1) * per_page : page * per_page]
         loaded = {
             row.id: (_listed(row), row.grade)
             for row in core_rows(self.db, _PAGE_ROWS, {"ids": page_ids})

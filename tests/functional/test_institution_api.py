@@ -57,6 +57,24 @@ def test_list_is_ordered_by_id_and_paginated(client, db):
     assert first["pages"] == 2 and first["total"] == 3
 
 
+def test_a_page_past_the_last_is_the_last_and_no_match_is_one_empty_page(client, db):
+    d = district(db)
+    ids = [institution(db, district_=d, name=f"东湖{n}号院").id for n in range(5)]
+    institution(db, name="别区院")
+    db.commit()
+
+    def listed(**params):
+        body = client.get("/api/v1/institutions", params={"per_page": 2, **params}).json()
+        return [i["id"] for i in body["items"]], body["total"], body["page"], body["pages"]
+
+    # By the kept counts (a district filter) and by counting the matches (a name filter).
+    for params in ({"district": d.id}, {"q": "东湖"}):
+        assert listed(**params, page=2) == (ids[2:4], 5, 2, 3)
+        assert listed(**params, page=9) == (ids[4:], 5, 3, 3)
+    assert listed(q="西湖", page=3) == ([], 0, 1, 1)
+    assert html_ids(client, {"district": d.id, "page": "9"}) == ids  # 20 a page there
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(("params", "field"), [
     ({"kind": "hotel"}, "kind"),
