@@ -7,7 +7,8 @@ update or delete of `routing_rules`, `departments` or `holiday_years`, whatever 
 session reads that number once (one statement) and the process reuses what it read of the
 tables under the same number. The number is read before the tables: on PostgreSQL each
 statement has its own snapshot, so what is kept may be newer than its number (and is read again
-at the next request), never older.
+at the next request), never older. A signed-in request has read the number already, with its
+session or API key (portal.reference_version).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from complaints.calendar import WorkCalendar, YearSchedule, schedules_from_chinesecalendar
 from complaints.models import HolidayYear, ReferenceVersion, RoutingRule
 from complaints.routing import OfficeMap
+from portal import reference_version
 from portal.db import core_rows, core_scalar
 from portal.orgs.models import Department
 
@@ -104,7 +106,9 @@ def reference(session: Session) -> Reference:
     ref = session.info.get(_MEMO)
     if ref is not None:
         return ref
-    version = core_scalar(session, _VERSION)
+    version = reference_version.noted(session)
+    if version is None:
+        version = core_scalar(session, _VERSION)
     engine = session.get_bind()
     with _lock:
         ref = _kept.get(engine)
@@ -119,6 +123,7 @@ def reference(session: Session) -> Reference:
 def forget(session: Session) -> None:
     """Read the reference data afresh at this session's next use (after changing it)."""
     session.info.pop(_MEMO, None)
+    reference_version.drop(session)
 
 
 _REFERENCE_CLASSES = (RoutingRule, Department, HolidayYear)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from portal import reference_version
 from portal.accounts.exceptions import AccountLocked, InvalidCredentials, InvalidUser
 from portal.accounts.models import ApiKey, User, UserSession
 from portal.accounts.passwords import (
@@ -26,11 +27,13 @@ MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 KEY_USE_PRECISION = timedelta(minutes=1)  # how exactly an API key's last use is kept
 # Every signed-in request runs this: the session, its user and the user's office in one query.
-_SESSION_WITH_USER = select(UserSession).options(
+# Both with the reference version (portal.reference_version), which the request then needs not
+# read with a statement of its own.
+_SESSION_WITH_USER = select(UserSession, reference_version.COLUMN).options(
     joinedload(UserSession.user).joinedload(User.department)
 ).where(UserSession.id == bindparam("session_id"))
 # Every API request with a key runs this: the key, its user and the user's office.
-_KEY_WITH_USER = select(ApiKey).options(
+_KEY_WITH_USER = select(ApiKey, reference_version.COLUMN).options(
     joinedload(ApiKey.user).joinedload(User.department)
 ).where(ApiKey.prefix == bindparam("prefix"))
 # Verifying against a dummy hash keeps unknown usernames as slow as wrong passwords.
@@ -84,8 +87,12 @@ class AccountService:
         return row
 
     def session_user(self, session_id: str) -> User | None:
-        row = self.db.scalars(_SESSION_WITH_USER, {"session_id": session_id}).first()
-        if row is None or row.expires_at <= utcnow():
+        found = self.db.execute(_SESSION_WITH_USER, {"session_id": session_id}).first()
+        if found is None:
+            return None
+        row, version = found
+        reference_version.note(self.db, version)
+        if row.expires_at <= utcnow():
             return None
         user = row.user
         return user if user.is_active else None
@@ -145,8 +152,12 @@ class AccountService:
         parts = presented.split("_", 2)
         if len(parts) != 3 or parts[0] != "pk":
             return None
-        key = self.db.scalars(_KEY_WITH_USER, {"prefix": parts[1]}).first()
-        if key is None or key.revoked_at is not None:
+        found = self.db.execute(_KEY_WITH_USER, {"prefix": parts[1]}).first()
+        if found is None:
+            return None
+        key, version = found
+        reference_version.note(self.db, version)
+        if key.revoked_at is not None:
             return None
         if not hmac.compare_digest(key.key_hash, _sha256(presented)):
             return None

@@ -132,3 +132,48 @@ def test_a_session_sees_its_own_changes(db):
     assert 2032 in load_calendar(db).known_years()
     db.rollback()
     assert 2032 not in load_calendar(db).known_years()
+
+
+def test_a_signed_in_request_reads_the_number_with_its_session(client, db, env):
+    """The session lookup brings the number (portal.reference_version): a queue view runs no
+    statement of its own for it, and still sees a rule changed just before it."""
+    from portal.accounts.roles import Role
+
+    from support import sign_in
+
+    office = department(db, "civil_affairs")
+    sign_in(client, db, Role.DEPARTMENT, department_id=office.id)
+    assert client.get("/staff/queue").status_code == 200
+    with fresh(env) as admin:
+        admin.execute(update(RoutingRule).where(RoutingRule.code == "food_safety")
+                      .values(label="食品安全（新）"))
+        admin.commit()
+    with statements(db) as seen:
+        page = client.get("/staff/queue")
+    assert page.status_code == 200 and "食品安全（新）" in page.text
+    lookups = [s for s in seen if "user_sessions" in s]
+    assert len(lookups) == 1 and "reference_version" in lookups[0]
+    assert not [s for s in seen if "reference_version" in s and "user_sessions" not in s]
+
+
+def test_an_open311_filing_reads_the_number_with_its_api_key(client, db):
+    from portal.accounts.roles import Role
+    from portal.accounts.services import AccountService
+
+    from factories import user
+
+    d = district(db, name="西城区")
+    department(db, "civil_affairs")
+    department(db, "market_regulation", d)
+    inst = institution(db, district_=d, name="西城颐养院")
+    key = AccountService(db).create_api_key(user(db, Role.OPERATOR), "12345").secret
+    db.commit()
+    with statements(db) as seen:
+        filed = client.post("/open311/v2/requests.json", headers={"X-API-Key": key}, data={
+            "service_code": "food_safety", "description": "午饭的肉有异味",
+            "attribute[institution_id]": str(inst.id)})
+    assert filed.status_code == 201, filed.text
+    lookups = [s for s in seen if "api_keys" in s and s.lstrip().startswith("SELECT")]
+    assert len(lookups) == 1 and "reference_version" in lookups[0]
+    assert not [s for s in seen if "reference_version" in s and "api_keys" not in s
+                and s.lstrip().startswith("SELECT")]
