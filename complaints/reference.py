@@ -4,11 +4,9 @@ Intake needs the active routing rules, every office and the working-day calendar
 complaint, a queue view the rules' labels and the calendar; they change only by an admin's edit.
 Triggers (migration 0012) add one to `reference_version.n` in the transaction of any insert,
 update or delete of `routing_rules`, `departments` or `holiday_years`, whatever writes it. A
-session reads that number once (one statement) and the process reuses what it read of the
-tables under the same number. The number is read before the tables: on PostgreSQL each
-statement has its own snapshot, so what is kept may be newer than its number (and is read again
-at the next request), never older. A signed-in request has read the number already, with its
-session or API key (portal.reference_version).
+session reads that number once (a signed-in request with its session or API key) and the
+process reuses what it read of the tables under the same number (`portal.reference_version`
+says why that is never older than the tables).
 """
 
 from __future__ import annotations
@@ -25,10 +23,10 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from complaints.calendar import WorkCalendar, YearSchedule, schedules_from_chinesecalendar
-from complaints.models import HolidayYear, ReferenceVersion, RoutingRule
+from complaints.models import HolidayYear, RoutingRule
 from complaints.routing import OfficeMap
 from portal import reference_version
-from portal.db import core_rows, core_scalar
+from portal.db import core_rows
 from portal.orgs.models import Department
 
 
@@ -70,7 +68,6 @@ def _schedule_of(row: HolidayYear) -> YearSchedule:
     )
 
 
-_VERSION = select(ReferenceVersion.n).where(ReferenceVersion.id == 1)
 _RULES = (select(RoutingRule.code, RoutingRule.label, RoutingRule.help_text, RoutingRule.keywords,
                  RoutingRule.responsible_type, RoutingRule.co_handling_types)
           .where(RoutingRule.active).order_by(RoutingRule.position))
@@ -106,16 +103,15 @@ def reference(session: Session) -> Reference:
     ref = session.info.get(_MEMO)
     if ref is not None:
         return ref
-    version = reference_version.noted(session)
-    if version is None:
-        version = core_scalar(session, _VERSION)
+    version = reference_version.current(session)
     engine = session.get_bind()
     with _lock:
         ref = _kept.get(engine)
     if ref is None or version is None or ref.version != version:
         ref = _read(session, version)
-        with _lock:
-            _kept[engine] = ref
+        if reference_version.may_keep(session):
+            with _lock:
+                _kept[engine] = ref
     session.info[_MEMO] = ref
     return ref
 
@@ -123,7 +119,6 @@ def reference(session: Session) -> Reference:
 def forget(session: Session) -> None:
     """Read the reference data afresh at this session's next use (after changing it)."""
     session.info.pop(_MEMO, None)
-    reference_version.drop(session)
 
 
 _REFERENCE_CLASSES = (RoutingRule, Department, HolidayYear)
@@ -134,6 +129,7 @@ def _forget_after_reference_change(session: Session, _context) -> None:
     if any(isinstance(obj, _REFERENCE_CLASSES)
            for obj in (*session.new, *session.dirty, *session.deleted)):
         forget(session)
+        reference_version.changed_here(session)
 
 
 @event.listens_for(Session, "after_commit")

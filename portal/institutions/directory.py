@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from portal import reference_version
 from portal.db import core_rows, core_scalar, core_scalars
 from portal.institutions import vocab
 from portal.institutions.facts import MonthlyTotal, PricedRow, priced_row, totals_of
@@ -288,9 +289,10 @@ class _Statements:
     filtered: Select  # the ids that pass, unordered
     ordered: Select  # ... in the query's order
     counted: Select  # the total: from directory_counts when it keeps it, else by counting
-    # One page of the rows in order ("offset", "limit"), each with the total: a view is one
-    # statement instead of three (the total, the page's ids, their rows), two round trips
-    # fewer on PostgreSQL (bench/RESULTS.md, seventh pass).
+    # One page of the rows in order ("offset", "limit"), each with the total and the
+    # reference version: a view is one statement instead of four (the total, the page's ids,
+    # their rows, the districts for the selects), three round trips fewer on PostgreSQL
+    # (bench/RESULTS.md, seventh pass).
     page: Select
 
 
@@ -332,7 +334,7 @@ def _statements(form: _Form) -> _Statements:
     else:
         counted = select(func.count()).select_from(stmt.subquery())
     page = _with_places(ordered.with_only_columns(
-        *_listed_columns(), counted.scalar_subquery().label("total"),
+        *_listed_columns(), counted.scalar_subquery().label("total"), reference_version.COLUMN,
         maintain_column_froms=False))
     return _Statements(stmt, ordered, counted,
                        page.offset(bindparam("offset")).limit(bindparam("limit")))
@@ -368,6 +370,7 @@ class Directory:
         found = self._rows(statements, values, page, per_page)
         if found:
             total = int(found[0].total or 0)
+            reference_version.note(self.db, found[0].reference_version)
         else:  # nothing matches, or the page is past the last one
             total = int(core_scalar(self.db, statements.counted, values) or 0)
             if total:

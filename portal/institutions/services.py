@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from portal import reference_version
 from portal.db import core_rows
 from portal.institutions.directory import Named
 from portal.institutions.models import Institution
@@ -34,6 +35,16 @@ _DISTRICTS_WITH_STREETS = (
 )
 
 
+def _read_districts(session: Session) -> tuple[DistrictChoice, ...]:
+    return tuple(
+        DistrictChoice(district_id, name, tuple(
+            Named(street_id, street) for _, _, street_id, street in rows
+            if street_id is not None))
+        for (district_id, name), rows in groupby(
+            core_rows(session, _DISTRICTS_WITH_STREETS), key=lambda row: (row[0], row[1]))
+    )
+
+
 class InstitutionQueries:
     def __init__(self, session: Session) -> None:
         self.db = session
@@ -55,15 +66,10 @@ class InstitutionQueries:
             options=[joinedload(Institution.district), joinedload(Institution.street)],
         )
 
-    def districts(self) -> list[DistrictChoice]:
-        """Every district with its streets (for the directory's selects)."""
-        return [
-            DistrictChoice(district_id, name, tuple(
-                Named(street_id, street) for _, _, street_id, street in rows
-                if street_id is not None))
-            for (district_id, name), rows in groupby(
-                core_rows(self.db, _DISTRICTS_WITH_STREETS), key=lambda row: (row[0], row[1]))
-        ]
+    def districts(self) -> tuple[DistrictChoice, ...]:
+        """Every district with its streets (for the directory's selects): read again only
+        when the reference version has changed (migration 0013)."""
+        return reference_version.kept(self.db, "districts", _read_districts)
 
     def names(self, ids: list[int]) -> dict[int, str]:
         rows = self.db.execute(select(Institution.id, Institution.name).where(Institution.id.in_(ids)))

@@ -47,13 +47,16 @@ def _common(ctx: Ctx) -> dict:
 @view()
 def directory(ctx: Ctx) -> Response:
     query = parse(ctx.request.query_params, strict=False)
-    districts = InstitutionQueries(ctx.db).districts()
+    places = InstitutionQueries(ctx.db)
     if query.street and query.district:
-        chosen = next((d for d in districts if d.id == query.district), None)
+        chosen = next((d for d in places.districts() if d.id == query.district), None)
         if chosen is None or all(s.id != query.street for s in chosen.streets):
             # The district changed under a street of another district: drop the street.
             query = replace(query, street=None)
     page = Directory(ctx.db).search(query, ctx.page_param(), _today(ctx))
+    # After the search, whose statement brought the reference version the districts are kept
+    # under (no statement of their own while they are unchanged).
+    districts = places.districts()
     template = "institutions/_results.html" if ctx.is_htmx else "institutions/directory.html"
     return ctx.render(
         template, page=page, query=query, districts=districts, sorts=SORTS, admits=ADMITS,

@@ -177,3 +177,48 @@ def test_an_open311_filing_reads_the_number_with_its_api_key(client, db):
     assert len(lookups) == 1 and "reference_version" in lookups[0]
     assert not [s for s in seen if "reference_version" in s and "api_keys" not in s
                 and s.lstrip().startswith("SELECT")]
+
+
+def test_the_directory_keeps_the_districts_until_they_change(client, db, env):
+    """The districts and streets of the directory's selects come under the same number
+    (migration 0013): a directory view reads none of them while nothing changed, and sees a
+    new street (ORM) and a renamed district (plain SQL) at its next view."""
+    from portal.orgs.models import District, Street
+
+    d = district(db, name="东湖区")
+    institution(db, district_=d, name="东湖颐养院")
+    db.commit()
+    assert "东湖区第一街道" in client.get("/institutions/").text
+    with statements(db) as seen:
+        assert "东湖颐养院" in client.get("/institutions/").text
+    assert not [s for s in seen if "FROM districts" in s and "institutions" not in s]
+    assert not [s for s in seen if "reference_version" in s and "institutions" not in s]
+    with fresh(env) as admin:
+        admin.add(Street(district_id=d.id, name="东湖区新街道"))
+        admin.commit()
+    assert "东湖区新街道" in client.get("/institutions/").text
+    with fresh(env) as admin:
+        admin.execute(update(District).where(District.id == d.id).values(name="东湖新区"))
+        admin.commit()
+    page = client.get("/institutions/").text
+    assert "东湖新区" in page and "东湖区<" not in page
+
+
+def test_what_a_transaction_read_after_its_own_change_is_not_kept(db, env):
+    """A session that renamed a district sees its rename, but what it read is not kept for
+    others: it rolls back, another change takes the same number, and the others see that one."""
+    from portal.institutions.services import InstitutionQueries
+    from portal.orgs.models import District
+
+    d = district(db, name="南湖区")
+    db.commit()
+    with fresh(env) as editor:
+        editor.get(District, d.id).name = "南湖甲区"
+        editor.flush()
+        assert "南湖甲区" in [x.name for x in InstitutionQueries(editor).districts()]
+        editor.rollback()
+    with fresh(env) as admin:
+        admin.execute(update(District).where(District.id == d.id).values(name="南湖乙区"))
+        admin.commit()
+    with fresh(env) as other:
+        assert "南湖乙区" in [x.name for x in InstitutionQueries(other).districts()]
