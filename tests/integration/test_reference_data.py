@@ -222,3 +222,19 @@ def test_what_a_transaction_read_after_its_own_change_is_not_kept(db, env):
         admin.commit()
     with fresh(env) as other:
         assert "南湖乙区" in [x.name for x in InstitutionQueries(other).districts()]
+
+
+def test_rules_read_after_a_transactions_own_change_are_not_kept(db, env):
+    assert active_rules(db)["food_safety"].label != "食品安全（甲）"
+    db.commit()
+    with fresh(env) as editor:
+        editor.get(RoutingRule, "food_safety").label = "食品安全（甲）"
+        editor.flush()
+        assert active_rules(editor)["food_safety"].label == "食品安全（甲）"
+        editor.rollback()
+    with fresh(env) as admin:
+        admin.execute(update(RoutingRule).where(RoutingRule.code == "food_safety")
+                      .values(label="食品安全（乙）"))
+        admin.commit()
+    with fresh(env) as other:
+        assert active_rules(other)["food_safety"].label == "食品安全（乙）"
