@@ -290,9 +290,9 @@ class _Statements:
     ordered: Select  # ... in the query's order
     counted: Select  # the total: from directory_counts when it keeps it, else by counting
     # One page of the rows in order ("offset", "limit"), each with the total and the
-    # reference version: a view is one statement instead of four (the total, the page's ids,
-    # their rows, the districts for the selects), three round trips fewer on PostgreSQL
-    # (bench/RESULTS.md, seventh pass).
+    # reference version: one statement where a view ran four (the total, the page's ids, their
+    # rows, the districts for the selects; the fee rows stay their own), three round trips
+    # fewer on PostgreSQL (bench/RESULTS.md, seventh pass).
     page: Select
 
 
