@@ -1,23 +1,28 @@
-"""`portal serve`: the web server, uvicorn in worker processes that each accept on a listening
-socket of their own.
+"""`portal serve`: the web server, uvicorn in worker processes that take their connections from
+the parent in turn.
 
 uvicorn's own workers share one listening socket, and whichever process wakes first accepts a
 burst of connections: a client that opens its connections at once and keeps them (a load test,
 a proxy's keep-alive pool) was split 50 / 14 between two workers in one run and 32 / 32 in the
 next, and the busier worker's queue set the p99 latency (214 against 101 ms, bench/RESULTS.md,
-sixth pass). Here each worker has its own socket on the port (SO_REUSEPORT) and the kernel
-spreads new connections over them by a hash of their addresses. The parent only holds the
-sockets, starts a worker again when one dies, and stops them all on SIGTERM or SIGINT.
+sixth pass). A listening socket per worker (SO_REUSEPORT) spreads them by a hash of the
+client's ports, still 36 / 28 as often as 32 / 32 (seventh pass). Here the parent accepts every
+connection and hands it to the workers in turn over a Unix socket (SCM_RIGHTS), so N workers
+hold their share ± 1 of the connections. It also starts a worker again when one dies (the
+connections that worker held are closed with it), and stops them all on SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import logging
 import multiprocessing
 import os
+import selectors
 import signal
 import socket
+import sys
 import threading
 import time
 from typing import Any
@@ -31,27 +36,21 @@ log = logging.getLogger("uvicorn.error")
 STARTUP_GRACE = 5.0
 STOP_TIMEOUT = 30.0
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+STARTUP_FAILURE = 3  # uvicorn's exit code when the app's startup fails
 
 
-def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
-    """`count` listening sockets on one address, each for one worker."""
+def listening_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sockets: list[socket.socket] = []
-    for _ in range(count):
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind((host, port))
-        port = sock.getsockname()[1]  # port 0: the others take the port the first got
-        sock.listen(2048)
-        sock.set_inheritable(True)
-        sockets.append(sock)
-    return sockets
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
 
 
 def _die_with(parent: int) -> None:
     """Linux: have the kernel send this process SIGTERM when its parent dies (a supervisor
-    killed with SIGKILL left its workers serving on their sockets, orphaned)."""
+    killed with SIGKILL left its workers serving, orphaned)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -61,40 +60,136 @@ def _die_with(parent: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _worker(options: dict[str, Any], sock: socket.socket, parent: int) -> None:
+def _handed_server(config: Any, channel: socket.socket) -> Any:
+    """A uvicorn server that serves the connections arriving on `channel` instead of
+    accepting on a listening socket of its own."""
+    import uvicorn
+
+    class HandedServer(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            # What uvicorn.Server.startup does for its own sockets, for handed connections.
+            await self.lifespan.startup()
+            if self.lifespan.should_exit:
+                sys.exit(STARTUP_FAILURE)
+            cfg = self.config
+
+            def create_protocol(_loop: asyncio.AbstractEventLoop | None = None):
+                return cfg.http_protocol_class(config=cfg, server_state=self.server_state,
+                                               app_state=self.lifespan.state, _loop=_loop)
+
+            loop = asyncio.get_running_loop()
+            channel.setblocking(False)
+            loop.add_reader(channel.fileno(), self._take, loop, create_protocol)
+            self.servers = []
+            self.started = True
+
+        def _take(self, loop: asyncio.AbstractEventLoop, create_protocol) -> None:
+            for _ in range(64):  # what has arrived, a message (one connection) each
+                try:
+                    data, fds, _, _ = socket.recv_fds(channel, 1, 1)
+                except BlockingIOError:
+                    return
+                except OSError:
+                    data, fds = b"", []
+                if not data:  # the parent is gone or closed the channel: stop taking
+                    loop.remove_reader(channel.fileno())
+                    self.should_exit = True
+                    return
+                for fd in fds:
+                    conn = socket.socket(fileno=fd)
+                    conn.setblocking(False)
+                    loop.create_task(loop.connect_accepted_socket(create_protocol, conn))
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            if channel.fileno() >= 0:
+                asyncio.get_running_loop().remove_reader(channel.fileno())
+            await super().shutdown(sockets)
+
+    return HandedServer(config)
+
+
+def _worker(options: dict[str, Any], channel: socket.socket, parent: int) -> None:
     import uvicorn
 
     _die_with(parent)
-    config = uvicorn.Config(**options)
-    uvicorn.Server(config).run(sockets=[sock])
+    _handed_server(uvicorn.Config(**options), channel).run()
+
+
+class _Worker:
+    """One worker process and the parent's end of its channel."""
+
+    def __init__(self, context: Any, options: dict[str, Any]) -> None:
+        # Datagrams keep each connection's descriptor with its own message.
+        self.channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.process = context.Process(target=_worker, args=(options, theirs, os.getpid()),
+                                       name="portal-web")
+        self.process.start()
+        theirs.close()
+        self.started = time.monotonic()
+
+    def hand(self, conn: socket.socket) -> bool:
+        try:
+            socket.send_fds(self.channel, [b"c"], [conn.fileno()])
+            return True
+        except OSError:  # the worker died: its channel is closed
+            return False
+
+    def close(self) -> None:
+        self.channel.close()
+
+
+def _hand_out(listener: socket.socket, workers: list[_Worker], lock: threading.Lock,
+              stop: threading.Event) -> None:
+    """Accept connections and hand each to the next worker that takes it."""
+    turn = 0
+    with selectors.DefaultSelector() as selector:
+        selector.register(listener, selectors.EVENT_READ)
+        while not stop.is_set():
+            if not selector.select(timeout=0.2):
+                continue
+            try:
+                conn, _ = listener.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                continue
+            except OSError:
+                if stop.is_set():
+                    return
+                raise
+            with conn, lock:
+                for _ in range(len(workers)):
+                    worker = workers[turn % len(workers)]
+                    turn += 1
+                    if worker.hand(conn):
+                        break
+                # No worker took it (all dying): closing it refuses the client.
 
 
 def serve(options: dict[str, Any], host: str, port: int, workers: int) -> int:
     """Run `workers` uvicorn processes with `options` (uvicorn.Config's keywords) on
     host:port until SIGTERM or SIGINT; 1 if a worker could not start."""
-    sockets = listening_sockets(host, port, workers)
+    listener = listening_socket(host, port)
+    listener.setblocking(False)
     context = multiprocessing.get_context("spawn")
     stop = threading.Event()
-
-    def start(sock: socket.socket):
-        process = context.Process(target=_worker, args=(options, sock, os.getpid()),
-                                  name="portal-web")
-        process.start()
-        return process, time.monotonic()
+    lock = threading.Lock()
 
     def stopping(signum, _frame) -> None:
         stop.set()
 
     previous = {s: signal.signal(s, stopping) for s in (signal.SIGTERM, signal.SIGINT)}
-    log.info("web: %d workers on http://%s:%d", workers, host, sockets[0].getsockname()[1])
-    running = [start(sock) for sock in sockets]
+    log.info("web: %d workers on http://%s:%d", workers, host, listener.getsockname()[1])
+    running = [_Worker(context, options) for _ in range(workers)]
+    handing = threading.Thread(target=_hand_out, args=(listener, running, lock, stop),
+                               name="portal-accept", daemon=True)
+    handing.start()
     failed = False
     try:
         while not stop.wait(0.5):
-            for i, (process, started) in enumerate(running):
+            for i, worker in enumerate(running):
+                process = worker.process
                 if process.is_alive():
                     continue
-                if process.exitcode > 0 and time.monotonic() - started < STARTUP_GRACE:
+                if process.exitcode > 0 and time.monotonic() - worker.started < STARTUP_GRACE:
                     log.error("web worker %s exited at start (code %s): stopping",
                               process.pid, process.exitcode)
                     failed = True
@@ -102,19 +197,23 @@ def serve(options: dict[str, Any], host: str, port: int, workers: int) -> int:
                     break
                 log.warning("web worker %s exited (code %s): starting another",
                             process.pid, process.exitcode)
-                running[i] = start(sockets[i])
+                with lock:
+                    worker.close()
+                    running[i] = _Worker(context, options)
     finally:
-        for process, _ in running:
-            if process.is_alive():
-                process.terminate()  # SIGTERM: uvicorn finishes the requests in hand
+        stop.set()
+        handing.join()
+        listener.close()  # no new connections from here on
+        for worker in running:
+            if worker.process.is_alive():
+                worker.process.terminate()  # SIGTERM: uvicorn finishes the requests in hand
         deadline = time.monotonic() + STOP_TIMEOUT
-        for process, _ in running:
-            process.join(max(0.0, deadline - time.monotonic()))
-            if process.is_alive():
-                process.kill()
-                process.join()
-        for sock in sockets:
-            sock.close()
+        for worker in running:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return 1 if failed else 0
