@@ -125,13 +125,15 @@ class _Worker:
                                        name="portal-web")
         self.process.start()
         theirs.close()
+        # A worker that stopped reading (hung) is skipped rather than waited for.
+        self.channel.setblocking(False)
         self.started = time.monotonic()
 
     def hand(self, conn: socket.socket) -> bool:
         try:
             socket.send_fds(self.channel, [b"c"], [conn.fileno()])
             return True
-        except OSError:  # the worker died: its channel is closed
+        except OSError:  # the worker died (its channel is closed) or is not reading
             return False
 
     def close(self) -> None:
@@ -151,10 +153,12 @@ def _hand_out(listener: socket.socket, workers: list[_Worker], lock: threading.L
                 conn, _ = listener.accept()
             except (BlockingIOError, InterruptedError, ConnectionAbortedError):
                 continue
-            except OSError:
+            except OSError as exc:  # out of descriptors or memory: the next one may pass
                 if stop.is_set():
                     return
-                raise
+                log.warning("web: accept failed: %s", exc)
+                time.sleep(0.1)
+                continue
             with conn, lock:
                 for _ in range(len(workers)):
                     worker = workers[turn % len(workers)]
