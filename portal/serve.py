@@ -78,6 +78,7 @@ def _handed_server(config: Any, channel: socket.socket) -> Any:
                                                app_state=self.lifespan.state, _loop=_loop)
 
             loop = asyncio.get_running_loop()
+            self._connecting: set[asyncio.Task] = set()
             channel.setblocking(False)
             loop.add_reader(channel.fileno(), self._take, loop, create_protocol)
             self.servers = []
@@ -98,7 +99,10 @@ def _handed_server(config: Any, channel: socket.socket) -> Any:
                 for fd in fds:
                     conn = socket.socket(fileno=fd)
                     conn.setblocking(False)
-                    loop.create_task(loop.connect_accepted_socket(create_protocol, conn))
+                    # The loop keeps only a weak reference to a task: hold it until it is done.
+                    task = loop.create_task(loop.connect_accepted_socket(create_protocol, conn))
+                    self._connecting.add(task)
+                    task.add_done_callback(self._connecting.discard)
 
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
             if channel.fileno() >= 0:
