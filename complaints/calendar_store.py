@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from complaints.calendar import WorkCalendar, YearSchedule
 from complaints.models import HolidayYear
-from complaints.reference import forget, reference
+from complaints.reference import reference
+from portal import reference_version
 from portal.db import utcnow
 
 
@@ -18,7 +19,7 @@ def load_calendar(session: Session) -> WorkCalendar:
 
 def save_year(session: Session, schedule: YearSchedule, actor_id: int | None) -> HolidayYear:
     """Load or correct one year; replaces any earlier admin version of that year."""
-    forget(session)
+    reference_version.forget(session)
     row = session.get(HolidayYear, schedule.year) or HolidayYear(year=schedule.year)
     row.holidays = sorted(d.isoformat() for d in schedule.holidays)
     row.makeup_workdays = sorted(d.isoformat() for d in schedule.makeup_workdays)

@@ -11,15 +11,13 @@ says why that is never older than the tables).
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from types import MappingProxyType
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from complaints.calendar import WorkCalendar, YearSchedule, schedules_from_chinesecalendar
@@ -44,7 +42,6 @@ class RuleInfo:
 
 @dataclass(frozen=True)
 class Reference:
-    version: int | None
     # Active rules by code, in their display order.
     rules: Mapping[str, RuleInfo]
     offices: OfficeMap
@@ -74,7 +71,7 @@ _RULES = (select(RoutingRule.code, RoutingRule.label, RoutingRule.help_text, Rou
 _OFFICES = select(Department.id, Department.type_code, Department.district_id, Department.name)
 
 
-def _read(session: Session, version: int | None) -> Reference:
+def _read(session: Session) -> Reference:
     rules = {code: RuleInfo(code, label, help_text or "", tuple(keywords or ()), responsible,
                             tuple(co or ()))
              for code, label, help_text, keywords, responsible, co in core_rows(session, _RULES)}
@@ -83,7 +80,6 @@ def _read(session: Session, version: int | None) -> Reference:
     for row in session.scalars(select(HolidayYear)):
         schedules[row.year] = _schedule_of(row)
     return Reference(
-        version=version,
         rules=MappingProxyType(rules),
         offices=MappingProxyType({(t, d): i for i, t, d, _ in offices}),
         office_names=MappingProxyType({i: name for i, _, _, name in offices}),
@@ -91,49 +87,9 @@ def _read(session: Session, version: int | None) -> Reference:
     )
 
 
-# What each engine's database had at its last number. Weak: the test suite makes and drops an
-# engine per test; a deployment has one.
-_kept: weakref.WeakKeyDictionary[Engine, Reference] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-_MEMO = "complaints.reference"
-
-
 def reference(session: Session) -> Reference:
-    """The reference data as this session's database has it now; read once per session."""
-    ref = session.info.get(_MEMO)
-    if ref is not None:
-        return ref
-    version = reference_version.current(session)
-    engine = session.get_bind()
-    with _lock:
-        ref = _kept.get(engine)
-    if ref is None or version is None or ref.version != version:
-        ref = _read(session, version)
-        if reference_version.may_keep(session):
-            with _lock:
-                _kept[engine] = ref
-    session.info[_MEMO] = ref
-    return ref
+    """The reference data as this session's database has it now; read once per transaction."""
+    return reference_version.kept(session, "complaints", _read)
 
 
-def forget(session: Session) -> None:
-    """Read the reference data afresh at this session's next use (after changing it)."""
-    session.info.pop(_MEMO, None)
-
-
-_REFERENCE_CLASSES = (RoutingRule, Department, HolidayYear)
-
-
-@event.listens_for(Session, "after_flush")
-def _forget_after_reference_change(session: Session, _context) -> None:
-    if any(isinstance(obj, _REFERENCE_CLASSES)
-           for obj in (*session.new, *session.dirty, *session.deleted)):
-        forget(session)
-        reference_version.changed_here(session)
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_at_transaction_end(session: Session) -> None:
-    # A later transaction of the same session checks the number again (one statement).
-    forget(session)
+reference_version.watch(RoutingRule, Department, HolidayYear)

@@ -1,8 +1,8 @@
 """The reference version (migrations 0012, 0013): one number that triggers add one to in the
 transaction of any change of the reference data — routing rules, offices, calendar years,
 districts, streets — whatever writes it. A process may keep what it read of those tables under
-the number and reuse it while the number stays the same (`kept`; `complaints.reference` keeps
-the complaint rules this way).
+the number and reuse it while the number stays the same (`kept`: the complaint rules in
+`complaints.reference`, the districts in `portal.institutions.services`).
 
 A request reads the number once, and a signed-in request with its first statement, the lookup
 of its session or API key (`COLUMN`, `note`): one round trip fewer for a queue view or an
@@ -52,8 +52,9 @@ def current(session: Session) -> int | None:
 
 
 def changed_here(session: Session) -> None:
-    """This transaction changed reference data: read the number again, and keep nothing it
-    reads for other sessions."""
+    """This transaction changed reference data: read the number and the data again, and keep
+    nothing it reads for other sessions."""
+    forget(session)
     session.info.pop(_NOTED, None)
     session.info[_CHANGED] = True
 
@@ -63,33 +64,53 @@ def may_keep(session: Session) -> bool:
     return not session.info.get(_CHANGED)
 
 
+def forget(session: Session) -> None:
+    """Read the reference data afresh at this session's next use (after changing it)."""
+    session.info.pop(_MEMO, None)
+
+
 # Per engine: name -> (number, value). Weak: the test suite makes and drops an engine per test.
 _kept: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, Any]]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+_MEMO = "portal.reference_version.memo"  # name -> value, for this session's transaction
 
 
 def kept(session: Session, name: str, read: Callable[[Session], T]) -> T:
-    """What `read(session)` returns, read again only when the number has changed since this
-    process last read it. `read` must return something immutable: it is shared by threads."""
+    """What `read(session)` returns, read once per transaction and again only when the number
+    has changed since this process last read it. `read` must return something immutable: it
+    is shared by threads."""
+    memo = session.info.get(_MEMO, {})
+    if name in memo:
+        return memo[name]
     version = current(session)
     engine = session.get_bind()
     with _lock:
         found = _kept.get(engine, {}).get(name)
     if found is not None and version is not None and found[0] == version:
-        return found[1]
-    value = read(session)
-    if version is not None and may_keep(session):
-        with _lock:
-            _kept.setdefault(engine, {})[name] = (version, value)
+        value = found[1]
+    else:
+        value = read(session)
+        if version is not None and may_keep(session):
+            with _lock:
+                _kept.setdefault(engine, {})[name] = (version, value)
+    # Set afresh: `read` may have flushed a change of this session, which forgets the memo.
+    session.info.setdefault(_MEMO, {})[name] = value
     return value
 
 
-_PLACES = (District, Street)
+# The mapped classes of reference data (their tables have the triggers); others add theirs.
+_WATCHED: list[type] = [District, Street]
+
+
+def watch(*classes: type) -> None:
+    """Treat a flushed change of these mapped classes as a change of reference data."""
+    _WATCHED.extend(classes)
 
 
 @event.listens_for(Session, "after_flush")
-def _after_places_change(session: Session, _context) -> None:
-    if any(isinstance(obj, _PLACES)
+def _after_reference_change(session: Session, _context) -> None:
+    watched = tuple(_WATCHED)
+    if any(isinstance(obj, watched)
            for obj in (*session.new, *session.dirty, *session.deleted)):
         changed_here(session)
 
@@ -98,5 +119,5 @@ def _after_places_change(session: Session, _context) -> None:
 @event.listens_for(Session, "after_rollback")
 def _at_transaction_end(session: Session) -> None:
     # A later transaction of the same session reads the number again (one statement).
-    session.info.pop(_NOTED, None)
-    session.info.pop(_CHANGED, None)
+    for key in (_NOTED, _CHANGED, _MEMO):
+        session.info.pop(key, None)
