@@ -21,6 +21,14 @@ _OFFICE_COUNTS = (
 )
 
 
+def bucket_sum(buckets: tuple[str, ...]):
+    """The office's ("office_id" bound) count in these buckets, as a scalar subquery."""
+    return (select(func.coalesce(func.sum(QueueCount.n), 0))
+            .where(QueueCount.office_id == bindparam("office_id"),
+                   QueueCount.bucket.in_(buckets))
+            .scalar_subquery())
+
+
 def office_counts(session: Session, office_id: int) -> dict[str, int]:
     """{bucket: count} of one office; buckets it never had are absent."""
     return {bucket: int(n) for bucket, n in

@@ -27,7 +27,6 @@ from complaints.queues import (
     overdue_by_office,
     supervision_list,
     supervision_stmt,
-    tab_counts,
 )
 from complaints.services import build_services, category_labels
 from portal.accounts.models import User
@@ -71,12 +70,8 @@ def queue(ctx: Ctx) -> Response:
     flt = _queue_filter(ctx, categories)
     office_id = ctx.user.department_id
     now = utcnow()
-    # A tab's badge is its list's total unless a filter narrows the list (then the list counts
-    # itself); the badges are shown on the full page only (htmx swaps the table).
-    counts = tab_counts(ctx.db, office_id)
-    unfiltered = flt.category is None and flt.due is None
-    page = office_queue(ctx.db, office_id, flt, now, _soon(ctx, now), ctx.page_param(),
-                        total=counts[flt.tab] if unfiltered else None)
+    # The badges are shown on the full page only (htmx swaps the table).
+    page, counts = office_queue(ctx.db, office_id, flt, now, _soon(ctx, now), ctx.page_param())
     template = "complaints/staff/_queue_table.html" if ctx.is_htmx else "complaints/staff/queue.html"
     return ctx.render(
         template, flt=flt, tabs=QUEUE_TABS, counts=counts,

@@ -4,10 +4,9 @@ services, the ORM or plain SQL, is seen by the next session (SQLite and PostgreS
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import event, text, update
+from sqlalchemy import text, update
 
 from complaints.calendar import YearSchedule
 from complaints.calendar_store import load_calendar, save_year
@@ -20,21 +19,7 @@ from portal.orgs.models import Department
 from portal.settings import get_settings
 
 from factories import department, district, institution
-
-
-@contextmanager
-def statements(db):
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    engine = db.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from support import statements
 
 
 def fresh(env: str):
