@@ -87,16 +87,13 @@ def _listing(stmt: Select) -> tuple[Select, Select]:
     return total, rows
 
 
-def _page(session: Session, listing: tuple[Select, Select], values: dict, page: int,
-          total: int | None = None) -> QueuePage:
-    """One page of a listing, and its total (counted here unless the caller knows it)."""
+def _page(session: Session, listing: tuple[Select, Select], values: dict, page: int) -> QueuePage:
+    """One page of a listing, and its total."""
     count, rows = listing
-    if total is None:
-        total = core_scalar(session, count, values) or 0
+    total = core_scalar(session, count, values) or 0
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(page, 1), pages)
-    found = core_rows(session, rows, {**values, "offset": (page - 1) * PER_PAGE,
-                                      "limit": PER_PAGE})
+    found = _rows_from(session, rows, values, page)
     return QueuePage([QueueRow(*row) for row in found], total, page, pages)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from test_queue_counts import city, file
 
 from complaints import queues
 from complaints.queues import QueueFilter, office_queue, tab_counts
@@ -15,7 +16,6 @@ from portal.db import utcnow
 from portal.settings import get_settings
 
 from support import statements
-from test_queue_counts import city, file
 
 
 @pytest.fixture
