@@ -93,3 +93,13 @@ def test_bulk_complaints_are_routed_and_clocked_like_the_service(env, db):
     groups = select(QueueCount.office_id, QueueCount.bucket).distinct().subquery()
     assert db.scalar(select(func.count()).select_from(QueueCount)) == db.scalar(
         select(func.count()).select_from(groups))  # one row per office and bucket
+
+
+def test_the_stack_reads_every_data_file_once_before_its_load(tmp_path):
+    from bench.stack import warm_page_cache
+
+    (tmp_path / "base" / "16384").mkdir(parents=True)
+    sizes = {"base/16384/2619": 3 << 20, "base/16384/2619_fsm": 5, "portal.sqlite3": 0}
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+    assert warm_page_cache(tmp_path) == sum(sizes.values())
