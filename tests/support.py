@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -72,14 +73,15 @@ def browser_login(page, base: str, username: str, password: str = DEMO_PASSWORD)
 
 
 @contextmanager
-def statements(db) -> Iterator[list[str]]:
-    """The SQL statements run on `db`'s engine (any session's) inside the block."""
+def statements(bind) -> Iterator[list[str]]:
+    """The SQL statements run on an engine, or a session's engine (any session's), inside the
+    block."""
     seen: list[str] = []
 
     def record(_conn, _cursor, statement, *_args) -> None:
         seen.append(statement)
 
-    engine = db.get_bind()
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen

@@ -17,6 +17,7 @@ from portal.settings import get_settings
 from factories import PASSWORD, department, district, institution, user
 from support import csrf_token, login
 from support import post_form as post
+from support import statements as recorded
 
 
 def setup_city(db):
@@ -305,29 +306,20 @@ def test_queue_totals_come_from_the_counts_unless_a_filter_narrows_the_list(clie
     """No view counts the office's complaints one by one: the badges and an unfiltered tab's
     total are the trigger-kept counts; a filtered list (htmx swaps only the table) counts
     itself."""
-    from sqlalchemy import event
-
     offices, inst, staff = setup_city(db)
     quality = [file_complaint(db, inst, category="service_quality") for _ in range(2)]
     abuse = file_complaint(db, inst)
     login(client, staff["ca"].username, PASSWORD)
-    statements: list[str] = []
-    engine = db.get_bind()
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(" ".join(statement.split()))
 
     def counted() -> list[str]:
-        return [s for s in statements if "count(*)" in s and "FROM complaints" in s]
+        flat = (" ".join(s.split()) for s in statements)
+        return [s for s in flat if "count(*)" in s and "FROM complaints" in s]
 
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with recorded(db) as statements:
         full = client.get("/staff/queue").text
         assert "待签收（3）" in full and not counted()
         table = client.get("/staff/queue", params={"category": "service_quality"},
                            headers={"HX-Request": "true"}).text
         assert len(counted()) == 1
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert all(c.tracking_no in table for c in quality) and abuse.tracking_no not in table
     assert "待签收（" not in table

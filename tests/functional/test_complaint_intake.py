@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from complaints.models import CoHandling, Complaint, ComplaintEvent
 from portal.db import get_engine
@@ -13,6 +13,7 @@ from portal.jobs import OutboxJob
 
 from factories import department, district, institution
 from support import csrf_token
+from support import statements as recorded
 
 
 def city_with_offices(db):
@@ -164,19 +165,10 @@ def test_on_postgresql_a_complaint_row_is_written_once(client, db, database_url)
     """The id is taken before the INSERT, so the tracking number needs no UPDATE (SQLite's
     ids come with the INSERT: it updates, in-process and cheap)."""
     _, _, inst = city_with_offices(db)
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    engine = get_engine(database_url)
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with recorded(get_engine(database_url)) as statements:
         for _ in range(2):
             assert file(client, institution_id=str(inst.id), category="pricing",
                         description="随意涨价不公示价格").status_code == 303
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     first, second = db.scalars(select(Complaint).order_by(Complaint.id)).all()
     assert second.id > first.id and second.tracking_no.endswith(f"{second.id:06d}")
     updates = [s for s in statements if s.startswith("UPDATE complaints")]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from portal.db import WriteWhileReading, reading, session_factory
+
+from support import statements as recorded
 
 
 def test_a_reading_session_sends_no_begin_and_refuses_writes(env):
@@ -14,13 +16,7 @@ def test_a_reading_session_sends_no_begin_and_refuses_writes(env):
     engine = get_engine(env)
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite's read transactions cost no round trip: left as they are")
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with recorded(engine) as statements:
         with session_factory(env)() as db:
             reading(db)
             assert db.execute(text("SELECT 1")).scalar() == 1
@@ -35,8 +31,6 @@ def test_a_reading_session_sends_no_begin_and_refuses_writes(env):
         with session_factory(env)() as db:  # the pool gave the connection back as it was
             db.execute(text("SELECT 1"))
             assert db.connection().connection.dbapi_connection.autocommit is False
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     # The refused UPDATE never reached the server; the one after the rollback did.
     assert sum(s.startswith("UPDATE users") for s in statements) == 1
 
