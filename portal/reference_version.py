@@ -99,18 +99,19 @@ def kept(session: Session, name: str, read: Callable[[Session], T]) -> T:
 
 
 # The mapped classes of reference data (their tables have the triggers); others add theirs.
-_WATCHED: list[type] = [District, Street]
+# A tuple, as isinstance takes it: the listener below runs after every flush.
+_watched: tuple[type, ...] = (District, Street)
 
 
 def watch(*classes: type) -> None:
     """Treat a flushed change of these mapped classes as a change of reference data."""
-    _WATCHED.extend(classes)
+    global _watched
+    _watched = (*_watched, *classes)
 
 
 @event.listens_for(Session, "after_flush")
 def _after_reference_change(session: Session, _context) -> None:
-    watched = tuple(_WATCHED)
-    if any(isinstance(obj, watched)
+    if any(isinstance(obj, _watched)
            for obj in (*session.new, *session.dirty, *session.deleted)):
         changed_here(session)
 

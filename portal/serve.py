@@ -205,9 +205,11 @@ def serve(options: dict[str, Any], host: str, port: int, workers: int) -> int:
                     break
                 log.warning("web worker %s exited (code %s): starting another",
                             process.pid, process.exitcode)
+                # Started outside the lock: the hand-out skips the dead one meanwhile.
+                replacement = _Worker(context, options)
                 with lock:
                     worker.close()
-                    running[i] = _Worker(context, options)
+                    running[i] = replacement
     finally:
         stop.set()
         handing.join()
