@@ -23,7 +23,9 @@ from portal.accounts.passwords import (
 )
 from portal.accounts.roles import NEEDS_DEPARTMENT, NEEDS_INSTITUTION, Role
 from portal.db import utcnow
+from portal.ratelimit import allow
 
+UNKNOWN_NAME_WINDOW = 15 * 60  # seconds an unknown name's free attempts last
 KEY_USE_PRECISION = timedelta(minutes=1)  # how exactly an API key's last use is kept
 # Every signed-in request runs this: the session, its user and the user's office in one query.
 # Both with the reference version (portal.reference_version), which the request then needs not
@@ -60,7 +62,11 @@ class AccountService:
         now = now or utcnow()
         user = self.db.scalars(select(User).where(User.username == username.strip())).first()
         if user is None or not user.is_active:
-            verify_password(_DUMMY_HASH, password)
+            # Unknown names wait like accounts do, so neither the message nor the time the
+            # answer takes (no password check while waiting) tells whether an account exists.
+            name_key = _sha256(username.strip().lower())[:32]
+            if allow("login-name", name_key, throttle.FREE_FAILURES, UNKNOWN_NAME_WINDOW):
+                verify_password(_DUMMY_HASH, password)
             raise LoginFailed()
         if not self._count_attempt(user.id, now):
             raise LoginFailed()  # the account waits: the password is not checked

@@ -174,3 +174,18 @@ def test_parallel_attempts_from_one_address_stop_at_its_limit(client, db, checke
     statuses = run_together(8, attempt)
     assert sorted(statuses) == [400] * 3 + [429] * 5
     assert len(checked) == 3
+
+
+def test_an_unknown_name_waits_like_an_account_so_timing_tells_nothing(env, db, checked):
+    """After the free attempts neither an account nor an unknown name has a password checked
+    (the slow part of an answer), so how fast the answer comes does not tell them apart."""
+    account = user(db, Role.ADMIN)
+    db.commit()
+    accounts = AccountService(db)
+    for name in (account.username, "no-such-user"):
+        checked.clear()
+        for _ in range(FREE_FAILURES + 3):
+            with pytest.raises(LoginFailed):
+                accounts.authenticate(name, WRONG)
+            db.commit()
+        assert len(checked) == FREE_FAILURES, name
