@@ -21,3 +21,11 @@ class NotAllowed(ComplaintError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class StatusChanged(NotAllowed):
+    """Another request moved the complaint first (a double click, a second tab, a colleague):
+    a step that happens once must not happen twice."""
+
+    def __init__(self, message: str = "该投诉的状态刚刚已被更新（可能是重复提交），请刷新页面查看最新情况。") -> None:
+        super().__init__(message)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from complaints import clock
 from complaints.calendar import WorkCalendar
 from complaints.events import add_event
-from complaints.exceptions import InvalidComplaint, NotAllowed
+from complaints.exceptions import InvalidComplaint, NotAllowed, StatusChanged
 from complaints.models import OPEN_STATUSES, CoHandling, Complaint, ComplaintEvent
 from portal.accounts.models import User
 from portal.accounts.roles import Role
@@ -48,10 +48,23 @@ class HandlingService:
         if complaint.status not in (allowed or OPEN_STATUSES):
             raise NotAllowed("该投诉当前状态不能进行此操作")
 
+    def _move(self, complaint: Complaint, allowed: tuple[str, ...], to: str) -> None:
+        """Move the complaint's status from one of `allowed` to `to` once, or StatusChanged.
+
+        A conditional UPDATE: on PostgreSQL a concurrent one waits for this one's row lock and
+        then finds the status changed; on SQLite writers take turns (portal/sqlite_writers.py)
+        and each sees the last commit. The caller checked the status it read; this makes the
+        check hold when two requests read the same status at once."""
+        moved = self.db.execute(update(Complaint).where(
+            Complaint.id == complaint.id, Complaint.status.in_(allowed)).values(status=to))
+        if moved.rowcount != 1:
+            raise StatusChanged()
+
     def sign(self, user: User, complaint: Complaint, now: datetime | None = None) -> None:
         self._own_office(user, complaint)
         self._open(complaint, "assigned")
         now = now or utcnow()
+        self._move(complaint, ("assigned",), "signed")
         complaint.status, complaint.signed_at = "signed", now
         add_event(self.db, complaint, "signed", user.id, department_id=user.department_id, at=now,
                   from_status="assigned")
@@ -61,6 +74,7 @@ class HandlingService:
         self._open(complaint, "assigned", "signed")
         body = _text(text, "answer", ANSWER_MIN, ANSWER_MAX, "答复内容")
         now = now or utcnow()
+        self._move(complaint, ("assigned", "signed"), "answered")
         if complaint.signed_at is None:
             complaint.status, complaint.signed_at = "signed", now
             add_event(self.db, complaint, "signed", user.id, department_id=user.department_id,
@@ -78,7 +92,9 @@ class HandlingService:
         self._own_office(user, complaint)
         self._open(complaint, "assigned", "signed")
         why = _text(reason, "reason", 4, REASON_MAX, "退回理由")
-        before, complaint.status = complaint.status, "returned"
+        before = complaint.status
+        self._move(complaint, ("assigned", "signed"), "returned")
+        complaint.status = "returned"
         add_event(self.db, complaint, "returned", user.id, department_id=user.department_id, note=why,
                   from_status=before)
 
@@ -187,6 +203,7 @@ class HandlingService:
             raise NotAllowed("投诉尚未答复或已办结，暂不能评价")
         now = now or utcnow()
         note = note.strip()[:REASON_MAX]
+        self._move(complaint, ("answered",), "closed" if level != "unsatisfied" else "assigned")
         complaint.satisfaction = level
         if level != "unsatisfied":
             complaint.status, complaint.closed_at = "closed", now
@@ -208,9 +225,15 @@ class HandlingService:
                   department_id=complaint.responsible_department_id,
                   note="投诉人对答复不满意，已重新交办并列入督办。", data={"automatic": True})
 
-    def auto_close(self, complaint: Complaint, now: datetime) -> None:
-        """No feedback within the window: close it (回访期满), satisfaction unknown."""
+    def auto_close(self, complaint: Complaint, now: datetime) -> bool:
+        """No feedback within the window: close it (回访期满), satisfaction unknown. False if
+        it is no longer answered (the complainant's feedback came first)."""
         if complaint.status != "answered":
-            return
+            return False
+        try:
+            self._move(complaint, ("answered",), "closed")
+        except StatusChanged:
+            return False
         complaint.status, complaint.closed_at = "closed", now
         add_event(self.db, complaint, "auto_closed", None, at=now, from_status="answered")
+        return True

@@ -82,6 +82,5 @@ def close_unrated(session: Session, handling: HandlingService, now: datetime,
         if not batch:
             return closed
         for complaint in batch:
-            handling.auto_close(complaint, now)
-            closed += 1
+            closed += handling.auto_close(complaint, now)
         session.flush()

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from complaints import clock
 from complaints.calendar_store import load_calendar
-from complaints.exceptions import InvalidComplaint, NotAllowed
+from complaints.exceptions import InvalidComplaint, NotAllowed, StatusChanged
 from complaints.intake import ComplaintInput
 from complaints.models import Complaint
 from complaints.presenters import clock_view, public_timeline, status_label
@@ -176,6 +176,10 @@ def feedback(ctx: Ctx) -> Response:
         handling.complainant_feedback(complaint, ctx.field("satisfied"), ctx.field("note"))
     except InvalidComplaint as exc:
         raise HTTPException(400, next(iter(exc.errors.values()))) from None
+    except StatusChanged:
+        # The same feedback posted twice at once: the first one counted; show its result.
+        ctx.db.rollback()
+        return ctx.redirect(ctx.url("complaints:tracked", token=token))
     except NotAllowed as exc:
         raise HTTPException(400, exc.message) from None
     ctx.db.commit()

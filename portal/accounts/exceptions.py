@@ -12,12 +12,11 @@ class AccountError(Exception):
             self.message = message
 
 
-class InvalidCredentials(AccountError):
-    message = "用户名或密码不正确"
+class LoginFailed(AccountError):
+    """Any failed login: unknown user, wrong password, inactive or waiting account. One message
+    for all, so the page never tells whether an account exists."""
 
-
-class AccountLocked(AccountError):
-    message = "连续登录失败次数过多，账号已临时锁定，请 15 分钟后再试"
+    message = "用户名或密码错误，或尝试过于频繁，请稍后再试。"
 
 
 class InvalidUser(AccountError):

@@ -1,4 +1,4 @@
-"""Account services: authentication with lock-out, login sessions, users and API keys."""
+"""Account services: authentication with throttling, login sessions, users and API keys."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal import reference_version
-from portal.accounts.exceptions import AccountLocked, InvalidCredentials, InvalidUser
+from portal.accounts import throttle
+from portal.accounts.exceptions import InvalidUser, LoginFailed
 from portal.accounts.models import ApiKey, User, UserSession
 from portal.accounts.passwords import (
     hash_password,
@@ -22,9 +23,9 @@ from portal.accounts.passwords import (
 )
 from portal.accounts.roles import NEEDS_DEPARTMENT, NEEDS_INSTITUTION, Role
 from portal.db import utcnow
+from portal.ratelimit import allow
 
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
+UNKNOWN_NAME_WINDOW = 15 * 60  # seconds an unknown name's free attempts last
 KEY_USE_PRECISION = timedelta(minutes=1)  # how exactly an API key's last use is kept
 # Every signed-in request runs this: the session, its user and the user's office in one query.
 # Both with the reference version (portal.reference_version), which the request then needs not
@@ -51,25 +52,51 @@ class AccountService:
         self.db = session
 
     # --- authentication -------------------------------------------------------------------
-    def authenticate(self, username: str, password: str) -> User:
+    def authenticate(self, username: str, password: str, now: datetime | None = None) -> User:
+        """The user whose password this is, or LoginFailed (one message for every failure).
+
+        Each attempt on an account is counted before its password is checked, in a statement
+        of its own that only passes while the account need not wait (`throttle`): parallel
+        attempts take their turns on the user's row, so no more passwords are checked than
+        the throttle allows, whatever arrives at once. A success resets the count."""
+        now = now or utcnow()
         user = self.db.scalars(select(User).where(User.username == username.strip())).first()
-        now = utcnow()
         if user is None or not user.is_active:
-            verify_password(_DUMMY_HASH, password)
-            raise InvalidCredentials()
-        if user.locked_until and user.locked_until > now:
-            raise AccountLocked()
+            # Unknown names wait like accounts do, so neither the message nor the time the
+            # answer takes (no password check while waiting) tells whether an account exists.
+            name_key = _sha256(username.strip().lower())[:32]
+            if allow("login-name", name_key, throttle.FREE_FAILURES, UNKNOWN_NAME_WINDOW):
+                verify_password(_DUMMY_HASH, password)
+            raise LoginFailed()
+        if not self._count_attempt(user.id, now):
+            raise LoginFailed()  # the account waits: the password is not checked
         if not verify_password(user.password_hash, password):
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                user.failed_logins = 0
-            self.db.commit()
-            raise InvalidCredentials()
+            raise LoginFailed()
+        values: dict = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
         if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+            values["password_hash"] = hash_password(password)
+        self.db.execute(update(User).where(User.id == user.id).values(**values))
         return user
+
+    def _count_attempt(self, user_id: int, now: datetime) -> bool:
+        """Count one attempt as failed until it succeeds, committed at once; False while the
+        account waits. The conditional UPDATE is atomic on both databases: PostgreSQL orders
+        concurrent ones on the row lock and re-checks the condition, SQLite writers take turns
+        (portal/sqlite_writers.py)."""
+        with self.db.get_bind().begin() as conn:
+            failures = conn.execute(
+                update(User).where(
+                    User.id == user_id,
+                    or_(User.locked_until.is_(None), User.locked_until <= now),
+                ).values(failed_logins=User.failed_logins + 1).returning(User.failed_logins)
+            ).scalar()
+            if failures is None:
+                return False
+            wait = throttle.delay_after(failures)
+            if wait is not None:
+                conn.execute(update(User).where(User.id == user_id)
+                             .values(locked_until=now + wait))
+        return True
 
     def start_session(self, user: User, max_age: int) -> UserSession:
         """A fresh session id at every login (no fixation); expired rows of the user go."""

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import audit
-from portal.accounts.exceptions import AccountError
+from portal.accounts.exceptions import AccountError, LoginFailed
 from portal.accounts.models import User
 from portal.accounts.roles import ROLE_LABELS, Role
 from portal.accounts.services import AccountService
@@ -15,12 +15,14 @@ from portal.accounts.tasks import send_welcome
 from portal.endpoints import SESSION_COOKIE, Ctx, safe_next, session_tokens, view
 from portal.jobs import record_job
 from portal.orgs.models import Department
-from portal.ratelimit import allow, client_ip, exhausted
+from portal.ratelimit import allow, client_ip, refund
 
 ALL_STAFF = list(Role)
 PAGE_SIZE = 50
 # Failed logins per address and quarter hour, whatever the user names (password spraying);
-# the per-account lock-out in AccountService covers guessing one account's password.
+# the per-account throttle (portal/accounts/throttle.py) covers guessing one account's
+# password. Counted before the password is checked (a success takes its hit back), so parallel
+# attempts cannot pass the limit. While Redis is down each web process counts on its own.
 FAILED_LOGINS_PER_IP = 30
 FAILED_LOGIN_WINDOW = 15 * 60
 
@@ -50,25 +52,18 @@ def login_submit(ctx: Ctx) -> Response:
     next_url = safe_next(ctx.field("next"), "")
     accounts = AccountService(ctx.db)
     ip = client_ip(ctx.request)
-    if exhausted("login-fail", ip, FAILED_LOGINS_PER_IP, FAILED_LOGIN_WINDOW):
-        return ctx.render(
-            "accounts/login.html",
-            status_code=429,
-            error="登录失败次数过多，请 15 分钟后再试。",
-            next=next_url,
-            username=username,
-        )
-    try:
-        user = accounts.authenticate(username, str(password))
-    except AccountError as exc:
-        allow("login-fail", ip, FAILED_LOGINS_PER_IP, FAILED_LOGIN_WINDOW)
-        return ctx.render(
-            "accounts/login.html",
-            status_code=400,
-            error=exc.message,
-            next=next_url,
-            username=username,
-        )
+    failed = None
+    if not allow("login", ip, FAILED_LOGINS_PER_IP, FAILED_LOGIN_WINDOW):
+        failed = 429  # the address's attempts are used up: no password is checked
+    else:
+        try:
+            user = accounts.authenticate(username, str(password))
+        except LoginFailed:
+            failed = 400
+    if failed is not None:
+        return ctx.render("accounts/login.html", status_code=failed, error=LoginFailed.message,
+                          next=next_url, username=username)
+    refund("login", ip, FAILED_LOGIN_WINDOW)
     old_session = getattr(ctx.request.state, "session_id", None)
     if old_session:
         accounts.end_session(old_session)

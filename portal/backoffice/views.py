@@ -238,6 +238,9 @@ def _decide(ctx: Ctx, action: str) -> Response:
         if isinstance(err, WorkflowError) and err.status != 400:
             raise _fail(err) from err
         draft = workflow.submitted_draft(ctx.db, ctx.user, draft_id)
+        if isinstance(err, workflow.AlreadyDecided) and draft.status == action:
+            # The same decision posted twice (a double click): the first one counted.
+            return ctx.redirect(ctx.url("disclosures_admin:queue") + f"?done={action}")
         if isinstance(err, InvalidDraft):
             return _review_page(ctx, draft, 400, errors=err.errors, reason=reason)
         return _review_page(ctx, draft, 400, error=err.message)

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from portal import audit
@@ -56,6 +56,14 @@ class DraftNotFound(WorkflowError):
 
 class NotAllowed(WorkflowError):
     status = 403
+
+
+class AlreadyDecided(WorkflowError):
+    """The draft is no longer waiting for review: another reviewer decided it, or the same
+    decision was posted twice. A decision happens once (`_decide_once`)."""
+
+    def __init__(self) -> None:
+        super().__init__("这份信息不在待审核状态，可能已被其他人审核。")
 
 
 # --- reading the published values -------------------------------------------------------------
@@ -320,12 +328,27 @@ def _apply(db: Session, inst: Institution, section: str, payload: dict[str, Any]
                                 text=payload["text"], fulfilment=payload["fulfilment"]))
 
 
+def _decide_once(db: Session, draft: DisclosureDraft, status: str, actor: User,
+                 now: datetime) -> None:
+    """Take the draft from submitted to `status` once, or AlreadyDecided. A conditional UPDATE
+    before anything is applied: on PostgreSQL a concurrent decision waits for this one's row
+    lock and then finds the draft decided; on SQLite writers take turns
+    (portal/sqlite_writers.py) and each sees the last commit. Four reviewers approving at once
+    publish one version."""
+    if draft.status != "submitted":
+        raise AlreadyDecided()
+    decided = db.execute(update(DisclosureDraft).where(
+        DisclosureDraft.id == draft.id, DisclosureDraft.status == "submitted",
+    ).values(status=status, reviewer_id=actor.id, reviewed_at=now))
+    if decided.rowcount != 1:
+        raise AlreadyDecided()
+
+
 def approve(db: Session, actor: User, draft_id: int, today: date,
             now: datetime) -> DisclosureVersion:
     """Publish: apply the values, keep the history, audit and re-index, in one transaction."""
     draft = submitted_draft(db, actor, draft_id)
-    if draft.status != "submitted":
-        raise WorkflowError("这份信息不在待审核状态，可能已被其他人审核。")
+    _decide_once(db, draft, "published", actor, now)
     inst = db.get(Institution, draft.institution_id)
     assert inst is not None
     diff = changes.diff(draft.section, published(db, inst, draft.section), draft.payload)
@@ -348,12 +371,13 @@ def approve(db: Session, actor: User, draft_id: int, today: date,
 def reject(db: Session, actor: User, draft_id: int, reason: str, now: datetime) -> DisclosureDraft:
     draft = submitted_draft(db, actor, draft_id)
     if draft.status != "submitted":
-        raise WorkflowError("这份信息不在待审核状态，可能已被其他人审核。")
+        raise AlreadyDecided()
     reason = reason.strip()
     if not reason:
         raise InvalidDraft({"reason": "请填写退回原因，机构会看到这段说明"})
     if len(reason) > REASON_MAX:
         raise InvalidDraft({"reason": f"退回原因不能超过 {REASON_MAX} 个字"})
+    _decide_once(db, draft, "rejected", actor, now)
     draft.status, draft.reviewer_id, draft.reviewed_at = "rejected", actor.id, now
     draft.reject_reason = reason
     db.flush()

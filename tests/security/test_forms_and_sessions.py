@@ -1,6 +1,6 @@
 """CSRF on every state-changing route (walked from the app), session fixation, login throttling
 per address, and the password rules. tests/functional/test_csrf.py and test_accounts.py cover
-the token mechanics, logout and the per-account lock-out; this file adds what they do not.
+the token mechanics, logout and the per-account throttle; this file adds what they do not.
 
 Nothing here depends on the database engine: SQLite only.
 """
@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from portal.accounts import views as account_views
+from portal.accounts.exceptions import LoginFailed
 from portal.accounts.passwords import password_problems
 from portal.accounts.roles import Role
 from portal.endpoints import SESSION_COOKIE
@@ -105,7 +106,7 @@ def test_failed_logins_across_many_names_throttle_the_address(client, db, monkey
         assert _attempt(client, f"guess{n}", "Wrong-pass-2026").status_code == 400
     blocked = _attempt(client, account.username, PASSWORD)
     assert blocked.status_code == 429
-    assert "登录失败次数过多" in blocked.text
+    assert LoginFailed.message in blocked.text
     assert SESSION_COOKIE not in blocked.cookies
     with TestClient(client.app, client=("203.0.113.9", 50000)) as elsewhere:
         assert _attempt(elsewhere, account.username, PASSWORD).status_code == 303
