@@ -192,11 +192,10 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "视频监控保存时间不足",
         "视频监控记录保存时间不少于 {t.video_retention_days} 天（{t.video_retention_source}）",
     ),
-    "fire_approval": (
-        "serious",
-        "消防审验未通过",
-        f"养老服务机构应依法取得消防审验（验收、备案或安全检查）合格手续（{SUZHOU}；{YOUYANG}）",
-    ),
+    # 消防审验: a status (portal/institutions/fire_approval.py), not a sentence.
+    "fire_approval": ("serious", "消防审验未通过", "{fire_approval_rule}"),
+    "fire_approval_in_progress": ("warning", "消防审验尚在办理", "{fire_approval_rule}"),
+    "fire_approval_undisclosed": ("warning", "未公开消防审验状态", "{fire_approval_rule}"),
     "fire_drill_missing": ("serious", "没有消防演练记录", "{fire_rule}"),
     "fire_drill_overdue": ("serious", "消防演练逾期", "{fire_rule}"),
     "emergency_drill_missing": ("warning", "没有应急演练记录", "{emergency_rule}"),
@@ -258,6 +257,9 @@ def rule_text(code: str, t: Thresholds = DEFAULT_THRESHOLDS) -> str:
         f"1:{t.mild_per_caregiver}、自理 1:{t.self_care_per_caregiver}（{t.caregiver_ratio_source}）；"
         "本平台按各档老人数折算所需护理员（不逐档取整）相加后与现有人数比较，缺口不足 1 人为警示，"
         "1 人及以上为严重",
+        fire_approval_rule="养老服务机构应依法取得消防审验（消防验收、备案或消防安全检查）合格手续"
+        f"（{SUZHOU} 任务分解表第 4 项：排查整治未依法取得消防许可从事相关经营活动的；{YOUYANG}"
+        "（二）继续解决消防审验突出问题，评估表 4.9）",
         deposit_rule=f"押金、保证金不得超过老年人月服务费用的 {months} 倍，并建立专用账户存储"
         f"（{t.deposit_source}）",
         fire_rule=f"养老服务机构{_every(t.fire_drill_months)}至少开展 1 次消防演练"
@@ -461,22 +463,37 @@ def _drill(
     ]
 
 
-def fire_approval_passed(status: str) -> bool | None:
-    """'已通过消防验收' -> True, '未通过（整改中）' -> False, '' -> None (not disclosed)."""
-    status = status.strip()
-    if not status:
-        return None
-    return not any(word in status for word in ("未", "不合格", "不通过"))
+def _fire_approval(f: Facts, t: Thresholds) -> list[Flag]:
+    res = f.resources
+    assert res is not None
+    status, when, note = res.fire_approval_status, res.fire_approval_date, res.fire_approval
+    residential = f.institution.kind in RESIDENTIAL
+    if status == "passed" or (status == "not_required" and not residential):
+        return []
+    numbers = {"status": status, "date": when.isoformat() if when else None}
+    said = f"，说明：{note}" if note else ""
+    if status == "failed":
+        on = f"（{cn_date(when)}）" if when else ""
+        detail = f"公开的消防审验状态为“未通过”{on}{said}"
+        return [_flag("fire_approval", t, detail, **numbers)]
+    if status == "in_progress":
+        since = f"，{cn_date(when)}申请" if when else ""
+        detail = f"消防审验手续正在办理{since}，尚未取得合格手续{said}"
+        return [_flag("fire_approval_in_progress", t, detail, **numbers)]
+    if status == "not_required":
+        detail = "公开为“无需办理”，但养老机构应取得消防审验合格手续"
+    elif note:
+        detail = f"未按规定公开消防审验状态（原填写“{note}”）"
+    else:
+        detail = "服务资源中未公开消防审验状态"
+    return [_flag("fire_approval_undisclosed", t, detail, **numbers)]
 
 
 def _safety(f: Facts, today: date, t: Thresholds) -> list[Flag]:
     res = f.resources
     if f.institution.kind not in CARE_SERVICES or res is None:
         return []
-    flags = _video(res, t)
-    if fire_approval_passed(res.fire_approval) is False:
-        detail = f"公开的消防审验状态为“{res.fire_approval}”"
-        flags.append(_flag("fire_approval", t, detail, fire_approval=res.fire_approval))
+    flags = _video(res, t) + _fire_approval(f, t)
     flags += _drill("fire_drill", "消防演练", res.last_fire_drill, t.fire_drill_months, today, t)
     flags += _drill(
         "emergency_drill", "应急演练", res.last_emergency_drill, t.emergency_drill_months, today, t

@@ -26,7 +26,6 @@ from portal.institutions.checks import (
     add_months,
     completeness,
     compute_flags,
-    fire_approval_passed,
     monthly_totals,
     yuan,
 )
@@ -54,7 +53,10 @@ GOOD_RESOURCES = ResourceFacts(
     elders_self_care=25,
     video_coverage=True,
     video_retention_days=90,
-    fire_approval="已通过消防验收",
+    fire_approval_status="passed",
+    fire_approval_doc_no="示住建消验字〔2019〕第0012号",
+    fire_approval_date=d("2019-05-20"),
+    fire_approval="消防验收合格",
     food_licence="JY33201000012345",
     last_fire_drill=d("2025-03-10"),
     last_emergency_drill=d("2024-11-20"),
@@ -599,7 +601,7 @@ def test_drill_video_and_fire_rules_do_not_apply_to_assessment_or_training(kind)
         video_coverage=False,
         last_fire_drill=None,
         last_emergency_drill=None,
-        fire_approval="未通过",
+        fire_approval_status="failed",
     )
     assert codes(facts) == []
 
@@ -607,29 +609,72 @@ def test_drill_video_and_fire_rules_do_not_apply_to_assessment_or_training(kind)
 # --- fire approval ------------------------------------------------------------------------------
 
 
+FIRE_CASES = [
+    # name, status, note, flag code (None: no flag), severity
+    ("passed_raises_nothing", "passed", "消防验收合格", None, None),
+    ("failed_is_serious", "failed", "", "fire_approval", "serious"),
+    ("in_progress_is_a_warning", "in_progress", "", "fire_approval_in_progress", "warning"),
+    ("none_published_is_a_warning", None, "", "fire_approval_undisclosed", "warning"),
+    # The case: the old word filter read these as passed.
+    ("text_without_status_is_not_passed", None, "无消防手续", "fire_approval_undisclosed",
+     "warning"),
+    ("not_required_is_no_answer_for_a_residential_home", "not_required", "上门服务",
+     "fire_approval_undisclosed", "warning"),
+]
+
+
 @pytest.mark.parametrize(
-    ("status", "passed"),
-    [
-        ("已通过消防验收", True),
-        ("已通过消防安全检查", True),
-        ("已办理消防备案", True),
-        ("未通过（整改中）", False),
-        ("验收不合格", False),
-        ("", None),
-        ("   ", None),
-    ],
+    ("status", "note", "code", "severity"),
+    [case[1:] for case in FIRE_CASES],
+    ids=[case[0] for case in FIRE_CASES],
 )
-def test_fire_approval_status_is_read_from_its_text(status, passed):
-    assert fire_approval_passed(status) is passed
+def test_fire_approval_flag_reads_the_status_not_the_text(status, note, code, severity):
+    facts = with_res(fire_approval_status=status, fire_approval=note)
+    flags = [f for f in compute_flags(facts, TODAY) if f.code.startswith("fire_approval")]
+    assert [(f.code, f.severity) for f in flags] == ([(code, severity)] if code else [])
+    for flag in flags:
+        assert "苏州市苏府办〔2021〕248号 任务分解表第 4 项" in flag.rule
+        assert "（二）继续解决消防审验突出问题，评估表 4.9" in flag.rule
 
 
-def test_failed_fire_approval_is_serious_and_missing_one_is_incomplete():
-    flag = only(with_res(fire_approval="未通过（整改中）"), "fire_approval")
-    assert flag.severity == "serious"
-    assert flag.detail == "公开的消防审验状态为“未通过（整改中）”"
-    blank = with_res(fire_approval="")
-    assert codes(blank) == []
-    assert completeness(blank).missing == ["消防审验情况"]
+@pytest.mark.parametrize("text", ["无", "无消防手续", "办理中", "没有通过", "已通过消防验收"])
+def test_any_text_in_the_note_is_not_read_as_a_status(text):
+    # Before: "无", "无消防手续", "办理中", "没有通过" counted as passed and raised nothing.
+    facts = with_res(fire_approval_status=None, fire_approval=text)
+    flag = only(facts, "fire_approval_undisclosed")
+    assert flag.detail == f"未按规定公开消防审验状态（原填写“{text}”）"
+
+
+def test_failed_fire_approval_shows_its_date_and_note():
+    flag = only(
+        with_res(fire_approval_status="failed", fire_approval_date=d("2025-03-02"),
+                 fire_approval="整改中"),
+        "fire_approval",
+    )
+    assert flag.detail == "公开的消防审验状态为“未通过”（2025年3月2日），说明：整改中"
+    assert flag.numbers == {"status": "failed", "date": "2025-03-02"}
+
+
+def test_in_progress_fire_approval_shows_when_it_was_applied_for():
+    flag = only(
+        with_res(fire_approval_status="in_progress", fire_approval_date=d("2025-05-06"),
+                 fire_approval=""),
+        "fire_approval_in_progress",
+    )
+    assert flag.detail == "消防审验手续正在办理，2025年5月6日申请，尚未取得合格手续"
+
+
+def test_community_service_point_may_need_no_fire_approval():
+    facts = with_res(with_inst(kind="community"), fire_approval_status="not_required",
+                     fire_approval="只提供上门服务")
+    assert not [c for c in codes(facts) if c.startswith("fire_approval")]
+    assert "消防审验情况" not in completeness(facts).missing
+
+
+def test_missing_fire_approval_status_is_incomplete_even_with_text():
+    for facts in (with_res(fire_approval_status=None, fire_approval=""),
+                  with_res(fire_approval_status=None, fire_approval="已通过消防验收")):
+        assert completeness(facts).missing == ["消防审验情况"]
 
 
 # --- rectification ------------------------------------------------------------------------------
@@ -777,7 +822,7 @@ def test_every_flag_code_raised_is_catalogued_with_title_and_severity():
             GOOD_RESOURCES,
             caregivers=1,
             video_retention_days=1,
-            fire_approval="未通过",
+            fire_approval_status="failed",
             last_fire_drill=None,
         ),
         grade=GradeFacts(1, d("2020-01-01"), d("2023-01-01"), False),
