@@ -107,9 +107,8 @@ def fire_approval(i: int, kind: str, text: str, district: DemoDistrict, today: d
         status, note = "in_progress", "已向住房城乡建设部门申请消防验收"
     elif status is None and rng.random() < 0.4:
         note = "详见机构公告栏"  # published text with no status in it
-    when = _days_ago(rng, today, 30, 8 * 365) if status in ("passed", "failed") else None
-    if status == "in_progress":
-        when = _days_ago(rng, today, 5, 120)
+    when = {"passed": _days_ago(rng, today, 30, 8 * 365), "failed": _days_ago(rng, today, 20, 400),
+            "in_progress": _days_ago(rng, today, 5, 120)}.get(status or "")
     doc_no = ""
     if status == "passed":
         office = "消安检字" if "检查" in note else "住建消备字" if "备案" in note else "住建消验字"
