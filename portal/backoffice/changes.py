@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from portal.backoffice.validation import CYCLES, ELDER_FIELDS, STAFF_FIELDS
-from portal.institutions import vocab
+from portal.institutions import fire_approval, vocab
 
 BASIC_LABELS = {
     "credit_code": "统一社会信用代码", "address": "地址", "phone": "联系电话",
@@ -25,7 +25,9 @@ BASIC_LABELS = {
 }
 RESOURCE_LABELS = {
     **STAFF_FIELDS, **ELDER_FIELDS, "video_coverage": "视频监控全覆盖",
-    "video_retention_days": "录像保存天数", "fire_approval": "消防审验情况",
+    "video_retention_days": "录像保存天数", "fire_approval_status": "消防审验状态",
+    "fire_approval_doc_no": "消防审验文号", "fire_approval_date": "消防审验日期",
+    "fire_approval": "消防审验说明",
     "food_licence": "食品经营许可证号", "last_fire_drill": "最近消防演练日期",
     "last_emergency_drill": "最近应急演练日期",
 }
@@ -59,6 +61,7 @@ def snapshot_resources(res: Any | None) -> dict[str, Any]:
     if res is None:
         return {}
     values = {name: getattr(res, name) for name in RESOURCE_LABELS}
+    values["fire_approval_date"] = _iso(res.fire_approval_date)
     values["last_fire_drill"] = _iso(res.last_fire_drill)
     values["last_emergency_drill"] = _iso(res.last_emergency_drill)
     return values
@@ -138,8 +141,23 @@ def _rule_line_with_body(row: dict[str, Any]) -> str:
     return f"{_rule_line(row)} {body[:60]}{'…' if len(body) > 60 else ''}"
 
 
+def upgrade(section: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A draft's payload in today's shape: resources drafts saved before the fire-approval
+    status existed get the status their text stands for (they stay approvable)."""
+    return fire_approval.upgrade_payload(payload) if section == "resources" else payload
+
+
+def _labelled(payload: dict[str, Any]) -> dict[str, Any]:
+    if "fire_approval_status" not in payload:
+        return payload
+    status = payload["fire_approval_status"]
+    return {**payload, "fire_approval_status": fire_approval.STATUSES.get(status, status)}
+
+
 def diff(section: str, old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
     """What publishing `new` over `old` would change, in form order. Empty: nothing changes."""
+    if section == "resources":
+        old, new = _labelled(upgrade(section, old)), _labelled(upgrade(section, new))
     if section in SCALAR_LABELS:
         return _scalar_diff(SCALAR_LABELS[section], old, new)
     if section == "fees":
@@ -153,6 +171,7 @@ def diff(section: str, old: dict[str, Any], new: dict[str, Any]) -> list[dict[st
 def form_values(section: str, payload: dict[str, Any]) -> dict[str, str]:
     """A payload back as raw form values (to prefill an edit form)."""
     values: dict[str, str] = {}
+    payload = upgrade(section, payload)
     if section in ("fees", "rules"):
         items = payload.get("items", [])
         for n, row in enumerate(items):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from portal.formfields import FieldReader
-from portal.institutions import creditcode, vocab
+from portal.institutions import creditcode, fire_approval, vocab
 
 PRICE_MAX = Decimal("99999999.99")  # FeeItem.price is Numeric(10, 2)
 DEPOSIT_MAX = Decimal("9999999999.99")  # Numeric(12, 2)
@@ -121,8 +121,47 @@ ELDER_FIELDS = {"elders_self_care": "在住自理老人", "elders_mild": "在住
                 "elders_severe": "在住中重度失能老人"}
 
 
+FIRE_DOC_MAX = 60
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _fire_approval(form: _Reader, kind: str | None) -> dict[str, Any]:
+    """消防审验: a status with its document number and date (portal/institutions/fire_approval.py).
+
+    通过 needs the document number and date; 未通过 and 办理中 may give them; 无需办理 needs the
+    reason and is refused for a 养老机构 (seed 004 评估表 4.9 counts every 养老机构's approval).
+    Residential and community services must choose a status; the others may leave it out."""
+    raw = form.raw("fire_approval_status")
+    status: str | None = raw or None
+    if status is None:
+        if kind in ("residential", "community"):
+            form.errors["fire_approval_status"] = "请选择消防审验状态"
+    elif status not in fire_approval.STATUSES:
+        form.errors["fire_approval_status"] = "请选择消防审验状态"
+        status = None
+    elif status == "not_required" and kind == "residential":
+        form.errors["fire_approval_status"] = (
+            "养老机构应依法取得消防审验合格手续，不能选择“无需办理”；尚未取得的请选择“办理中”或“未通过”")
+    doc_label = fire_approval.DOC_LABELS.get(status or "", "文号")
+    date_label = "消防审验" + fire_approval.DATE_LABELS.get(status or "", "日期")
+    doc_no = form.text("fire_approval_doc_no", f"消防审验{doc_label}",
+                       required=status == "passed", max_len=FIRE_DOC_MAX)
+    if doc_no and "fire_approval_doc_no" not in form.errors and not _HAS_DIGIT.search(doc_no):
+        form.errors["fire_approval_doc_no"] = (
+            f"消防审验{doc_label}应含编号，如 示住建消验字〔2023〕第0012号")
+    when = form.date("fire_approval_date", date_label, required=status == "passed",
+                     not_future=True)
+    note = form.text("fire_approval", "消防审验说明", required=False, max_len=40)
+    if status == "not_required" and not note and "fire_approval" not in form.errors:
+        form.errors["fire_approval"] = "选择“无需办理”的，请在说明中写明原因（如：只提供上门服务，不涉及场所建设）"
+    if status == "not_required":
+        doc_no, when = "", None  # nothing was issued
+    return {"fire_approval_status": status, "fire_approval_doc_no": doc_no,
+            "fire_approval_date": _iso(when), "fire_approval": note}
+
+
 def validate_resources(data: Mapping[str, Any], today: date,
-                       beds_total: int | None = None) -> dict[str, Any]:
+                       beds_total: int | None = None, kind: str | None = None) -> dict[str, Any]:
     form = _Reader(data, today)
     counts = {name: form.integer(name, label, maximum=COUNT_MAX)
               for name, label in {**STAFF_FIELDS, **ELDER_FIELDS}.items()}
@@ -139,7 +178,7 @@ def validate_resources(data: Mapping[str, Any], today: date,
     retention = form.integer("video_retention_days", "录像保存天数", maximum=RETENTION_MAX)
     if coverage and retention == 0 and "video_retention_days" not in form.errors:
         form.errors["video_retention_days"] = "有视频监控的，请填写录像保存天数（大于 0）"
-    fire = form.text("fire_approval", "消防审验情况", required=False, max_len=40)
+    fire = _fire_approval(form, kind)
     food = form.text("food_licence", "食品经营许可证号", required=False, max_len=40)
     fire_drill = form.date("last_fire_drill", "最近消防演练日期", required=False,
                            not_future=True)
@@ -147,7 +186,7 @@ def validate_resources(data: Mapping[str, Any], today: date,
                           not_future=True)
     form.check()
     return {**counts, "video_coverage": coverage, "video_retention_days": retention,
-            "fire_approval": fire, "food_licence": food, "last_fire_drill": _iso(fire_drill),
+            **fire, "food_licence": food, "last_fire_drill": _iso(fire_drill),
             "last_emergency_drill": _iso(emergency)}
 
 

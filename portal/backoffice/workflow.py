@@ -153,7 +153,7 @@ def validate(db: Session, inst: Institution, section: str, data: Mapping[str, An
     if section == "rules":
         return validation.validate_rules(data, today, {r.id for r in current_rules(db, inst.id)})
     if section == "resources":
-        return validation.validate_resources(data, today, inst.beds_total)
+        return validation.validate_resources(data, today, inst.beds_total, inst.kind)
     if section == "commitment":
         return validation.validate_commitment(data, today)
     raise DraftNotFound("没有这一栏")
@@ -316,8 +316,8 @@ def _apply(db: Session, inst: Institution, section: str, payload: dict[str, Any]
                                        body=item["body"],
                                        effective_on=_d(item["effective_on"])))
     elif section == "resources":
-        values = dict(payload)
-        for name in ("last_fire_drill", "last_emergency_drill"):
+        values = changes.upgrade(section, dict(payload))
+        for name in ("fire_approval_date", "last_fire_drill", "last_emergency_drill"):
             values[name] = _d(values[name])
         db.add(ServiceResources(institution_id=inst.id, effective_from=today, **values))
     elif section == "commitment":

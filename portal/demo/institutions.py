@@ -84,6 +84,41 @@ def _add_years(d: date, years: int) -> date:
         return d.replace(year=d.year + years, day=28)
 
 
+# The free text the demo used to publish, read as the status it stands for, with the note it keeps.
+_FIRE_TEXTS = {
+    "已通过消防验收": ("passed", "消防验收合格"),
+    "已通过消防安全检查": ("passed", "投入使用前消防安全检查合格"),
+    "已办理消防备案": ("passed", "消防验收备案"),
+    "未通过（整改中）": ("failed", "整改中"),
+}
+
+
+def fire_approval(i: int, kind: str, text: str, district: DemoDistrict, today: date) -> Row:
+    """A structured 消防审验 for institution number `i`, from the text the main generator drew.
+
+    Every status appears: some passed ones are still in progress, service points without
+    premises need none, a few keep only a text that says nothing clear (as migration 0015
+    leaves such rows). Drawn from `random.Random(f"fire-{i}")` so the main stream is unchanged."""
+    rng = random.Random(f"fire-{i}")
+    status, note = _FIRE_TEXTS.get(text, (None, ""))
+    if kind in ("assessment", "training", "community") and status is None:
+        status, note = "not_required", "不涉及场所建设，只提供上门或办公服务"
+    elif status == "passed" and rng.random() < 0.08:
+        status, note = "in_progress", "已向住房城乡建设部门申请消防验收"
+    elif status is None and rng.random() < 0.4:
+        note = "详见机构公告栏"  # published text with no status in it
+    when = {"passed": _days_ago(rng, today, 30, 8 * 365), "failed": _days_ago(rng, today, 20, 400),
+            "in_progress": _days_ago(rng, today, 5, 120)}.get(status or "")
+    doc_no = ""
+    if status == "passed":
+        office = "消安检字" if "检查" in note else "住建消备字" if "备案" in note else "住建消验字"
+        doc_no = f"{district.name[:2]}{office}〔{when.year}〕第{rng.randint(1, 999):04d}号"
+    elif status == "failed" and rng.random() < 0.7:
+        doc_no = f"{district.name[:2]}住建消验不字〔{when.year}〕第{rng.randint(1, 99):03d}号"
+    return {"fire_approval_status": status, "fire_approval_doc_no": doc_no,
+            "fire_approval_date": when, "fire_approval": note}
+
+
 def _pick(rng: random.Random, weights: dict[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
@@ -329,7 +364,7 @@ class InstitutionMaker:
         monthly = self._fees(bundle, kind, nature)
         if residential or (has_beds and rng.random() < 0.2):
             self._deposit(bundle, district, monthly)
-        self._resources(bundle, kind, district)
+        self._resources(bundle, i, kind, district)
         if registered:
             self._grades(bundle, i, kind, status)
         self._inspections(bundle, i, district, status)
@@ -455,7 +490,7 @@ class InstitutionMaker:
             deposit_bank=f"{bank}{district.name}支行" if dedicated else "",
         )
 
-    def _resources(self, b: Bundle, kind: str, district: DemoDistrict) -> None:
+    def _resources(self, b: Bundle, i: int, kind: str, district: DemoDistrict) -> None:
         rng, today = self.rng, self.today
         inst = b.institution
         occupied = inst["beds_total"] - inst["beds_vacant"]
@@ -500,7 +535,7 @@ class InstitutionMaker:
                 "video_retention_days": rng.choice((7, 15, 15, 30, 30, 30, 60, 90, 90, 120))
                 if video
                 else 0,
-                "fire_approval": fire,
+                **fire_approval(i, kind, fire, district, today),
                 "food_licence": f"JY3{district.code}{_digits(rng, 7)}" if serves_food else "",
                 # Drill dates: about a third are older than half a year, a few never held.
                 "last_fire_drill": None if rng.random() < 0.05 else _days_ago(rng, today, 5, 270),

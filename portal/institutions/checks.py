@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_UP, Decimal, InvalidOperation
+from fractions import Fraction
+from math import ceil
 from typing import Any, Literal, Self
 
 # The facts, the monthly fee and completeness live in their own modules; their public names are
@@ -72,7 +74,8 @@ YOUYANG = "酉阳县民政局“养老服务监管效能提升年”通知（202
 class Thresholds:
     """Configurable numbers behind the flags; defaults are the seeds' own numbers."""
 
-    # 昆政办〔2021〕70号: 中重度失能 3:1、轻度失能 6:1、自理 10:1 (elders per caregiver).
+    # 昆政办〔2021〕70号 (三) 从业人员监管: "原则上按中度、重度失能老年人不低于3:1、轻度失能老年人
+    # 不低于6:1、自理老年人不低于10:1的比例配备养老护理人员" (elders per caregiver).
     severe_per_caregiver: int = 3
     mild_per_caregiver: int = 6
     self_care_per_caregiver: int = 10
@@ -86,7 +89,7 @@ class Thresholds:
     emergency_drill_months: int = 12
     # 苏府办〔2021〕248号 and 株洲: 定期或不定期举办“开放日”活动 (no period given; ours).
     open_day_period_days: int = 180
-    caregiver_ratio_source: str = KUNMING
+    caregiver_ratio_source: str = f"{KUNMING}（三）从业人员监管"
     deposit_source: str = KUNMING
     video_retention_source: str = ZHUZHOU
     fire_drill_source: str = SUZHOU
@@ -160,17 +163,14 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "未备案",
         f"养老机构应当向民政部门备案，未备案从事养老服务的依法查处（{SUZHOU}）",
     ),
-    "caregiver_ratio": (
-        "serious",
-        "护理员配比不足",
-        "护理员与老人配比：中重度失能 1:{t.severe_per_caregiver}、轻度失能 "
-        "1:{t.mild_per_caregiver}、自理 1:{t.self_care_per_caregiver}，各档所需人数向上取整后"
-        "相加（{t.caregiver_ratio_source}）",
-    ),
+    # One rule, two severities: "原则上" (seed 002) leaves room, so a shortfall of less than one
+    # caregiver is a warning and one or more is serious.
+    "caregiver_ratio": ("serious", "护理员配比不足", "{caregiver_rule}"),
+    "caregiver_ratio_marginal": ("warning", "护理员配比略有不足", "{caregiver_rule}"),
     "uncertified_staff": (
         "warning",
         "从业人员未全部持证",
-        f"从事居家和社区养老服务的从业人员必须取得初级以上执业资格证书（{KUNMING}）",
+        f"从事居家和社区养老服务的从业人员必须取得初级以上执业资格证书（{KUNMING}（三）从业人员监管）",
     ),
     "prepaid_fees": (
         "warning",
@@ -192,11 +192,10 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "视频监控保存时间不足",
         "视频监控记录保存时间不少于 {t.video_retention_days} 天（{t.video_retention_source}）",
     ),
-    "fire_approval": (
-        "serious",
-        "消防审验未通过",
-        f"养老服务机构应依法取得消防审验（验收、备案或安全检查）合格手续（{SUZHOU}；{YOUYANG}）",
-    ),
+    # 消防审验: a status (portal/institutions/fire_approval.py), not a sentence.
+    "fire_approval": ("serious", "消防审验未通过", "{fire_approval_rule}"),
+    "fire_approval_in_progress": ("warning", "消防审验尚在办理", "{fire_approval_rule}"),
+    "fire_approval_undisclosed": ("warning", "未公开消防审验状态", "{fire_approval_rule}"),
     "fire_drill_missing": ("serious", "没有消防演练记录", "{fire_rule}"),
     "fire_drill_overdue": ("serious", "消防演练逾期", "{fire_rule}"),
     "emergency_drill_missing": ("warning", "没有应急演练记录", "{emergency_rule}"),
@@ -254,6 +253,13 @@ def rule_text(code: str, t: Thresholds = DEFAULT_THRESHOLDS) -> str:
     months = _plain(t.deposit_max_months)
     return CATALOGUE[code][2].format(
         t=t,
+        caregiver_rule=f"护理员与老人配比原则上不低于：中重度失能 1:{t.severe_per_caregiver}、轻度失能 "
+        f"1:{t.mild_per_caregiver}、自理 1:{t.self_care_per_caregiver}（{t.caregiver_ratio_source}）；"
+        "本平台按各档老人数折算所需护理员（不逐档取整）相加后与现有人数比较，缺口不足 1 人为警示，"
+        "1 人及以上为严重",
+        fire_approval_rule="养老服务机构应依法取得消防审验（消防验收、备案或消防安全检查）合格手续"
+        f"（{SUZHOU} 任务分解表第 4 项：排查整治未依法取得消防许可从事相关经营活动的；{YOUYANG}"
+        "（二）继续解决消防审验突出问题，评估表 4.9）",
         deposit_rule=f"押金、保证金不得超过老年人月服务费用的 {months} 倍，并建立专用账户存储"
         f"（{t.deposit_source}）",
         fire_rule=f"养老服务机构{_every(t.fire_drill_months)}至少开展 1 次消防演练"
@@ -281,13 +287,23 @@ def _registration(f: Facts, t: Thresholds) -> list[Flag]:
     return []
 
 
-def caregivers_required(res: ResourceFacts, t: Thresholds) -> dict[str, int]:
-    """Caregivers needed per care level: elders divided by the ratio, rounded up."""
+def caregivers_required(res: ResourceFacts, t: Thresholds) -> dict[str, Fraction]:
+    """Caregivers needed per care level, exactly: elders divided by the ratio, not rounded.
+
+    Rounding each level up before adding overstates the need (6/9/15 elders at 3:1/6:1/10:1
+    need 2 + 1.5 + 1.5 = 5 caregivers, not 2 + 2 + 2 = 6)."""
     return {
-        "severe": -(-res.elders_severe // t.severe_per_caregiver),
-        "mild": -(-res.elders_mild // t.mild_per_caregiver),
-        "self_care": -(-res.elders_self_care // t.self_care_per_caregiver),
+        "severe": Fraction(res.elders_severe, t.severe_per_caregiver),
+        "mild": Fraction(res.elders_mild, t.mild_per_caregiver),
+        "self_care": Fraction(res.elders_self_care, t.self_care_per_caregiver),
     }
+
+
+def people(value: Fraction) -> str:
+    """A number of people to at most two decimals, rounded up so a shortfall never reads as
+    none: 5 -> '5.0', 21.5 -> '21.5', 43/3 -> '14.34'."""
+    shown = f"{(Decimal(value.numerator) / value.denominator).quantize(CENT, ROUND_UP):.2f}"
+    return shown[:-1] if shown.endswith("0") else shown
 
 
 def _staffing(f: Facts, t: Thresholds) -> list[Flag]:
@@ -310,8 +326,10 @@ def _staffing(f: Facts, t: Thresholds) -> list[Flag]:
             )
         ]
     needs = caregivers_required(res, t)
-    required = sum(needs.values())
-    if kind not in RESIDENTIAL or res.caregivers >= required:
+    required = sum(needs.values(), Fraction(0))
+    have = res.caregivers
+    shortfall = required - have
+    if kind not in RESIDENTIAL or shortfall <= 0:
         return []
     elders = {
         "severe": res.elders_severe,
@@ -319,17 +337,29 @@ def _staffing(f: Facts, t: Thresholds) -> list[Flag]:
         "self_care": res.elders_self_care,
     }
     shown = [code for code in needs if elders[code] > 0]
-    have = res.caregivers
+    short = f"现有 {have} 人，缺 {people(shortfall)} 人"
     if len(shown) == 1:
         code = shown[0]
-        detail = f"{_elders(code)} {elders[code]} 人，需护理员 ≥ {needs[code]} 人，现有 {have} 人"
+        detail = f"{_elders(code)} {elders[code]} 人，需护理员 {people(needs[code])} 人，{short}"
     else:
-        parts = "、".join(f"{_elders(c)} {elders[c]} 人（需 {needs[c]} 人）" for c in shown)
-        detail = f"{parts}，合计需护理员 ≥ {required} 人，现有 {have} 人"
+        parts = "、".join(f"{_elders(c)} {elders[c]} 人（需 {people(needs[c])} 人）" for c in shown)
+        detail = f"{parts}，合计需护理员 {people(required)} 人，{short}"
     numbers = {f"elders_{c}": n for c, n in elders.items()} | {
-        f"required_{c}": n for c, n in needs.items()
+        f"required_{c}": people(n) for c, n in needs.items()
     }
-    return [_flag("caregiver_ratio", t, detail, caregivers=have, required=required, **numbers)]
+    code = "caregiver_ratio" if shortfall >= 1 else "caregiver_ratio_marginal"
+    return [
+        _flag(
+            code,
+            t,
+            detail,
+            caregivers=have,
+            required=ceil(required),
+            required_exact=people(required),
+            shortfall=people(shortfall),
+            **numbers,
+        )
+    ]
 
 
 def _consistency(f: Facts, t: Thresholds) -> list[Flag]:
@@ -433,22 +463,37 @@ def _drill(
     ]
 
 
-def fire_approval_passed(status: str) -> bool | None:
-    """'已通过消防验收' -> True, '未通过（整改中）' -> False, '' -> None (not disclosed)."""
-    status = status.strip()
-    if not status:
-        return None
-    return not any(word in status for word in ("未", "不合格", "不通过"))
+def _fire_approval(f: Facts, t: Thresholds) -> list[Flag]:
+    res = f.resources
+    assert res is not None
+    status, when, note = res.fire_approval_status, res.fire_approval_date, res.fire_approval
+    residential = f.institution.kind in RESIDENTIAL
+    if status == "passed" or (status == "not_required" and not residential):
+        return []
+    numbers = {"status": status, "date": when.isoformat() if when else None}
+    said = f"，说明：{note}" if note else ""
+    if status == "failed":
+        on = f"（{cn_date(when)}）" if when else ""
+        detail = f"公开的消防审验状态为“未通过”{on}{said}"
+        return [_flag("fire_approval", t, detail, **numbers)]
+    if status == "in_progress":
+        since = f"，{cn_date(when)}申请" if when else ""
+        detail = f"消防审验手续正在办理{since}，尚未取得合格手续{said}"
+        return [_flag("fire_approval_in_progress", t, detail, **numbers)]
+    if status == "not_required":
+        detail = "公开为“无需办理”，但养老机构应取得消防审验合格手续"
+    elif note:
+        detail = f"未按规定公开消防审验状态（原填写“{note}”）"
+    else:
+        detail = "服务资源中未公开消防审验状态"
+    return [_flag("fire_approval_undisclosed", t, detail, **numbers)]
 
 
 def _safety(f: Facts, today: date, t: Thresholds) -> list[Flag]:
     res = f.resources
     if f.institution.kind not in CARE_SERVICES or res is None:
         return []
-    flags = _video(res, t)
-    if fire_approval_passed(res.fire_approval) is False:
-        detail = f"公开的消防审验状态为“{res.fire_approval}”"
-        flags.append(_flag("fire_approval", t, detail, fire_approval=res.fire_approval))
+    flags = _video(res, t) + _fire_approval(f, t)
     flags += _drill("fire_drill", "消防演练", res.last_fire_drill, t.fire_drill_months, today, t)
     flags += _drill(
         "emergency_drill", "应急演练", res.last_emergency_drill, t.emergency_drill_months, today, t

@@ -70,6 +70,11 @@ def _video_disclosed(f: Facts) -> bool:
     return res is not None and (not res.video_coverage or res.video_retention_days > 0)
 
 
+def _fire_approval_disclosed(f: Facts) -> bool:
+    # A status, not just text: free text that says nothing clear is not a disclosure.
+    return f.resources is not None and f.resources.fire_approval_status is not None
+
+
 def _deposit_disclosed(f: Facts) -> bool:
     return f.institution.deposit_amount is not None
 
@@ -101,7 +106,7 @@ DISCLOSURE_ITEMS: tuple[DisclosureItem, ...] = tuple(DisclosureItem(*row) for ro
     ("rules", "规章制度", _OTHER, _filled("rule_titles")),
     ("resources", "服务资源（人员配备、在住老人）", CARE_SERVICES, _filled("resources")),
     ("video", "视频监控覆盖及保存天数", CARE_SERVICES, _video_disclosed),
-    ("fire_approval", "消防审验情况", CARE_SERVICES, _filled("resources.fire_approval")),
+    ("fire_approval", "消防审验情况", CARE_SERVICES, _fire_approval_disclosed),
     ("food_licence", "食品经营许可", ANY_KIND, _filled("resources.food_licence"), serves_food),
     ("fire_drill", "消防演练记录", CARE_SERVICES, _filled("resources.last_fire_drill")),
     ("emergency_drill", "应急演练记录", CARE_SERVICES, _filled("resources.last_emergency_drill")),

@@ -132,7 +132,10 @@ class ResourceFacts(_FromObj):
     elders_severe: int = 0
     video_coverage: bool = False
     video_retention_days: int = 0
-    fire_approval: str = ""
+    fire_approval_status: str | None = None  # portal.institutions.fire_approval.STATUSES, or None
+    fire_approval_doc_no: str = ""
+    fire_approval_date: date | None = None
+    fire_approval: str = ""  # the note (before migration 0015, the whole disclosure)
     food_licence: str = ""
     last_fire_drill: date | None = None
     last_emergency_drill: date | None = None

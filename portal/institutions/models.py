@@ -118,6 +118,12 @@ class ServiceResources(Base):
     elders_severe: Mapped[int] = mapped_column(Integer, default=0)
     video_coverage: Mapped[bool] = mapped_column(Boolean, default=False)
     video_retention_days: Mapped[int] = mapped_column(Integer, default=0)
+    # 消防审验 (portal/institutions/fire_approval.py): the status code, None when not disclosed,
+    # with its document number and date. `fire_approval` is the free-text note; before migration
+    # 0015 it was the only field and it keeps what was published then.
+    fire_approval_status: Mapped[str | None] = mapped_column(String(20))
+    fire_approval_doc_no: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    fire_approval_date: Mapped[date | None] = mapped_column(Date)
     fire_approval: Mapped[str] = mapped_column(String(40), default="")
     food_licence: Mapped[str] = mapped_column(String(40), default="")
     last_fire_drill: Mapped[date | None] = mapped_column(Date)

@@ -350,7 +350,9 @@ def page_json(p: InstitutionPage) -> dict[str, Any]:
             **{k: getattr(res, k) for k in (
                 "caregivers", "certified_caregivers", "nurses", "doctors", "social_workers",
                 "elders_self_care", "elders_mild", "elders_severe", "video_coverage",
-                "video_retention_days", "fire_approval", "food_licence")},
+                "video_retention_days", "fire_approval_status", "fire_approval_doc_no",
+                "fire_approval", "food_licence")},
+            "fire_approval_date": _d(res.fire_approval_date),
             "last_fire_drill": _d(res.last_fire_drill),
             "last_emergency_drill": _d(res.last_emergency_drill),
         },

@@ -57,3 +57,11 @@ PENALTY_STATUSES = {
     "paid": "已履行",
     "enforced": "强制执行",
 }
+
+# 消防审验 (portal/institutions/fire_approval.py).
+FIRE_APPROVAL_STATUSES = {
+    "passed": "通过",
+    "failed": "未通过",
+    "in_progress": "办理中",
+    "not_required": "无需办理",
+}

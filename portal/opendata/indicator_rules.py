@@ -17,9 +17,10 @@ from portal.institutions.checks import (
     RESIDENTIAL,
     completeness,
     compute_flags,
-    fire_approval_passed,
     serves_food,
 )
+from portal.institutions.fire_approval import STATUSES as FIRE_APPROVAL_STATUSES
+from portal.institutions.fire_approval import summary as fire_approval_summary
 from portal.opendata.evaluation_form import BY_CODE
 from portal.opendata.indicator_types import (
     CreditRow,
@@ -244,20 +245,25 @@ def meal_licences(subjects: Sequence[Subject]) -> Indicator:
 
 
 def fire_approval(subjects: Sequence[Subject]) -> Indicator:
-    """4.9: 养老机构 whose published fire-safety approval (消防审验) is passed."""
+    """4.9: 养老机构 that completed 消防审验 or 备案 (status 通过); the others classed by their
+    published status, as the form asks (对未完成的分类说明原因)."""
     records = []
     for s in registered_residential(subjects):
         res = s.facts.resources
-        status = res.fire_approval if res else ""
-        passed = fire_approval_passed(status)
-        label = {True: "已通过", False: "未通过"}.get(passed, "未公开")  # type: ignore[arg-type]
-        records.append(_record(s, label, passed is True, status))
+        status = res.fire_approval_status if res else None
+        label = FIRE_APPROVAL_STATUSES.get(status, "未公开") if status else "未公开"
+        note = "" if res is None else fire_approval_summary(
+            status, res.fire_approval_doc_no, res.fire_approval_date, res.fire_approval)
+        records.append(_record(s, label, status == "passed", note))
     ok = sum(r.counted for r in records)
-    failed = sum(r.status == "未通过" for r in records)
-    definition = ("公开的消防审验状态为已通过（验收、备案或安全检查合格）的养老机构占养老机构总数的"
-                  "比例；未公开的单列。")
-    value = (f"已完成 {ok} 家，共 {len(records)} 家（{_pct(ok, len(records))}）；未通过 {failed} 家，"
-             f"未公开 {len(records) - ok - failed} 家")
+    # 无需办理 is not an answer a 养老机构 can give (the form refuses it); shown if it occurs.
+    classes = [FIRE_APPROVAL_STATUSES[c] for c in ("failed", "in_progress", "not_required")]
+    counts = {label: sum(r.status == label for r in records) for label in [*classes, "未公开"]}
+    definition = ("公开的消防审验状态为“通过”（取得消防验收合格、验收备案或消防安全检查合格手续）的"
+                  "养老机构占养老机构总数的比例；未完成的按公开状态分类：未通过、办理中、未公开。")
+    breakdown = "，".join(f"{label} {n} 家" for label, n in counts.items()
+                         if n or label != FIRE_APPROVAL_STATUSES["not_required"])
+    value = f"已完成 {ok} 家，共 {len(records)} 家（{_pct(ok, len(records))}）；{breakdown}"
     return _indicator("4.9", definition, ok, len(records), value, records)
 
 

@@ -46,7 +46,9 @@ def resources(db: Session, inst: Institution, **overrides) -> ServiceResources:
     values = dict(
         institution_id=inst.id, effective_from=date(2026, 1, 1), caregivers=10,
         certified_caregivers=10, elders_self_care=20, elders_mild=10, elders_severe=6,
-        video_coverage=True, video_retention_days=90, fire_approval="已通过消防验收",
+        video_coverage=True, video_retention_days=90, fire_approval_status="passed",
+        fire_approval_doc_no="示住建消验字〔2020〕第0012号", fire_approval_date=date(2020, 5, 20),
+        fire_approval="消防验收合格",
         food_licence="JY13301000000001", last_fire_drill=date(2026, 9, 1),
         last_emergency_drill=date(2026, 6, 1),
     )

@@ -160,7 +160,8 @@ def test_institution_page_shows_every_section_with_flags_and_numbers(client, db)
                     "等级评定", "检查结果", "行政处罚", "信用信息", "投诉情况", "信息最后更新"]:
         assert heading in html, heading
     assert "护理员配比不足" in html
-    assert "中重度失能老人 42 人，需护理员 ≥ 14 人，现有 9 人" in html
+    assert "中重度失能老人 42 人，需护理员 14.0 人，现有 9 人，缺 5.0 人" in html
+    assert "昆明市昆政办〔2021〕70号（三）从业人员监管" in html  # the seed and its clause
     assert "押金未专户存储" in html and "依据：" in html
     assert "严重" in html  # severity in words, not colour alone
     assert "整改逾期" in html and "消防通道堵塞" in html

@@ -26,3 +26,56 @@ def test_sqlite_runs_with_wal_and_foreign_keys(sqlite_url):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+# Migration 0015: the free text of 消防审验 read into a status (and kept as the note).
+LEGACY_FIRE_TEXTS = {
+    "已通过消防验收": "passed",
+    "已办理消防备案": "passed",
+    "无": "failed",
+    "无消防手续": "failed",
+    "没有通过": "failed",
+    "未通过（整改中）": "failed",
+    "办理中": "in_progress",
+    "无需办理（上门服务）": "not_required",
+    "详见公告栏": None,
+    "": None,
+}
+
+
+def test_0015_reads_old_fire_approval_text_into_a_status_and_keeps_the_text(db, database_url):
+    from alembic import command
+    from sqlalchemy import text
+
+    from portal.db import dispose_engines
+    from portal.migrate import alembic_config, upgrade
+
+    from factories import institution
+    from factories.disclosures import resources
+
+    inst = institution(db)
+    for note in LEGACY_FIRE_TEXTS:
+        resources(db, inst, fire_approval=note, fire_approval_status=None,
+                  fire_approval_doc_no="", fire_approval_date=None)
+    db.commit()
+    inst_id = inst.id
+    db.close()
+    dispose_engines()
+    command.downgrade(alembic_config(database_url), "0013")
+    with get_engine(database_url).connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("service_resources")}
+        assert "fire_approval_status" not in columns
+        version = conn.scalar(text("SELECT records_version FROM institutions WHERE id = :i"),
+                              {"i": inst_id})
+    dispose_engines()
+    upgrade(database_url)
+    with get_engine(database_url).connect() as conn:
+        rows = conn.execute(text(
+            "SELECT fire_approval, fire_approval_status, fire_approval_doc_no, fire_approval_date "
+            "FROM service_resources WHERE institution_id = :i"), {"i": inst_id}).all()
+        after = conn.scalar(text("SELECT records_version FROM institutions WHERE id = :i"),
+                            {"i": inst_id})
+    assert {r.fire_approval: r.fire_approval_status for r in rows} == LEGACY_FIRE_TEXTS
+    assert {(r.fire_approval_doc_no, r.fire_approval_date) for r in rows} == {("", None)}
+    # The page-version triggers of migration 0009 survived (no table was rebuilt) and saw it.
+    assert after > version

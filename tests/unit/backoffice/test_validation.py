@@ -29,7 +29,9 @@ BASIC = {"credit_code": VALID_CODE, "address": "文三路 1 号", "phone": "0571
 RESOURCES = {"caregivers": "20", "certified_caregivers": "15", "nurses": "4", "doctors": "1",
              "social_workers": "1", "elders_self_care": "40", "elders_mild": "30",
              "elders_severe": "20", "video_coverage": "1", "video_retention_days": "90",
-             "fire_approval": "已通过消防验收", "food_licence": "JY13301060012345",
+             "fire_approval_status": "passed", "fire_approval_doc_no": "示住建消验字〔2020〕第12号",
+             "fire_approval_date": "2020-05-20", "fire_approval": "消防验收合格",
+             "food_licence": "JY13301060012345",
              "last_fire_drill": "2026-10-01", "last_emergency_drill": "2026-06-01"}
 COMMITMENT = {"signed_on": "2026-03-01", "text": "依法诚信经营。", "fulfilment": ""}
 FEE_ROW = {"item-0": "护理费", "unit-0": "元/人·月", "price-0": "1200", "pricing_type-0": "market",
@@ -109,14 +111,61 @@ def test_refused_phone_numbers(number):
     ("elders_severe", "60", "在住老人合计 130 人，多于床位总数 120 张"),
     ("video_retention_days", "0", "请填写录像保存天数（大于 0）"),
     ("video_retention_days", "4000", "录像保存天数不能大于 3650"),
-    ("fire_approval", "字" * 41, "消防审验情况不能超过 40 个字"),
+    ("fire_approval", "字" * 41, "消防审验说明不能超过 40 个字"),
+    ("fire_approval_status", "", "请选择消防审验状态"),
+    ("fire_approval_status", "yes", "请选择消防审验状态"),
+    ("fire_approval_status", "not_required", "养老机构应依法取得消防审验合格手续，不能选择“无需办理”"),
+    ("fire_approval_doc_no", "", "请填写消防审验文号"),
+    ("fire_approval_doc_no", "已通过", "消防审验文号应含编号"),
+    ("fire_approval_doc_no", "号" * 61, "消防审验文号不能超过 60 个字"),
+    ("fire_approval_date", "", "请填写消防审验取得日期"),
+    ("fire_approval_date", "2026-11-26", "消防审验取得日期不能晚于今天"),
     ("food_licence", "字" * 41, "食品经营许可证号不能超过 40 个字"),
     ("last_fire_drill", "2026-11-26", "最近消防演练日期不能晚于今天"),
     ("last_emergency_drill", "2026-13-01", "最近应急演练日期格式应为 年-月-日"),
 ])
 def test_resource_field_problems(field, value, message):
-    errors = errors_of(validate_resources, {**RESOURCES, field: value}, 120)
+    errors = errors_of(validate_resources, {**RESOURCES, field: value}, 120, "residential")
     assert message in errors[field]
+
+
+def test_fire_approval_is_a_status_with_number_and_date():
+    payload = validate_resources(RESOURCES, TODAY, 120, "residential")
+    assert {k: v for k, v in payload.items() if k.startswith("fire")} == {
+        "fire_approval_status": "passed", "fire_approval_doc_no": "示住建消验字〔2020〕第12号",
+        "fire_approval_date": "2020-05-20", "fire_approval": "消防验收合格"}
+
+
+@pytest.mark.parametrize("status", ["failed", "in_progress"])
+def test_failed_or_in_progress_fire_approval_may_leave_number_and_date_out(status):
+    data = {**RESOURCES, "fire_approval_status": status, "fire_approval_doc_no": "",
+            "fire_approval_date": "", "fire_approval": "无消防手续"}
+    payload = validate_resources(data, TODAY, 120, "residential")
+    assert payload["fire_approval_status"] == status and payload["fire_approval_date"] is None
+
+
+def test_in_progress_fire_approval_date_is_its_application_date():
+    data = {**RESOURCES, "fire_approval_status": "in_progress", "fire_approval_date": "2027-01-01"}
+    errors = errors_of(validate_resources, data, 120, "residential")
+    assert errors["fire_approval_date"].startswith("消防审验申请日期不能晚于今天")
+
+
+def test_a_community_service_point_may_need_none_and_says_why():
+    data = {**RESOURCES, "fire_approval_status": "not_required", "fire_approval": ""}
+    errors = errors_of(validate_resources, data, 120, "community")
+    assert "请在说明中写明原因" in errors["fire_approval"]
+    data["fire_approval"] = "只提供上门服务，不涉及场所建设"
+    payload = validate_resources(data, TODAY, 120, "community")
+    # Nothing was issued: a number or date typed before switching is not kept.
+    assert (payload["fire_approval_status"], payload["fire_approval_doc_no"],
+            payload["fire_approval_date"]) == ("not_required", "", None)
+
+
+@pytest.mark.parametrize("kind", ["assessment", "training"])
+def test_assessment_and_training_may_leave_fire_approval_out(kind):
+    data = {**RESOURCES, "fire_approval_status": "", "fire_approval_doc_no": "",
+            "fire_approval_date": ""}
+    assert validate_resources(data, TODAY, 120, kind)["fire_approval_status"] is None
 
 
 @pytest.mark.parametrize("field,value,message", [

@@ -347,3 +347,59 @@ def test_the_first_institution_accounts_show_what_the_readme_promises(seeded):
     assert first[4] in {r.institution_id for r in overdue}
     kinds = [_scalar(url, select(Institution.kind).where(Institution.id == i)) for i in first]
     assert kinds == ["residential", "community", "assessment", "training", "residential"]
+
+
+def test_demo_publishes_every_fire_approval_status_with_numbers_and_dates(seeded):
+    url = seeded[0]
+    rows = _rows(url, select(ServiceResources.fire_approval_status,
+                             ServiceResources.fire_approval_doc_no,
+                             ServiceResources.fire_approval_date, ServiceResources.fire_approval))
+    assert {r.fire_approval_status for r in rows} == {
+        "passed", "failed", "in_progress", "not_required", None}
+    # What the back-office form requires of each status holds for the demo's rows too.
+    assert all(r.fire_approval_doc_no and r.fire_approval_date
+               for r in rows if r.fire_approval_status == "passed")
+    assert all(r.fire_approval and not r.fire_approval_doc_no and r.fire_approval_date is None
+               for r in rows if r.fire_approval_status == "not_required")
+    assert any(r.fire_approval for r in rows if r.fire_approval_status is None)  # old text only
+    kinds = dict(_rows(url, select(Institution.id, Institution.kind)))
+    not_required = _rows(url, select(ServiceResources.institution_id).where(
+        ServiceResources.fire_approval_status == "not_required"))
+    assert {kinds[r.institution_id] for r in not_required} <= {"community", "assessment",
+                                                              "training"}
+
+
+def test_indicator_4_9_of_the_demo_is_the_count_of_its_rows(seeded):
+    """效能评估表 4.9 counted here from the rows, without the indicator's rules or the checks."""
+    from decimal import ROUND_HALF_UP, Decimal
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy.orm import Session
+
+    from portal.opendata.indicators import CITY, IndicatorService
+
+    url = seeded[0]
+    # 养老机构总数: residential institutions with a registration.
+    homes = {r.id for r in _rows(url, select(Institution.id).where(
+        Institution.kind == "residential", Institution.filing_status != "unregistered"))}
+    latest: dict[int, str | None] = {}
+    for r in _rows(url, select(ServiceResources.institution_id,
+                               ServiceResources.fire_approval_status)
+                   .order_by(ServiceResources.effective_from, ServiceResources.id)):
+        latest[r.institution_id] = r.fire_approval_status
+    status = Counter(latest.get(i) for i in homes)
+    done, total = status["passed"], len(homes)
+    assert done and status["failed"] and status["in_progress"] and status[None]
+    assert not status["not_required"]
+    pct = (Decimal(done) * 100 / total).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    with Session(get_engine(url)) as db:
+        service = IndicatorService(db, ZoneInfo("Asia/Shanghai"))
+        indicator = service.report(CITY, service.period(TODAY.year, TODAY)).get("4.9")
+    assert indicator is not None
+    assert (indicator.numerator, indicator.denominator) == (done, total)
+    assert indicator.value == (
+        f"已完成 {done} 家，共 {total} 家（{pct}%）；未通过 {status['failed']} 家，"
+        f"办理中 {status['in_progress']} 家，未公开 {status[None]} 家")
+    assert {r.institution_id for r in indicator.records if r.counted} == {
+        i for i in homes if latest.get(i) == "passed"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from types import SimpleNamespace
 
 import pytest
@@ -25,7 +26,6 @@ from portal.institutions.checks import (
     add_months,
     completeness,
     compute_flags,
-    fire_approval_passed,
     monthly_totals,
     yuan,
 )
@@ -53,7 +53,10 @@ GOOD_RESOURCES = ResourceFacts(
     elders_self_care=25,
     video_coverage=True,
     video_retention_days=90,
-    fire_approval="已通过消防验收",
+    fire_approval_status="passed",
+    fire_approval_doc_no="示住建消验字〔2019〕第0012号",
+    fire_approval_date=d("2019-05-20"),
+    fire_approval="消防验收合格",
     food_licence="JY33201000012345",
     last_fire_drill=d("2025-03-10"),
     last_emergency_drill=d("2024-11-20"),
@@ -127,40 +130,65 @@ def test_the_reference_institution_raises_no_flag_and_is_complete():
 # --- caregiver ratio ----------------------------------------------------------------------------
 
 RATIO_CASES = [
-    # name, severe, mild, self-care, caregivers, required, flagged
-    ("severe_42_needs_14_and_14_is_enough", 42, 0, 0, 14, 14, False),
-    ("severe_42_with_13_is_flagged", 42, 0, 0, 13, 14, True),
-    ("severe_43_rounds_up_to_15", 43, 0, 0, 14, 15, True),
-    ("severe_3_needs_1", 3, 0, 0, 1, 1, False),
-    ("mild_6_needs_1", 0, 6, 0, 1, 1, False),
-    ("mild_7_rounds_up_to_2", 0, 7, 0, 1, 2, True),
-    ("self_care_10_needs_1", 0, 0, 10, 1, 1, False),
-    ("self_care_11_rounds_up_to_2", 0, 0, 11, 1, 2, True),
-    ("each_level_rounds_up_before_adding", 1, 1, 1, 2, 3, True),
-    ("each_level_rounds_up_before_adding_enough", 1, 1, 1, 3, 3, False),
-    ("mixed_42_30_25_needs_22", 42, 30, 25, 22, 22, False),
-    ("mixed_42_30_25_with_21_is_flagged", 42, 30, 25, 21, 22, True),
-    ("zero_elders_need_no_caregivers", 0, 0, 0, 0, 0, False),
-    ("extra_caregivers_are_fine", 42, 0, 0, 40, 14, False),
+    # name, severe, mild, self-care, caregivers, exact need, flag code (None: no flag)
+    ("severe_42_needs_14_and_14_is_enough", 42, 0, 0, 14, "14.0", None),
+    ("severe_42_with_13_is_one_short", 42, 0, 0, 13, "14.0", "caregiver_ratio"),
+    ("severe_43_needs_14_and_a_third", 43, 0, 0, 14, "14.34", "caregiver_ratio_marginal"),
+    ("severe_43_with_13_is_more_than_one_short", 43, 0, 0, 13, "14.34", "caregiver_ratio"),
+    ("severe_3_needs_1", 3, 0, 0, 1, "1.0", None),
+    ("mild_6_needs_1", 0, 6, 0, 1, "1.0", None),
+    ("mild_7_is_a_sixth_short", 0, 7, 0, 1, "1.17", "caregiver_ratio_marginal"),
+    ("self_care_10_needs_1", 0, 0, 10, 1, "1.0", None),
+    ("self_care_11_is_a_tenth_short", 0, 0, 11, 1, "1.1", "caregiver_ratio_marginal"),
+    # The issue's case (/institutions/38, /148): 6/3 + 9/6 + 15/10 = 5.0 exactly.
+    ("issue_6_9_15_needs_exactly_5", 6, 9, 15, 5, "5.0", None),
+    ("issue_6_9_15_with_4_is_one_short", 6, 9, 15, 4, "5.0", "caregiver_ratio"),
+    ("levels_are_added_before_rounding", 1, 1, 1, 1, "0.6", None),
+    ("levels_added_none_present", 1, 1, 1, 0, "0.6", "caregiver_ratio_marginal"),
+    ("mixed_42_30_25_needs_21_5", 42, 30, 25, 22, "21.5", None),
+    ("mixed_42_30_25_with_21_is_half_short", 42, 30, 25, 21, "21.5", "caregiver_ratio_marginal"),
+    ("mixed_42_30_25_with_20_is_serious", 42, 30, 25, 20, "21.5", "caregiver_ratio"),
+    ("zero_elders_need_no_caregivers", 0, 0, 0, 0, "0.0", None),
+    ("extra_caregivers_are_fine", 42, 0, 0, 40, "14.0", None),
 ]
+RATIO_CODES = ("caregiver_ratio", "caregiver_ratio_marginal")
 
 
 @pytest.mark.parametrize(
-    ("severe", "mild", "self_care", "caregivers", "required", "flagged"),
+    ("severe", "mild", "self_care", "caregivers", "need", "code"),
     [case[1:] for case in RATIO_CASES],
     ids=[case[0] for case in RATIO_CASES],
 )
-def test_caregiver_ratio(severe, mild, self_care, caregivers, required, flagged):
+def test_caregiver_ratio_adds_the_exact_need_before_comparing(
+    severe, mild, self_care, caregivers, need, code
+):
     facts = with_res(
         elders_severe=severe, elders_mild=mild, elders_self_care=self_care, caregivers=caregivers
     )
-    flags = [f for f in compute_flags(facts, TODAY) if f.code == "caregiver_ratio"]
-    assert bool(flags) == flagged
-    assert sum(checks.caregivers_required(facts.resources, Thresholds()).values()) == required
-    if flagged:
-        assert flags[0].severity == "serious"
-        assert flags[0].numbers["required"] == required
-        assert flags[0].numbers["caregivers"] == caregivers
+    flags = [f for f in compute_flags(facts, TODAY) if f.code in RATIO_CODES]
+    assert [f.code for f in flags] == ([code] if code else [])
+    # The need, counted by hand above, is the exact sum of elders / ratio per level.
+    exact = Fraction(severe, 3) + Fraction(mild, 6) + Fraction(self_care, 10)
+    assert sum(checks.caregivers_required(facts.resources, Thresholds()).values()) == exact
+    assert checks.people(exact) == need
+    if code:
+        flag = flags[0]
+        assert flag.severity == ("serious" if code == "caregiver_ratio" else "warning")
+        assert flag.numbers["required_exact"] == need
+        assert flag.numbers["caregivers"] == caregivers
+        assert f"{need} 人，现有 {caregivers} 人，缺 " in flag.detail
+
+
+def test_the_issue_example_is_no_longer_serious_and_one_short_is():
+    # 6 / 9 / 15 elders need exactly 5.0 caregivers: 5 is enough (was "⛔严重 护理员配比不足").
+    facts = with_res(elders_severe=6, elders_mild=9, elders_self_care=15, caregivers=5)
+    assert not {"caregiver_ratio", "caregiver_ratio_marginal"} & set(codes(facts))
+    flag = only(with_res(facts, caregivers=4), "caregiver_ratio")
+    assert flag.severity == "serious"
+    assert flag.detail == (
+        "中重度失能老人 6 人（需 2.0 人）、轻度失能老人 9 人（需 1.5 人）、自理老人 15 人（需 1.5 人），"
+        "合计需护理员 5.0 人，现有 4 人，缺 1.0 人"
+    )
 
 
 def test_caregiver_message_for_one_level_reads_like_the_issue():
@@ -168,28 +196,42 @@ def test_caregiver_message_for_one_level_reads_like_the_issue():
         with_res(elders_severe=42, elders_mild=0, elders_self_care=0, caregivers=9),
         "caregiver_ratio",
     )
-    assert flag.text == "护理员配比不足：中重度失能老人 42 人，需护理员 ≥ 14 人，现有 9 人"
+    assert flag.text == "护理员配比不足：中重度失能老人 42 人，需护理员 14.0 人，现有 9 人，缺 5.0 人"
+    # The page cites the seed with its clause, and says how "原则上" is read.
     assert flag.rule == (
-        "护理员与老人配比：中重度失能 1:3、轻度失能 1:6、自理 1:10，各档所需人数向上取整后相加"
-        "（昆明市昆政办〔2021〕70号）"
+        "护理员与老人配比原则上不低于：中重度失能 1:3、轻度失能 1:6、自理 1:10"
+        "（昆明市昆政办〔2021〕70号（三）从业人员监管）；本平台按各档老人数折算所需护理员（不逐档取整）"
+        "相加后与现有人数比较，缺口不足 1 人为警示，1 人及以上为严重"
     )
     assert flag.numbers == {
         "caregivers": 9,
         "required": 14,
+        "required_exact": "14.0",
+        "shortfall": "5.0",
         "elders_severe": 42,
         "elders_mild": 0,
         "elders_self_care": 0,
-        "required_severe": 14,
-        "required_mild": 0,
-        "required_self_care": 0,
+        "required_severe": "14.0",
+        "required_mild": "0.0",
+        "required_self_care": "0.0",
     }
+
+
+def test_a_shortfall_under_one_caregiver_is_a_warning():
+    flag = only(with_res(caregivers=21), "caregiver_ratio_marginal")
+    assert (flag.severity, flag.title) == ("warning", "护理员配比略有不足")
+    assert flag.detail == (
+        "中重度失能老人 42 人（需 14.0 人）、轻度失能老人 30 人（需 5.0 人）、自理老人 25 人（需 2.5 人），"
+        "合计需护理员 21.5 人，现有 21 人，缺 0.5 人"
+    )
+    assert flag.numbers["required"] == 22  # whole caregivers
 
 
 def test_caregiver_message_for_mixed_levels_lists_each_level():
     flag = only(with_res(caregivers=18), "caregiver_ratio")
     assert flag.detail == (
-        "中重度失能老人 42 人（需 14 人）、轻度失能老人 30 人（需 5 人）、自理老人 25 人（需 3 人），"
-        "合计需护理员 ≥ 22 人，现有 18 人"
+        "中重度失能老人 42 人（需 14.0 人）、轻度失能老人 30 人（需 5.0 人）、自理老人 25 人（需 2.5 人），"
+        "合计需护理员 21.5 人，现有 18 人，缺 3.5 人"
     )
 
 
@@ -198,7 +240,7 @@ def test_caregiver_ratio_follows_configured_thresholds():
     facts = with_res(elders_severe=42, elders_mild=0, elders_self_care=0, caregivers=14)
     assert "caregiver_ratio" not in codes(facts)
     flag = only(facts, "caregiver_ratio", thresholds=strict)
-    assert "需护理员 ≥ 21 人" in flag.detail
+    assert "需护理员 21.0 人" in flag.detail
     assert "中重度失能 1:2" in flag.rule
 
 
@@ -559,7 +601,7 @@ def test_drill_video_and_fire_rules_do_not_apply_to_assessment_or_training(kind)
         video_coverage=False,
         last_fire_drill=None,
         last_emergency_drill=None,
-        fire_approval="未通过",
+        fire_approval_status="failed",
     )
     assert codes(facts) == []
 
@@ -567,29 +609,72 @@ def test_drill_video_and_fire_rules_do_not_apply_to_assessment_or_training(kind)
 # --- fire approval ------------------------------------------------------------------------------
 
 
+FIRE_CASES = [
+    # name, status, note, flag code (None: no flag), severity
+    ("passed_raises_nothing", "passed", "消防验收合格", None, None),
+    ("failed_is_serious", "failed", "", "fire_approval", "serious"),
+    ("in_progress_is_a_warning", "in_progress", "", "fire_approval_in_progress", "warning"),
+    ("none_published_is_a_warning", None, "", "fire_approval_undisclosed", "warning"),
+    # The issue's case: the old word filter read these as passed.
+    ("text_without_status_is_not_passed", None, "无消防手续", "fire_approval_undisclosed",
+     "warning"),
+    ("not_required_is_no_answer_for_a_residential_home", "not_required", "上门服务",
+     "fire_approval_undisclosed", "warning"),
+]
+
+
 @pytest.mark.parametrize(
-    ("status", "passed"),
-    [
-        ("已通过消防验收", True),
-        ("已通过消防安全检查", True),
-        ("已办理消防备案", True),
-        ("未通过（整改中）", False),
-        ("验收不合格", False),
-        ("", None),
-        ("   ", None),
-    ],
+    ("status", "note", "code", "severity"),
+    [case[1:] for case in FIRE_CASES],
+    ids=[case[0] for case in FIRE_CASES],
 )
-def test_fire_approval_status_is_read_from_its_text(status, passed):
-    assert fire_approval_passed(status) is passed
+def test_fire_approval_flag_reads_the_status_not_the_text(status, note, code, severity):
+    facts = with_res(fire_approval_status=status, fire_approval=note)
+    flags = [f for f in compute_flags(facts, TODAY) if f.code.startswith("fire_approval")]
+    assert [(f.code, f.severity) for f in flags] == ([(code, severity)] if code else [])
+    for flag in flags:
+        assert "苏州市苏府办〔2021〕248号 任务分解表第 4 项" in flag.rule
+        assert "（二）继续解决消防审验突出问题，评估表 4.9" in flag.rule
 
 
-def test_failed_fire_approval_is_serious_and_missing_one_is_incomplete():
-    flag = only(with_res(fire_approval="未通过（整改中）"), "fire_approval")
-    assert flag.severity == "serious"
-    assert flag.detail == "公开的消防审验状态为“未通过（整改中）”"
-    blank = with_res(fire_approval="")
-    assert codes(blank) == []
-    assert completeness(blank).missing == ["消防审验情况"]
+@pytest.mark.parametrize("text", ["无", "无消防手续", "办理中", "没有通过", "已通过消防验收"])
+def test_any_text_in_the_note_is_not_read_as_a_status(text):
+    # Before: "无", "无消防手续", "办理中", "没有通过" counted as passed and raised nothing.
+    facts = with_res(fire_approval_status=None, fire_approval=text)
+    flag = only(facts, "fire_approval_undisclosed")
+    assert flag.detail == f"未按规定公开消防审验状态（原填写“{text}”）"
+
+
+def test_failed_fire_approval_shows_its_date_and_note():
+    flag = only(
+        with_res(fire_approval_status="failed", fire_approval_date=d("2025-03-02"),
+                 fire_approval="整改中"),
+        "fire_approval",
+    )
+    assert flag.detail == "公开的消防审验状态为“未通过”（2025年3月2日），说明：整改中"
+    assert flag.numbers == {"status": "failed", "date": "2025-03-02"}
+
+
+def test_in_progress_fire_approval_shows_when_it_was_applied_for():
+    flag = only(
+        with_res(fire_approval_status="in_progress", fire_approval_date=d("2025-05-06"),
+                 fire_approval=""),
+        "fire_approval_in_progress",
+    )
+    assert flag.detail == "消防审验手续正在办理，2025年5月6日申请，尚未取得合格手续"
+
+
+def test_community_service_point_may_need_no_fire_approval():
+    facts = with_res(with_inst(kind="community"), fire_approval_status="not_required",
+                     fire_approval="只提供上门服务")
+    assert not [c for c in codes(facts) if c.startswith("fire_approval")]
+    assert "消防审验情况" not in completeness(facts).missing
+
+
+def test_missing_fire_approval_status_is_incomplete_even_with_text():
+    for facts in (with_res(fire_approval_status=None, fire_approval=""),
+                  with_res(fire_approval_status=None, fire_approval="已通过消防验收")):
+        assert completeness(facts).missing == ["消防审验情况"]
 
 
 # --- rectification ------------------------------------------------------------------------------
@@ -737,7 +822,7 @@ def test_every_flag_code_raised_is_catalogued_with_title_and_severity():
             GOOD_RESOURCES,
             caregivers=1,
             video_retention_days=1,
-            fire_approval="未通过",
+            fire_approval_status="failed",
             last_fire_drill=None,
         ),
         grade=GradeFacts(1, d("2020-01-01"), d("2023-01-01"), False),

@@ -191,16 +191,31 @@ def test_meal_licences_only_for_community_services_serving_meals():
     assert indicator.value.startswith("部分落实")
 
 
-def test_fire_approval_reads_the_published_status():
+def test_fire_approval_counts_the_status_and_classes_the_rest():
+    def res(status, note=""):
+        return ResourceFacts(fire_approval_status=status, fire_approval=note)
+
     subjects = [
-        subject(1, resources=ResourceFacts(fire_approval="已通过消防验收")),
-        subject(2, resources=ResourceFacts(fire_approval="未通过（整改中）")),
-        subject(3, resources=ResourceFacts()),
-        subject(4),
+        subject(1, resources=ResourceFacts(fire_approval_status="passed",
+                                           fire_approval_doc_no="示住建消验字〔2020〕第1号",
+                                           fire_approval_date=date(2020, 5, 1))),
+        subject(2, resources=res("failed", "整改中")),
+        subject(3, resources=res("in_progress")),
+        subject(4, resources=res(None, "无消防手续")),  # the issue: text is no status
+        subject(5, resources=res(None, "办理中")),
+        subject(6),
+        subject(7, kind="community", resources=res("not_required", "上门服务")),  # not 养老机构
+        subject(8, filing="unregistered", resources=res("passed")),  # not counted at all
     ]
     indicator = rules.fire_approval(subjects)
-    assert statuses(indicator) == {1: "已通过", 2: "未通过", 3: "未公开", 4: "未公开"}
-    assert (indicator.numerator, indicator.denominator) == (1, 4)
+    assert statuses(indicator) == {1: "通过", 2: "未通过", 3: "办理中", 4: "未公开", 5: "未公开",
+                                   6: "未公开"}
+    assert (indicator.numerator, indicator.denominator) == (1, 6)
+    assert indicator.value == ("已完成 1 家，共 6 家（16.7%）；未通过 1 家，办理中 1 家，"
+                               "未公开 3 家")
+    notes = {r.institution_id: r.note for r in indicator.records}
+    assert notes[1] == "通过（文号 示住建消验字〔2020〕第1号，取得日期 2020-05-01）"
+    assert notes[4] == "未按规定公开（原填写：无消防手续）"
 
 
 # --- 4.13, 4.14, 4.18, 4.21 ---------------------------------------------------------------------
