@@ -25,7 +25,7 @@ def setup(db):
 def test_services_list_every_category_code(client, db):
     body = client.get("/open311/v2/services.json").json()
     codes = {s["service_code"] for s in body}
-    assert {"fire_safety", "elder_abuse", "other"} <= codes and len(codes) == 20
+    assert {"fire_safety", "elder_abuse", "allocated_land", "other"} <= codes and len(codes) == 21
     definition = client.get("/open311/v2/services/fire_safety.json").json()
     assert any(a["code"] == "institution_id" for a in definition["attributes"])
 
