@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 # The seed clauses behind the defaults corrected on 2026-12-06 (SPEC §3 table).
 BUILDING_BASIS = ("某市养老服务综合监管实施方案（征求意见稿，seed 001）（二）“市民政局会同住房城乡建设部门加强建筑使用安全检查”；"
                   "昆明（昆政办〔2021〕70号）（二）“民政部门应会同住房城乡建设部门”；"
