@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The seed clauses behind the defaults corrected on 2026-12-06 (SPEC §3 table).
-BUILDING_BASIS = ("某市养老服务综合监管实施方案（征求意见稿，seed 001）（二）“市民政局会同住房城乡建设部门加强建筑使用安全检查”；"
+# The seed clauses behind the defaults corrected on 2026-12-06 (SPEC §3 table), as shown on the
+# pages: building_safety seed 001 (二), seed 002 (二), seed 000 task 13; land_use seed 000 task
+# 10; allocated_land seed 000 task 11; safety_incident seed 000 task 28, seed 002 (七).
+BUILDING_BASIS = ("某市《关于建立健全养老服务综合监管制度的实施方案》（征求意见稿）（二）“市民政局会同住房城乡建设部门加强建筑使用安全检查”；"
                   "昆明（昆政办〔2021〕70号）（二）“民政部门应会同住房城乡建设部门”；"
                   "苏州（苏府办〔2021〕248号）任务分解表第13项：市民政局、住建局")
 LAND_USE_BASIS = "苏州（苏府办〔2021〕248号）任务分解表第10项：市资源规划局"

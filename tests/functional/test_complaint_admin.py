@@ -142,7 +142,7 @@ def test_routing_page_cites_the_seeds_and_says_when_a_rule_departs_from_them(cli
     db.commit()
     login(client, account.username, PASSWORD)
     found = texts(client.get("/admin/complaints/routing").text).found
-    assert any("第13项" in t and "seed 001" in t and "昆政办〔2021〕70号" in t for t in found)
+    assert any("第13项" in t and "征求意见稿" in t and "昆政办〔2021〕70号" in t for t in found)
     assert any("第11项" in t and t.startswith("依据") for t in found)
     departed = [t for t in found if "第28项" in t]
     assert len(departed) == 1 and departed[0].startswith("当前规则与默认规则不同")

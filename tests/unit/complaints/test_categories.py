@@ -9,7 +9,7 @@ from portal.orgs.vocab import DEPARTMENT_TYPES
 
 
 @pytest.mark.parametrize("code,responsible,co,cited", [
-    ("building_safety", "civil_affairs", {"housing_construction"}, ("seed 001", "昆政办", "第13项")),
+    ("building_safety", "civil_affairs", {"housing_construction"}, ("征求意见稿", "昆政办", "第13项")),
     ("safety_incident", "civil_affairs", {"emergency_management", "public_security"},
      ("第28项", "（七）")),
     ("land_use", "natural_resources", {"civil_affairs"}, ("第10项",)),
