@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from complaints.categories import seed_basis
 from portal.db import Base, UTCDateTime, utcnow
 from portal.institutions.models import Institution
 from portal.orgs.models import Department, District
@@ -49,6 +50,11 @@ class RoutingRule(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def basis(self) -> str:
+        """The seed clause this rule follows while it routes as its default ("" otherwise)."""
+        return seed_basis(self.code, self.responsible_type, self.co_handling_types)
 
 
 class RoutingRuleChange(Base):

@@ -1,13 +1,17 @@
-"""Open311 GeoReport v2 (JSON) for other hotline systems: services, requests, one request.
+"""Open311 GeoReport v2 for other hotline systems: services, requests, one request, in JSON
+and in XML (the specification's default format), each method at `.json` and `.xml`.
 
 `agency_responsible` is the responsible office and `expected_datetime` the answer deadline.
-Creating requests needs an API key (`Authorization: Bearer …` or `api_key`); reading is public
-and never includes personal data, so the complainant's free-text description is never returned.
+Creating requests needs an API key (`Authorization: Bearer …`, `X-API-Key` or `api_key`).
+Reading without a key gives the public fields only (complaints/georeport.py: PUBLIC_FIELDS); with
+a key, the description, the answer (status_notes) and the address of the complaints that key's
+role may open (complaints/services.py: visible_to). Names and phone numbers are never returned.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -15,10 +19,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from complaints.exceptions import InvalidComplaint
+from complaints.georeport import (
+    BadParameter,
+    errors_xml,
+    parse_datetime,
+    request_view,
+    search_window,
+    to_xml,
+)
 from complaints.intake import ComplaintInput
 from complaints.models import Complaint
 from complaints.reference import reference
-from complaints.services import active_rules, build_services
+from complaints.services import active_rules, build_services, visible_to
+from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.accounts.services import AccountService
 from portal.db import utcnow
@@ -34,16 +47,45 @@ ATTRIBUTES = [
 ]
 
 
-def error(status: int, description: str) -> JSONResponse:
+XML = "application/xml; charset=utf-8"
+
+
+def _is_xml(ctx: Ctx) -> bool:
+    return ctx.request.url.path.endswith(".xml")
+
+
+def error(ctx: Ctx, status: int, description: str) -> Response:
+    if _is_xml(ctx):
+        return Response(errors_xml(status, description), status_code=status, media_type=XML)
     return JSONResponse([{"code": status, "description": description}], status_code=status)
+
+
+def _reply(ctx: Ctx, root: str, data: Any, status_code: int = 200) -> Response:
+    """`data` as JSON, or as XML under `root` for a `.xml` path."""
+    if _is_xml(ctx):
+        return Response(to_xml(root, data), status_code=status_code, media_type=XML)
+    return ctx.json(data, status_code=status_code)
+
+
+def _caller(ctx: Ctx) -> tuple[User | None, bool]:
+    """The API key's user (header, form or query `api_key`), and whether a key was presented."""
+    if ctx.user is not None:
+        return ctx.user, True
+    presented = ctx.field("api_key") or ctx.request.query_params.get("api_key", "").strip()
+    headers = ctx.request.headers
+    presented_in_header = bool(headers.get("authorization", "").lower().startswith("bearer ")
+                               or headers.get("x-api-key"))
+    if not presented:
+        return None, presented_in_header
+    return AccountService(ctx.db).api_key_user(presented), True
 
 
 def _iso(value: datetime | None, tz) -> str | None:
     return value.astimezone(tz).isoformat() if value else None
 
 
-def _request_json(c: Complaint, tz) -> dict:
-    body = {
+def _request_fields(c: Complaint, tz) -> dict:
+    return {
         "service_request_id": c.tracking_no,
         "status": "closed" if c.status in ("answered", "closed") else "open",
         "status_notes": c.answer_text if c.status in ("answered", "closed") else "",
@@ -54,6 +96,7 @@ def _request_json(c: Complaint, tz) -> dict:
         "requested_datetime": _iso(c.received_at, tz),
         "updated_datetime": _iso(c.answered_at or c.signed_at or c.created_at, tz),
         "expected_datetime": _iso(c.due_at, tz),
+        "description": c.description,
         "address": c.institution.address if c.institution else c.place_address,
         "address_id": str(c.institution_id) if c.institution_id else None,
         "zipcode": None, "lat": None, "long": None, "media_url": None,
@@ -63,12 +106,11 @@ def _request_json(c: Complaint, tz) -> dict:
         "detailed_status": c.status,
         "due_provisional": c.provisional,
     }
-    return body
 
 
 @view(api=True)
 def services(ctx: Ctx) -> Response:
-    return ctx.json([
+    return _reply(ctx, "services", [
         {"service_code": r.code, "service_name": r.label, "description": r.help_text,
          "metadata": True, "type": "realtime", "keywords": ",".join(r.keywords or []),
          "group": "养老服务"}
@@ -80,8 +122,8 @@ def services(ctx: Ctx) -> Response:
 def service_definition(ctx: Ctx) -> Response:
     code = ctx.request.path_params["code"]
     if code not in active_rules(ctx.db):
-        return error(404, f"unknown service_code {code}")
-    return ctx.json({"service_code": code, "attributes": [
+        return error(ctx, 404, f"unknown service_code {code}")
+    return _reply(ctx, "service_definition", {"service_code": code, "attributes": [
         {"variable": True, "code": name, "datatype": kind, "required": required,
          "datatype_description": "", "order": i + 1, "description": text,
          **({"values": [{"key": "true", "name": "是"}, {"key": "false", "name": "否"}]}
@@ -96,25 +138,21 @@ def _int(value: str) -> int | None:
 
 @view(api=True)
 def create(ctx: Ctx) -> Response:
-    user = ctx.user
-    if user is None and ctx.field("api_key"):
-        user = AccountService(ctx.db).api_key_user(ctx.field("api_key"))
+    user, _ = _caller(ctx)
     if user is None:
-        return error(401, "api_key required")
+        return error(ctx, 401, "api_key required")
     if user.role_enum not in (Role.OPERATOR, Role.ADMIN):
-        return error(403, "this api_key may not create requests")
+        return error(ctx, 403, "this api_key may not create requests")
     if not ctx.request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
-        return error(400, "send application/x-www-form-urlencoded as GeoReport v2 requires")
+        return error(ctx, 400, "send application/x-www-form-urlencoded as GeoReport v2 requires")
     received_raw = ctx.field("attribute[received_at]") or ctx.field("received_at")
-    received_at = None
+    received_at: datetime | None = None
     if received_raw:
         try:
-            received_at = datetime.fromisoformat(received_raw.replace("Z", "+00:00"))
-        except ValueError:
-            return error(400, "attribute[received_at]: not an ISO 8601 date-time")
-        if received_at.tzinfo is None:
-            return error(400, "attribute[received_at]: a UTC offset is required")
+            received_at = parse_datetime("attribute[received_at]", received_raw)
+        except BadParameter as exc:
+            return error(ctx, 400, str(exc))
     name = (ctx.field("last_name") + ctx.field("first_name")).strip()
     key = ctx.request.headers.get("idempotency-key") or ctx.field("attribute[idempotency_key]") or None
     inp = ComplaintInput(
@@ -138,13 +176,13 @@ def create(ctx: Ctx) -> Response:
     except InvalidComplaint as exc:
         ctx.db.rollback()
         field, message = next(iter(exc.errors.items()))
-        return error(400, f"{field}: {message}")
+        return error(ctx, 400, f"{field}: {message}")
     # Before the commit: read after it, it took a transaction of its own (three more round
     # trips on PostgreSQL).
     office = reference(ctx.db).office_names[complaint.responsible_department_id]
     ctx.db.commit()
     tz = ctx.settings.timezone
-    return ctx.json([{
+    return _reply(ctx, "service_requests", [{
         "service_request_id": complaint.tracking_no,
         "service_notice": f"由{office}承办",
         "account_id": None,
@@ -160,6 +198,27 @@ def _query(ctx: Ctx):
         joinedload(Complaint.institution), joinedload(Complaint.district))
 
 
+def _readable(ctx: Ctx, rows: list[Complaint]) -> set[int] | None:
+    """Ids among `rows` the caller's key may read in full; None when a key was refused."""
+    user, presented = _caller(ctx)
+    if user is None:
+        return None if presented else set()
+    clause = visible_to(user)
+    if clause is True or clause is False:
+        return {c.id for c in rows} if clause else set()
+    ids = [c.id for c in rows]
+    return set(ctx.db.scalars(select(Complaint.id).where(Complaint.id.in_(ids), clause))) if ids else set()
+
+
+def _requests_reply(ctx: Ctx, rows: list[Complaint]) -> Response:
+    readable = _readable(ctx, rows)
+    if readable is None:
+        return error(ctx, 401, "api_key not valid")
+    tz = ctx.settings.timezone
+    return _reply(ctx, "service_requests",
+                  [request_view(_request_fields(c, tz), c.id in readable) for c in rows])
+
+
 @view(api=True)
 def list_requests(ctx: Ctx) -> Response:
     params = ctx.request.query_params
@@ -169,12 +228,9 @@ def list_requests(ctx: Ctx) -> Response:
         stmt = stmt.where(Complaint.tracking_no.in_(ids[:MAX_LIST]))
     else:
         try:
-            end = datetime.fromisoformat(params["end_date"].replace("Z", "+00:00")) if "end_date" in params else utcnow()
-            start = datetime.fromisoformat(params["start_date"].replace("Z", "+00:00")) if "start_date" in params else end - timedelta(days=90)
-        except ValueError:
-            return error(400, "start_date/end_date must be ISO 8601 date-times")
-        if start.tzinfo is None or end.tzinfo is None:
-            return error(400, "start_date/end_date need a UTC offset")
+            start, end = search_window(params.get("start_date"), params.get("end_date"), utcnow())
+        except BadParameter as exc:
+            return error(ctx, 400, str(exc))
         stmt = stmt.where(Complaint.received_at >= start, Complaint.received_at <= end)
         if params.get("service_code"):
             stmt = stmt.where(Complaint.category_code.in_(params["service_code"].split(",")))
@@ -184,10 +240,9 @@ def list_requests(ctx: Ctx) -> Response:
         elif status == "closed":
             stmt = stmt.where(Complaint.status.in_(("answered", "closed")))
         elif status:
-            return error(400, "status must be open or closed")
-    rows = ctx.db.scalars(stmt.order_by(Complaint.received_at.desc()).limit(MAX_LIST)).unique()
-    tz = ctx.settings.timezone
-    return ctx.json([_request_json(c, tz) for c in rows])
+            return error(ctx, 400, "status: must be open or closed")
+    rows = list(ctx.db.scalars(stmt.order_by(Complaint.received_at.desc()).limit(MAX_LIST)).unique())
+    return _requests_reply(ctx, rows)
 
 
 @view(api=True)
@@ -195,19 +250,20 @@ def one_request(ctx: Ctx) -> Response:
     number = ctx.request.path_params["request_id"]
     complaint = ctx.db.scalars(_query(ctx).where(Complaint.tracking_no == number)).first()
     if complaint is None:
-        return error(404, f"service_request_id {number} not found")
-    return ctx.json([_request_json(complaint, ctx.settings.timezone)])
+        return error(ctx, 404, f"service_request_id {number} not found")
+    return _requests_reply(ctx, [complaint])
 
 
-async def wrong_format(request) -> Response:
-    return error(400, "only the .json format is supported")
-
-
+SUFFIX = {"json": "", "xml": "_xml"}
 routes = [
-    Route("/services.json", services, methods=["GET"], name="services"),
-    Route("/services/{code}.json", service_definition, methods=["GET"], name="service_definition"),
-    Route("/requests.json", list_requests, methods=["GET"], name="requests"),
-    Route("/requests.json", create, methods=["POST"], name="create"),
-    Route("/requests/{request_id}.json", one_request, methods=["GET"], name="request"),
-    Route("/{path:path}.xml", wrong_format, methods=["GET", "POST"]),
+    route
+    for fmt in ("json", "xml")
+    for route in (
+        Route(f"/services.{fmt}", services, methods=["GET"], name="services" + SUFFIX[fmt]),
+        Route(f"/services/{{code}}.{fmt}", service_definition, methods=["GET"],
+              name="service_definition" + SUFFIX[fmt]),
+        Route(f"/requests.{fmt}", list_requests, methods=["GET"], name="requests" + SUFFIX[fmt]),
+        Route(f"/requests.{fmt}", create, methods=["POST"], name="create" + SUFFIX[fmt]),
+        Route(f"/requests/{{request_id}}.{fmt}", one_request, methods=["GET"], name="request" + SUFFIX[fmt]),
+    )
 ]

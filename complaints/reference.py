@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from complaints.calendar import WorkCalendar, YearSchedule, schedules_from_chinesecalendar
+from complaints.categories import seed_basis
 from complaints.models import HolidayYear, RoutingRule
 from complaints.routing import OfficeMap
 from portal import reference_version
@@ -38,6 +39,11 @@ class RuleInfo:
     keywords: tuple[str, ...]
     responsible_type: str
     co_handling_types: tuple[str, ...]
+
+    @property
+    def basis(self) -> str:
+        """The seed clause this rule follows while it routes as its default ("" otherwise)."""
+        return seed_basis(self.code, self.responsible_type, self.co_handling_types)
 
 
 @dataclass(frozen=True)

@@ -183,17 +183,7 @@ class ComplaintService:
 
     # --- reading --------------------------------------------------------------------------
     def visible_to(self, user: User):
-        """A WHERE clause limiting complaints to what this user may open."""
-        role = user.role_enum
-        if role in (Role.SUPERVISOR, Role.ADMIN):
-            return True
-        if role is Role.OPERATOR:
-            return Complaint.created_by_id == user.id
-        if role is Role.DEPARTMENT and user.department_id:
-            co = select(CoHandling.complaint_id).where(CoHandling.department_id == user.department_id)
-            return or_(Complaint.responsible_department_id == user.department_id,
-                       Complaint.id.in_(co))
-        return False
+        return visible_to(user)
 
     def get_for(self, user: User, complaint_id: int) -> Complaint | None:
         return self.db.scalars(
@@ -222,6 +212,20 @@ class ComplaintService:
             select(Complaint.responsible_department_id, func.count())
             .where(Complaint.status.in_(OPEN_STATUSES))
             .group_by(Complaint.responsible_department_id)).all())
+
+
+def visible_to(user: User):
+    """A WHERE clause limiting complaints to what this user may open (True/False for all/none)."""
+    role = user.role_enum
+    if role in (Role.SUPERVISOR, Role.ADMIN):
+        return True
+    if role is Role.OPERATOR:
+        return Complaint.created_by_id == user.id
+    if role is Role.DEPARTMENT and user.department_id:
+        co = select(CoHandling.complaint_id).where(CoHandling.department_id == user.department_id)
+        return or_(Complaint.responsible_department_id == user.department_id,
+                   Complaint.id.in_(co))
+    return False
 
 
 def build_services(session: Session, settings: Settings) -> tuple[ComplaintService, HandlingService]:

@@ -10,6 +10,7 @@ from starlette.routing import Route
 from complaints.admin import load_year_file, update_rule
 from complaints.calendar import format_year_file
 from complaints.calendar_store import load_calendar
+from complaints.categories import DEFAULT_BY_CODE
 from complaints.exceptions import InvalidComplaint
 from complaints.models import HolidayYear, RoutingRule, RoutingRuleChange
 from complaints.reference import package_schedules
@@ -25,6 +26,7 @@ def _routing_context(ctx: Ctx, **extra) -> dict:
         "rules": ctx.db.scalars(select(RoutingRule).order_by(RoutingRule.position)).all(),
         "changes": ctx.db.scalars(select(RoutingRuleChange).order_by(RoutingRuleChange.id.desc()).limit(50)).all(),
         "types": DEPARTMENT_TYPES,
+        "defaults": DEFAULT_BY_CODE,
         "errors": extra.pop("errors", {}),
         **extra,
     }

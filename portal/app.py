@@ -20,6 +20,7 @@ from complaints import views_admin as complaint_admin_views
 from complaints import views_operator as operator_views
 from complaints import views_public as complaint_views
 from complaints import views_staff as staff_views
+from complaints.georeport import errors_xml
 from portal.accounts import views as accounts_views
 from portal.backoffice import views as backoffice_views
 from portal.db import dispose_engines
@@ -67,6 +68,9 @@ def error_response(request: Request, status: int, detail: str = "") -> Response:
     title = ERROR_TITLES.get(status, "出错了")
     if _is_api(request):
         if request.url.path.startswith("/open311/"):
+            if request.url.path.endswith(".xml"):  # GeoReport v2's default format
+                return Response(errors_xml(status, detail or title), status,
+                                media_type="application/xml; charset=utf-8")
             return JSONResponse([{"code": status, "description": detail or title}], status)
         return JSONResponse({"error": {"status": status, "message": detail or title}}, status)
     template = (

@@ -60,7 +60,8 @@ SERVICE_REQUEST = {
     "properties": {
         "service_request_id": {"type": "string"},
         "status": {"enum": ["open", "closed"]},
-        "status_notes": {"type": "string"},
+        "status_notes": {"type": "string",
+                         "description": "the department's answer (with a key that may read it)"},
         "service_name": {"type": "string"},
         "service_code": {"type": "string"},
         "agency_responsible": {"type": "string"},
@@ -68,6 +69,8 @@ SERVICE_REQUEST = {
         "requested_datetime": {"type": "string", "format": "date-time"},
         "updated_datetime": {"type": ["string", "null"], "format": "date-time"},
         "expected_datetime": {"type": "string", "format": "date-time"},
+        "description": {"type": "string",
+                        "description": "the complainant's account (with a key that may read it)"},
         "address": {"type": ["string", "null"]},
         "address_id": {"type": ["string", "null"]},
         "zipcode": {"type": "null"}, "lat": {"type": "null"}, "long": {"type": "null"},
@@ -89,6 +92,38 @@ CREATED = {
                              "agency_responsible": {"type": "string"},
                              "expected_datetime": {"type": "string", "format": "date-time"}}},
 }
+
+
+READ_ACCESS = (
+    "Without an API key only the public fields are returned: service_request_id, service_code, "
+    "service_name, status, detailed_status, agency_responsible, department_type, district, "
+    "service_notice, due_provisional and the dates. The complainant's description, the "
+    "department's answer (status_notes, written for the complainant) and the address are "
+    "returned only with a key whose role may open that complaint: supervisors and admins every "
+    "complaint, an operator the complaints it filed, department staff those of their office "
+    "(responsible or co-handling); other complaints in the same answer keep the public fields. "
+    "Complainant names and phone numbers are never returned. A key that is not valid is a 401.")
+DATE_RANGE = ("W3C date-time with a UTC offset, from 1970-01-01 to 2200-01-01 UTC; "
+              "anything else is a 400 naming the parameter")
+XML_FORMAT = ("The same method in XML, GeoReport v2's default format (elements as in the "
+              "specification: services/service, service_definition/attributes/attribute, "
+              "service_requests/request, errors/error with code and description).")
+
+
+def xml_paths(paths: dict[str, Any]) -> dict[str, Any]:
+    """Each Open311 `.json` path again at `.xml`, answering application/xml."""
+    xml = {"application/xml": {"schema": {"type": "string"}}}
+    copies: dict[str, Any] = {}
+    for path, operations in paths.items():
+        if not (path.startswith("/open311/") and path.endswith(".json")):
+            continue
+        copies[path.removesuffix(".json") + ".xml"] = {
+            method: {**operation, "summary": operation["summary"] + " (XML)",
+                     "description": XML_FORMAT + " " + operation.get("description", ""),
+                     "responses": {status: {"description": answer["description"], "content": xml}
+                                   for status, answer in operation["responses"].items()}}
+            for method, operation in operations.items()}
+    return copies
 
 
 def _json(schema_ref: str, description: str = "OK") -> dict[str, Any]:
@@ -122,17 +157,20 @@ PATHS: dict[str, Any] = {
     }},
     "/open311/v2/requests.json": {
         "get": {
-            "summary": "Complaints (never personal data or the complainant's own words)",
+            "summary": "Complaints: public fields without a key, more with one",
+            "description": READ_ACCESS,
+            "security": [{}, {"bearer": []}],
             "parameters": [
                 _q("service_request_id", "comma-separated tracking numbers"),
                 _q("service_code", "comma-separated category codes"),
-                _q("start_date", "ISO 8601, default end_date − 90 days"),
-                _q("end_date", "ISO 8601, default now"),
+                _q("start_date", DATE_RANGE + "; default end_date − 90 days"),
+                _q("end_date", DATE_RANGE + "; default now"),
                 _q("status", "open or closed", False, {"enum": ["open", "closed"]}),
+                _q("api_key", "an API key, as the Authorization header (GeoReport v2 style)"),
             ],
             "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
                 "type": "array", "items": {"$ref": "#/components/schemas/ServiceRequest"}}}}},
-                "400": _json("Open311Error")},
+                "400": _json("Open311Error"), "401": _json("Open311Error", "api_key not valid")},
         },
         "post": {
             "summary": "File a complaint (API key of an operator account required)",
@@ -151,7 +189,8 @@ PATHS: dict[str, Any] = {
                     "attribute[district]": {"type": "integer"},
                     "attribute[urgent]": {"enum": ["true", "false"]},
                     "attribute[received_at]": {"type": "string", "format": "date-time",
-                                               "description": "hand-overs: original receipt, ≤ 30 days old"},
+                                               "description": "hand-overs: original receipt, ≤ 30 days old; "
+                                                              + DATE_RANGE},
                     "received_at": {"type": "string", "format": "date-time",
                                     "description": "same as attribute[received_at]"},
                     "first_name": {"type": "string"}, "last_name": {"type": "string"},
@@ -162,13 +201,17 @@ PATHS: dict[str, Any] = {
         },
     },
     "/open311/v2/requests/{service_request_id}.json": {"get": {
-        "summary": "One complaint by tracking number",
-        "parameters": [{"name": "service_request_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "summary": "One complaint by tracking number (public fields without a key)",
+        "description": READ_ACCESS,
+        "security": [{}, {"bearer": []}],
+        "parameters": [{"name": "service_request_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                       _q("api_key", "an API key, as the Authorization header")],
         "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
             "type": "array", "items": {"$ref": "#/components/schemas/ServiceRequest"}}}}},
-            "404": _json("Open311Error")},
+            "401": _json("Open311Error", "api_key not valid"), "404": _json("Open311Error")},
     }},
 }
+PATHS.update(xml_paths(PATHS))
 
 SCHEMAS: dict[str, Any] = {
     "Error": ERROR, "Open311Error": OPEN311_ERROR, "Clock": CLOCK, "Service": SERVICE,
@@ -187,7 +230,9 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "养老服务监督公开平台 API", "version": "1",
                  "description": "Machine APIs: the complaint clock, search and type-ahead, and "
-                                "Open311 GeoReport v2 for other hotline systems."},
+                                "Open311 GeoReport v2 for other hotline systems (JSON at "
+                                "`.json`, XML at `.xml`). Open311 reads without an API key "
+                                "return public fields only; see GET /open311/v2/requests.json."},
         "paths": PATHS,
         "components": {"schemas": SCHEMAS, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer",

@@ -38,6 +38,9 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+DEFAULT_HOTLINE_HOURS = "工作日 9:00–17:00，节假日值班"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -47,6 +50,11 @@ class Settings:
     timezone: ZoneInfo
     var_dir: Path
     hotline: str = "12349"
+    # When the hotline answers, shown beside the number wherever it is shown (PORTAL_HOTLINE_HOURS;
+    # empty shows no hours). No seed fixes the hours: the default is the text the footer always
+    # had, because promising 7×24 for a line that is not staffed at night would mislead callers;
+    # a 12345-style line sets PORTAL_HOTLINE_HOURS="7×24 小时".
+    hotline_hours: str = DEFAULT_HOTLINE_HOURS
     city_name: str = "示范市"
     session_max_age: int = 8 * 3600
     secure_cookies: bool = False
@@ -80,6 +88,14 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+def _text(name: str, default: str, longest: int) -> str:
+    """A short line of text shown on pages; too long a value stops start-up with its name."""
+    raw = os.environ.get(name, default).strip()
+    if len(raw) > longest:
+        raise ValueError(f"{name} must be at most {longest} characters, got {len(raw)}")
+    return raw
+
+
 def _positive_int(name: str, default: int) -> int:
     raw = os.environ.get(name, str(default))
     if not raw.strip().isdigit() or int(raw) < 1:
@@ -98,6 +114,7 @@ def load_settings() -> Settings:
         timezone=ZoneInfo(os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai")),
         var_dir=var_dir,
         hotline=os.environ.get("PORTAL_HOTLINE", "12349"),
+        hotline_hours=_text("PORTAL_HOTLINE_HOURS", DEFAULT_HOTLINE_HOURS, 40),
         city_name=os.environ.get("PORTAL_CITY_NAME", "示范市"),
         session_max_age=_positive_int("PORTAL_SESSION_MAX_AGE", 8 * 3600),
         secure_cookies=_bool("PORTAL_SECURE_COOKIES", False),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 from sqlalchemy import select
 
 from complaints.models import HolidayYear, RoutingRule, RoutingRuleChange
@@ -95,3 +97,58 @@ def test_bad_calendar_file_is_refused_with_the_line(client, db):
     assert response.status_code == 400
     assert "第 2 行：2027-01-04 是星期一" in response.text
     assert db.get(HolidayYear, 2027) is None
+
+
+class _Texts(HTMLParser):
+    """The text of each element with a given class, and of each <dd>, in order."""
+
+    def __init__(self, cls: str) -> None:
+        super().__init__()
+        self.cls, self.depth, self.found, self.dds = cls, 0, [], []
+        self._dd = None
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth:
+            self.depth += 1
+        elif self.cls in (dict(attrs).get("class") or "").split():
+            self.depth, self.found = 1, [*self.found, ""]
+        if tag == "dd":
+            self._dd = ""
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+        if tag == "dd" and self._dd is not None:
+            self.dds.append(self._dd)
+            self._dd = None
+
+    def handle_data(self, data):
+        if self.depth:
+            self.found[-1] += data
+        if self._dd is not None:
+            self._dd += data
+
+
+def texts(html: str, cls: str = "basis") -> _Texts:
+    parser = _Texts(cls)
+    parser.feed(html)
+    return parser
+
+
+def test_routing_page_cites_the_seeds_and_says_when_a_rule_departs_from_them(client, db):
+    account = user(db, Role.ADMIN)
+    rule = db.get(RoutingRule, "safety_incident")
+    rule.responsible_type, rule.co_handling_types = "emergency_management", ["civil_affairs"]
+    db.commit()
+    login(client, account.username, PASSWORD)
+    found = texts(client.get("/admin/complaints/routing").text).found
+    assert any("第13项" in t and "征求意见稿" in t and "昆政办〔2021〕70号" in t for t in found)
+    assert any("第11项" in t and t.startswith("依据") for t in found)
+    departed = [t for t in found if "第28项" in t]
+    assert len(departed) == 1 and departed[0].startswith("当前规则与默认规则不同")
+
+
+def test_public_category_help_cites_the_seeds(client, db):
+    dds = texts(client.get("/complaints/new").text).dds
+    assert any("第10项" in d for d in dds) and any("第11项" in d for d in dds)
+    assert any("第28项" in d and "（七）" in d for d in dds)

@@ -68,6 +68,31 @@ def test_district_office_is_preferred_for_a_district_institution(client, db):
     assert complaint.anonymous and complaint.complainant_phone == "" and complaint.access_code
 
 
+def test_falls_buildings_and_allocated_land_are_led_by_civil_affairs(client, db):
+    """The seeds' division of duties (SPEC §3, corrected): 民政 leads, 住建/应急/公安/自然资源 co-handle."""
+    d, offices, inst = city_with_offices(db)
+    housing = department(db, "housing_construction")
+    emergency = department(db, "emergency_management")
+    land = department(db, "natural_resources")
+    db.commit()
+    civil = offices[("civil_affairs", d.id)].id
+    expected = {
+        "safety_incident": [emergency.id, offices[("public_security", None)].id],
+        "building_safety": [housing.id],
+        "allocated_land": [land.id],
+    }
+    for category, co_offices in expected.items():
+        response = file(client, institution_id=str(inst.id), category=category,
+                        description="老人夜里在走廊摔伤，墙体开裂，土地被出租", anonymous="1")
+        assert response.status_code == 303, category
+        complaint = db.scalars(select(Complaint).where(Complaint.category_code == category)).one()
+        assert complaint.responsible_department_id == civil, category
+        co = db.scalars(select(CoHandling.department_id)
+                        .where(CoHandling.complaint_id == complaint.id)
+                        .order_by(CoHandling.id)).all()
+        assert co == co_offices, category
+
+
 def test_unregistered_place_carries_address_and_district(client, db):
     d, offices, _ = city_with_offices(db)
     response = file(client, unregistered="1", place_name="某小区内无名托老所",

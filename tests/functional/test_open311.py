@@ -1,12 +1,18 @@
-"""Open311 GeoReport v2: services, creating with an API key, idempotency, reading without PII."""
+"""Open311 GeoReport v2: services, creating with an API key, idempotency, reading without PII,
+what a key's role may read, XML (the specification's default format), date parameters."""
 
 from __future__ import annotations
 
+from xml.etree import ElementTree as ET
+
+import pytest
 from sqlalchemy import select
 
 from complaints.models import Complaint
+from complaints.services import build_services
 from portal.accounts.roles import Role
 from portal.accounts.services import AccountService
+from portal.settings import get_settings
 
 from factories import department, district, institution, user
 
@@ -25,7 +31,7 @@ def setup(db):
 def test_services_list_every_category_code(client, db):
     body = client.get("/open311/v2/services.json").json()
     codes = {s["service_code"] for s in body}
-    assert {"fire_safety", "elder_abuse", "other"} <= codes and len(codes) == 20
+    assert {"fire_safety", "elder_abuse", "allocated_land", "other"} <= codes and len(codes) == 21
     definition = client.get("/open311/v2/services/fire_safety.json").json()
     assert any(a["code"] == "institution_id" for a in definition["attributes"])
 
@@ -89,4 +95,140 @@ def test_public_reads_show_no_personal_data_or_description(client, db):
     listed = client.get("/open311/v2/requests.json", params={"status": "open"}).json()
     assert [r["service_request_id"] for r in listed] == [number]
     assert client.get("/open311/v2/requests/999.json").status_code == 404
-    assert client.get("/open311/v2/requests.xml").status_code == 400
+
+
+DESCRIPTION = "护工把老人锁在房间里一整天"
+ANSWER = "经核查情况属实，已责令机构辞退涉事护工并向家属道歉。"
+
+
+def answered_elsewhere(client, db):
+    """One complaint filed by an operator's key and answered by the responsible office."""
+    inst, mr, key = setup(db)
+    civil = department(db, "civil_affairs", inst.district)
+    staff = user(db, Role.DEPARTMENT, department_id=civil.id)
+    other_office = user(db, Role.DEPARTMENT, department_id=mr.id)
+    keys = {"operator": key}
+    for name, account in {"staff": staff, "other_office": other_office,
+                          "institution": user(db, Role.INSTITUTION, institution_id=inst.id),
+                          "supervisor": user(db, Role.SUPERVISOR),
+                          "other_operator": user(db, Role.OPERATOR)}.items():
+        keys[name] = AccountService(db).create_api_key(account, name).secret
+    db.commit()
+    created = client.post("/open311/v2/requests.json", headers={"Authorization": f"Bearer {key}"},
+                          data={"service_code": "elder_abuse", "description": DESCRIPTION,
+                                "attribute[institution_id]": str(inst.id), "phone": "13600001234",
+                                "last_name": "钱"})
+    assert created.status_code == 201, created.text
+    complaint = db.scalars(select(Complaint)).one()
+    assert complaint.responsible_department_id == civil.id
+    _, handling = build_services(db, get_settings())
+    handling.sign(staff, complaint)
+    handling.answer(staff, complaint, ANSWER)
+    db.commit()
+    return complaint, inst, keys
+
+
+PRIVATE = ("status_notes", "description", "address", "address_id")
+
+
+def test_without_a_key_requests_show_no_answer_description_name_or_address(client, db):
+    complaint, inst, _ = answered_elsewhere(client, db)
+    for path in ("/open311/v2/requests.json", f"/open311/v2/requests/{complaint.tracking_no}.json"):
+        response = client.get(path)
+        assert response.status_code == 200
+        for text in (ANSWER, DESCRIPTION, "钱", "13600001234", inst.address):
+            assert text not in response.text, (path, text)
+        [body] = response.json()
+        assert body["service_request_id"] == complaint.tracking_no
+        assert body["service_code"] == "elder_abuse" and body["status"] == "closed"
+        assert body["district"] == "北山区" and body["requested_datetime"]
+        assert not set(PRIVATE) & set(body)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("holder,full", [
+    ("operator", True), ("staff", True), ("supervisor", True),
+    ("other_office", False), ("institution", False), ("other_operator", False),
+])
+def test_a_key_reads_what_its_role_may_open(client, db, holder, full):
+    complaint, inst, keys = answered_elsewhere(client, db)
+    for headers, params in (({"Authorization": f"Bearer {keys[holder]}"}, {}),
+                            ({}, {"api_key": keys[holder]})):
+        [body] = client.get("/open311/v2/requests.json", headers=headers, params=params).json()
+        if full:
+            assert body["status_notes"] == ANSWER and body["description"] == DESCRIPTION
+            assert body["address"] == inst.address
+        else:
+            assert not set(PRIVATE) & set(body)
+        assert "钱" not in str(body) and "13600001234" not in str(body)
+
+
+def test_a_key_that_is_not_valid_is_refused_not_read_as_public(client, db):
+    answered_elsewhere(client, db)
+    response = client.get("/open311/v2/requests.json", params={"api_key": "nope"})
+    assert response.status_code == 401
+    assert client.get("/open311/v2/requests.xml",
+                      headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def xml(response, root):
+    assert response.headers["content-type"].startswith("application/xml"), response.text
+    document = ET.fromstring(response.content)  # noqa: S314 - our own server's answer
+    assert document.tag == root
+    return document
+
+
+def test_every_method_answers_in_xml_too(client, db):
+    complaint, inst, keys = answered_elsewhere(client, db)
+    services = xml(client.get("/open311/v2/services.xml"), "services")
+    codes = [s.findtext("service_code") for s in services.findall("service")]
+    assert len(codes) == 21 and "elder_abuse" in codes
+    assert services.find("service/metadata").text == "true"
+    definition = xml(client.get("/open311/v2/services/elder_abuse.xml"), "service_definition")
+    assert "institution_id" in [a.findtext("code") for a in definition.findall("attributes/attribute")]
+    assert definition.find("attributes/attribute[code='urgent']/values/value/key").text == "true"
+    public = xml(client.get("/open311/v2/requests.xml"), "service_requests")
+    [request] = public.findall("request")
+    assert request.findtext("service_request_id") == complaint.tracking_no
+    assert request.find("status_notes") is None and ANSWER.encode() not in ET.tostring(public)
+    one = xml(client.get(f"/open311/v2/requests/{complaint.tracking_no}.xml",
+                         params={"api_key": keys["operator"]}), "service_requests")
+    assert one.findtext("request/status_notes") == ANSWER
+    created = client.post("/open311/v2/requests.xml", data={
+        "api_key": keys["operator"], "service_code": "food_safety",
+        "description": "饭菜发霉好几天了", "attribute[institution_id]": str(inst.id)})
+    assert created.status_code == 201
+    assert xml(created, "service_requests").findtext("request/service_request_id")
+    missing = client.get("/open311/v2/services/nope.xml")
+    assert missing.status_code == 404
+    assert xml(missing, "errors").findtext("error/code") == "404"
+    refused = client.post("/open311/v2/requests.xml", data={"service_code": "other"})
+    assert refused.status_code == 401 and xml(refused, "errors").find("error/description").text
+
+
+EXTREMES = ["0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-23:59",
+            "1969-12-31T23:59:59Z", "2200-01-01T00:00:00Z"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("value", EXTREMES)
+@pytest.mark.parametrize("name", ["end_date", "start_date"])
+def test_date_extremes_are_a_400_naming_the_parameter(client, db, name, value):
+    response = client.get("/open311/v2/requests.json", params={name: value})
+    assert response.status_code == 400
+    assert response.json()[0]["description"].startswith(f"{name}:")
+    response = client.get("/open311/v2/requests.xml", params={name: value})
+    assert response.status_code == 400
+    assert xml(response, "errors").findtext("error/description").startswith(f"{name}:")
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59-23:59"])
+def test_a_handover_receipt_time_at_an_extreme_is_a_400(client, db, value):
+    inst, _, key = setup(db)
+    response = client.post("/open311/v2/requests.json", headers={"Authorization": f"Bearer {key}"},
+                           data={"service_code": "other", "description": "院里的路灯坏了很久",
+                                 "attribute[institution_id]": str(inst.id),
+                                 "attribute[received_at]": value})
+    assert response.status_code == 400
+    assert response.json()[0]["description"].startswith("attribute[received_at]:")
+    assert db.scalars(select(Complaint)).first() is None

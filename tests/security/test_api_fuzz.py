@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -18,17 +18,45 @@ from security_world import build_world
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 EXAMPLES = 50  # per operation; `bench/` is the place for long fuzz runs
 
+# Seeds: date parameters at the edges of what datetime can hold (year 1 with an offset, year 9999
+# with -23:59, a date minus the 90-day search window): each once answered a 500.
+DATE_EXTREMES = ("0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00+08:00",
+                 "9999-12-31T23:59:59-23:59", "9999-12-31T23:59:59.999999+00:00",
+                 "1969-12-31T23:59:59Z")
+
+
+def seeds(operation, key: str) -> list[dict]:
+    """Hand-picked cases each operation runs before the generated ones."""
+    method, path = operation.method.upper(), operation.path
+    if method == "GET" and path in ("/open311/v2/requests.json", "/open311/v2/requests.xml"):
+        return [{"query": {name: value}} for name in ("start_date", "end_date")
+                for value in DATE_EXTREMES]
+    if method == "POST" and path in ("/open311/v2/requests.json", "/open311/v2/requests.xml"):
+        return [{"headers": {"Authorization": f"Bearer {key}"},
+                 "media_type": "application/x-www-form-urlencoded",
+                 "body": {"service_code": "other", "description": "院里的路灯坏了一个月",
+                          "attribute[received_at]": value}} for value in DATE_EXTREMES]
+    if method == "GET" and path == "/api/v1/clock":
+        return [{"query": {"received_at": value}} for value in DATE_EXTREMES]
+    return []
+
 
 @sqlite_only
 def test_fuzzed_api_requests_never_break_the_server(db):
+    from portal.accounts.roles import Role
+    from portal.accounts.services import AccountService
     from portal.app import create_app
     from portal.settings import get_settings
     from search.index import rebuild
 
+    from factories import user
+
     build_world(db)  # institutions, complaints, open days and reviews to find
+    key = AccountService(db).create_api_key(user(db, Role.OPERATOR), "fuzz seeds").secret
+    db.commit()
     rebuild(get_settings().index_dir, get_settings().database_url)
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", create_app())
-    labels, failures = [], []
+    labels, failures, seeded = [], [], []
     for result in schema.get_all_operations():
         operation = result.ok()
         labels.append(operation.label)
@@ -39,10 +67,14 @@ def test_fuzzed_api_requests_never_break_the_server(db):
         def run(case) -> None:
             case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
 
+        for kwargs in seeds(operation, key):
+            run = example(case=operation.Case(**kwargs))(run)
+            seeded.append(operation.label)
         try:
             run()
         except Exception as exc:  # noqa: BLE001 - collected and reported below
             failures.append((operation.label, str(exc)[:800]))
     assert "GET /api/v1/institutions/{institution_id}" in labels
     assert any(label.startswith("POST /open311/v2/requests") for label in labels), labels
+    assert "GET /open311/v2/requests.xml" in seeded and "POST /open311/v2/requests.json" in seeded
     assert failures == []

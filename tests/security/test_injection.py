@@ -42,7 +42,7 @@ PARAM_NAMES = [
     "price_min", "price_max", "vacant", "admits", "medical", "sort", "price", "vacancies",
     "limit", "ids", "month", "days", "tab", "category", "due", "view", "office", "period",
     "institution", "institution_q", "linked", "phone", "service_request_id", "service_code",
-    "status", "start_date", "end_date", "received_at", "working_days", "year", "next",
+    "status", "start_date", "end_date", "received_at", "working_days", "year", "next", "api_key",
 ]
 ROLES = {None: None, Role.DEPARTMENT: "a_staff", Role.SUPERVISOR: "supervisor",
          Role.OPERATOR: "operator"}
@@ -74,7 +74,9 @@ def check(response, url: str, failures: list) -> None:
     elif response.status_code == 400:
         body = response.text
         api = url.startswith(("/api/", "/open311/"))
-        friendly = ('"error"' in body or '"description"' in body) if api else "zh-CN" in body
+        # JSON errors, or GeoReport's XML ones (<errors><error><description>) at a .xml path.
+        friendly = (any(mark in body for mark in ('"error"', '"description"', "<description>"))
+                    if api else "zh-CN" in body)
         if not friendly:
             failures.append((url, 400, body[:200]))
 

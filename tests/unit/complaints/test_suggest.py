@@ -78,3 +78,18 @@ def test_suggestions_are_distinct_known_codes_within_the_limit(text, limit):
 def test_adding_words_never_lowers_a_score(text, more):
     for _code, _label, keywords in DEFAULT_RULES:
         assert score(text + more, keywords) >= score(text, keywords)
+
+
+@pytest.mark.parametrize("text", [
+    "老人在卫生间摔伤了，没人管",
+    "老人走失了两天才找到",
+    "夜里没人巡房，老人跌倒摔伤",
+    "护理员没看住，老人从院里走丢了",
+])
+def test_falls_and_wandering_suggest_categories_civil_affairs_leads(text):
+    """摔伤 and 走失 are civil affairs' (seed 000 task 28, seed 002 (七)): every suggestion keeps
+    the case with civil affairs, the first is safety_incident or service_quality."""
+    by_code = {c.code: c for c in DEFAULT_CATEGORIES}
+    codes = suggest_categories(text, DEFAULT_RULES)
+    assert codes and codes[0] in {"safety_incident", "service_quality"}
+    assert [by_code[c].responsible for c in codes] == ["civil_affairs"] * len(codes)
