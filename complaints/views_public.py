@@ -198,7 +198,8 @@ def track_lookup(ctx: Ctx) -> Response:
     expected = ""
     if complaint is not None:
         expected = complaint.complainant_phone[-4:] if complaint.complainant_phone else complaint.access_code
-    if not complaint or not secret or not hmac.compare_digest(secret, expected):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
+    if not complaint or not secret or not hmac.compare_digest(secret.encode(), expected.encode()):
         return ctx.render("complaints/track.html", status_code=400, values=values,
                           error="投诉编号或验证信息不正确，请核对后重试。")
     token = tracking_tokens(ctx.settings).dumps(str(complaint.id))

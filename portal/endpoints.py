@@ -24,6 +24,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.accounts.services import AccountService
 from portal.db import once_more_if_lost, reading, session_factory
+from portal.formfields import MAX_ROW_ID
 from portal.settings import Settings, get_settings
 from portal.templating import templates
 from portal.tokens import TokenInvalid, TokenService
@@ -106,7 +107,6 @@ class Ctx:
         return value.strip() if isinstance(value, str) else ""
 
 
-MAX_ID = 2**63 - 1
 NUL_MESSAGE = "提交的内容含有无法识别的控制字符，请删除后重试。"
 
 
@@ -160,9 +160,9 @@ def view(
                 form = await request.form()
             if _has_nul(request, form):
                 raise HTTPException(400, NUL_MESSAGE)
-            if any(isinstance(v, int) and not 0 <= v <= MAX_ID
+            if any(isinstance(v, int) and not 0 <= v <= MAX_ROW_ID
                    for v in request.path_params.values()):
-                raise HTTPException(404)  # no record has such an id (nor fits a BIGINT)
+                raise HTTPException(404)  # no record has such an id (nor fits an INTEGER)
             return await run_in_threadpool(_run, handler, request, form)
 
         def _run(handler: Callable[[Ctx], Response], request: Request, form: FormData) -> Response:
