@@ -117,7 +117,7 @@ def input_from_values(values: dict[str, str], channel: str, **extra) -> Complain
     )
 
 
-@view()
+@view(private=True)
 def submit(ctx: Ctx) -> Response:
     values = _values(ctx)
     if ctx.field("action") == "find":
@@ -153,7 +153,7 @@ def _tracked_complaint(ctx: Ctx) -> tuple[Complaint, str]:
     return complaint, token
 
 
-@view()
+@view(private=True)
 def tracked(ctx: Ctx) -> Response:
     complaint, token = _tracked_complaint(ctx)
     calendar = load_calendar(ctx.db)

@@ -32,6 +32,7 @@ from portal.opendays import views as openday_views
 from portal.ops import views as ops_views
 from portal.reviews import views as review_views
 from portal.security import (
+    AllowedHostsMiddleware,
     BodyTooLarge,
     CsrfRejected,
     FormGuardMiddleware,
@@ -156,7 +157,8 @@ def create_app() -> Starlette:
 
         routes[:0] = bench_routes
     middleware = [
-        Middleware(SecurityHeadersMiddleware),
+        Middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies),
+        Middleware(AllowedHostsMiddleware, allowed_hosts=settings.allowed_hosts),
         Middleware(
             FormGuardMiddleware,
             secret_key=settings.secret_key,

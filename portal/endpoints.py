@@ -144,10 +144,19 @@ def _load_user(request: Request, db: Session, settings: Settings, api: bool) -> 
     return accounts.session_user(session_id)
 
 
+NO_STORE = "no-store"
+
+
 def view(
-    roles: Iterable[Role] | None = None, *, api: bool = False
+    roles: Iterable[Role] | None = None, *, api: bool = False, private: bool = False
 ) -> Callable[[Callable[[Ctx], Response]], Callable[[Request], Any]]:
-    """Wrap `handler(ctx) -> Response`. roles=None means public; [] would mean nobody."""
+    """Wrap `handler(ctx) -> Response`. roles=None means public; [] would mean nobody.
+
+    Answers to a signed-in user, and those of `private` views (a bearer link's page, a form that
+    echoes a name or phone), are `Cache-Control: no-store`: staff pages carry personal data
+    (revealed contacts, caller history, sign-up lists, exports), and no browser or proxy cache
+    may keep a copy of them.
+    """
     allowed = frozenset(roles) if roles is not None else None
 
     def decorate(handler: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
@@ -187,7 +196,10 @@ def view(
                     if user.role_enum not in allowed:
                         raise HTTPException(403)
                 ctx = Ctx(request=request, db=db, settings=settings, user=user, form=form)
-                return handler(ctx)
+                response = handler(ctx)
+                if private or user is not None:
+                    response.headers.setdefault("cache-control", NO_STORE)
+                return response
 
         endpoint.allowed_roles = allowed  # type: ignore[attr-defined]
         endpoint.is_api = api  # type: ignore[attr-defined]

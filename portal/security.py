@@ -9,6 +9,7 @@ from http.cookies import SimpleCookie
 
 from itsdangerous import BadSignature, Signer
 from starlette.datastructures import MutableHeaders
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -192,11 +193,16 @@ class FormGuardMiddleware:
             raise CsrfRejected()
 
 
-class SecurityHeadersMiddleware:
-    """Adds CSP and the other security headers to every response."""
+HSTS = "max-age=31536000; includeSubDomains"
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeadersMiddleware:
+    """Adds CSP and the other security headers to every response; HSTS when served over HTTPS
+    (PORTAL_SECURE_COOKIES=1: cookies that only travel over HTTPS mean the site is HTTPS)."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.headers = {**SECURITY_HEADERS, **({"strict-transport-security": HSTS} if hsts else {})}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -206,8 +212,29 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class AllowedHostsMiddleware:
+    """Refuses (400) a request whose Host header is not one of the portal's names.
+
+    Starlette builds absolute URLs from the Host header: the templates' links, its own
+    trailing-slash redirects. A forged Host would put another site into them (poisoned caches,
+    links to an attacker). /healthz is exempt: load balancers probe it by address, and it
+    builds no links.
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed_hosts: tuple[str, ...]) -> None:
+        self.app = app
+        self.checked = TrustedHostMiddleware(app, allowed_hosts=list(allowed_hosts),
+                                             www_redirect=False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/healthz":
+            await self.app(scope, receive, send)
+            return
+        await self.checked(scope, receive, send)

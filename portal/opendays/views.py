@@ -102,7 +102,7 @@ def event_page(ctx: Ctx) -> Response:
     return _event_page(ctx, ctx.request.path_params["open_day_id"])
 
 
-@view()
+@view(private=True)
 def sign_up(ctx: Ctx) -> Response:
     open_day_id = ctx.request.path_params["open_day_id"]
     values = {name: ctx.field(name) for name in SIGNUP_FIELDS}
@@ -140,12 +140,12 @@ def _signup_page(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
                       new=ctx.request.query_params.get("new") == "1", **extra)
 
 
-@view()
+@view(private=True)
 def signup_page(ctx: Ctx) -> Response:
     return _signup_page(ctx)
 
 
-@view()
+@view(private=True)
 def cancel(ctx: Ctx) -> Response:
     token = ctx.request.path_params["token"]
     try:
@@ -171,12 +171,12 @@ def _feedback_page(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
                       **extra)
 
 
-@view()
+@view(private=True)
 def feedback_form(ctx: Ctx) -> Response:
     return _feedback_page(ctx)
 
 
-@view()
+@view(private=True)
 def feedback(ctx: Ctx) -> Response:
     token = ctx.request.path_params["token"]
     try:
