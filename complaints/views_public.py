@@ -141,12 +141,15 @@ def submit(ctx: Ctx) -> Response:
     return ctx.redirect(ctx.url("complaints:tracked", token=token) + "?new=1")
 
 
+EXPIRED_LINK = "查询链接已过期或不完整。请在“查询投诉”页凭投诉编号和验证信息重新查询。"
+
+
 def _tracked_complaint(ctx: Ctx) -> tuple[Complaint, str]:
     token = ctx.request.path_params["token"]
     try:
         complaint_id = int(tracking_tokens(ctx.settings).loads(token))
     except (TokenInvalid, ValueError):
-        raise HTTPException(404) from None
+        raise HTTPException(404, EXPIRED_LINK) from None
     complaint = ctx.db.get(Complaint, complaint_id)
     if complaint is None:
         raise HTTPException(404)
@@ -165,6 +168,7 @@ def tracked(ctx: Ctx) -> Response:
         timeline=public_timeline(complaint),
         status=status_label(complaint),
         is_new=ctx.request.query_params.get("new") == "1",
+        link_days=ctx.settings.tracking_link_days,
     )
 
 

@@ -61,6 +61,8 @@ class Settings:
     sign_working_days: int = 1
     # Answered complaints without the complainant's feedback close after this many days.
     feedback_window_days: int = 15
+    # A tracking link's lifetime (PORTAL_TRACKING_LINK_DAYS; complaints/tokens.py).
+    tracking_link_days: int = 45
     queues: tuple[str, ...] = field(default=("default", "index"))
     # Compliance-check thresholds from PORTAL_CHECK_<FIELD> (see portal/institutions/checks.py).
     check_thresholds: tuple[tuple[str, str], ...] = ()
@@ -84,6 +86,11 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+# A tracking link outlives the feedback window by this much: the answer clock (5 working days)
+# and an extension (up to 10) take up to about 3 calendar weeks, more over a Golden Week.
+TRACKING_LINK_MARGIN_DAYS = 30
+
+
 def _positive_int(name: str, default: int) -> int:
     raw = os.environ.get(name, str(default))
     if not raw.strip().isdigit() or int(raw) < 1:
@@ -104,6 +111,7 @@ def _allowed_hosts(base_url: str) -> tuple[str, ...]:
 def load_settings() -> Settings:
     var_dir = _var_dir()
     base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    feedback_window_days = _positive_int("PORTAL_FEEDBACK_WINDOW_DAYS", 15)
     default_db = f"sqlite:///{var_dir / 'portal.sqlite3'}"
     return Settings(
         database_url=os.environ.get("PORTAL_DATABASE_URL", default_db),
@@ -123,7 +131,9 @@ def load_settings() -> Settings:
         answer_working_days=_positive_int("PORTAL_ANSWER_WORKING_DAYS", 5),
         urgent_working_days=_positive_int("PORTAL_URGENT_WORKING_DAYS", 1),
         sign_working_days=_positive_int("PORTAL_SIGN_WORKING_DAYS", 1),
-        feedback_window_days=_positive_int("PORTAL_FEEDBACK_WINDOW_DAYS", 15),
+        feedback_window_days=feedback_window_days,
+        tracking_link_days=_positive_int("PORTAL_TRACKING_LINK_DAYS",
+                                         feedback_window_days + TRACKING_LINK_MARGIN_DAYS),
         backup_dir=Path(os.environ.get("PORTAL_BACKUP_DIR", var_dir / "backups")),
         backup_keep=_positive_int("PORTAL_BACKUP_KEEP", 14),
         web_threads=_positive_int("PORTAL_WEB_THREADS", 4),
