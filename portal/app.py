@@ -36,6 +36,7 @@ from portal.security import (
     BodyTooLarge,
     CsrfRejected,
     FormGuardMiddleware,
+    FormRejected,
     SecurityHeadersMiddleware,
 )
 from portal.settings import PROJECT_ROOT, get_settings
@@ -105,6 +106,8 @@ async def guard_error(request: Request, exc: Exception) -> Response:
         return error_response(
             request, 403, "表单已过期或来源不明（安全校验未通过），请返回上一页刷新后重新提交。"
         )
+    if isinstance(exc, FormRejected):
+        return error_response(request, exc.status, exc.message)
     assert isinstance(exc, BodyTooLarge)
     return error_response(request, 413, "提交的内容超过了大小限制，请删减后再提交。")
 
@@ -174,6 +177,7 @@ def create_app() -> Starlette:
         exception_handlers={
             HTTPException: http_exception,
             LoginRequired: login_required,
+            FormRejected: guard_error,
             Exception: server_error,
         },
     )

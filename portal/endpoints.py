@@ -25,6 +25,7 @@ from portal.accounts.roles import Role
 from portal.accounts.services import AccountService
 from portal.db import once_more_if_lost, reading, session_factory
 from portal.formfields import MAX_ROW_ID
+from portal.security import read_form
 from portal.settings import Settings, get_settings
 from portal.templating import templates
 from portal.tokens import TokenInvalid, TokenService
@@ -166,7 +167,7 @@ def view(
             if request.method == "POST" and request.headers.get("content-type", "").startswith(
                 FORM_TYPES
             ):
-                form = await request.form()
+                form = await read_form(request)
             if _has_nul(request, form):
                 raise HTTPException(400, NUL_MESSAGE)
             if any(isinstance(v, int) and not 0 <= v <= MAX_ROW_ID
