@@ -5,8 +5,10 @@ from __future__ import annotations
 from portal.settings import Settings
 from portal.tokens import TokenService
 
-TRACKING_MAX_AGE = 3 * 365 * 24 * 3600
-
 
 def tracking_tokens(settings: Settings) -> TokenService:
-    return TokenService(settings.secret_key, "tracking", TRACKING_MAX_AGE)
+    """A tracking link opens the complaint for whoever holds it, so it lives only as long as the
+    complaint needs it (PORTAL_TRACKING_LINK_DAYS: by default the feedback window plus 30 days
+    for the answer clock and an extension). After that the complainant looks the complaint up
+    by number and phone digits (or access code) again, which issues a fresh link."""
+    return TokenService(settings.secret_key, "tracking", settings.tracking_link_days * 24 * 3600)

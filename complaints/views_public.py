@@ -117,7 +117,7 @@ def input_from_values(values: dict[str, str], channel: str, **extra) -> Complain
     )
 
 
-@view()
+@view(private=True)
 def submit(ctx: Ctx) -> Response:
     values = _values(ctx)
     if ctx.field("action") == "find":
@@ -141,19 +141,22 @@ def submit(ctx: Ctx) -> Response:
     return ctx.redirect(ctx.url("complaints:tracked", token=token) + "?new=1")
 
 
+EXPIRED_LINK = "查询链接已过期或不完整。请在“查询投诉”页凭投诉编号和验证信息重新查询。"
+
+
 def _tracked_complaint(ctx: Ctx) -> tuple[Complaint, str]:
     token = ctx.request.path_params["token"]
     try:
         complaint_id = int(tracking_tokens(ctx.settings).loads(token))
     except (TokenInvalid, ValueError):
-        raise HTTPException(404) from None
+        raise HTTPException(404, EXPIRED_LINK) from None
     complaint = ctx.db.get(Complaint, complaint_id)
     if complaint is None:
         raise HTTPException(404)
     return complaint, token
 
 
-@view()
+@view(private=True)
 def tracked(ctx: Ctx) -> Response:
     complaint, token = _tracked_complaint(ctx)
     calendar = load_calendar(ctx.db)
@@ -165,6 +168,7 @@ def tracked(ctx: Ctx) -> Response:
         timeline=public_timeline(complaint),
         status=status_label(complaint),
         is_new=ctx.request.query_params.get("new") == "1",
+        link_days=ctx.settings.tracking_link_days,
     )
 
 
@@ -202,7 +206,8 @@ def track_lookup(ctx: Ctx) -> Response:
     expected = ""
     if complaint is not None:
         expected = complaint.complainant_phone[-4:] if complaint.complainant_phone else complaint.access_code
-    if not complaint or not secret or not hmac.compare_digest(secret, expected):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
+    if not complaint or not secret or not hmac.compare_digest(secret.encode(), expected.encode()):
         return ctx.render("complaints/track.html", status_code=400, values=values,
                           error="投诉编号或验证信息不正确，请核对后重试。")
     token = tracking_tokens(ctx.settings).dumps(str(complaint.id))

@@ -34,6 +34,7 @@ from portal.accounts.roles import Role
 from portal.db import utcnow
 from portal.endpoints import Ctx, view
 from portal.exports import scrub_personal, table_export
+from portal.formfields import parse_id
 from portal.orgs.models import Department
 
 HANDLERS = [Role.DEPARTMENT]
@@ -258,11 +259,10 @@ return_ = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).return_misr
 extension = view(roles=HANDLERS)(_action(
     lambda ctx, c: _handling(ctx).request_extension(ctx.user, c, _days(ctx), ctx.field("reason"))))
 co_request = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).request_co_handling(
-    ctx.user, c, int(ctx.field("department_id")) if ctx.field("department_id").isdigit() else 0)))
+    ctx.user, c, parse_id(ctx.field("department_id")) or 0)))
 co_reply = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).co_reply(ctx.user, c, ctx.field("reply"))))
 reassign = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).reassign(
-    ctx.user, c, int(ctx.field("department_id") or 0) if ctx.field("department_id").isdigit() else 0,
-    ctx.field("reason"))))
+    ctx.user, c, parse_id(ctx.field("department_id")) or 0, ctx.field("reason"))))
 supervise = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).supervise(ctx.user, c, ctx.field("note"))))
 decide_extension = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).decide_extension(
     ctx.user, c, ctx.field("decision") == "approve", ctx.field("note"))))

@@ -33,9 +33,11 @@ from portal.opendays import views as openday_views
 from portal.ops import views as ops_views
 from portal.reviews import views as review_views
 from portal.security import (
+    AllowedHostsMiddleware,
     BodyTooLarge,
     CsrfRejected,
     FormGuardMiddleware,
+    FormRejected,
     SecurityHeadersMiddleware,
 )
 from portal.settings import PROJECT_ROOT, get_settings
@@ -108,6 +110,8 @@ async def guard_error(request: Request, exc: Exception) -> Response:
         return error_response(
             request, 403, "表单已过期或来源不明（安全校验未通过），请返回上一页刷新后重新提交。"
         )
+    if isinstance(exc, FormRejected):
+        return error_response(request, exc.status, exc.message)
     assert isinstance(exc, BodyTooLarge)
     return error_response(request, 413, "提交的内容超过了大小限制，请删减后再提交。")
 
@@ -160,7 +164,8 @@ def create_app() -> Starlette:
 
         routes[:0] = bench_routes
     middleware = [
-        Middleware(SecurityHeadersMiddleware),
+        Middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies),
+        Middleware(AllowedHostsMiddleware, allowed_hosts=settings.allowed_hosts),
         Middleware(
             FormGuardMiddleware,
             secret_key=settings.secret_key,
@@ -176,6 +181,7 @@ def create_app() -> Starlette:
         exception_handlers={
             HTTPException: http_exception,
             LoginRequired: login_required,
+            FormRejected: guard_error,
             Exception: server_error,
         },
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import inspect
 from sqlalchemy.engine import URL, make_url
 
-from portal.db import get_engine, utcnow
+from portal.db import get_engine, private_sqlite_file, utcnow
 from portal.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -187,22 +187,74 @@ def _file_kind(path: Path) -> str:
     raise BackupError(f"{path.name} is neither a SQLite backup nor a pg_dump custom archive")
 
 
+def _unusable(source: Path, why: str) -> BackupError:
+    """One line naming the file: what the operator sees on stderr."""
+    return BackupError(f"{source}: not a usable backup, the file is damaged or truncated "
+                       f"({why.strip().splitlines()[-1] if why.strip() else 'unreadable'}); "
+                       "the database was not changed")
+
+
+def _check_sqlite_backup(source: Path) -> None:
+    """Read the whole backup before anything is written (a truncated file raises, a damaged
+    one fails its check)."""
+    try:
+        src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            status = src.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            src.close()
+    except sqlite3.DatabaseError as exc:
+        raise _unusable(source, f"SQLite: {exc}") from None
+    if status != "ok":
+        raise _unusable(source, f"SQLite quick_check: {status}")
+
+
 def _restore_sqlite(url: URL, source: Path) -> None:
+    _check_sqlite_backup(source)
     target = _sqlite_path(url)
     target.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dst = sqlite3.connect(target, timeout=30)
+    # A new database is built beside the target and renamed into place when whole; an
+    # existing one (--force) is replaced by the backup API, in one transaction.
+    fresh = not target.exists()
+    into = target.with_name(target.name + ".restoring") if fresh else target
+    if fresh:
+        into.unlink(missing_ok=True)
+        private_sqlite_file(into)
     try:
-        if src.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise BackupError(f"{source.name} is damaged (SQLite quick_check failed)")
-        src.backup(dst)  # replaces every page of the target in one step
-        dst.execute("PRAGMA journal_mode=WAL")
+        src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
+        dst = sqlite3.connect(into, timeout=30)
+        try:
+            src.backup(dst)  # replaces every page of the target in one step
+            dst.execute("PRAGMA journal_mode=WAL")
+        finally:
+            src.close()
+            dst.close()
+        if fresh:
+            for side in ("-wal", "-shm"):
+                into.with_name(into.name + side).unlink(missing_ok=True)
+            os.replace(into, target)
+    except sqlite3.DatabaseError as exc:
+        raise _unusable(source, f"SQLite: {exc}") from None
     finally:
-        src.close()
-        dst.close()
+        if fresh:
+            for leftover in (into, *(into.with_name(into.name + s) for s in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+
+
+def _check_pg_archive(source: Path) -> None:
+    """pg_restore reads the whole archive into nothing: a truncated one fails here, before the
+    database (or with --force its schema) is touched."""
+    try:
+        result = subprocess.run([pg_binary("pg_restore"), "--file", os.devnull, str(source)],
+                                capture_output=True, text=True, timeout=PG_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise _unusable(source, f"pg_restore could not read it in {PG_TIMEOUT}s") from None
+    if result.returncode != 0:
+        raise _unusable(source, result.stderr)
 
 
 def _restore_postgres(database_url: str, url: URL, source: Path, force: bool) -> None:
+    _check_pg_archive(source)
     if force:
         from sqlalchemy import text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -66,11 +67,32 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
+SQLITE_FILE_MODE = 0o600
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create the database file owner-only (0600), or make an existing one and its side files
+    so. It holds complainants' names and phones; SQLite creates -wal and -shm with the mode of
+    the database file, so they follow."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE))
+    except FileExistsError:
+        pass
+    for file in (path, *(path.with_name(path.name + side) for side in SQLITE_SIDE_FILES)):
+        try:
+            if file.stat().st_mode & 0o777 != SQLITE_FILE_MODE:
+                os.chmod(file, SQLITE_FILE_MODE)
+        except FileNotFoundError:
+            pass
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(parsed.database))
         # One connection per thread of the request thread pool (40), so none waits for one.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
                                pool_size=40, max_overflow=10)

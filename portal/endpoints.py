@@ -24,6 +24,8 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.accounts.services import AccountService
 from portal.db import once_more_if_lost, reading, session_factory
+from portal.formfields import MAX_ROW_ID
+from portal.security import read_form
 from portal.settings import Settings, get_settings
 from portal.templating import templates
 from portal.tokens import TokenInvalid, TokenService
@@ -106,7 +108,6 @@ class Ctx:
         return value.strip() if isinstance(value, str) else ""
 
 
-MAX_ID = 2**63 - 1
 NUL_MESSAGE = "提交的内容含有无法识别的控制字符，请删除后重试。"
 
 
@@ -144,10 +145,19 @@ def _load_user(request: Request, db: Session, settings: Settings, api: bool) -> 
     return accounts.session_user(session_id)
 
 
+NO_STORE = "no-store"
+
+
 def view(
-    roles: Iterable[Role] | None = None, *, api: bool = False
+    roles: Iterable[Role] | None = None, *, api: bool = False, private: bool = False
 ) -> Callable[[Callable[[Ctx], Response]], Callable[[Request], Any]]:
-    """Wrap `handler(ctx) -> Response`. roles=None means public; [] would mean nobody."""
+    """Wrap `handler(ctx) -> Response`. roles=None means public; [] would mean nobody.
+
+    Answers to a signed-in user, and those of `private` views (a bearer link's page, a form that
+    echoes a name or phone), are `Cache-Control: no-store`: staff pages carry personal data
+    (revealed contacts, caller history, sign-up lists, exports), and no browser or proxy cache
+    may keep a copy of them.
+    """
     allowed = frozenset(roles) if roles is not None else None
 
     def decorate(handler: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
@@ -157,12 +167,12 @@ def view(
             if request.method == "POST" and request.headers.get("content-type", "").startswith(
                 FORM_TYPES
             ):
-                form = await request.form()
+                form = await read_form(request)
             if _has_nul(request, form):
                 raise HTTPException(400, NUL_MESSAGE)
-            if any(isinstance(v, int) and not 0 <= v <= MAX_ID
+            if any(isinstance(v, int) and not 0 <= v <= MAX_ROW_ID
                    for v in request.path_params.values()):
-                raise HTTPException(404)  # no record has such an id (nor fits a BIGINT)
+                raise HTTPException(404)  # no record has such an id (nor fits an INTEGER)
             return await run_in_threadpool(_run, handler, request, form)
 
         def _run(handler: Callable[[Ctx], Response], request: Request, form: FormData) -> Response:
@@ -187,7 +197,10 @@ def view(
                     if user.role_enum not in allowed:
                         raise HTTPException(403)
                 ctx = Ctx(request=request, db=db, settings=settings, user=user, form=form)
-                return handler(ctx)
+                response = handler(ctx)
+                if private or user is not None:
+                    response.headers.setdefault("cache-control", NO_STORE)
+                return response
 
         endpoint.allowed_roles = allowed  # type: ignore[attr-defined]
         endpoint.is_api = api  # type: ignore[attr-defined]

@@ -15,6 +15,18 @@ from typing import Any
 TEXT_MAX = 2000
 _DATE_RE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _INT_RE = re.compile(r"^\d{1,9}$")
+# Row ids are INTEGER columns (32-bit on PostgreSQL): a larger number names no row, and
+# querying with it overflows the column (SQLite: OverflowError; PostgreSQL: out of range).
+MAX_ROW_ID = 2**31 - 1
+
+
+def parse_id(raw: str) -> int | None:
+    """A row id typed or picked in a form: digits in 1..MAX_ROW_ID, else None."""
+    value = raw.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ROW_ID else None
 
 
 def parse_money(raw: str, label: str, maximum: Decimal, *, blank: str = "") -> tuple[

@@ -8,7 +8,10 @@ from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 
 from itsdangerous import BadSignature, Signer
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import FormData, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,6 +43,42 @@ class CsrfRejected(Exception):
 
 class BodyTooLarge(Exception):
     """A request body exceeded the configured limit."""
+
+
+class FormRejected(Exception):
+    """A form the parser refuses: a field over 1 MB (413), too many fields or files, or
+    unreadable multipart data (400). `message` is shown to the user."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# Starlette's form parser limits (Request.form defaults), named in the messages.
+MAX_FORM_FIELDS = 1000
+MAX_FIELD_MB = 1
+
+
+def form_rejected(parser_message: str) -> FormRejected:
+    """The user's message for a MultiPartException of starlette's form parsers."""
+    if "maximum size" in parser_message:
+        return FormRejected(413, f"某一项填写的内容超过了 {MAX_FIELD_MB} MB，请删减后再提交。")
+    if parser_message.startswith("Too many"):
+        return FormRejected(400, f"表单的项目太多（上限 {MAX_FORM_FIELDS} 项），请检查后再提交。")
+    return FormRejected(400, "提交的表单格式无法识别，请返回上一页刷新后重新提交。")
+
+
+async def read_form(request: Request) -> FormData:
+    """request.form(), its parser's refusals as FormRejected (instead of Starlette's 400 with
+    an English reason, or, inside middleware, a failed CSRF check)."""
+    try:
+        return await request.form(max_fields=MAX_FORM_FIELDS, max_files=MAX_FORM_FIELDS,
+                                  max_part_size=MAX_FIELD_MB * 1024 * 1024)
+    except MultiPartException as exc:
+        raise form_rejected(exc.message) from None
+    except HTTPException as exc:  # what request.form raises once the app is in the scope
+        raise form_rejected(str(exc.detail)) from None
 
 
 def csrf_signer(secret_key: str) -> Signer:
@@ -132,7 +171,7 @@ class FormGuardMiddleware:
             body = await self._read_body(scope, receive)
             if not scope["path"].startswith(CSRF_EXEMPT_PREFIXES):
                 await self._check_csrf(scope, body, None if new_secret else browser_secret)
-        except (CsrfRejected, BodyTooLarge) as exc:
+        except (CsrfRejected, BodyTooLarge, FormRejected) as exc:
             response = await self.on_error(Request(scope), exc)
             await response(scope, receive, send_wrapper)
             return
@@ -182,21 +221,28 @@ class FormGuardMiddleware:
                     return {"type": "http.request", "body": body, "more_body": False}
 
                 try:
-                    form = await Request(scope, once).form()
+                    form = await read_form(Request(scope, once))
                     value = form.get(CSRF_FIELD)
                     token = value if isinstance(value, str) else None
                     await form.close()
+                except FormRejected:
+                    raise  # answered as what it is, not as a failed CSRF check
                 except Exception:
                     token = None
         if not csrf_token_valid(self.secret_key, browser_secret, token):
             raise CsrfRejected()
 
 
-class SecurityHeadersMiddleware:
-    """Adds CSP and the other security headers to every response."""
+HSTS = "max-age=31536000; includeSubDomains"
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeadersMiddleware:
+    """Adds CSP and the other security headers to every response; HSTS when served over HTTPS
+    (PORTAL_SECURE_COOKIES=1: cookies that only travel over HTTPS mean the site is HTTPS)."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.headers = {**SECURITY_HEADERS, **({"strict-transport-security": HSTS} if hsts else {})}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -206,8 +252,29 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class AllowedHostsMiddleware:
+    """Refuses (400) a request whose Host header is not one of the portal's names.
+
+    Starlette builds absolute URLs from the Host header: the templates' links, its own
+    trailing-slash redirects. A forged Host would put another site into them (poisoned caches,
+    links to an attacker). /healthz is exempt: load balancers probe it by address, and it
+    builds no links.
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed_hosts: tuple[str, ...]) -> None:
+        self.app = app
+        self.checked = TrustedHostMiddleware(app, allowed_hosts=list(allowed_hosts),
+                                             www_redirect=False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/healthz":
+            await self.app(scope, receive, send)
+            return
+        await self.checked(scope, receive, send)

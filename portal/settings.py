@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -68,11 +69,16 @@ class Settings:
     sign_working_days: int = 1
     # Answered complaints without the complainant's feedback close after this many days.
     feedback_window_days: int = 15
+    # A tracking link's lifetime (PORTAL_TRACKING_LINK_DAYS; complaints/tokens.py).
+    tracking_link_days: int = 45
     queues: tuple[str, ...] = field(default=("default", "index"))
     # Compliance-check thresholds from PORTAL_CHECK_<FIELD> (see portal/institutions/checks.py).
     check_thresholds: tuple[tuple[str, str], ...] = ()
     # The public address of the portal, for links sent by SMS or e-mail (PORTAL_BASE_URL).
     base_url: str = "http://127.0.0.1:8000"
+    # Host names the portal answers to (PORTAL_ALLOWED_HOSTS plus PORTAL_BASE_URL's host):
+    # links are built from the request's Host header, so any other host is refused.
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1",)
     # PORTAL_BENCH_ROUTES=1 mounts the benchmark's ceiling route (bench/); never in production.
     bench_routes: bool = False
     # `portal backup` writes here and keeps the newest N files (PORTAL_BACKUP_DIR/_KEEP).
@@ -96,6 +102,11 @@ def _text(name: str, default: str, longest: int) -> str:
     return raw
 
 
+# A tracking link outlives the feedback window by this much: the answer clock (5 working days)
+# and an extension (up to 10) take up to about 3 calendar weeks, more over a Golden Week.
+TRACKING_LINK_MARGIN_DAYS = 30
+
+
 def _positive_int(name: str, default: int) -> int:
     raw = os.environ.get(name, str(default))
     if not raw.strip().isdigit() or int(raw) < 1:
@@ -103,8 +114,20 @@ def _positive_int(name: str, default: int) -> int:
     return int(raw)
 
 
+def _allowed_hosts(base_url: str) -> tuple[str, ...]:
+    """PORTAL_BASE_URL's host, then PORTAL_ALLOWED_HOSTS (comma-separated; `*.example.org`
+    allows the subdomains, `*` any host: only behind a proxy that checks Host itself)."""
+    base_host = urlsplit(base_url).hostname
+    if not base_host:
+        raise ValueError(f"PORTAL_BASE_URL must be an absolute URL, got {base_url!r}")
+    extra = [h.strip().lower() for h in os.environ.get("PORTAL_ALLOWED_HOSTS", "").split(",")]
+    return tuple(dict.fromkeys([base_host, *(h for h in extra if h)]))
+
+
 def load_settings() -> Settings:
     var_dir = _var_dir()
+    base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    feedback_window_days = _positive_int("PORTAL_FEEDBACK_WINDOW_DAYS", 15)
     default_db = f"sqlite:///{var_dir / 'portal.sqlite3'}"
     return Settings(
         database_url=os.environ.get("PORTAL_DATABASE_URL", default_db),
@@ -120,11 +143,14 @@ def load_settings() -> Settings:
         secure_cookies=_bool("PORTAL_SECURE_COOKIES", False),
         notification_sender=os.environ.get("PORTAL_NOTIFICATION_SENDER", "log"),
         bench_routes=_bool("PORTAL_BENCH_ROUTES", False),
-        base_url=os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        base_url=base_url,
+        allowed_hosts=_allowed_hosts(base_url),
         answer_working_days=_positive_int("PORTAL_ANSWER_WORKING_DAYS", 5),
         urgent_working_days=_positive_int("PORTAL_URGENT_WORKING_DAYS", 1),
         sign_working_days=_positive_int("PORTAL_SIGN_WORKING_DAYS", 1),
-        feedback_window_days=_positive_int("PORTAL_FEEDBACK_WINDOW_DAYS", 15),
+        feedback_window_days=feedback_window_days,
+        tracking_link_days=_positive_int("PORTAL_TRACKING_LINK_DAYS",
+                                         feedback_window_days + TRACKING_LINK_MARGIN_DAYS),
         backup_dir=Path(os.environ.get("PORTAL_BACKUP_DIR", var_dir / "backups")),
         backup_keep=_positive_int("PORTAL_BACKUP_KEEP", 14),
         web_threads=_positive_int("PORTAL_WEB_THREADS", 4),

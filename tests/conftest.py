@@ -19,6 +19,9 @@ from support import ARTIFACTS  # noqa: E402
 
 def pytest_configure(config: pytest.Config) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+    # The in-process clients' host names (Starlette's TestClient, schemathesis) besides
+    # PORTAL_BASE_URL's 127.0.0.1, which the servers started by tests listen on.
+    os.environ["PORTAL_ALLOWED_HOSTS"] = "testserver,localhost"
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,9 @@ from portal.accounts.passwords import (
 )
 from portal.accounts.roles import NEEDS_DEPARTMENT, NEEDS_INSTITUTION, Role
 from portal.db import utcnow
+from portal.formfields import MAX_ROW_ID
+from portal.institutions.models import Institution
+from portal.orgs.models import Department
 from portal.ratelimit import allow
 
 UNKNOWN_NAME_WINDOW = 15 * 60  # seconds an unknown name's free attempts last
@@ -148,6 +151,14 @@ class AccountService:
             errors.append("该角色必须属于一个部门")
         if role in NEEDS_INSTITUTION and institution_id is None:
             errors.append("机构账号必须绑定一家机构")
+        # A missing row would fail the foreign key at INSERT (a 500): name the field instead.
+        if role in NEEDS_DEPARTMENT and department_id is not None and (
+                not 1 <= department_id <= MAX_ROW_ID or self.db.get(Department, department_id) is None):
+            errors.append("所选部门不存在，请从列表中选择")
+        if role in NEEDS_INSTITUTION and institution_id is not None and (
+                not 1 <= institution_id <= MAX_ROW_ID
+                or self.db.get(Institution, institution_id) is None):
+            errors.append("所填机构编号不存在，请核对")
         if email and ("@" not in email or len(email) > 120):
             errors.append("电子邮箱格式不正确")
         if errors:

@@ -13,6 +13,7 @@ from portal.accounts.roles import ROLE_LABELS, Role
 from portal.accounts.services import AccountService
 from portal.accounts.tasks import send_welcome
 from portal.endpoints import SESSION_COOKIE, Ctx, safe_next, session_tokens, view
+from portal.formfields import parse_id
 from portal.jobs import record_job
 from portal.orgs.models import Department
 from portal.ratelimit import allow, client_ip, refund
@@ -121,6 +122,12 @@ def users_page(ctx: Ctx) -> Response:
     return ctx.render("accounts/users.html", **_user_form_context(ctx))
 
 
+def _row_id(raw: str) -> int | None:
+    """Blank is None; anything else that is no valid id is 0, which names no row (the service
+    then reports the department or institution as not found)."""
+    return (parse_id(raw) or 0) if raw else None
+
+
 @view(roles=[Role.ADMIN])
 def users_create(ctx: Ctx) -> Response:
     values = {k: ctx.field(k) for k in ("username", "display_name", "email", "role")}
@@ -139,8 +146,8 @@ def users_create(ctx: Ctx) -> Response:
                 email=values["email"],
                 password=str(ctx.form.get("password") or ""),
                 role=role,
-                department_id=int(department_id) if department_id.isdigit() else None,
-                institution_id=int(institution_id) if institution_id.isdigit() else None,
+                department_id=_row_id(department_id),
+                institution_id=_row_id(institution_id),
             )
         except AccountError as exc:
             errors = [exc.message]

@@ -15,6 +15,7 @@ from portal.endpoints import Ctx, view
 from portal.institutions.checks import configured_thresholds
 from portal.institutions.models import Institution
 from portal.opendays.models import CAPACITY_MAX, HELD, IDENTITIES, PARTY_MAX
+from portal.opendays.months import MonthOutOfRange, calendar_month, neighbours
 from portal.opendays.services import (
     EventInput,
     InvalidInput,
@@ -62,11 +63,10 @@ def upcoming(ctx: Ctx) -> Response:
 def month_calendar(ctx: Ctx) -> Response:
     tz = ctx.settings.timezone
     today = utcnow().astimezone(tz).date()
-    raw = ctx.request.query_params.get("month", "")
     try:
-        first = datetime.strptime(raw, "%Y-%m").date() if raw else today.replace(day=1)
-    except ValueError:
-        first = today.replace(day=1)
+        first = calendar_month(ctx.request.query_params.get("month", ""), today)
+    except MonthOutOfRange as exc:
+        raise HTTPException(400, exc.message) from None
     weeks = month_weeks(first.year, first.month)
     start = datetime.combine(weeks[0][0], datetime.min.time(), tz)
     end = datetime.combine(weeks[-1][-1] + timedelta(days=1), datetime.min.time(), tz)
@@ -75,8 +75,7 @@ def month_calendar(ctx: Ctx) -> Response:
     by_day: dict[Any, list] = {}
     for event in service.between(start, end, district):
         by_day.setdefault(event.starts_at.astimezone(tz).date(), []).append(event)
-    prev_month = (first - timedelta(days=1)).replace(day=1)
-    next_month = (first + timedelta(days=32)).replace(day=1)
+    prev_month, next_month = neighbours(first)
     return ctx.render("opendays/calendar.html", weeks=weeks, first=first, by_day=by_day,
                       today=today, prev_month=prev_month, next_month=next_month,
                       districts=service.districts(), district=district)
@@ -103,7 +102,7 @@ def event_page(ctx: Ctx) -> Response:
     return _event_page(ctx, ctx.request.path_params["open_day_id"])
 
 
-@view()
+@view(private=True)
 def sign_up(ctx: Ctx) -> Response:
     open_day_id = ctx.request.path_params["open_day_id"]
     values = {name: ctx.field(name) for name in SIGNUP_FIELDS}
@@ -141,12 +140,12 @@ def _signup_page(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
                       new=ctx.request.query_params.get("new") == "1", **extra)
 
 
-@view()
+@view(private=True)
 def signup_page(ctx: Ctx) -> Response:
     return _signup_page(ctx)
 
 
-@view()
+@view(private=True)
 def cancel(ctx: Ctx) -> Response:
     token = ctx.request.path_params["token"]
     try:
@@ -172,12 +171,12 @@ def _feedback_page(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
                       **extra)
 
 
-@view()
+@view(private=True)
 def feedback_form(ctx: Ctx) -> Response:
     return _feedback_page(ctx)
 
 
-@view()
+@view(private=True)
 def feedback(ctx: Ctx) -> Response:
     token = ctx.request.path_params["token"]
     try:

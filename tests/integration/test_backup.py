@@ -10,10 +10,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from complaints.models import Complaint
 from complaints.services import build_services
-from portal.backup import BackupError, backend, backups_in, create_backup, restore_backup, to_remove
+from portal.backup import (
+    BackupError,
+    backend,
+    backups_in,
+    create_backup,
+    restore_backup,
+    table_names,
+    to_remove,
+)
 from portal.db import dispose_engines, session_scope
 from portal.settings import get_settings, reset_settings
 
@@ -87,6 +96,8 @@ def test_backup_under_writes_restores_a_consistent_working_database(env, tmp_pat
     target = fresh_database(source, tmp_path, "r_" + uuid.uuid4().hex[:10])
     restored = portal_cli("restore", str(backup), env=os.environ | {"PORTAL_DATABASE_URL": target})
     assert restored.returncode == 0, restored.stderr[-2000:]
+    if target.startswith("sqlite"):  # owner-only, like every SQLite database of the portal
+        assert oct(Path(make_url(target).database).stat().st_mode & 0o777) == "0o600"
 
     # The backup is one snapshot taken mid-stream: some but not all of the writes, and whole.
     assert seeded < count(target, "complaints") < final
@@ -164,3 +175,37 @@ def test_nightly_backup_is_scheduled():
 
     assert any(func is nightly_backup and "cron" in sched
                for func, _, sched in portal.cron.RECURRING)
+
+
+def _truncated_backup(env_url: str, tmp_path: Path) -> Path:
+    backup = create_backup(env_url, tmp_path / "whole", keep=1).path
+    data = backup.read_bytes()
+    truncated = tmp_path / backup.name.replace("portal-", "truncated-")
+    truncated.write_bytes(data[: len(data) // 2])
+    return truncated
+
+
+def test_restoring_a_truncated_backup_names_the_file_and_leaves_the_target_as_it_was(env,
+                                                                                    tmp_path):
+    seed_city(env)
+    truncated = _truncated_backup(env, tmp_path)
+
+    # Into an empty database: a clear one-line error, and no database (file) made.
+    target = fresh_database(env, tmp_path, "t_" + uuid.uuid4().hex[:10])
+    result = portal_cli("restore", str(truncated), env=os.environ | {"PORTAL_DATABASE_URL": target})
+    assert result.returncode != 0
+    message = result.stderr.strip()
+    assert "\n" not in message and "Traceback" not in message, message
+    assert str(truncated) in message and "damaged or truncated" in message, message
+    if env.startswith("sqlite"):
+        assert not Path(make_url(target).database).exists()
+    else:
+        assert table_names(target) == []
+
+    # Over a database with data (--force): it keeps every row.
+    before = table_rows(env, STATIC_TABLES)
+    result = portal_cli("restore", str(truncated), "--force",
+                        env=os.environ | {"PORTAL_DATABASE_URL": env})
+    assert result.returncode != 0 and str(truncated) in result.stderr
+    dispose_engines()
+    assert table_rows(env, STATIC_TABLES) == before

@@ -78,3 +78,51 @@ def test_fuzzed_api_requests_never_break_the_server(db):
     assert any(label.startswith("POST /open311/v2/requests") for label in labels), labels
     assert "GET /open311/v2/requests.xml" in seeded and "POST /open311/v2/requests.json" in seeded
     assert failures == []
+
+
+# Seeds: page requests that once answered 500 (issue 18, item 8). Each must get a clear 400
+# with a Chinese message instead; one world per database, every seed tried, failures listed.
+HUGE_ID = "1" * 30
+SEEDS = [
+    # (who, method, path, form, expected status, expected text)
+    ("public", "GET", "/opendays/calendar?month=0001-01", None, 400, "只能查看 2000 年至 2099 年"),
+    ("public", "GET", "/opendays/calendar?month=9999-12", None, 400, "只能查看 2000 年至 2099 年"),
+    ("public", "POST", "/complaints/track", {"tracking_no": "{tracking_no}", "secret": "验证码"},
+     400, "投诉编号或验证信息不正确"),
+    ("staff", "POST", "/staff/complaints/{complaint_id}/co-request",
+     {"department_id": HUGE_ID}, 400, "请选择另一个会办部门"),
+    ("supervisor", "POST", "/staff/complaints/{complaint_id}/reassign",
+     {"department_id": HUGE_ID, "reason": "改派到别的部门"}, 400, "请选择承办部门"),
+    ("admin", "POST", "/admin/users",
+     {"username": "seed-user-1", "display_name": "种子", "password": "Seed-pass-2026",
+      "role": "department", "department_id": HUGE_ID}, 400, "部门不存在"),
+    ("admin", "POST", "/admin/users",
+     {"username": "seed-user-2", "display_name": "种子", "password": "Seed-pass-2026",
+      "role": "department", "department_id": "987654"}, 400, "部门不存在"),
+    # Past PostgreSQL's 32-bit INTEGER ids: no such row (and no overflow).
+    ("public", "GET", "/opendays/3000000000", None, 404, "页面不存在"),
+    ("staff", "GET", "/staff/complaints/3000000000", None, 404, "页面不存在"),
+]
+
+
+def test_seeded_bad_page_inputs_get_a_clear_400(client, db):
+    from factories import PASSWORD
+    from support import csrf_token, login
+
+    world = build_world(db)
+    accounts = {"staff": world.a.staff, "supervisor": world.supervisor, "admin": world.admin}
+    names = {"tracking_no": world.a.complaint.tracking_no, "complaint_id": world.a.complaint.id}
+    failures = []
+    for who, method, path, form, status, text in SEEDS:
+        client.cookies.clear()
+        if who != "public":
+            login(client, accounts[who].username, PASSWORD)
+        data = None
+        if form is not None:
+            data = {k: v.format(**names) for k, v in form.items()}
+            data["csrf_token"] = csrf_token(client)
+        response = client.request(method, path.format(**names), data=data,
+                                  follow_redirects=False)
+        if response.status_code != status or text not in response.text:
+            failures.append((method, path, form, response.status_code))
+    assert failures == []

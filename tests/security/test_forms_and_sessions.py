@@ -135,3 +135,36 @@ def test_password_rules_give_each_reason(password, expected):
 @pytest.mark.parametrize("password", ["Test-pass-2026", "长城长城Aa1长城长城", "Abcdefgh12"])
 def test_good_passwords_pass(password):
     assert password_problems(password, username="zhangwei") == []
+
+
+FIELD_OVER_1MB = "x" * (1024 * 1024 + 200_000)  # the body stays under the 2 MB limit
+
+
+@sqlite_only
+@pytest.mark.parametrize(("how", "status", "message"), [
+    ("big-field", 413, "超过了 1 MB"),
+    ("big-multipart-field", 413, "超过了 1 MB"),
+    ("many-fields", 400, "表单的项目太多"),
+    ("many-fields-htmx", 400, "表单的项目太多"),
+])
+def test_an_oversized_form_is_refused_as_such_not_as_a_stale_form(client, how, status, message):
+    """Starlette's parser refuses a field over 1 MB or over 1,000 fields; that is no CSRF
+    failure (403 "表单已过期") but a form too large (413) or malformed (400)."""
+    token = csrf_token(client, "/complaints/new")
+    headers, files = {}, None
+    data = {"csrf_token": token, "description": "正常的投诉内容"}
+    if how == "big-field":
+        data["description"] = FIELD_OVER_1MB
+    elif how == "big-multipart-field":
+        files = {"attachment": ("a.txt", b"x", "text/plain")}
+        data["description"] = FIELD_OVER_1MB
+    else:
+        data = {"csrf_token": token, **{f"f{n}": "1" for n in range(1001)}}
+        if how == "many-fields-htmx":
+            headers = {"x-csrf-token": token, "hx-request": "true"}
+            del data["csrf_token"]
+    response = client.post("/complaints/new", data=data, files=files, headers=headers,
+                           follow_redirects=False)
+    assert response.status_code == status
+    assert message in response.text
+    assert "安全校验未通过" not in response.text

@@ -33,7 +33,7 @@ def test_requests_run_on_the_configured_number_of_threads(env, monkeypatch):
 @pytest.mark.parametrize("name", [
     "PORTAL_WEB_THREADS", "PORTAL_SESSION_MAX_AGE", "PORTAL_ANSWER_WORKING_DAYS",
     "PORTAL_URGENT_WORKING_DAYS", "PORTAL_SIGN_WORKING_DAYS", "PORTAL_FEEDBACK_WINDOW_DAYS",
-    "PORTAL_BACKUP_KEEP"])
+    "PORTAL_BACKUP_KEEP", "PORTAL_TRACKING_LINK_DAYS"])
 def test_a_bad_whole_number_setting_is_refused_with_its_name(monkeypatch, name):
     from portal.settings import load_settings
 
