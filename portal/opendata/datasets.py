@@ -170,7 +170,11 @@ def grade_rows(q: Query) -> Iterator[tuple]:
 INSPECTION_FIELDS = _f(
     ("institution_id", "integer", "机构编号"), ("institution_name", "string", "机构名称"),
     ("inspected_on", "date", "检查日期"), ("department", "string", "检查部门"),
-    ("items_checked", "string", "检查事项"), ("findings", "string", "检查发现的问题"),
+    ("items_checked", "string", "检查事项"),
+    ("outcome", "string", "检查结论代码：no_findings（未发现问题）、rectification_required（发现问题，"
+     "责令限期整改）、closed_on_spot（发现问题，已当场整改）"),
+    ("outcome_label", "string", "检查结论"),
+    ("findings", "string", "检查发现的问题"),
     ("rectification_deadline", "date", "整改期限"),
     ("rectification_status", "string", "整改状态代码：none_required、pending、done、overdue"),
     ("rectification_status_label", "string", "整改状态"),
@@ -181,7 +185,8 @@ def inspection_rows(q: Query) -> Iterator[tuple]:
     stmt = (select(Inspection, Institution.name, Department.name).join(Institution)
             .join(Department, Department.id == Inspection.department_id).order_by(Inspection.id))
     for i, name, dept in _stream(q.db, stmt):
-        yield (i.institution_id, name, i.inspected_on, dept, i.items_checked, i.findings,
+        yield (i.institution_id, name, i.inspected_on, dept, i.items_checked, i.outcome,
+               vocab.INSPECTION_OUTCOMES.get(i.outcome), i.findings,
                i.rectification_deadline, i.rectification_status,
                vocab.RECTIFICATION_STATUSES.get(i.rectification_status))
 

@@ -9,7 +9,15 @@ from zoneinfo import ZoneInfo
 
 from complaints import clock
 from complaints.calendar import WorkCalendar
-from portal.institutions.checks import Facts
+from portal.institutions.checks import DEFAULT_THRESHOLDS, Facts, Thresholds
+
+
+@dataclass(frozen=True)
+class Visit:
+    """An inspection of a subject: its date and the type of the department that made it."""
+
+    on: date
+    department_type: str = "civil_affairs"
 
 
 @dataclass(frozen=True)
@@ -21,8 +29,10 @@ class Subject:
     district: str
     facts: Facts  # kind, filing, deposit, resources, latest grade, current fees
     filing_date: date | None = None
-    discovered_on: date | None = None  # first known to the system (record or complaint)
-    inspections: tuple[date, ...] = ()  # inspection dates, any order
+    discovered_on: date | None = None  # an unfiled place's recorded discovery (institutions row)
+    discovered_via: str = ""  # vocab.DISCOVERY_CHANNELS code
+    discovered_by: str = ""
+    inspections: tuple[Visit, ...] = ()  # any order
     social_workers: int | None = None  # from the latest published resources
     district_id: int = 0
 
@@ -39,7 +49,7 @@ class Subject:
 class InspectionRow:
     institution_id: int
     inspected_on: date
-    found_problems: bool
+    outcome: str  # vocab.INSPECTION_OUTCOMES
     rectification_status: str
     rectification_deadline: date | None = None
 
@@ -87,6 +97,7 @@ class Indicator:
     unit: str = "家"
     figure: Decimal | None = None  # a headline number that is not a percentage (4.21)
     figure_unit: str = ""
+    not_recorded: str = ""  # what the form asks that the portal does not record (the 未完成说明)
 
     @property
     def rate(self) -> Decimal | None:
@@ -116,6 +127,7 @@ class Period:
     today: date
     calendar: WorkCalendar
     tz: ZoneInfo = clock.SHANGHAI
+    thresholds: Thresholds = DEFAULT_THRESHOLDS  # PORTAL_CHECK_* (deposit cap, on-site deadline)
 
     def in_year(self, day: date | None) -> bool:
         return day is not None and day.year == self.year and day <= self.today
