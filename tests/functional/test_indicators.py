@@ -171,3 +171,34 @@ def test_indicators_read_the_recorded_outcome_discovery_and_civil_affairs_checks
     value = re.search(r'id="indicator-value">([^<]*)<', deposits).group(1)
     assert "合计" not in value and "超过上限 1 家" in value and "本平台未记录" in value
     assert 'id="indicator-not-recorded"' in deposits and "涉及老人人数和清退情况" in deposits
+
+
+def test_indicators_follow_the_configured_deposit_cap_and_onsite_deadline(client, db, monkeypatch):
+    from portal.settings import reset_settings
+
+    east = district(db, name="东城区")
+    office = department(db, "civil_affairs", east)
+    # Filed Wed 2025-09-24: the 10th working day is Tue 10-14 (国庆 off, 09-28 and 10-11 调休 on),
+    # the 20th Tue 10-28; checked on 10-20.
+    home = institution(db, district_=east, name="押金五千养老院", filing_date=date(2025, 9, 24),
+                       deposit_amount=Decimal("5000"), deposit_dedicated_account=True)
+    inspection(db, home, office, inspected_on=date(2025, 10, 20))
+    supervisor = user(db, Role.SUPERVISOR)
+    db.commit()
+    login(client, supervisor.username, PASSWORD)
+
+    def value(code: str, year: int) -> str:
+        page = client.get(f"/indicators/{code}?year={year}").text
+        return re.search(r'id="indicator-value">([^<]*)<', page).group(1)
+
+    assert "超过上限 0 家" in value("4.18", 2026)  # 5,000 ≤ 3 × 1,800
+    assert value("2.5", 2025).startswith("按期检查 1 家")
+    monkeypatch.setenv("PORTAL_CHECK_DEPOSIT_MAX_MONTHS", "2")
+    monkeypatch.setenv("PORTAL_CHECK_ONSITE_CHECK_WORKING_DAYS", "10")
+    monkeypatch.setenv("PORTAL_CHECK_ONSITE_CHECK_SOURCE", "昆明市昆政办〔2021〕70号（一）")
+    reset_settings()
+    assert "超过上限 1 家" in value("4.18", 2026)  # 5,000 > 2 × 1,800
+    assert value("2.5", 2025).startswith("按期检查 0 家")
+    page = client.get("/indicators/2.5?year=2025").text
+    assert "10 个工作日" in page and "昆明市昆政办〔2021〕70号（一）" in page
+    assert "应于 2025-10-14 前检查" in page
