@@ -104,6 +104,11 @@ INSTITUTION_FIELDS = _f(
     ("grade_level", "integer", "最近一次等级评定（1–5 级，空为未评定）"),
     ("grade_awarded_on", "date", "等级评定日期"), ("grade_valid_until", "date", "等级有效期至"),
     ("gb38600_compliant", "boolean", "最近一次评定是否符合 GB 38600-2019 服务安全基本规范"),
+    ("discovered_on", "date", "未备案场所的发现日期（已备案机构为空）"),
+    ("discovered_via", "string", "发现方式代码：inspection 检查发现、complaint 投诉举报、"
+     "market_record 市场监管登记信息推送、other 其他"),
+    ("discovered_via_label", "string", "发现方式"),
+    ("discovered_by", "string", "发现单位"),
 )
 
 
@@ -129,7 +134,9 @@ def institution_rows(q: Query) -> Iterator[tuple]:
                inst.deposit_amount, inst.deposit_dedicated_account,
                grade.level if grade else None, grade.awarded_on if grade else None,
                grade.valid_until if grade else None,
-               grade.gb38600_compliant if grade else None)
+               grade.gb38600_compliant if grade else None,
+               inst.discovered_on, inst.discovered_via or None,
+               vocab.DISCOVERY_CHANNELS.get(inst.discovered_via), inst.discovered_by or None)
 
 
 # --- records ----------------------------------------------------------------------------------
