@@ -1,7 +1,9 @@
-"""The values the efficiency indicators are computed from and what they return (plain data)."""
+"""The values the efficiency indicators are computed from and what they return (plain data),
+with the small builders every rule uses."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from complaints import clock
 from complaints.calendar import WorkCalendar
-from portal.institutions.checks import DEFAULT_THRESHOLDS, Facts, Thresholds
+from portal.institutions.checks import DEFAULT_THRESHOLDS, RESIDENTIAL, Facts, Thresholds
+from portal.opendata.evaluation_form import BY_CODE
 
 
 @dataclass(frozen=True)
@@ -131,3 +134,28 @@ class Period:
 
     def in_year(self, day: date | None) -> bool:
         return day is not None and day.year == self.year and day <= self.today
+
+
+def make_indicator(code: str, definition: str, numerator, denominator, value: str,
+                   records: Sequence[Record] = (), unit: str = "家", **extra) -> Indicator:
+    """An indicator with the form's own name for `code`, its records unmet first."""
+    ordered = tuple(sorted(records, key=lambda r: (r.counted, r.district, r.institution_id)))
+    return Indicator(code, BY_CODE[code].name, definition, numerator, denominator, value,
+                     ordered, unit, **extra)
+
+
+def pct(part: int, whole: int) -> str:
+    """'33.3%' (one decimal, half up); '—' without a base."""
+    if not whole:
+        return "—"
+    return f"{(Decimal(part) * 100 / whole).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+def record_of(s: Subject, status: str, counted: bool, note: str = "") -> Record:
+    """The record of subject `s` behind an indicator."""
+    return Record(s.id, s.name, s.district, status, counted, note)
+
+
+def registered_residential(subjects: Sequence[Subject]) -> list[Subject]:
+    """养老机构总数: residential institutions with a registration (unregistered places are not)."""
+    return [s for s in subjects if s.kind in RESIDENTIAL and s.filing_status != "unregistered"]
