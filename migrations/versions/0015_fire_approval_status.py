@@ -1,7 +1,7 @@
 """service resources: fire-safety approval (消防审验) as a status with document number and date
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-06 23:00:00.000000
 
 The free text of `service_resources.fire_approval` was read by a word filter, so "无消防手续" or
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0015'
-down_revision: str | None = '0013'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,6 +23,7 @@ from portal.institutions.models import (
     ServiceResources,
 )
 from portal.institutions.vocab import KINDS, NATURES
+from portal.orgs.vocab import office_name
 from search.pinyin import initials
 
 # Documented in the README: every demo account shares it; never used outside demo data.
@@ -175,6 +176,10 @@ GRADE_WEIGHTS = {"1": 10, "2": 25, "3": 35, "4": 20, "5": 10}
 # The first FORCED institutions cover every kind × nature, so a small demo shows them all
 # (see InstitutionMaker._kind_nature_status for the other things they are chosen to show).
 FORCED = 16
+# Inspections and discoveries (migration 0014) use their own generator per institution.
+OUTCOME_SEED = 1_000_003
+ON_THE_SPOT_SHARE = 0.3
+DISCOVERY_WEIGHTS = {"inspection": 50, "complaint": 30, "market_record": 20}
 INSTITUTION_NOTES = {0: "，五级、红名单", 4: "，有逾期未整改的检查"}
 
 
@@ -357,6 +362,9 @@ class InstitutionMaker:
                 "deposit_amount": None,
                 "deposit_dedicated_account": False,
                 "deposit_bank": "",
+                "discovered_on": None,
+                "discovered_by": "",
+                "discovered_via": "",
                 "created_at": self.now,
                 "updated_at": self.now,
             }
@@ -573,10 +581,14 @@ class InstitutionMaker:
 
     def _inspections(self, b: Bundle, i: int, district: DemoDistrict, status: str) -> None:
         rng, today = self.rng, self.today
+        # Outcomes and discoveries draw from their own generator, so the rest of the demo city
+        # stays what it was before they existed.
+        side = random.Random(OUTCOME_SEED + i)
         inst = b.institution
         count = rng.choices((0, 1, 2, 3), weights=(30, 35, 25, 10))[0]
         if status == "unregistered" or i == 4:
             count = max(count, 1)
+        visits: list[tuple[date, str]] = []
         for n in range(count):
             dept = _pick(
                 rng, {"civil_affairs": 45, "market_regulation": 25, "fire_rescue": 20, "health": 10}
@@ -585,6 +597,7 @@ class InstitutionMaker:
                 dept = "civil_affairs"
             inspected = _days_ago(rng, today, 1, 730)
             issues: list[str] = []
+            forced = (status == "unregistered" and n == 0) or (i == 4 and n == 0)
             if status == "unregistered" and n == 0:
                 dept = "civil_affairs"
                 issues = ["未办理登记、备案擅自开展养老服务"]
@@ -599,19 +612,66 @@ class InstitutionMaker:
                     rect = "pending"
                 else:
                     rect = "overdue" if rng.random() < 0.2 or (i == 4 and n == 0) else "done"
+            outcome = "rectification_required" if issues else "no_findings"
+            findings = "；".join(issues) if issues else "未发现问题"
+            if issues and not forced and side.random() < ON_THE_SPOT_SHARE:
+                # A minor finding put right while the inspectors were there.
+                outcome, deadline, rect = "closed_on_spot", None, "none_required"
+                findings += "（已当场整改）"
+            visits.append((inspected, dept))
             b.add(
                 "inspections",
                 {
                     "inspected_on": inspected,
                     "department_id": self.org.offices[(dept, district.id)],
                     "items_checked": names.INSPECTION_ITEMS[dept],
-                    "findings": "；".join(issues) if issues else "未发现问题",
+                    "findings": findings,
                     "rectification_deadline": deadline,
                     "rectification_status": rect,
+                    "outcome": outcome,
                     "recorded_by_id": None,
                     "recorded_at": self.now,
                 },
             )
+        filed_on = inst["filing_date"]
+        if (status == "filed" and inst["kind"] == "residential" and filed_on is not None
+                and (today - filed_on).days <= 400 and side.random() < 0.8):
+            # The on-site check civil affairs owes a newly filed home (indicator 2.5): most
+            # within 20 working days, some late, some not yet made.
+            checked = filed_on + timedelta(days=side.randint(1, 45))
+            if checked <= today:
+                visits.append((checked, "civil_affairs"))
+                b.add("inspections", {
+                    "inspected_on": checked,
+                    "department_id": self.org.offices[("civil_affairs", district.id)],
+                    "items_checked": names.FILING_CHECK_ITEMS,
+                    "findings": "未发现问题",
+                    "rectification_deadline": None,
+                    "rectification_status": "none_required",
+                    "outcome": "no_findings",
+                    "recorded_by_id": None,
+                    "recorded_at": self.now,
+                })
+        unfiled = status == "unregistered" or (
+            status == "registered_unfiled" and inst["kind"] == "residential")
+        if unfiled:
+            self._discovery(b, side, district, sorted(visits))
+
+    def _discovery(self, b: Bundle, side: random.Random, district: DemoDistrict,
+                   visits: list[tuple[date, str]]) -> None:
+        """When, by whom and how an unfiled place was found: by its first inspection, or by a
+        complaint or a market-regulation registration record some days before it."""
+        via = _pick(side, DISCOVERY_WEIGHTS)
+        if via == "inspection" and visits:
+            on, dept = visits[0]
+            by = office_name(dept, district.name, city_level=False)
+        else:
+            via = "market_record" if via == "inspection" else via
+            first = visits[0][0] if visits else self.today
+            on = first - timedelta(days=side.randint(3, 60))
+            by = (names.HOTLINE_DISCOVERER if via == "complaint"
+                  else office_name("market_regulation", district.name, city_level=False))
+        b.institution.update(discovered_on=on, discovered_by=by, discovered_via=via)
 
     def _penalties_and_credit(self, b: Bundle, i: int, district: DemoDistrict, status: str) -> None:
         rng, today = self.rng, self.today

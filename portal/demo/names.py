@@ -541,3 +541,8 @@ BLACK_LIST_BASIS = (
     "《养老服务市场失信联合惩戒对象名单管理办法（试行）》第六条；"
     "《国务院办公厅关于建立完善守信联合激励和失信联合惩戒制度加快推进社会诚信建设的指导意见》"
 )
+
+# Who found an unfiled place that a complaint reported (the demo's discovered_by).
+HOTLINE_DISCOVERER = "12349 养老服务监督热线"
+# What civil affairs checks on site after a home files (备案) (the demo's filing checks).
+FILING_CHECK_ITEMS = "核实备案信息；服务安全和质量现场检查"

@@ -89,6 +89,11 @@ class Thresholds:
     emergency_drill_months: int = 12
     # 苏府办〔2021〕248号 and 株洲: 定期或不定期举办“开放日”活动 (no period given; ours).
     open_day_period_days: int = 180
+    # 株洲 (征求意见稿) (一): 自备案之日起、自发现其收住老年人之日起 20 个工作日内进行现场检查;
+    # 酉阳 评估表 2.5、2.6 (《养老机构管理办法》) say 20 as well; 昆政办〔2021〕70号 (一) 2、3
+    # says 10 working days (set PORTAL_CHECK_ONSITE_CHECK_WORKING_DAYS=10 and the source).
+    onsite_check_working_days: int = 20
+    onsite_check_source: str = f"{ZHUZHOU}（一）；{YOUYANG}评估表 2.5、2.6（《养老机构管理办法》）"
     caregiver_ratio_source: str = f"{KUNMING}（三）从业人员监管"
     deposit_source: str = KUNMING
     video_retention_source: str = ZHUZHOU

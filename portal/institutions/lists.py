@@ -35,11 +35,15 @@ class ListPage:
 
 @dataclass(frozen=True)
 class UnregisteredRow:
-    """An institution found operating without registration or filing, and what found it."""
+    """A place found operating without registration or filing: when, by whom and how it was
+    discovered (recorded on the place), and its latest inspection."""
 
     institution: Institution
     found_on: date | None
-    department: str
+    found_by: str
+    found_via: str  # vocab.DISCOVERY_CHANNELS code, "" when not recorded
+    last_inspected_on: date | None = None
+    last_inspected_by: str = ""
 
 
 class PublicLists:
@@ -101,7 +105,7 @@ class PublicLists:
                     & (Institution.kind == "residential"),
                 )
             )
-            .order_by(Institution.created_at.desc(), Institution.id.desc())
+            .order_by(Institution.discovered_on.desc().nulls_last(), Institution.id.desc())
         )
         result = self._paged(stmt, page)
         ids = [i.id for i in result.items]
@@ -117,8 +121,11 @@ class PublicLists:
         rows = [
             UnregisteredRow(
                 institution=i,
-                found_on=latest[i.id].inspected_on if i.id in latest else None,
-                department=latest[i.id].department.name if i.id in latest else "",
+                found_on=i.discovered_on,
+                found_by=i.discovered_by,
+                found_via=i.discovered_via,
+                last_inspected_on=latest[i.id].inspected_on if i.id in latest else None,
+                last_inspected_by=latest[i.id].department.name if i.id in latest else "",
             )
             for i in result.items
         ]

@@ -62,6 +62,12 @@ class Institution(Base):
     deposit_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     deposit_dedicated_account: Mapped[bool] = mapped_column(Boolean, default=False)
     deposit_bank: Mapped[str] = mapped_column(String(80), default="")
+    # Places operating without filing (unregistered, or a registered 养老机构 not filed): when,
+    # by whom (a department or a person's role) and how (vocab.DISCOVERY_CHANNELS) they were
+    # found. Indicator 2.6 counts its on-site check deadline from `discovered_on`.
+    discovered_on: Mapped[date | None] = mapped_column(Date)
+    discovered_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    discovered_via: Mapped[str] = mapped_column(String(20), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Raised by database triggers (migration 0009) on every change the public page shows;
@@ -149,6 +155,26 @@ class Grade(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+NO_FINDINGS_WORDS = ("未发现问题", "无需整改")
+
+
+def classify_outcome(findings: str, rectification_status: str) -> str:
+    """The outcome of an inspection entered without one, from its text and rectification status
+    (the rule migration 0014 applied to the older rows)."""
+    if rectification_status != "none_required":
+        return "rectification_required"
+    text = (findings or "").strip()
+    if not text or any(word in text for word in NO_FINDINGS_WORDS):
+        return "no_findings"
+    return "closed_on_spot"
+
+
+def _default_outcome(context) -> str:
+    params = context.get_current_parameters()
+    return classify_outcome(params.get("findings") or "",
+                            params.get("rectification_status") or "none_required")
+
+
 class Inspection(Base):
     """A 双随机、一公开 spot check or other inspection with its rectification."""
 
@@ -164,6 +190,9 @@ class Inspection(Base):
     findings: Mapped[str] = mapped_column(Text, default="")
     rectification_deadline: Mapped[date | None] = mapped_column(Date)
     rectification_status: Mapped[str] = mapped_column(String(20), default="none_required")
+    # vocab.INSPECTION_OUTCOMES; the government form requires it, other writers get it derived.
+    outcome: Mapped[str] = mapped_column(String(30), default=_default_outcome,
+                                         server_default="no_findings")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -362,7 +362,7 @@ def page_json(p: InstitutionPage) -> dict[str, Any]:
         },
         "inspections": [
             {"inspected_on": _d(i.inspected_on), "department": i.department.name,
-             "items_checked": i.items_checked, "findings": i.findings,
+             "items_checked": i.items_checked, "outcome": i.outcome, "findings": i.findings,
              "rectification_deadline": _d(i.rectification_deadline),
              "rectification_status": i.rectification_status}
             for i in p.inspections

@@ -192,6 +192,42 @@ def _rectification(form: _Form, inspected_on: date | None) -> tuple[str, date | 
     return status, deadline
 
 
+def _outcome(form: _Form, findings: str, status: str, deadline: date | None) -> str:
+    """The inspection's conclusion, checked against its findings and rectification fields."""
+    outcome = form.choice("outcome", "检查结论", vocab.INSPECTION_OUTCOMES)
+    if "outcome" in form.errors:
+        return outcome
+    if outcome == "rectification_required":
+        if not findings and "findings" not in form.errors:
+            form.errors["findings"] = "责令限期整改的，请写明发现的问题"
+        if status == "none_required" and "rectification_status" not in form.errors:
+            form.errors["rectification_status"] = \
+                "责令限期整改的，请选择整改情况（整改中、已整改或逾期未整改）"
+        if deadline is None and "rectification_deadline" not in form.errors:
+            form.errors["rectification_deadline"] = "责令限期整改的，请填写整改期限"
+        return outcome
+    if outcome == "closed_on_spot" and not findings and "findings" not in form.errors:
+        form.errors["findings"] = "当场整改的，请写明发现并当场整改的问题"
+    if status != "none_required" and "rectification_status" not in form.errors:
+        form.errors["rectification_status"] = (
+            "未发现问题或已当场整改的，整改情况应为“无需整改”；需要限期整改的，检查结论请选"
+            "“发现问题，责令限期整改”")
+    if deadline is not None and "rectification_deadline" not in form.errors:
+        form.errors["rectification_deadline"] = "不需要限期整改的，请不要填写整改期限"
+    return outcome
+
+
+def _note_discovery(inst: Institution, inspected_on: date, department: Department | None) -> None:
+    """An unfiled place without a recorded discovery was found by this inspection."""
+    unfiled = inst.filing_status == "unregistered" or (
+        inst.filing_status == "registered_unfiled" and inst.kind == "residential")
+    if not unfiled or inst.discovered_on is not None:
+        return
+    inst.discovered_on = inspected_on
+    inst.discovered_by = department.name if department is not None else ""
+    inst.discovered_via = "inspection"
+
+
 def record_inspection(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
                       today: date) -> Inspection:
     _require_recorder(actor)
@@ -202,18 +238,19 @@ def record_inspection(db: Session, actor: User, institution_id: int, data: Mappi
     items = form.text("items_checked", "检查内容")
     findings = form.text("findings", "发现问题", required=False)
     status, deadline = _rectification(form, inspected_on)
-    if findings == "" and status in ("pending", "overdue") and "findings" not in form.errors:
-        form.errors["findings"] = "需要整改的，请写明发现的问题"
+    outcome = _outcome(form, findings, status, deadline)
     form.check()
-    assert department_id is not None
+    assert department_id is not None and inspected_on is not None
     row = Inspection(institution_id=inst.id, inspected_on=inspected_on,
                      department_id=department_id, items_checked=items, findings=findings,
                      rectification_deadline=deadline, rectification_status=status,
-                     recorded_by_id=actor.id)
+                     outcome=outcome, recorded_by_id=actor.id)
     db.add(row)
+    _note_discovery(inst, inspected_on, db.get(Department, department_id))
     db.flush()
     _done(db, actor, "inspection.record", "inspection", row, inst.id,
-          department_id=department_id, inspected_on=inspected_on, rectification_status=status)
+          department_id=department_id, inspected_on=inspected_on, outcome=outcome,
+          rectification_status=status)
     return row
 
 
@@ -223,11 +260,15 @@ def update_rectification(db: Session, actor: User, inspection_id: int,
     if row is None:
         raise RecordNotFound("没有这条检查记录")
     _may_change(actor, row.department_id)
+    if row.outcome != "rectification_required":
+        raise RecordError("该次检查未责令限期整改，没有整改情况可更新")
     form = _Form(data, today)
     if not form.raw("rectification_deadline") and row.rectification_deadline:
         data = {**data, "rectification_deadline": row.rectification_deadline.isoformat()}
         form = _Form(data, today)
     status, deadline = _rectification(form, row.inspected_on)
+    if status == "none_required" and "rectification_status" not in form.errors:
+        form.errors["rectification_status"] = "责令限期整改的检查，整改情况不能改为“无需整改”"
     form.check()
     before = row.rectification_status
     row.rectification_status, row.rectification_deadline = status, deadline

@@ -51,6 +51,22 @@ RECTIFICATION_STATUSES = {
     "overdue": "逾期未整改",
 }
 
+# What an inspection concluded (entered with it; migration 0014 classified the older rows).
+INSPECTION_OUTCOMES = {
+    "no_findings": "未发现问题",
+    "rectification_required": "发现问题，责令限期整改",
+    "closed_on_spot": "发现问题，已当场整改",
+}
+
+# How a place operating without filing came to the authorities' notice (indicator 2.6 counts
+# from the day): an inspection, a complaint, a market-regulation (登记) record, or otherwise.
+DISCOVERY_CHANNELS = {
+    "inspection": "检查发现",
+    "complaint": "投诉举报",
+    "market_record": "市场监管登记信息推送",
+    "other": "其他",
+}
+
 PENALTY_STATUSES = {
     "decided": "已作出决定",
     "appealed": "复议/诉讼中",

@@ -104,6 +104,11 @@ INSTITUTION_FIELDS = _f(
     ("grade_level", "integer", "最近一次等级评定（1–5 级，空为未评定）"),
     ("grade_awarded_on", "date", "等级评定日期"), ("grade_valid_until", "date", "等级有效期至"),
     ("gb38600_compliant", "boolean", "最近一次评定是否符合 GB 38600-2019 服务安全基本规范"),
+    ("discovered_on", "date", "未备案场所的发现日期（已备案机构为空）"),
+    ("discovered_via", "string", "发现方式代码：inspection 检查发现、complaint 投诉举报、"
+     "market_record 市场监管登记信息推送、other 其他"),
+    ("discovered_via_label", "string", "发现方式"),
+    ("discovered_by", "string", "发现单位"),
 )
 
 
@@ -129,7 +134,9 @@ def institution_rows(q: Query) -> Iterator[tuple]:
                inst.deposit_amount, inst.deposit_dedicated_account,
                grade.level if grade else None, grade.awarded_on if grade else None,
                grade.valid_until if grade else None,
-               grade.gb38600_compliant if grade else None)
+               grade.gb38600_compliant if grade else None,
+               inst.discovered_on, inst.discovered_via or None,
+               vocab.DISCOVERY_CHANNELS.get(inst.discovered_via), inst.discovered_by or None)
 
 
 # --- records ----------------------------------------------------------------------------------
@@ -170,7 +177,11 @@ def grade_rows(q: Query) -> Iterator[tuple]:
 INSPECTION_FIELDS = _f(
     ("institution_id", "integer", "机构编号"), ("institution_name", "string", "机构名称"),
     ("inspected_on", "date", "检查日期"), ("department", "string", "检查部门"),
-    ("items_checked", "string", "检查事项"), ("findings", "string", "检查发现的问题"),
+    ("items_checked", "string", "检查事项"),
+    ("outcome", "string", "检查结论代码：no_findings（未发现问题）、rectification_required（发现问题，"
+     "责令限期整改）、closed_on_spot（发现问题，已当场整改）"),
+    ("outcome_label", "string", "检查结论"),
+    ("findings", "string", "检查发现的问题"),
     ("rectification_deadline", "date", "整改期限"),
     ("rectification_status", "string", "整改状态代码：none_required、pending、done、overdue"),
     ("rectification_status_label", "string", "整改状态"),
@@ -181,7 +192,8 @@ def inspection_rows(q: Query) -> Iterator[tuple]:
     stmt = (select(Inspection, Institution.name, Department.name).join(Institution)
             .join(Department, Department.id == Inspection.department_id).order_by(Inspection.id))
     for i, name, dept in _stream(q.db, stmt):
-        yield (i.institution_id, name, i.inspected_on, dept, i.items_checked, i.findings,
+        yield (i.institution_id, name, i.inspected_on, dept, i.items_checked, i.outcome,
+               vocab.INSPECTION_OUTCOMES.get(i.outcome), i.findings,
                i.rectification_deadline, i.rectification_status,
                vocab.RECTIFICATION_STATUSES.get(i.rectification_status))
 

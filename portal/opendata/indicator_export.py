@@ -32,7 +32,7 @@ def _form_rows(report: Report) -> Iterator[list[object]]:
             yield [first, name, "", MANUAL, row.basis]
         else:
             done = f"{indicator.value}。\n口径：{indicator.definition}\n（由本平台数据自动计算）"
-            yield [first, name, done, "", row.basis]
+            yield [first, name, done, indicator.not_recorded, row.basis]
 
 
 def form_sheet(report: Report, made_on: date) -> Sheet:

@@ -3,158 +3,47 @@
 The caller (`indicators.py`) turns the database into `Subject`, `InspectionRow`, `PenaltyRow`
 and `CreditRow` values; nothing here reads the database, the clock or the environment. Each
 rule returns an `Indicator` carrying its definition, its numbers and the records behind them,
-so a page, a drill-down and the XLSX all show one set of figures.
+so a page, a drill-down and the XLSX all show one set of figures. The rules that read
+inspections (2.5, 2.6, 3.5, 4.1) are in `inspection_indicators`; `compute_all` lists them all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from complaints import clock
 from portal.institutions.checks import (
-    RESIDENTIAL,
+    KUNMING,
     completeness,
     compute_flags,
     serves_food,
 )
 from portal.institutions.fire_approval import STATUSES as FIRE_APPROVAL_STATUSES
 from portal.institutions.fire_approval import summary as fire_approval_summary
-from portal.opendata.evaluation_form import BY_CODE
 from portal.opendata.indicator_types import (
     CreditRow,
     Indicator,
     InspectionRow,
     PenaltyRow,
     Period,
-    Record,
     Subject,
+    registered_residential,
+)
+from portal.opendata.indicator_types import make_indicator as _indicator
+from portal.opendata.indicator_types import pct as _pct
+from portal.opendata.indicator_types import record_of as _record
+
+# 2.5, 2.6, 3.5 and 4.1 read inspections: their rules are in `inspection_indicators`.
+from portal.opendata.inspection_indicators import (  # noqa: F401 (re-exported)
+    CHECK_DEPARTMENT,
+    annual_inspection,
+    check_deadline,
+    filed_onsite_check,
+    hazard_rectification,
+    unfiled_onsite_check,
 )
 
-ONSITE_CHECK_WORKING_DAYS = 20  # 《养老机构管理办法》: 20 个工作日以内进行现场检查
 DEPOSIT_SERVICES = frozenset({"residential", "community"})
-
-
-def _indicator(code: str, definition: str, numerator, denominator, value: str,
-               records: Sequence[Record] = (), unit: str = "家", **extra) -> Indicator:
-    ordered = tuple(sorted(records, key=lambda r: (r.counted, r.district, r.institution_id)))
-    return Indicator(code, BY_CODE[code].name, definition, numerator, denominator, value,
-                     ordered, unit, **extra)
-
-
-def _pct(part: int, whole: int) -> str:
-    if not whole:
-        return "—"
-    return f"{(Decimal(part) * 100 / whole).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
-
-
-def _record(s: Subject, status: str, counted: bool, note: str = "") -> Record:
-    return Record(s.id, s.name, s.district, status, counted, note)
-
-
-def registered_residential(subjects: Sequence[Subject]) -> list[Subject]:
-    """养老机构总数: residential institutions with a registration (unregistered places are not)."""
-    return [s for s in subjects if s.kind in RESIDENTIAL and s.filing_status != "unregistered"]
-
-
-def check_deadline(start: date, period: Period) -> tuple[date, bool]:
-    """The 20th working day after `start` (the start day itself is not counted, 民法典 201),
-    and whether it is provisional (a year without a published holiday schedule)."""
-    noon = datetime.combine(start, time(12), tzinfo=period.tz)
-    deadline = clock.compute_deadline(noon, ONSITE_CHECK_WORKING_DAYS, period.calendar, period.tz)
-    return deadline.last_day, deadline.provisional
-
-
-def _onsite_check(code: str, subjects: Sequence[Subject], start_of: Callable[[Subject], date | None],
-                  what: str, period: Period) -> Indicator:
-    records = []
-    on_time = judged = pending = 0
-    for s in subjects:
-        start = start_of(s)
-        if not period.in_year(start):
-            continue
-        assert start is not None
-        due, provisional = check_deadline(start, period)
-        first = min((d for d in s.inspections if start <= d <= period.today), default=None)
-        note = f"{what} {start.isoformat()}，应于 {due.isoformat()} 前检查"
-        note += "（暂定）" if provisional else ""
-        if first is not None and first <= due:
-            on_time += 1
-            judged += 1
-            records.append(_record(s, "按期检查", True, f"{note}，{first.isoformat()} 检查"))
-        elif first is not None:
-            judged += 1
-            records.append(_record(s, "逾期检查", False, f"{note}，{first.isoformat()} 检查"))
-        elif period.today > due:
-            judged += 1
-            records.append(_record(s, "未检查（已超期）", False, note))
-        else:
-            pending += 1
-            records.append(_record(s, "未到期", False, note))
-    definition = (
-        f"{period.year} 年{what}的机构中，自{what}之日起 {ONSITE_CHECK_WORKING_DAYS} 个工作日以内"
-        f"（{what}当日不计，节假日和调休按工作日历）有现场检查记录的比例；期限未到且尚未检查的"
-        "不计入分母。"
-    )
-    value = (f"按期检查 {on_time} 家，应检查 {judged} 家（{_pct(on_time, judged)}）；"
-             f"期限未到 {pending} 家")
-    return _indicator(code, definition, on_time, judged, value, records)
-
-
-def filed_onsite_check(subjects: Sequence[Subject], period: Period) -> Indicator:
-    """2.5: filed 养老机构 checked on site within 20 working days of filing."""
-    filed = [s for s in subjects if s.kind in RESIDENTIAL and s.filing_status == "filed"]
-    return _onsite_check("2.5", filed, lambda s: s.filing_date, "备案", period)
-
-
-def unfiled_onsite_check(subjects: Sequence[Subject], period: Period) -> Indicator:
-    """2.6: unfiled places checked on site within 20 working days of being discovered."""
-    unfiled = [s for s in subjects if s.filing_status == "unregistered"
-               or (s.filing_status == "registered_unfiled" and s.kind in RESIDENTIAL)]
-    return _onsite_check("2.6", unfiled, lambda s: s.discovered_on, "发现", period)
-
-
-def annual_inspection(subjects: Sequence[Subject], period: Period) -> Indicator:
-    """3.5: every 养老机构 inspected on site at least once in the year."""
-    records = []
-    for s in registered_residential(subjects):
-        dates = sorted(d for d in s.inspections if period.in_year(d))
-        if dates:
-            note = f"{len(dates)} 次，最近 {dates[-1].isoformat()}"
-            records.append(_record(s, "已检查", True, note))
-        else:
-            records.append(_record(s, "本年未检查", False))
-    done = sum(r.counted for r in records)
-    definition = (f"{period.year} 年内有至少一次现场检查记录的养老机构占养老机构总数（已登记的"
-                  "养老机构，不含未登记场所）的比例。")
-    value = f"{period.year} 年已现场检查 {done} 家，共 {len(records)} 家（{_pct(done, len(records))}）"
-    return _indicator("3.5", definition, done, len(records), value, records)
-
-
-def hazard_rectification(subjects: Sequence[Subject], inspections: Sequence[InspectionRow],
-                         period: Period) -> Indicator:
-    """4.1: inspections in the year, problems found and how many were rectified."""
-    by_id = {s.id: s for s in subjects}
-    rows = [i for i in inspections if i.institution_id in by_id and period.in_year(i.inspected_on)]
-    problems = [i for i in rows if i.found_problems or i.rectification_status != "none_required"]
-    done = [i for i in problems if i.rectification_status == "done"]
-    overdue = [i for i in problems if i.rectification_status == "overdue" or (
-        i.rectification_status == "pending" and i.rectification_deadline is not None
-        and i.rectification_deadline < period.today)]
-    records = []
-    for i in problems:
-        s = by_id[i.institution_id]
-        status = ("已整改" if i in done else "逾期未整改" if i in overdue else "整改中")
-        deadline = i.rectification_deadline.isoformat() if i.rectification_deadline else "未载明"
-        records.append(_record(s, status, i in done,
-                               f"{i.inspected_on.isoformat()} 检查发现问题，整改期限 {deadline}"))
-    definition = (f"{period.year} 年各类检查次数、发现问题（有检查发现或需整改）的次数，以及其中已整改"
-                  "的比例；逾期指状态为逾期未整改，或整改中且已过整改期限。")
-    value = (f"检查 {len(rows)} 次（{len({i.institution_id for i in rows})} 家），发现问题 "
-             f"{len(problems)} 次，已整改 {len(done)} 次（{_pct(len(done), len(problems))}），"
-             f"逾期未整改 {len(overdue)} 次")
-    return _indicator("4.1", definition, len(done), len(problems), value, records, unit="次")
 
 
 def penalties_in_year(subjects: Sequence[Subject], penalties: Sequence[PenaltyRow],
@@ -304,27 +193,48 @@ def quality_disclosure(subjects: Sequence[Subject]) -> Indicator:
     return _disclosure("4.14", subjects, QUALITY_KEYS, "服务项目、收费标准和收费方式")
 
 
+DEPOSIT_NOT_RECORDED = ("本平台只记录各机构公开的押金（保证金）标准和是否专户存储，没有记录实际收取的押金"
+                        "金额合计、涉及老人人数和清退情况，这三项请人工填写。")
+
+
 def deposits(subjects: Sequence[Subject], period: Period) -> Indicator:
-    """4.18: deposits taken, the dedicated-account coverage and deposits above the cap."""
+    """4.18: deposits above the cap and without a dedicated account, from the published deposit
+    standards; what the form also asks (amounts held, persons affected, refunds) is not recorded."""
+    t = period.thresholds
     records = []
-    total = Decimal(0)
+    over = unverifiable = 0
     for s in subjects:
         inst = s.facts.institution
         if s.kind not in DEPOSIT_SERVICES or not inst.deposit_amount or inst.deposit_amount <= 0:
             continue
-        total += inst.deposit_amount
-        codes = {f.code for f in compute_flags(s.facts, period.today)}
-        over = "，超过上限" if "deposit_over_cap" in codes else ""
-        status = "专户存储" if inst.deposit_dedicated_account else "未专户存储"
-        records.append(_record(s, status, inst.deposit_dedicated_account,
-                               f"押金 {inst.deposit_amount:,.2f} 元{over}"))
+        flags = {f.code: f for f in compute_flags(s.facts, period.today, t)}
+        notes = [f"押金标准 {inst.deposit_amount:,.2f} 元"]
+        if "deposit_over_cap" in flags:
+            over += 1
+            notes.append(f"超过上限：{flags['deposit_over_cap'].detail}")
+        elif "deposit_may_exceed_cap" in flags:
+            notes.append(f"可能超过部分老人的上限：{flags['deposit_may_exceed_cap'].detail}")
+        elif "deposit_unverifiable" in flags:
+            unverifiable += 1
+            notes.append("未公开按月收取的服务费用，无法核对上限")
+        dedicated = inst.deposit_dedicated_account
+        status = "专户存储" if dedicated else "未专户存储"
+        if "deposit_over_cap" in flags:
+            status += "，超过上限"
+        records.append(_record(s, status, dedicated, "；".join(notes)))
     ok = sum(r.counted for r in records)
-    over = sum("超过上限" in r.note for r in records)
-    definition = ("公开收取押金（保证金）的养老服务机构中，押金存入专用账户的比例；另计押金合计金额和"
-                  "超过月服务费用上限倍数的机构数。")
-    value = (f"收取押金 {len(records)} 家，合计 {total:,.2f} 元；专户存储 {ok} 家，覆盖率 "
-             f"{_pct(ok, len(records))}；超过上限 {over} 家")
-    return _indicator("4.18", definition, ok, len(records), value, records)
+    months = f"{t.deposit_max_months.normalize():f}"
+    definition = (
+        f"公开收取押金（保证金）的养老服务机构中：押金标准超过老年人月服务费用 {months} 倍上限的机构数"
+        f"（按最高月服务费用核对），未存入专用账户的机构数，以及专户建立覆盖率。上限和专户要求："
+        f"{t.deposit_source}{'（五）资金监管' if t.deposit_source == KUNMING else ''}（可由 PORTAL_CHECK_DEPOSIT_MAX_MONTHS 调整）。"
+        + DEPOSIT_NOT_RECORDED
+    )
+    value = (f"公开收取押金 {len(records)} 家：押金标准超过上限 {over} 家，未专户存储 "
+             f"{len(records) - ok} 家，无法核对上限 {unverifiable} 家；专户存储 {ok} 家，覆盖率 "
+             f"{_pct(ok, len(records))}。收取金额、涉及人员、清退情况：本平台未记录")
+    return _indicator("4.18", definition, ok, len(records), value, records,
+                      not_recorded=DEPOSIT_NOT_RECORDED)
 
 
 def social_workers_per_100_beds(subjects: Sequence[Subject]) -> Indicator:

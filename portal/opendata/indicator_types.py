@@ -1,7 +1,9 @@
-"""The values the efficiency indicators are computed from and what they return (plain data)."""
+"""The values the efficiency indicators are computed from and what they return (plain data),
+with the small builders every rule uses."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,7 +11,16 @@ from zoneinfo import ZoneInfo
 
 from complaints import clock
 from complaints.calendar import WorkCalendar
-from portal.institutions.checks import Facts
+from portal.institutions.checks import DEFAULT_THRESHOLDS, RESIDENTIAL, Facts, Thresholds
+from portal.opendata.evaluation_form import BY_CODE
+
+
+@dataclass(frozen=True)
+class Visit:
+    """An inspection of a subject: its date and the type of the department that made it."""
+
+    on: date
+    department_type: str = "civil_affairs"
 
 
 @dataclass(frozen=True)
@@ -21,8 +32,10 @@ class Subject:
     district: str
     facts: Facts  # kind, filing, deposit, resources, latest grade, current fees
     filing_date: date | None = None
-    discovered_on: date | None = None  # first known to the system (record or complaint)
-    inspections: tuple[date, ...] = ()  # inspection dates, any order
+    discovered_on: date | None = None  # an unfiled place's recorded discovery (institutions row)
+    discovered_via: str = ""  # vocab.DISCOVERY_CHANNELS code
+    discovered_by: str = ""
+    inspections: tuple[Visit, ...] = ()  # any order
     social_workers: int | None = None  # from the latest published resources
     district_id: int = 0
 
@@ -39,7 +52,7 @@ class Subject:
 class InspectionRow:
     institution_id: int
     inspected_on: date
-    found_problems: bool
+    outcome: str  # vocab.INSPECTION_OUTCOMES
     rectification_status: str
     rectification_deadline: date | None = None
 
@@ -87,6 +100,7 @@ class Indicator:
     unit: str = "家"
     figure: Decimal | None = None  # a headline number that is not a percentage (4.21)
     figure_unit: str = ""
+    not_recorded: str = ""  # what the form asks that the portal does not record (the 未完成说明)
 
     @property
     def rate(self) -> Decimal | None:
@@ -116,6 +130,32 @@ class Period:
     today: date
     calendar: WorkCalendar
     tz: ZoneInfo = clock.SHANGHAI
+    thresholds: Thresholds = DEFAULT_THRESHOLDS  # PORTAL_CHECK_* (deposit cap, on-site deadline)
 
     def in_year(self, day: date | None) -> bool:
         return day is not None and day.year == self.year and day <= self.today
+
+
+def make_indicator(code: str, definition: str, numerator, denominator, value: str,
+                   records: Sequence[Record] = (), unit: str = "家", **extra) -> Indicator:
+    """An indicator with the form's own name for `code`, its records unmet first."""
+    ordered = tuple(sorted(records, key=lambda r: (r.counted, r.district, r.institution_id)))
+    return Indicator(code, BY_CODE[code].name, definition, numerator, denominator, value,
+                     ordered, unit, **extra)
+
+
+def pct(part: int, whole: int) -> str:
+    """'33.3%' (one decimal, half up); '—' without a base."""
+    if not whole:
+        return "—"
+    return f"{(Decimal(part) * 100 / whole).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+def record_of(s: Subject, status: str, counted: bool, note: str = "") -> Record:
+    """The record of subject `s` behind an indicator."""
+    return Record(s.id, s.name, s.district, status, counted, note)
+
+
+def registered_residential(subjects: Sequence[Subject]) -> list[Subject]:
+    """养老机构总数: residential institutions with a registration (unregistered places are not)."""
+    return [s for s in subjects if s.kind in RESIDENTIAL and s.filing_status != "unregistered"]

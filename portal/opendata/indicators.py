@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from complaints.calendar_store import load_calendar
-from complaints.models import Complaint
+from portal.institutions.checks import DEFAULT_THRESHOLDS, Thresholds
 from portal.institutions.models import (
     CreditEntry,
     FeeItem,
@@ -35,8 +35,9 @@ from portal.opendata.indicator_types import (
     PenaltyRow,
     Period,
     Subject,
+    Visit,
 )
-from portal.orgs.models import District
+from portal.orgs.models import Department, District
 
 CITY = 0  # the scope id of the whole city
 
@@ -78,32 +79,27 @@ def load_inputs(db: Session, tz: ZoneInfo) -> Inputs:
     resources = _latest(db.scalars(select(ServiceResources)), lambda r: (r.effective_from, r.id))
     grades = _latest(db.scalars(select(Grade)), lambda g: (g.awarded_on, g.id))
     inspection_rows = db.execute(select(
-        Inspection.institution_id, Inspection.inspected_on, Inspection.findings,
-        Inspection.rectification_status, Inspection.rectification_deadline)).all()
-    dates: dict[int, list[date]] = defaultdict(list)
+        Inspection.institution_id, Inspection.inspected_on, Inspection.outcome,
+        Inspection.rectification_status, Inspection.rectification_deadline,
+        Department.type_code).join(Department, Department.id == Inspection.department_id)).all()
+    visits: dict[int, list[Visit]] = defaultdict(list)
     for row in inspection_rows:
-        dates[row.institution_id].append(row.inspected_on)
-    first_complaint = dict(db.execute(
-        select(Complaint.institution_id, func.min(Complaint.received_at))
-        .where(Complaint.institution_id.is_not(None))
-        .group_by(Complaint.institution_id)).all())
+        visits[row.institution_id].append(Visit(row.inspected_on, row.type_code))
     subjects = []
     for inst in institutions:
         res = resources.get(inst.id)
         facts = facts_for(inst, fees[inst.id], res, grades.get(inst.id), [])  # type: ignore[arg-type]
-        known = [inst.created_at.astimezone(tz).date()] if inst.created_at else []
-        if inst.id in first_complaint and first_complaint[inst.id] is not None:
-            known.append(first_complaint[inst.id].astimezone(tz).date())
         subjects.append(Subject(
             id=inst.id, name=inst.name, district=inst.district.name, facts=facts,
-            filing_date=inst.filing_date, discovered_on=min(known) if known else None,
-            inspections=tuple(dates[inst.id]),
+            filing_date=inst.filing_date, discovered_on=inst.discovered_on,
+            discovered_via=inst.discovered_via, discovered_by=inst.discovered_by,
+            inspections=tuple(visits[inst.id]),
             social_workers=res.social_workers if res is not None else None,  # type: ignore[attr-defined]
             district_id=inst.district_id,
         ))
     return Inputs(
         subjects=subjects,
-        inspections=[InspectionRow(r.institution_id, r.inspected_on, bool(r.findings.strip()),
+        inspections=[InspectionRow(r.institution_id, r.inspected_on, r.outcome,
                                    r.rectification_status, r.rectification_deadline)
                      for r in inspection_rows],
         penalties=[PenaltyRow(*r) for r in db.execute(
@@ -118,9 +114,11 @@ def load_inputs(db: Session, tz: ZoneInfo) -> Inputs:
 class IndicatorService:
     """Indicators for the city or one district, for one reporting year."""
 
-    def __init__(self, db: Session, tz: ZoneInfo) -> None:
+    def __init__(self, db: Session, tz: ZoneInfo,
+                 thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
         self.db = db
         self.tz = tz
+        self.thresholds = thresholds
         self._inputs: Inputs | None = None
 
     @property
@@ -132,7 +130,8 @@ class IndicatorService:
     def period(self, year: int, today: date) -> Period:
         # A past year is reported as it stood at its end; the current year up to today.
         end = min(today, date(year, 12, 31))
-        return Period(year=year, today=end, calendar=load_calendar(self.db), tz=self.tz)
+        return Period(year=year, today=end, calendar=load_calendar(self.db), tz=self.tz,
+                      thresholds=self.thresholds)
 
     def scopes(self) -> list[tuple[int, str]]:
         return [(CITY, "全市"), *((d.id, d.name) for d in self.inputs.districts)]

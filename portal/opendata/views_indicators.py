@@ -12,6 +12,7 @@ from starlette.routing import Route
 from portal.accounts.roles import Role
 from portal.endpoints import Ctx, view
 from portal.exports import csv_response, xlsx_stream
+from portal.institutions.checks import configured_thresholds
 from portal.opendata.evaluation_form import FORM_ROWS
 from portal.opendata.indicator_export import FIGURE_HEADER, figure_rows, workbook
 from portal.opendata.indicators import CITY, IndicatorService
@@ -36,7 +37,8 @@ def _params(ctx: Ctx, service: IndicatorService) -> tuple[int, int]:
 
 
 def _setup(ctx: Ctx):
-    service = IndicatorService(ctx.db, ctx.settings.timezone)
+    service = IndicatorService(ctx.db, ctx.settings.timezone,
+                               configured_thresholds(ctx.settings.check_thresholds))
     year, scope = _params(ctx, service)
     return service, service.period(year, _today(ctx)), scope
 

@@ -40,6 +40,7 @@ def public(client, inst_id: int) -> str:
 GRADE = {"level": "4", "awarded_by": "测试市民政局", "awarded_on": "2024-05-20",
          "valid_until": "2029-05-19", "gb38600_compliant": "1"}
 INSPECTION = {"inspected_on": "2026-03-10", "items_checked": "消防通道、食品留样",
+              "outcome": "rectification_required",
               "findings": "消防通道堆放杂物", "rectification_status": "pending",
               "rectification_deadline": "2026-04-10"}
 PENALTY = {"decision_no": "测民罚〔2026〕88号", "decided_on": "2026-04-01",
@@ -142,6 +143,52 @@ def test_credit_entry_then_removal_and_repair(client, db):
     assert f"已于 {removed} 移出" in text and "信用修复：已完成信用修复" in text
     assert audit_for(db, "credit.update").actor_id == actor.id
     assert index_jobs(db, inst.id) == 2
+
+
+@pytest.mark.parametrize("outcome, findings, label", [
+    ("no_findings", "", "未发现问题"),
+    ("closed_on_spot", "灭火器过期，已当场更换", "发现问题，已当场整改"),
+])
+def test_inspection_outcome_is_recorded_and_shown(client, db, outcome, findings, label):
+    inst = institution(db)
+    db.commit()
+    sign_in(client, db, Role.SUPERVISOR)
+    response = post(client, f"/gov/institutions/{inst.id}/inspections",
+                    inspected_on="2026-03-10", items_checked="消防安全", findings=findings,
+                    outcome=outcome, rectification_status="none_required")
+    assert response.status_code == 303, response.text[:500]
+    row = db.scalars(select(Inspection)).one()
+    assert row.outcome == outcome and row.rectification_deadline is None
+    assert label in public(client, inst.id)
+    assert label in client.get("/institutions/lists/inspections").text
+    assert "检查结论" in client.get(f"/gov/institutions/{inst.id}").text
+    # Nothing to rectify: the rectification of such an inspection cannot be updated.
+    refused = post(client, f"/gov/inspections/{row.id}/rectification",
+                   rectification_status="pending", rectification_deadline="2026-04-10")
+    assert refused.status_code == 400 and "未责令限期整改" in refused.text
+    db.expire_all()
+    assert db.get(Inspection, row.id).rectification_status == "none_required"
+
+
+def test_first_inspection_of_an_unfiled_place_records_its_discovery(client, db):
+    place = institution(db, filing_status="unregistered", name="无证托老所")
+    known = institution(db, filing_status="unregistered", name="早已发现的托老所",
+                        discovered_on=date(2026, 1, 5), discovered_via="complaint",
+                        discovered_by="12349 热线")
+    db.commit()
+    actor = sign_in(client, db, Role.SUPERVISOR)
+    for inst in (place, known):
+        assert post(client, f"/gov/institutions/{inst.id}/inspections", **{
+            **INSPECTION, "inspected_on": "2026-03-10"}).status_code == 303
+    db.expire_all()
+    found = db.get(type(place), place.id)
+    assert (found.discovered_on, found.discovered_via) == (date(2026, 3, 10), "inspection")
+    assert found.discovered_by == actor.department.name
+    kept = db.get(type(known), known.id)
+    assert (kept.discovered_on, kept.discovered_via) == (date(2026, 1, 5), "complaint")
+    listing = client.get("/institutions/lists/unregistered").text
+    assert "2026-01-05" in listing and "投诉举报" in listing and "12349 热线" in listing
+    assert "检查发现" in listing
 
 
 # --- who may do what ----------------------------------------------------------------------
@@ -258,6 +305,14 @@ def test_grade_validation(client, db, changes, field, message):
     ({"rectification_deadline": "2026-03-01"}, "rectification_deadline", "不能早于检查日期"),
     ({"findings": ""}, "findings", "写明发现的问题"),
     ({"department_id": "999999"}, "department_id", "没有这个部门"),
+    ({"outcome": ""}, "outcome", "请选择检查结论"),
+    ({"outcome": "maybe"}, "outcome", "请选择检查结论"),
+    ({"rectification_status": "none_required"}, "rectification_status", "责令限期整改的"),
+    ({"outcome": "no_findings"}, "rectification_status", "应为“无需整改”"),
+    ({"outcome": "closed_on_spot", "rectification_status": "none_required"},
+     "rectification_deadline", "请不要填写整改期限"),
+    ({"outcome": "closed_on_spot", "rectification_status": "none_required",
+      "rectification_deadline": "", "findings": ""}, "findings", "当场整改的问题"),
 ])
 def test_inspection_validation(client, db, changes, field, message):
     inst = institution(db)

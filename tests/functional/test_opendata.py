@@ -148,3 +148,20 @@ def test_large_download_is_streamed(client, db):
         body = b"".join(response.iter_bytes()).decode("utf-8-sig")
     assert body.count("\n") == 1 + 3  # header + the three institutions' fee rows
     assert json.loads(client.get("/opendata/fees.json").text)[0]["price"] == 1800.0
+
+
+def test_inspection_and_institution_downloads_carry_the_outcome_and_the_discovery(client, db):
+    a, b, _ = seed(db)
+    place = institution(db, district_=a.district, name="无证托老所", filing_status="unregistered",
+                        discovered_on=date(2026, 2, 3), discovered_via="complaint",
+                        discovered_by="12349 热线")
+    inspection(db, b, findings="灭火器过期，已当场更换", outcome="closed_on_spot")
+    db.commit()
+    rows = client.get("/opendata/inspections.json").json()
+    assert {(r["outcome"], r["outcome_label"]) for r in rows} == {
+        ("rectification_required", "发现问题，责令限期整改"),
+        ("closed_on_spot", "发现问题，已当场整改")}
+    by_id = {r["id"]: r for r in client.get("/opendata/institutions.json").json()}
+    assert (by_id[place.id]["discovered_on"], by_id[place.id]["discovered_via_label"],
+            by_id[place.id]["discovered_by"]) == ("2026-02-03", "投诉举报", "12349 热线")
+    assert by_id[b.id]["discovered_on"] is None and by_id[b.id]["discovered_via"] is None

@@ -125,6 +125,7 @@ def test_payloads_in_every_free_text_field_render_inert_everywhere(client, db):
     assert answered.status_code == 303, answered.text[:500]
     recorded = post(client, f"/gov/institutions/{inst.id}/inspections",
                     inspected_on="2026-03-10", items_checked=payload("ITEMS")[:100],
+                    outcome="rectification_required",
                     findings="消防通道堆放杂物" + payload("FINDINGS"),
                     rectification_status="pending", rectification_deadline="2026-04-10")
     assert recorded.status_code == 303, recorded.text[:2000]

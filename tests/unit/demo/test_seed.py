@@ -26,7 +26,13 @@ from portal.institutions.models import (
     Penalty,
     ServiceResources,
 )
-from portal.institutions.vocab import FILING_STATUSES, KINDS, NATURES
+from portal.institutions.vocab import (
+    DISCOVERY_CHANNELS,
+    FILING_STATUSES,
+    INSPECTION_OUTCOMES,
+    KINDS,
+    NATURES,
+)
 from portal.opendays.models import OpenDay
 from portal.orgs.models import Department, District, Street
 from portal.orgs.vocab import DEPARTMENT_TYPES
@@ -256,6 +262,43 @@ def test_computed_flags_have_something_to_show(seeded):
     lists = {r.list_type for r in _rows(url, select(CreditEntry.list_type))}
     assert lists == {"red", "black"}
     assert {r.level for r in _rows(url, select(Grade.level))} <= {1, 2, 3, 4, 5}
+
+
+def test_inspections_carry_every_outcome_consistent_with_their_rectification(seeded):
+    url = seeded[0]
+    rows = _rows(url, select(Inspection.outcome, Inspection.findings,
+                             Inspection.rectification_status, Inspection.rectification_deadline))
+    counts = Counter(r.outcome for r in rows)
+    assert set(counts) == set(INSPECTION_OUTCOMES) and min(counts.values()) >= 5, counts
+    for r in rows:
+        if r.outcome == "rectification_required":
+            assert r.rectification_deadline and r.rectification_status != "none_required", r
+        else:
+            assert r.rectification_deadline is None and r.rectification_status == "none_required"
+        assert (r.outcome == "no_findings") == (r.findings == "未发现问题"), r
+
+
+def test_unfiled_places_record_when_by_whom_and_how_they_were_found(seeded):
+    url = seeded[0]
+    places = _rows(url, select(Institution.id, Institution.filing_status, Institution.kind,
+                               Institution.discovered_on, Institution.discovered_by,
+                               Institution.discovered_via))
+    unfiled = [p for p in places if p.filing_status == "unregistered"
+               or (p.filing_status == "registered_unfiled" and p.kind == "residential")]
+    assert unfiled
+    for p in places:
+        if p in unfiled:
+            assert p.discovered_on <= TODAY and p.discovered_by, p
+            assert p.discovered_via in DISCOVERY_CHANNELS, p
+        else:
+            assert (p.discovered_on, p.discovered_by, p.discovered_via) == (None, "", ""), p
+    first = dict(_rows(url, select(Inspection.institution_id, func.min(Inspection.inspected_on))
+                       .group_by(Inspection.institution_id)))
+    for p in unfiled:
+        if p.discovered_via == "inspection":
+            assert p.discovered_on == first[p.id]
+        elif p.id in first:
+            assert p.discovered_on < first[p.id]  # reported before anyone went to look
 
 
 def test_penalty_decision_numbers_look_official(seeded):

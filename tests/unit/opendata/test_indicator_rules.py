@@ -14,9 +14,17 @@ from portal.institutions.checks import (
     GradeFacts,
     InstitutionFacts,
     ResourceFacts,
+    Thresholds,
 )
 from portal.opendata import indicator_rules as rules
-from portal.opendata.indicator_types import CreditRow, InspectionRow, PenaltyRow, Period, Subject
+from portal.opendata.indicator_types import (
+    CreditRow,
+    InspectionRow,
+    PenaltyRow,
+    Period,
+    Subject,
+    Visit,
+)
 
 CAL_2026 = WorkCalendar(schedules_from_chinesecalendar([2026]))
 TODAY = date(2026, 11, 25)
@@ -35,7 +43,8 @@ def subject(n: int, kind: str = "residential", filing: str = "filed", *, grade=N
         fees=tuple(fees), resources=resources, grade=grade,
     )
     return Subject(id=n, name=f"机构{n}", district=district, facts=facts, filing_date=filing_date,
-                   discovered_on=discovered_on, inspections=tuple(inspections),
+                   discovered_on=discovered_on,
+                   inspections=tuple(v if isinstance(v, Visit) else Visit(v) for v in inspections),
                    social_workers=social_workers)
 
 
@@ -66,6 +75,34 @@ def test_check_deadline_is_the_20th_working_day_after_filing():
     assert rules.check_deadline(date(2026, 9, 24), PERIOD) == (date(2026, 10, 29), False)
     # 2027 has no published schedule: weekends only, marked provisional.
     assert rules.check_deadline(date(2026, 12, 20), PERIOD) == (date(2027, 1, 15), True)
+
+
+def test_onsite_deadline_is_a_setting_with_its_seed_cited():
+    assert "株洲" in PERIOD.thresholds.onsite_check_source and "2.5" in PERIOD.thresholds.onsite_check_source
+    # 昆明 (seed 002 (一) 2) says 10 working days: the 10th after Thu 2026-09-24 is 10-15.
+    ten = Period(year=2026, today=TODAY, calendar=CAL_2026, thresholds=Thresholds(
+        onsite_check_working_days=10, onsite_check_source="昆明市昆政办〔2021〕70号（一）"))
+    assert rules.check_deadline(date(2026, 9, 24), ten) == (date(2026, 10, 15), False)
+    s = subject(1, filing_date=date(2026, 9, 24), inspections=[date(2026, 10, 20)])
+    indicator = rules.filed_onsite_check([s], ten)
+    assert statuses(indicator) == {1: "逾期检查"}
+    assert "10 个工作日" in indicator.definition and "昆明" in indicator.definition
+
+
+def test_onsite_checks_count_only_civil_affairs_inspections():
+    market = Visit(date(2026, 3, 10), "market_regulation")
+    subjects = [
+        subject(1, filing_date=date(2026, 3, 2), inspections=[market]),
+        subject(2, filing_date=date(2026, 3, 2), inspections=[market, date(2026, 3, 20)]),
+    ]
+    filed = rules.filed_onsite_check(subjects, PERIOD)
+    assert statuses(filed) == {1: "未检查（已超期）", 2: "按期检查"}
+    assert "其他部门检查 1 次，不计入" in statuses_notes(filed)[1]
+    annual = rules.annual_inspection(subjects, PERIOD)
+    assert statuses(annual) == {1: "本年未检查", 2: "已检查"}
+    place = subject(3, filing="unregistered", discovered_on=date(2026, 3, 2),
+                    inspections=[market])
+    assert statuses(rules.unfiled_onsite_check([place], PERIOD)) == {3: "未检查（已超期）"}
 
 
 def test_filed_check_leaves_pending_ones_out_of_the_base_and_missing_ones_in():
@@ -99,6 +136,19 @@ def test_unfiled_check_runs_from_discovery():
     assert (indicator.numerator, indicator.denominator) == (1, 2)
 
 
+def test_unfiled_check_uses_the_recorded_discovery_and_lists_places_without_one():
+    found = Subject(id=1, name="无证托老所", district="东城区", facts=subject(
+        1, filing="unregistered").facts, discovered_on=date(2026, 8, 10),
+        discovered_via="complaint", discovered_by="12349 热线",
+        inspections=(Visit(date(2026, 8, 20)),))
+    unknown = subject(2, filing="unregistered", inspections=[date(2026, 8, 20)])
+    indicator = rules.unfiled_onsite_check([found, unknown], PERIOD)
+    assert statuses(indicator) == {1: "按期检查", 2: "未记录发现日期"}
+    assert statuses_notes(indicator)[1].startswith("投诉举报（12349 热线）；发现 2026-08-10")
+    assert (indicator.numerator, indicator.denominator) == (1, 1)
+    assert "未记录发现日期 1 家" in indicator.value
+
+
 # --- 3.5, 4.1, 4.2, 4.3 ---------------------------------------------------------------------
 
 
@@ -118,18 +168,35 @@ def test_annual_inspection_counts_registered_residential_inspected_this_year():
 def test_hazard_rectification_counts_problems_and_overdue():
     subjects = [subject(1), subject(2)]
     rows = [
-        InspectionRow(1, date(2026, 3, 1), False, "none_required"),
-        InspectionRow(1, date(2026, 4, 1), True, "done", date(2026, 5, 1)),
-        InspectionRow(2, date(2026, 5, 1), True, "pending", date(2026, 6, 1)),  # past deadline
-        InspectionRow(2, date(2026, 11, 1), True, "pending", date(2026, 12, 31)),
-        InspectionRow(2, date(2025, 5, 1), True, "overdue", date(2025, 6, 1)),  # other year
-        InspectionRow(99, date(2026, 5, 1), True, "overdue"),  # another district
+        InspectionRow(1, date(2026, 3, 1), NO, "none_required"),
+        InspectionRow(1, date(2026, 4, 1), REQUIRED, "done", date(2026, 5, 1)),
+        InspectionRow(2, date(2026, 5, 1), REQUIRED, "pending", date(2026, 6, 1)),  # past deadline
+        InspectionRow(2, date(2026, 11, 1), REQUIRED, "pending", date(2026, 12, 31)),
+        InspectionRow(2, date(2026, 11, 2), ON_SPOT, "none_required"),
+        InspectionRow(2, date(2025, 5, 1), REQUIRED, "overdue", date(2025, 6, 1)),  # other year
+        InspectionRow(99, date(2026, 5, 1), REQUIRED, "overdue"),  # another district
     ]
     indicator = rules.hazard_rectification(subjects, rows, PERIOD)
-    assert (indicator.numerator, indicator.denominator) == (1, 3)
-    assert "检查 4 次（2 家）" in indicator.value
+    assert (indicator.numerator, indicator.denominator) == (2, 4)
+    assert "检查 5 次（2 家）" in indicator.value
+    assert "责令限期整改 3 次，当场整改 1 次" in indicator.value
     assert "逾期未整改 1 次" in indicator.value
-    assert sorted(r.status for r in indicator.records) == ["已整改", "整改中", "逾期未整改"]
+    assert sorted(r.status for r in indicator.records) == ["已整改", "当场整改", "整改中",
+                                                           "逾期未整改"]
+
+
+NO, REQUIRED, ON_SPOT = "no_findings", "rectification_required", "closed_on_spot"
+
+
+def test_hazard_rectification_reads_the_outcome_not_the_findings_text():
+    # An inspection whose outcome says no findings is no problem found, whatever its text says;
+    # before the outcome existed "未发现问题" in the findings was counted as a problem.
+    rows = [InspectionRow(1, date(2026, 3, 1), NO, "none_required"),
+            InspectionRow(1, date(2026, 4, 1), NO, "none_required"),
+            InspectionRow(1, date(2026, 5, 1), ON_SPOT, "none_required")]
+    indicator = rules.hazard_rectification([subject(1)], rows, PERIOD)
+    assert (indicator.numerator, indicator.denominator) == (1, 1)
+    assert "发现问题 1 次" in indicator.value
 
 
 def test_penalties_in_year_sum_amounts():
@@ -248,19 +315,34 @@ def statuses_notes(indicator) -> dict[int, str]:
     return {r.institution_id: r.note for r in indicator.records}
 
 
-def test_deposits_dedicated_account_coverage_and_cap():
+def test_deposits_report_over_cap_and_dedicated_accounts_not_a_sum_of_standards():
     month = [FeeFacts(item="床位费", price=Decimal("1000"))]
     subjects = [
         subject(1, deposit=Decimal("2000"), dedicated=True, fees=month),
         subject(2, deposit=Decimal("5000"), dedicated=False, fees=month),  # over 3 × 1000
         subject(3, deposit=Decimal("0")),
         subject(4, kind="assessment", deposit=Decimal("100")),
+        subject(5, deposit=Decimal("900"), dedicated=True),  # no monthly fee published
     ]
     indicator = rules.deposits(subjects, PERIOD)
-    assert statuses(indicator) == {1: "专户存储", 2: "未专户存储"}
-    assert "合计 7,000.00 元" in indicator.value
-    assert "超过上限 1 家" in indicator.value
-    assert (indicator.numerator, indicator.denominator) == (1, 2)
+    assert statuses(indicator) == {1: "专户存储", 2: "未专户存储，超过上限", 5: "专户存储"}
+    assert "合计" not in indicator.value  # deposit standards are not money held
+    assert "超过上限 1 家" in indicator.value and "未专户存储 1 家" in indicator.value
+    assert "无法核对上限 1 家" in indicator.value
+    assert "收取金额、涉及人员、清退情况：本平台未记录" in indicator.value
+    assert "涉及老人人数和清退情况" in indicator.not_recorded
+    assert "昆明市昆政办〔2021〕70号（五）" in indicator.definition
+    assert (indicator.numerator, indicator.denominator) == (2, 3)
+
+
+def test_deposit_cap_follows_the_configured_thresholds():
+    month = [FeeFacts(item="床位费", price=Decimal("1000"))]
+    subjects = [subject(2, deposit=Decimal("5000"), dedicated=False, fees=month)]
+    six = Period(year=2026, today=TODAY, calendar=CAL_2026,
+                 thresholds=Thresholds(deposit_max_months=Decimal(6)))
+    indicator = rules.deposits(subjects, six)
+    assert "超过上限 0 家" in indicator.value and "6 倍" in indicator.definition
+    assert statuses(indicator) == {2: "未专户存储"}
 
 
 def test_social_workers_per_hundred_beds():
