@@ -46,6 +46,7 @@ from portal.institutions.checks import (
     compute_flags,
     monthly_totals,
 )
+from portal.institutions.credit_status import CreditStatus, credit_status
 from portal.institutions.models import Institution, InstitutionPageDoc
 from portal.institutions.page import (
     COMPLAINT_STATS,
@@ -73,6 +74,7 @@ _SOURCES = (
     "portal/institutions/vocab.py", "portal/institutions/completeness.py",
     "portal/institutions/facts.py", "portal/institutions/page.py",
     "portal/institutions/pagedoc.py", "portal/backoffice/public.py", "portal/templating.py",
+    "portal/backoffice/models.py",
 )
 
 
@@ -119,6 +121,7 @@ class DocPage(ShownPage):
     totals: dict[str | None, MonthlyTotal]
     today: date
     open_days: InstitutionOpenDays
+    credit_status: CreditStatus
     fragments: tuple[Markup, ...] = ()  # type: ignore[misc]  # the parts, built
 
     @property
@@ -157,6 +160,7 @@ def shown_page(
     stored = _decode(body)
     open_days = open_days_of(db, institution_id, now)
     facts = with_open_days(stored.facts, open_days)
+    settings = get_settings()
     return DocPage(
         inst=PageHeading(institution_id, stored.name),
         # Rendered by the autoescaping templates of `build`, from this database only.
@@ -167,6 +171,9 @@ def shown_page(
         totals=monthly_totals(facts.fees, today),
         today=today,
         open_days=open_days,
+        # Per view: rectifications fall overdue and penalties leave the period by the date.
+        credit_status=credit_status(db, institution_id, today, settings.credit_lookback_days,
+                                    settings.timezone),
     )
 
 
