@@ -13,9 +13,11 @@ from sqlalchemy import select
 from complaints.intake import ComplaintInput
 from complaints.models import Complaint
 from complaints.services import build_services
+from complaints.tokens import tracking_tokens
 from portal.accounts.roles import Role
 from portal.audit import AuditEvent
 from portal.backoffice.models import CreditCommitment, DisclosureDraft
+from portal.institutions import pagedoc
 from portal.institutions.models import CreditEntry, FulfilmentAssessment
 from portal.settings import get_settings
 
@@ -170,6 +172,22 @@ def test_existing_red_entry_of_a_blocked_institution_is_kept_and_flagged(client,
         CreditEntry.institution_id == blocked.id)).one().removed_on is None
 
 
+def test_stored_page_document_flags_by_the_date_of_the_view(client, db):
+    """The check is made per view: a rectification falls overdue after the document was built."""
+    inst = institution(db)
+    credit_entry(db, inst, "red", listed_on=today() - timedelta(days=100))
+    inspection(db, inst, inspected_on=today() - timedelta(days=20), findings="台账缺失",
+               rectification_status="pending", rectification_deadline=today() + timedelta(days=5))
+    assert pagedoc.refresh(db, inst.id)
+    db.commit()
+    now_page = pagedoc.shown_page(db, inst.id, today())
+    assert isinstance(now_page, pagedoc.DocPage) and now_page.credit_status.blockers == []
+    assert 'id="red-list-flag"' not in public(client, inst.id)
+    later = pagedoc.shown_page(db, inst.id, today() + timedelta(days=6))
+    assert isinstance(later, pagedoc.DocPage) and later.credit_status.flagged_red
+    assert [b.code for b in later.credit_status.blockers] == ["rectification_overdue"]
+
+
 # --- complaint outcomes ------------------------------------------------------------------------
 def test_answer_requires_an_outcome_shown_to_staff_and_in_the_history(client, db):
     _offices, inst, staff = setup_city(db)
@@ -191,6 +209,11 @@ def test_answer_requires_an_outcome_shown_to_staff_and_in_the_history(client, db
     detail = client.get(f"/staff/complaints/{c.id}").text
     assert '核查结论：<strong class="outcome">查实</strong>' in detail  # the answer
     assert "</strong>（核查结论：查实）" in detail  # its step in the history
+    client.cookies.clear()
+    token = tracking_tokens(get_settings()).dumps(str(c.id))
+    tracked = client.get(f"/complaints/t/{token}")
+    assert tracked.status_code == 200
+    assert "核查结论：<strong>查实</strong>" in tracked.text and "李四" not in tracked.text
 
 
 def test_a_substantiated_complaint_blocks_the_red_list_an_unfounded_one_does_not(client, db):
