@@ -16,7 +16,7 @@ from complaints.services import build_services
 from complaints.tokens import tracking_tokens
 from portal.accounts.roles import Role
 from portal.audit import AuditEvent
-from portal.backoffice.models import CreditCommitment, DisclosureDraft
+from portal.backoffice.models import CreditCommitment, DisclosureDraft, DisclosureVersion
 from portal.institutions import pagedoc
 from portal.institutions.models import CreditEntry, FulfilmentAssessment
 from portal.settings import get_settings
@@ -276,3 +276,17 @@ def test_commitment_form_has_no_fulfilment_and_old_drafts_are_still_approved(cli
     api = client.get(f"/api/v1/institutions/{inst.id}").json()
     assert "fulfilment" not in api["credit_commitment"]
     assert api["credit_check"]["fulfilment_assessment"] is None
+
+
+def test_self_declared_fulfilment_in_the_change_history_is_labelled_as_such(client, db):
+    inst = institution(db)
+    db.add(DisclosureVersion(
+        institution_id=inst.id, section="commitment", approved_by_label="市民政局",
+        published_at=datetime.now(get_settings().timezone),
+        changes=[{"field": "fulfilment", "label": "履约情况", "old": "（未填）", "new": "履约良好"}]))
+    db.commit()
+    page = public(client, inst.id)
+    assert "<td>履约情况（机构自述，不作为履约评价）</td><td>（未填）</td><td>履约良好</td>" in page
+    assert "<td>履约情况</td>" not in page
+    history = client.get(f"/api/v1/institutions/{inst.id}").json()["change_history"]
+    assert history[0]["changes"][0]["label"] == "履约情况（机构自述，不作为履约评价）"
