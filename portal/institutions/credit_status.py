@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import Date, cast, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from complaints.models import Complaint
@@ -53,27 +53,58 @@ class CreditStatus:
         return self.red_listed and bool(self.blockers)
 
 
+def _dated_records(ids: Collection[int], since: date, today: date) -> Any:
+    """Rectifications not done, penalties of the period, 履约评价 and red-list entries in force,
+    as rows of one shape (kind, institution, day, due, code, ref, department, basis, id): one
+    statement for all of them."""
+    blank, no_date = literal(""), cast(null(), Date)
+
+    def shaped(kind: str, model: Any, day: Any, *, due: Any = no_date, code: Any = blank,
+               ref: Any = blank, basis: Any = blank, dept: Any = Department.name) -> Any:
+        return (
+            select(literal(kind).label("kind"), model.institution_id.label("institution_id"),
+                   day.label("day"), due.label("due"), code.label("code"), ref.label("ref"),
+                   dept.label("dept"), basis.label("basis"), model.id.label("id"))
+            .select_from(model)
+            .join(Department, Department.id == model.department_id)
+            .where(model.institution_id.in_(ids))
+        )
+
+    i, p, a, e = Inspection, Penalty, FulfilmentAssessment, CreditEntry
+    return union_all(
+        shaped("rectification", i, i.inspected_on, due=i.rectification_deadline,
+               code=i.rectification_status).where(
+            i.rectification_status.in_(("pending", "overdue"))),
+        shaped("penalty", p, p.decided_on, ref=p.decision_no).where(
+            p.decided_on > since, p.decided_on <= today),
+        shaped("assessment", a, a.assessed_on, code=a.result, basis=a.basis),
+        shaped("red", e, e.listed_on, dept=blank).where(
+            e.list_type == "red", e.removed_on.is_(None),
+            or_(e.expires_on.is_(None), e.expires_on >= today)),
+    )
+
+
 def credit_facts(db: Session, ids: Collection[int], today: date, lookback_days: int,
-                 tz: ZoneInfo) -> dict[int, CreditFacts]:
-    """The rows the blockers read, per institution (absent ids: no rows)."""
+                 tz: ZoneInfo) -> tuple[dict[int, CreditFacts], set[int]]:
+    """The rows the blockers read, per institution (absent ids: no rows), and the ids with a
+    red-list entry in force on `today`. Two statements whatever the number of ids."""
     if not ids:
-        return {}
+        return {}, set()
     since = today - timedelta(days=lookback_days)
     parts: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for i, dept in db.execute(
-        select(Inspection, Department.name).join(Department,
-                                                 Department.id == Inspection.department_id)
-        .where(Inspection.institution_id.in_(ids),
-               Inspection.rectification_status.in_(("pending", "overdue")))
-    ):
-        parts[i.institution_id]["rectifications"].append(RectificationFact(
-            i.inspected_on, i.rectification_status, i.rectification_deadline, dept))
-    for p, dept in db.execute(
-        select(Penalty, Department.name).join(Department, Department.id == Penalty.department_id)
-        .where(Penalty.institution_id.in_(ids), Penalty.decided_on > since,
-               Penalty.decided_on <= today)
-    ):
-        parts[p.institution_id]["penalties"].append(PenaltyFact(p.decided_on, p.decision_no, dept))
+    red: set[int] = set()
+    for row in db.execute(_dated_records(ids, since, today)):
+        inst = row.institution_id
+        if row.kind == "rectification":
+            parts[inst]["rectifications"].append(
+                RectificationFact(row.day, row.code, row.due, row.dept))
+        elif row.kind == "penalty":
+            parts[inst]["penalties"].append(PenaltyFact(row.day, row.ref, row.dept))
+        elif row.kind == "assessment":
+            parts[inst]["assessments"].append(
+                AssessmentFact(row.day, row.code, row.basis, row.dept, row.id))
+        else:
+            red.add(inst)
     # A day's slack before `since`: the local date is worked out below.
     start = datetime.combine(since - timedelta(days=1), time(), tz)
     for institution_id, answered_at, outcome in db.execute(
@@ -83,32 +114,15 @@ def credit_facts(db: Session, ids: Collection[int], today: date, lookback_days: 
     ):
         parts[institution_id]["complaints"].append(
             ComplaintFact(answered_at.astimezone(tz).date(), outcome))
-    for a, dept in db.execute(
-        select(FulfilmentAssessment, Department.name)
-        .join(Department, Department.id == FulfilmentAssessment.department_id)
-        .where(FulfilmentAssessment.institution_id.in_(ids))
-    ):
-        parts[a.institution_id]["assessments"].append(
-            AssessmentFact(a.assessed_on, a.result, a.basis, dept, a.id))
-    return {k: CreditFacts(**{name: tuple(rows) for name, rows in v.items()})
-            for k, v in parts.items()}
-
-
-def red_listed_ids(db: Session, ids: Collection[int], today: date) -> set[int]:
-    """Those of `ids` with a red-list entry in force (not removed, not expired) on `today`."""
-    if not ids:
-        return set()
-    return set(db.scalars(select(CreditEntry.institution_id).where(
-        CreditEntry.institution_id.in_(ids), CreditEntry.list_type == "red",
-        CreditEntry.removed_on.is_(None),
-        or_(CreditEntry.expires_on.is_(None), CreditEntry.expires_on >= today))))
+    facts = {k: CreditFacts(**{name: tuple(rows) for name, rows in v.items()})
+             for k, v in parts.items()}
+    return facts, red
 
 
 def credit_statuses(db: Session, ids: Collection[int], today: date, lookback_days: int,
-                    tz: ZoneInfo, red: set[int] | None = None) -> dict[int, CreditStatus]:
-    """Each institution's status; `red`: the red-listed among them when the caller knows."""
-    facts = credit_facts(db, ids, today, lookback_days, tz)
-    red = red_listed_ids(db, ids, today) if red is None else red
+                    tz: ZoneInfo) -> dict[int, CreditStatus]:
+    """Each institution's status on `today`."""
+    facts, red = credit_facts(db, ids, today, lookback_days, tz)
     out = {}
     for institution_id in ids:
         f = facts.get(institution_id, CreditFacts())

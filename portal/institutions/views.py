@@ -130,7 +130,7 @@ def public_list(ctx: Ctx) -> Response:
             ids = {inst.id for _entry, inst in page.items}
             extra["status"] = credit_statuses(ctx.db, ids, today,
                                               ctx.settings.credit_lookback_days,
-                                              ctx.settings.timezone, red=ids)
+                                              ctx.settings.timezone)
             extra["lookback_days"] = ctx.settings.credit_lookback_days
     else:
         page = getattr(lists, name)(page_no)
