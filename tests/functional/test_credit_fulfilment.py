@@ -134,6 +134,9 @@ def test_red_list_refuses_an_institution_with_an_overdue_rectification(client, d
     assert "不能列入红名单" in refused.text and "整改逾期未完成" in refused.text
     assert "已逾期 666 天" in refused.text
     assert db.scalars(select(CreditEntry)).first() is None
+    # The entry page says so before anyone tries.
+    entry_page = client.get(f"/gov/institutions/{inst.id}").text
+    assert 'id="credit-blockers"' in entry_page and "整改逾期未完成" in entry_page
     # The black list is not refused for it.
     black = {**red_form(), "list_type": "black", "reason": "拒不整改"}
     assert post(client, f"/gov/institutions/{inst.id}/credit", **black).status_code == 303
