@@ -4,9 +4,10 @@ Every view of an institution page used to load 13 statements of rows and render 
 template (≈ 3 ms of the request, bench/RESULTS.md), although nearly all of it changes only when
 the institution's records do. The document holds those parts built — HTML fragments of the
 templates under `templates/institutions/page/` — with the facts the flags are computed from.
-A view then runs two statements (the document with the complaint figures, the open days) and
-renders only what depends on the date: flags, monthly totals, the grade's age and expiry, open
-days and complaint figures.
+A view then runs two statements (the document with the complaint figures, the open days), two
+more for the credit check (portal/institutions/credit_status.py), and renders only what depends
+on the date: flags, monthly totals, the grade's age and expiry, open days, complaint figures and
+the credit check (履约评价, red-list blockers).
 
 It cannot show a stale disclosure:
 - `institutions.records_version` is raised by database triggers (migration 0009) on every change
