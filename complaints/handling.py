@@ -22,6 +22,11 @@ from portal.orgs.models import Department
 ANSWER_MIN, ANSWER_MAX = 10, 4000
 REASON_MAX = 1000
 MAX_EXTENSION_DAYS = 10
+# What the answering office found; required with every answer. 查实 and 部分查实 count against
+# the institution's credit (portal/institutions/credit.py: 守信激励 refused, 昆政办〔2021〕70号
+# (十三): 投诉举报多 … 增加抽查频次). Answers before migration 0016 have none (unknown).
+OUTCOMES = {"substantiated": "查实", "partly": "部分查实", "unfounded": "不属实",
+            "unverifiable": "无法核实"}
 FEEDBACK_LEVELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 
 
@@ -69,10 +74,13 @@ class HandlingService:
         add_event(self.db, complaint, "signed", user.id, department_id=user.department_id, at=now,
                   from_status="assigned")
 
-    def answer(self, user: User, complaint: Complaint, text: str, now: datetime | None = None) -> None:
+    def answer(self, user: User, complaint: Complaint, text: str, outcome: str,
+               now: datetime | None = None) -> None:
         self._own_office(user, complaint)
         self._open(complaint, "assigned", "signed")
         body = _text(text, "answer", ANSWER_MIN, ANSWER_MAX, "答复内容")
+        if outcome not in OUTCOMES:
+            raise InvalidComplaint({"outcome": "请选择核查结论：查实、部分查实、不属实或无法核实"})
         now = now or utcnow()
         self._move(complaint, ("assigned", "signed"), "answered")
         if complaint.signed_at is None:
@@ -80,8 +88,9 @@ class HandlingService:
             add_event(self.db, complaint, "signed", user.id, department_id=user.department_id,
                       at=now, from_status="assigned")
         complaint.status, complaint.answered_at, complaint.answer_text = "answered", now, body
+        complaint.outcome = outcome
         add_event(self.db, complaint, "answered", user.id, department_id=user.department_id,
-                  note=body, at=now, from_status="signed")
+                  note=body, at=now, from_status="signed", data={"outcome": outcome})
         self._settle_co_handling(complaint, now)
         if complaint.complainant_phone:
             queue_notification(self.db, "sms", complaint.complainant_phone, "投诉已答复",

@@ -123,6 +123,10 @@ class Complaint(Base):
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer_text: Mapped[str] = mapped_column(Text, default="")
+    # What the answering office found (complaints.handling.OUTCOMES): substantiated | partly |
+    # unfounded | unverifiable. NULL: not answered yet, or answered before outcomes were
+    # recorded (migration 0016) -- unknown, never counted as substantiated.
+    outcome: Mapped[str | None] = mapped_column(String(20))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # satisfied | basically_satisfied | unsatisfied; NULL when auto-closed without feedback.
     satisfaction: Mapped[str | None] = mapped_column(String(20))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from complaints import clock
 from complaints.calendar import WorkCalendar
 from complaints.events import EVENT_LABELS
+from complaints.handling import OUTCOMES
 from complaints.models import OPEN_STATUSES, STATUSES, Complaint
 from complaints.queues import QueueRow
 
@@ -45,6 +46,13 @@ def clock_view(complaint: Complaint | QueueRow, calendar: WorkCalendar, now: dat
     return ClockView(due_local, left, state, CLOCK_LABELS[state], complaint.provisional)
 
 
+def _label(event) -> str:
+    """The step's words; an answer names its 核查结论 (answers before outcomes name none)."""
+    label = EVENT_LABELS.get(event.kind, event.kind)
+    outcome = (event.data or {}).get("outcome") if event.kind == "answered" else None
+    return f"{label}（核查结论：{OUTCOMES.get(outcome, outcome)}）" if outcome else label
+
+
 def public_timeline(complaint: Complaint) -> list[dict]:
     """Events the complainant may see: no actors, no internal notes."""
     rows = []
@@ -53,7 +61,7 @@ def public_timeline(complaint: Complaint) -> list[dict]:
             continue
         rows.append({
             "at": event.at,
-            "label": EVENT_LABELS.get(event.kind, event.kind),
+            "label": _label(event),
             "department": event.department.name if event.department else "",
             "note": event.note if event.kind in ("answered", "supervised") else "",
         })

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from complaints import clock
 from complaints.calendar_store import load_calendar
 from complaints.exceptions import InvalidComplaint, NotAllowed, StatusChanged
+from complaints.handling import OUTCOMES
 from complaints.intake import ComplaintInput
 from complaints.models import Complaint
 from complaints.presenters import clock_view, public_timeline, status_label
@@ -167,6 +168,7 @@ def tracked(ctx: Ctx) -> Response:
         clock=clock_view(complaint, calendar, utcnow(), ctx.settings.timezone),
         timeline=public_timeline(complaint),
         status=status_label(complaint),
+        outcomes=OUTCOMES,
         is_new=ctx.request.query_params.get("new") == "1",
         link_days=ctx.settings.tracking_link_days,
     )

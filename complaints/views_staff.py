@@ -13,6 +13,7 @@ from complaints import clock
 from complaints.calendar_store import load_calendar
 from complaints.events import EVENT_LABELS
 from complaints.exceptions import InvalidComplaint, NotAllowed
+from complaints.handling import OUTCOMES
 from complaints.models import CHANNELS, CoHandling, Complaint
 from complaints.presenters import clock_view, status_label
 from complaints.queues import (
@@ -188,6 +189,7 @@ def _detail_context(ctx: Ctx, complaint: Complaint, **extra) -> dict:
         "status": status_label(complaint),
         "events": complaint.events,
         "event_labels": EVENT_LABELS,
+        "outcomes": OUTCOMES,
         "channels": CHANNELS,
         "co_handlings": co,
         "is_handler": user.role_enum is Role.DEPARTMENT and user.department_id == complaint.responsible_department_id,
@@ -198,6 +200,7 @@ def _detail_context(ctx: Ctx, complaint: Complaint, **extra) -> dict:
         "pending_extension": handling.pending_extension(complaint),
         "departments": ctx.db.scalars(select(Department).order_by(Department.district_id.is_not(None), Department.id)).all(),
         "errors": extra.pop("errors", {}),
+        "values": extra.pop("values", {}),
         "revealed": extra.pop("revealed", None),
         **extra,
     }
@@ -231,8 +234,10 @@ def _action(handler: Callable[[Ctx, Complaint], None]) -> Callable[[Ctx], Respon
         except InvalidComplaint as exc:
             ctx.db.rollback()
             complaint = _load(ctx)
+            # What was typed comes back with the message (an answer is long to write again).
+            typed = {k: v for k, v in ctx.form.items() if isinstance(v, str) and k != "csrf_token"}
             return ctx.render("complaints/staff/detail.html", status_code=400,
-                              **_detail_context(ctx, complaint, errors=exc.errors))
+                              **_detail_context(ctx, complaint, errors=exc.errors, values=typed))
         except NotAllowed as exc:
             ctx.db.rollback()
             raise HTTPException(409 if ctx.user.role_enum in (*HANDLERS, *SUPERVISORS) else 403,
@@ -254,7 +259,8 @@ def _days(ctx: Ctx) -> int:
 
 
 sign = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).sign(ctx.user, c)))
-answer = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).answer(ctx.user, c, ctx.field("answer"))))
+answer = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).answer(
+    ctx.user, c, ctx.field("answer"), ctx.field("outcome"))))
 return_ = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).return_misrouted(ctx.user, c, ctx.field("reason"))))
 extension = view(roles=HANDLERS)(_action(
     lambda ctx, c: _handling(ctx).request_extension(ctx.user, c, _days(ctx), ctx.field("reason"))))

@@ -20,6 +20,7 @@ from portal.db import Base
 from portal.institutions.models import (
     CreditEntry,
     FeeItem,
+    FulfilmentAssessment,
     Grade,
     Inspection,
     Institution,
@@ -51,6 +52,7 @@ __all__ = [
     "DisclosureVersion",
     "District",
     "FeeItem",
+    "FulfilmentAssessment",
     "Grade",
     "Inspection",
     "Institution",

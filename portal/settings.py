@@ -71,6 +71,10 @@ class Settings:
     feedback_window_days: int = 15
     # A tracking link's lifetime (PORTAL_TRACKING_LINK_DAYS; complaints/tokens.py).
     tracking_link_days: int = 45
+    # Penalties, substantiated complaints and 履约评价 keep an institution off the red list for
+    # this many days (portal/institutions/credit.py). No seed names a period: one year, the
+    # seeds' annual cycle of supervision (酉阳县 (六) 每年综合督导; 内政办发〔2021〕26号 年度抽查计划).
+    credit_lookback_days: int = 365
     queues: tuple[str, ...] = field(default=("default", "index"))
     # Compliance-check thresholds from PORTAL_CHECK_<FIELD> (see portal/institutions/checks.py).
     check_thresholds: tuple[tuple[str, str], ...] = ()
@@ -151,6 +155,7 @@ def load_settings() -> Settings:
         feedback_window_days=feedback_window_days,
         tracking_link_days=_positive_int("PORTAL_TRACKING_LINK_DAYS",
                                          feedback_window_days + TRACKING_LINK_MARGIN_DAYS),
+        credit_lookback_days=_positive_int("PORTAL_CREDIT_LOOKBACK_DAYS", 365),
         backup_dir=Path(os.environ.get("PORTAL_BACKUP_DIR", var_dir / "backups")),
         backup_keep=_positive_int("PORTAL_BACKUP_KEEP", 14),
         web_threads=_positive_int("PORTAL_WEB_THREADS", 4),

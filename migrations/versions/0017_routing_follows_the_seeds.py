@@ -1,7 +1,7 @@
 """routing rules follow the seeds' division of duties
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-06 23:00:00.000000
 
 SPEC §3's table was corrected against the seeds: building_safety and safety_incident are led by
@@ -31,7 +31,7 @@ from alembic import op
 import portal.db
 
 revision: str = '0017'
-down_revision: str | None = '0015'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -31,7 +31,9 @@ RESOURCE_LABELS = {
     "food_licence": "食品经营许可证号", "last_fire_drill": "最近消防演练日期",
     "last_emergency_drill": "最近应急演练日期",
 }
-COMMITMENT_LABELS = {"signed_on": "签署日期", "text": "承诺书内容", "fulfilment": "履约情况"}
+# No 履约情况: civil affairs judges it (portal/institutions/credit.py). A draft still pending with
+# the old payload's "fulfilment" is published without it (not in the labels: no diff line).
+COMMITMENT_LABELS = {"signed_on": "签署日期", "text": "承诺书内容"}
 SCALAR_LABELS = {"basic": BASIC_LABELS, "resources": RESOURCE_LABELS,
                  "commitment": COMMITMENT_LABELS}
 
@@ -70,7 +72,7 @@ def snapshot_resources(res: Any | None) -> dict[str, Any]:
 def snapshot_commitment(row: Any | None) -> dict[str, Any]:
     if row is None:
         return {}
-    return {"signed_on": _iso(row.signed_on), "text": row.text, "fulfilment": row.fulfilment}
+    return {"signed_on": _iso(row.signed_on), "text": row.text}
 
 
 def snapshot_fees(rows: list[Any]) -> dict[str, Any]:

@@ -23,6 +23,11 @@ OPEN_STATUSES = ("draft", "submitted")
 
 _OPEN = "status IN ('draft', 'submitted')"
 
+# The commitment's 履约情况 was once declared by the institution itself. It is judged by civil
+# affairs (株洲 实施方案 (一)；昆政办〔2021〕70号 (十四); portal/institutions/credit.py), so the form no
+# longer asks for it; old published changes keep it, labelled for what it was.
+SELF_DECLARED_LABELS = {"fulfilment": "履约情况（机构自述，不作为履约评价）"}
+
 
 class DisclosureDraft(Base):
     """Proposed values for one section of an institution's disclosures, on its way to review."""
@@ -89,6 +94,14 @@ class DisclosureVersion(Base):
     def section_label(self) -> str:
         return SECTION_LABELS.get(self.section, self.section)
 
+    @property
+    def shown_changes(self) -> list[dict[str, Any]]:
+        """The changes as the public sees them: self-declared values labelled as such."""
+        if self.section != "commitment":
+            return self.changes
+        return [{**c, "label": SELF_DECLARED_LABELS.get(c.get("field", ""), c["label"])}
+                for c in self.changes]
+
 
 class InstitutionRule(Base):
     """A rules document (规章制度); a changed or removed document is retired, never overwritten."""
@@ -106,7 +119,10 @@ class InstitutionRule(Base):
 
 
 class CreditCommitment(Base):
-    """A published credit commitment (信用承诺书) and its fulfilment; the newest current one shows."""
+    """A published credit commitment (信用承诺书); the newest current one shows.
+
+    `fulfilment` is what institutions once declared of their own 履约情况: kept as history,
+    never shown (the judgement is civil affairs', FulfilmentAssessment)."""
 
     __tablename__ = "credit_commitments"
     __table_args__ = (Index("ix_credit_commitments_current", "institution_id", "retired_on"),)

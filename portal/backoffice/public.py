@@ -54,13 +54,13 @@ def published_json(p: Published) -> dict[str, Any]:
         "rules": [{"title": r.title, "body": r.body, "effective_on": r.effective_on.isoformat()}
                   for r in p.rules],
         "credit_commitment": None if c is None else {
-            "signed_on": c.signed_on.isoformat(), "text": c.text, "fulfilment": c.fulfilment},
+            "signed_on": c.signed_on.isoformat(), "text": c.text},
         "last_updated": p.last_updated.isoformat() if p.last_updated else None,
         "change_history": [
             {"section": v.section, "section_label": v.section_label,
              "published_at": v.published_at.isoformat(), "approved_by": v.approved_by_label,
              "changes": [{"label": c["label"], "old": c["old"], "new": c["new"]}
-                         for c in v.changes]}
+                         for c in v.shown_changes]}
             for v in p.history
         ],
     }
@@ -74,10 +74,11 @@ PUBLISHED_PROPERTIES: dict[str, Any] = {
                         "properties": {"title": _TEXT, "body": _TEXT,
                                        "effective_on": {"type": "string", "format": "date"}}}},
     "credit_commitment": {
-        "type": ["object", "null"], "description": "the published 信用承诺书",
-        "required": ["signed_on", "text", "fulfilment"],
-        "properties": {"signed_on": {"type": "string", "format": "date"}, "text": _TEXT,
-                       "fulfilment": _TEXT}},
+        "type": ["object", "null"],
+        "description": "the published 信用承诺书; its 履约情况 is civil affairs' judgement, in "
+                       "credit_check.fulfilment_assessment",
+        "required": ["signed_on", "text"],
+        "properties": {"signed_on": {"type": "string", "format": "date"}, "text": _TEXT}},
     "last_updated": {"type": ["string", "null"], "format": "date-time",
                      "description": "when a reviewed change to the disclosures was last published"},
     "change_history": {

@@ -197,9 +197,10 @@ def validate_commitment(data: Mapping[str, Any], today: date) -> dict[str, Any]:
     form = _Reader(data, today)
     signed = form.date("signed_on", "签署日期", not_future=True)
     text = form.text("text", "承诺书内容", max_len=COMMITMENT_MAX)
-    fulfilment = form.text("fulfilment", "履约情况", required=False, max_len=200)
+    # No 履约情况: the institution does not judge its own keeping of the commitment; civil
+    # affairs does (株洲 实施方案 (一)；昆政办〔2021〕70号 (十四); portal/institutions/credit.py).
     form.check()
-    return {"signed_on": _iso(signed), "text": text, "fulfilment": fulfilment}
+    return {"signed_on": _iso(signed), "text": text}
 
 
 # --- repeated rows: fees and rules ------------------------------------------------------------

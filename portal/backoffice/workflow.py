@@ -324,8 +324,9 @@ def _apply(db: Session, inst: Institution, section: str, payload: dict[str, Any]
         old_commitment = current_commitment(db, inst.id)
         if old_commitment is not None:
             old_commitment.retired_on = today
+        # A draft of the old shape may carry a self-declared "fulfilment": not published.
         db.add(CreditCommitment(institution_id=inst.id, signed_on=_d(payload["signed_on"]),
-                                text=payload["text"], fulfilment=payload["fulfilment"]))
+                                text=payload["text"]))
 
 
 def _decide_once(db: Session, draft: DisclosureDraft, status: str, actor: User,

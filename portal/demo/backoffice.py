@@ -47,9 +47,31 @@ def disclosure_rows(i: int, kind: str, today: date, now: datetime) -> dict[str, 
     if i == 0 or rng.random() < 0.75:
         rows["credit_commitments"].append({
             "signed_on": today - timedelta(days=rng.randint(30, 700)), "text": COMMITMENT,
-            "fulfilment": rng.choice(("履约良好", "履约良好", "")), "published_at": now,
-            "retired_on": None})
+            "published_at": now, "retired_on": None})
     return rows
+
+
+def assessment_rows(i: int, children: dict[str, list[Row]], today: date, now: datetime,
+                    department_id: int) -> list[Row]:
+    """Civil affairs' 履约评价 of institution `i`'s commitment, consistent with its records: a
+    breach where a penalty or an overdue rectification stands, else mostly 履约良好; some are
+    not assessed yet. Its own random stream: the rest of the demo is unchanged by it."""
+    if not children.get("credit_commitments"):
+        return []
+    rng = random.Random(f"fulfilment-{i}")
+    if i != 0 and rng.random() < 0.4:
+        return []
+    assessed = today - timedelta(days=rng.randint(10, 300))
+    penalised = any((today - p["decided_on"]).days <= 365 for p in children.get("penalties", ()))
+    overdue = any(x["rectification_status"] == "overdue" for x in children.get("inspections", ()))
+    if penalised:
+        result, basis = "serious_breach", "受到行政处罚，违反“依法诚信经营”的书面承诺。"
+    elif overdue:
+        result, basis = "breach", "检查发现的问题未按期整改，违反“自觉接受监督”的书面承诺。"
+    else:
+        result, basis = "kept", "年度检查和投诉核查未发现违反书面承诺的情形。"
+    return [{"assessed_on": assessed, "result": result, "basis": basis,
+             "department_id": department_id, "recorded_by_id": None, "recorded_at": now}]
 
 
 def pending_draft(conn: Connection, institution_id: int, author_id: int,

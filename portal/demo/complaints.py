@@ -31,9 +31,13 @@ STORIES = {
     "special_equipment": ["电梯经常停在半层，困过老人", "锅炉房没有检验合格证"],
     "other": ["院里的路灯坏了一个月没修", "探视时间太短，家属有意见"],
 }
+# (answer, 核查结论): each answer states what the office found, as a real one would.
 ANSWERS = [
-    "经现场核查，情况属实，已责令机构限期整改，并将跟踪复查。",
-    "经调查，机构已于当日整改，并对相关人员进行了培训和处理。",
+    ("经现场核查，情况属实，已责令机构限期整改，并将跟踪复查。", "substantiated"),
+    ("经调查，反映的问题部分属实，机构已于当日整改，并对相关人员进行了培训和处理。", "partly"),
+    ("经现场核查和调阅监控记录，未发现反映的问题，已向投诉人说明情况。", "unfounded"),
+    ("经走访核实，因时间久远、当事人已离院，反映的情况无法核实，已督促机构加强管理。",
+     "unverifiable"),
 ]
 
 
@@ -97,7 +101,8 @@ def seed_demo_complaints(database_url: str, count: int, seed: int, now: datetime
                 continue
             answered = received + timedelta(days=rng.uniform(0.5, 6))
             if answered < now:
-                handling.answer(handler, complaint, rng.choice(ANSWERS), now=answered)
+                text, outcome = rng.choice(ANSWERS)
+                handling.answer(handler, complaint, text, outcome, now=answered)
                 if rng.random() < 0.5:
                     level = rng.choice(["satisfied", "satisfied", "basically_satisfied", "unsatisfied"])
                     handling.complainant_feedback(complaint, level, now=answered + timedelta(days=1))

@@ -12,11 +12,12 @@ from typing import Any
 from portal.backoffice.models import CreditCommitment, InstitutionRule
 from portal.db import utcnow
 from portal.demo import names
-from portal.demo.backoffice import disclosure_rows
+from portal.demo.backoffice import assessment_rows, disclosure_rows
 from portal.institutions import creditcode
 from portal.institutions.models import (
     CreditEntry,
     FeeItem,
+    FulfilmentAssessment,
     Grade,
     Inspection,
     Penalty,
@@ -380,6 +381,8 @@ class InstitutionMaker:
         for table, rows in disclosure_rows(i, kind, today, self.now).items():
             for row in rows:
                 bundle.add(table, row)
+        for row in assessment_rows(i, bundle.children, today, self.now, self.city_civil):
+            bundle.add("fulfilment_assessments", row)
         return bundle
 
     def _fees(self, b: Bundle, kind: str, nature: str) -> Decimal:
@@ -773,4 +776,5 @@ CHILD_TABLES = {
     "credit_entries": CreditEntry.__table__,
     "institution_rules": InstitutionRule.__table__,
     "credit_commitments": CreditCommitment.__table__,
+    "fulfilment_assessments": FulfilmentAssessment.__table__,
 }

@@ -66,6 +66,7 @@ class SeedSummary:
     credit_entries: int = 0
     institution_rules: int = 0
     credit_commitments: int = 0
+    fulfilment_assessments: int = 0
     open_days: int = 0
     page_documents: int = 0
     elapsed_seconds: float = 0.0

@@ -246,6 +246,32 @@ class CreditEntry(Base):
     department: Mapped[Department] = relationship()
 
 
+class FulfilmentAssessment(Base):
+    """Civil affairs' judgement of how an institution kept its 信用承诺书 (履约评价).
+
+    The written commitment's 履约情况 goes into the credit record (株洲 实施方案 (一)；昆政办〔2021〕70号
+    (十四)；内政办发〔2021〕26号 (十七)), and civil affairs leads the sector's credit supervision
+    (株洲 and 昆明, 部门职责: 民政部门 开展养老服务机构信用监管): the institution does not
+    judge itself. Rows are only ever added; the newest one (by date, then id) is in force."""
+
+    __tablename__ = "fulfilment_assessments"
+    __table_args__ = (
+        CheckConstraint("result IN ('kept', 'breach', 'serious_breach')", name="result_known"),
+        Index("ix_fulfilment_assessments_inst_on", "institution_id", "assessed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="CASCADE"))
+    assessed_on: Mapped[date] = mapped_column(Date)
+    result: Mapped[str] = mapped_column(String(20))
+    basis: Mapped[str] = mapped_column(Text)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department] = relationship()
+
+
 class InstitutionPageDoc(Base):
     """The unchanging parts of an institution's public page, built at one records version
     (portal/institutions/pagedoc.py). Shown only while that version is the institution's."""

@@ -36,6 +36,7 @@ from portal.institutions.checks import (
     compute_flags,
     monthly_totals,
 )
+from portal.institutions.credit_status import CreditStatus, credit_status, status_json
 from portal.institutions.models import (
     CreditEntry,
     FeeItem,
@@ -85,6 +86,7 @@ class ShownPage:
     grade: Any
     totals: dict[str | None, MonthlyTotal]
     flags: list[Flag]
+    credit_status: CreditStatus  # 履约评价 and red-list blockers on `today`
 
     @property
     def grade_age(self) -> str:
@@ -133,6 +135,7 @@ class InstitutionPage(ShownPage):
     open_days: InstitutionOpenDays = field(
         default_factory=lambda: InstitutionOpenDays([], [], None))
     facts: Facts | None = None  # what the flags and completeness were computed from
+    credit_status: CreditStatus = field(default_factory=CreditStatus)
 
     @property
     def last_updated(self) -> datetime | None:
@@ -247,6 +250,9 @@ def load_page(
     published = load_published(db, institution_id)
     now = now or datetime.now(UTC)
     open_days = open_days_of(db, institution_id, now)
+    settings = get_settings()
+    status = credit_status(db, institution_id, today, settings.credit_lookback_days,
+                           settings.timezone)
     facts = with_open_days(facts_for(inst, fees, resources, grade, inspections,
                                      rule_titles=tuple(r.title for r in published.rules),
                                      credit_commitment=published.commitment is not None),
@@ -268,6 +274,7 @@ def load_page(
         published=published,
         open_days=open_days,
         facts=facts,
+        credit_status=status,
     )
 
 
@@ -402,6 +409,7 @@ def page_json(p: InstitutionPage) -> dict[str, Any]:
             "held": [_open_day_json(e) for e in p.open_days.held],
         },
         **published_json(p.published),
+        "credit_check": status_json(p.credit_status),
     }
 
 

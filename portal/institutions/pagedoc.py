@@ -4,9 +4,10 @@ Every view of an institution page used to load 13 statements of rows and render 
 template (≈ 3 ms of the request, bench/RESULTS.md), although nearly all of it changes only when
 the institution's records do. The document holds those parts built — HTML fragments of the
 templates under `templates/institutions/page/` — with the facts the flags are computed from.
-A view then runs two statements (the document with the complaint figures, the open days) and
-renders only what depends on the date: flags, monthly totals, the grade's age and expiry, open
-days and complaint figures.
+A view then runs two statements (the document with the complaint figures, the open days), two
+more for the credit check (portal/institutions/credit_status.py), and renders only what depends
+on the date: flags, monthly totals, the grade's age and expiry, open days, complaint figures and
+the credit check (履约评价, red-list blockers).
 
 It cannot show a stale disclosure:
 - `institutions.records_version` is raised by database triggers (migration 0009) on every change
@@ -46,6 +47,7 @@ from portal.institutions.checks import (
     compute_flags,
     monthly_totals,
 )
+from portal.institutions.credit_status import CreditStatus, credit_status
 from portal.institutions.models import Institution, InstitutionPageDoc
 from portal.institutions.page import (
     COMPLAINT_STATS,
@@ -73,6 +75,7 @@ _SOURCES = (
     "portal/institutions/vocab.py", "portal/institutions/completeness.py",
     "portal/institutions/facts.py", "portal/institutions/page.py",
     "portal/institutions/pagedoc.py", "portal/backoffice/public.py", "portal/templating.py",
+    "portal/backoffice/models.py",
 )
 
 
@@ -119,6 +122,7 @@ class DocPage(ShownPage):
     totals: dict[str | None, MonthlyTotal]
     today: date
     open_days: InstitutionOpenDays
+    credit_status: CreditStatus
     fragments: tuple[Markup, ...] = ()  # type: ignore[misc]  # the parts, built
 
     @property
@@ -157,6 +161,7 @@ def shown_page(
     stored = _decode(body)
     open_days = open_days_of(db, institution_id, now)
     facts = with_open_days(stored.facts, open_days)
+    settings = get_settings()
     return DocPage(
         inst=PageHeading(institution_id, stored.name),
         # Rendered by the autoescaping templates of `build`, from this database only.
@@ -167,6 +172,9 @@ def shown_page(
         totals=monthly_totals(facts.fees, today),
         today=today,
         open_days=open_days,
+        # Per view: rectifications fall overdue and penalties leave the period by the date.
+        credit_status=credit_status(db, institution_id, today, settings.credit_lookback_days,
+                                    settings.timezone),
     )
 
 

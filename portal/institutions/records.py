@@ -1,5 +1,5 @@
 """Government entry of an institution's supervision records: grades, inspections (and their
-rectification), penalties and red/black-list entries.
+rectification), penalties, red/black-list entries and the 履约评价 of the credit commitment.
 
 Each service validates the raw form values (Chinese messages keyed by field name), checks who
 may do it, stamps `recorded_by_id`, writes an audit event and enqueues the search-index update in
@@ -7,7 +7,8 @@ the caller's transaction. The caller commits (or rolls back on an error).
 
 Who may do what: civil affairs (ADMIN, SUPERVISOR) everything; DEPARTMENT users record
 inspections and penalties only in their own department's name, and update only those; grades
-and credit-list entries are civil affairs' alone.
+credit-list entries and 履约评价 are civil affairs' alone. The red list refuses an institution
+with a credit blocker (portal/institutions/credit.py).
 """
 
 from __future__ import annotations
@@ -25,9 +26,19 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.formfields import FieldReader, parse_money
 from portal.institutions import vocab
-from portal.institutions.models import CreditEntry, Grade, Inspection, Institution, Penalty
+from portal.institutions.credit import FULFILMENT_RESULTS, refusal_message
+from portal.institutions.credit_status import credit_status
+from portal.institutions.models import (
+    CreditEntry,
+    FulfilmentAssessment,
+    Grade,
+    Inspection,
+    Institution,
+    Penalty,
+)
 from portal.institutions.page_jobs import enqueue_refresh
 from portal.orgs.models import Department
+from portal.settings import get_settings
 from search.tasks import enqueue_index_update
 
 CIVIL_AFFAIRS = frozenset({Role.ADMIN, Role.SUPERVISOR})
@@ -345,6 +356,12 @@ def record_credit_entry(db: Session, actor: User, institution_id: int,
     expires_on = form.date("expires_on", "有效期至", required=False)
     form.after("expires_on", expires_on, listed_on, "有效期应晚于列入日期")
     repair_status = form.text("repair_status", "信用修复情况", required=False, max_len=40)
+    if list_type == "red" and "list_type" not in form.errors:
+        settings = get_settings()
+        found = credit_status(db, inst.id, today, settings.credit_lookback_days,
+                              settings.timezone).blockers
+        if found:
+            form.errors["list_type"] = refusal_message(found)
     form.check()
     assert department_id is not None
     row = CreditEntry(institution_id=inst.id, list_type=list_type, reason=reason,
@@ -375,4 +392,30 @@ def update_credit_entry(db: Session, actor: User, entry_id: int, data: Mapping[s
     db.flush()
     _done(db, actor, "credit.update", "credit_entry", row, row.institution_id, before=before,
           removed_on=removed_on, repair_status=repair_status)
+    return row
+
+
+# --- 履约评价 of the credit commitment ---------------------------------------------------------
+
+
+def record_assessment(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
+                      today: date) -> FulfilmentAssessment:
+    """Civil affairs judges how the 信用承诺书 was kept; the record goes into the credit record
+    (株洲 实施方案 (一)；昆政办〔2021〕70号 (十四)). Added, never overwritten: the newest shows."""
+    _require_civil_affairs(actor, "信用承诺履约评价")
+    inst = _institution(db, institution_id)
+    form = _Form(data, today)
+    result = form.choice("result", "履约评价", FULFILMENT_RESULTS)
+    assessed_on = form.date("assessed_on", "评价日期", not_future=True)
+    basis = form.text("basis", "评价依据", max_len=2000)
+    department_id = _department(db, actor, form)
+    form.check()
+    assert department_id is not None
+    row = FulfilmentAssessment(institution_id=inst.id, assessed_on=assessed_on, result=result,
+                               basis=basis, department_id=department_id,
+                               recorded_by_id=actor.id)
+    db.add(row)
+    db.flush()
+    _done(db, actor, "fulfilment.assess", "fulfilment_assessment", row, inst.id, result=result,
+          assessed_on=assessed_on, department_id=department_id)
     return row

@@ -13,6 +13,7 @@ from portal.backoffice.public import PUBLISHED_PROPERTIES
 from portal.endpoints import Ctx, view
 from portal.institutions import vocab
 from portal.institutions.checks import SEVERITY_LABELS, Thresholds, configured_thresholds
+from portal.institutions.credit_status import CREDIT_CHECK_SCHEMA, credit_statuses
 from portal.institutions.directory import (
     ADMITS,
     MAX_PER_PAGE,
@@ -118,14 +119,24 @@ def public_list(ctx: Ctx) -> Response:
     if name not in LISTS:
         raise HTTPException(404)
     lists, page_no = PublicLists(ctx.db), ctx.page_param()
+    extra: dict = {}
     if name in ("red", "black"):
-        page = lists.credit(name, page_no, _today(ctx))
+        today = _today(ctx)
+        page = lists.credit(name, page_no, today)
         template = "institutions/lists/credit.html"
+        if name == "red":
+            # Entries stay (history is not deleted); one that a blocker now stands against is
+            # flagged (portal/institutions/credit.py).
+            ids = {inst.id for _entry, inst in page.items}
+            extra["status"] = credit_statuses(ctx.db, ids, today,
+                                              ctx.settings.credit_lookback_days,
+                                              ctx.settings.timezone)
+            extra["lookback_days"] = ctx.settings.credit_lookback_days
     else:
         page = getattr(lists, name)(page_no)
         template = f"institutions/lists/{name}.html"
     return ctx.render(template, page=page, lists=LISTS, current=name, title=LISTS[name],
-                      **_common(ctx))
+                      **extra, **_common(ctx))
 
 
 # --- JSON API ---------------------------------------------------------------------------------
@@ -241,7 +252,7 @@ DETAIL = {
                      "monthly_totals", "resources", "grade_award", "inspections", "penalties",
                      "credit_entries", "complaints", "flags", "completeness", "updated_at",
                      "rules", "credit_commitment", "last_updated", "change_history",
-                     "open_days"],
+                     "open_days", "credit_check"],
         "properties": {
             "credit_code": _STR_OR_NULL,
             "registration": {"type": "object"}, "filing": {"type": "object"},
@@ -283,6 +294,7 @@ DETAIL = {
                                "held": {"type": "array", "items": OPEN_DAY}},
             },
             **PUBLISHED_PROPERTIES,
+            "credit_check": CREDIT_CHECK_SCHEMA,
         },
     }],
 }

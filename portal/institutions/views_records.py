@@ -1,5 +1,6 @@
 """Government entry pages (mounted at /gov): find an institution, then record its grades,
-inspections (and rectification), penalties (and their status) and red/black-list entries.
+inspections (and rectification), penalties (and their status), red/black-list entries and the
+履约评价 of the credit commitment (with the credit blockers that keep it off the red list).
 
 Every change shows on the public page at once; the services in `records` check who may do what.
 """
@@ -17,7 +18,16 @@ from starlette.routing import Route
 
 from portal.endpoints import Ctx, view
 from portal.institutions import records, vocab
-from portal.institutions.models import CreditEntry, Grade, Inspection, Institution, Penalty
+from portal.institutions.credit import FULFILMENT_RESULTS
+from portal.institutions.credit_status import credit_status
+from portal.institutions.models import (
+    CreditEntry,
+    FulfilmentAssessment,
+    Grade,
+    Inspection,
+    Institution,
+    Penalty,
+)
 from portal.institutions.records import CIVIL_AFFAIRS, RECORDERS, InvalidRecord, RecordError
 from portal.institutions.services import InstitutionQueries
 from portal.orgs.models import Department
@@ -30,10 +40,11 @@ SAVED = {
     "penalty_status": "已更新处罚执行状态。",
     "credit": "已录入名单信息，已在机构公开页面显示。",
     "credit_update": "已更新名单的移出和信用修复情况。",
+    "assessment": "已录入信用承诺履约评价，已在机构公开页面显示。",
 }
 ANCHORS = {"grade": "grade", "inspection": "inspection", "rectification": "inspection",
            "penalty": "penalty", "penalty_status": "penalty", "credit": "credit",
-           "credit_update": "credit"}
+           "credit_update": "credit", "assessment": "assessment"}
 
 
 def _today(ctx: Ctx) -> date:
@@ -86,6 +97,11 @@ def _page(ctx: Ctx, institution_id: int, status: int = 200,
         inspections=rows(Inspection, Inspection.inspected_on.desc(), Inspection.id.desc()),
         penalties=rows(Penalty, Penalty.decided_on.desc(), Penalty.id.desc()),
         credit=rows(CreditEntry, CreditEntry.listed_on.desc(), CreditEntry.id.desc()),
+        assessments=rows(FulfilmentAssessment, FulfilmentAssessment.assessed_on.desc(),
+                         FulfilmentAssessment.id.desc()),
+        results=FULFILMENT_RESULTS,
+        credit_status=credit_status(ctx.db, inst.id, today, ctx.settings.credit_lookback_days,
+                                    ctx.settings.timezone),
         departments=departments, civil=civil, own_department_id=ctx.user.department_id,
         errors=errors or {}, values=values or {},
         saved=SAVED.get(ctx.request.query_params.get("saved", ""), ""), notice=notice,
@@ -154,6 +170,7 @@ post_penalty = _action("penalty", records.record_penalty, "institution_id", _sam
 post_penalty_status = _action("penalty_status", records.update_penalty_status, "penalty_id",
                               _owner(Penalty))
 post_credit = _action("credit", records.record_credit_entry, "institution_id", _same)
+post_assessment = _action("assessment", records.record_assessment, "institution_id", _same)
 post_credit_update = _action("credit_update", records.update_credit_entry, "entry_id",
                              _owner(CreditEntry))
 
@@ -175,4 +192,6 @@ routes = [
           name="credit"),
     Route("/credit/{entry_id:int}", post_credit_update, methods=["POST"],
           name="credit_update"),
+    Route("/institutions/{institution_id:int}/fulfilment", post_assessment, methods=["POST"],
+          name="assessment"),
 ]

@@ -12,6 +12,8 @@ Definitions (shown on the statistics page, asserted by tests/unit/stats):
 - Answer time: working days from the day of receipt (not counted) to the day of the answer,
   using the holiday calendar; the median is taken over answered complaints.
 - Satisfaction rate: (满意 + 基本满意) / complaints with feedback.
+- Outcomes: answered complaints by the answering office's 核查结论 (查实, 部分查实, 不属实,
+  无法核实); answered ones without (answered before outcomes were recorded) are 未记录.
 
 Every figure is additive over months and groups (the answer time is kept as a histogram), so a
 period's figures are the sum of monthly figures, some of them from stored snapshots.
@@ -51,7 +53,18 @@ class ComplaintCounts:
     satisfied: int = 0
     provisional: int = 0
     reopened: int = 0
+    # Answered complaints by 核查结论 (complaints.handling.OUTCOMES); snapshots before: 0.
+    substantiated: int = 0
+    partly: int = 0
+    unfounded: int = 0
+    unverifiable: int = 0
     answer_days: Counter[int] = field(default_factory=Counter)
+
+    @property
+    def outcome_unknown(self) -> int:
+        """Answered before outcomes were recorded (migration 0016)."""
+        return self.answered - self.substantiated - self.partly - self.unfounded \
+            - self.unverifiable
 
     @property
     def overdue(self) -> int:
@@ -209,6 +222,8 @@ def monthly_breakdowns(
             count_if(c.satisfaction.in_(SATISFIED)),
             count_if(c.provisional),
             count_if(c.reopened_count > 0),
+            *(count_if(and_(answered, c.outcome == code))
+              for code in ("substantiated", "partly", "unfounded", "unverifiable")),
         )
         .select_from(c)
         .outerjoin(rc, and_(answered, rc.c.d == local_day_number(session, c.received_at, tz)))

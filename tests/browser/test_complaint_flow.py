@@ -36,6 +36,7 @@ def test_public_complaint_is_answered_from_the_queue_and_tracked(browser, live_s
     staff.get_by_role("link", name=number).click()
     staff.get_by_role("button", name="签收").click()
     staff.wait_for_load_state()
+    staff.get_by_label("查实", exact=True).check()
     staff.get_by_label("答复内容（将公开给投诉人）").fill("已核实，夜班增加一名护理员，呼叫铃响应不超过5分钟。")
     staff.get_by_role("button", name="提交答复").click()
     staff.wait_for_load_state()

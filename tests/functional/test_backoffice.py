@@ -161,13 +161,14 @@ def test_rules_and_commitment_are_published_on_the_page_and_in_the_api(client, d
         "effective_on-0": "2026-01-01"})
     signed = (today() - timedelta(days=3)).isoformat()
     commitment = save_and_submit(client, "commitment", {
-        "signed_on": signed, "text": "本机构承诺依法诚信经营。", "fulfilment": "履约良好"})
+        "signed_on": signed, "text": "本机构承诺依法诚信经营。", "fulfilment": "自评履约良好"})
     switch(client, reviewer)
     for draft_id in (rules, commitment):
         assert post(client, f"/admin/disclosures/{draft_id}/approve").status_code == 303
 
     page = client.get(f"/institutions/{inst_id}").text
     assert "《入院评估制度》" in page and "本机构承诺依法诚信经营。" in page
+    assert "自评履约良好" not in page  # the institution does not judge its own fulfilment
     api = client.get(f"/api/v1/institutions/{inst_id}").json()
     assert api["rules"][0]["title"] == "入院评估制度"
     assert api["credit_commitment"]["signed_on"] == signed

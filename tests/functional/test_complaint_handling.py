@@ -58,7 +58,7 @@ def test_handler_signs_and_answers_and_the_complainant_sees_it(client, db):
     assert post(client, f"/staff/complaints/{c.id}/sign").status_code == 303
     short = post(client, f"/staff/complaints/{c.id}/answer", answer="已处理")
     assert short.status_code == 400 and "至少 10 个字" in short.text
-    ok = post(client, f"/staff/complaints/{c.id}/answer",
+    ok = post(client, f"/staff/complaints/{c.id}/answer", outcome="substantiated",
               answer="经核查，已责令机构辞退涉事护工，并对全体护理员开展培训。")
     assert ok.status_code == 303
     db.expire_all()
@@ -115,7 +115,8 @@ def test_co_handling_office_can_read_and_reply_but_not_answer(client, db):
     login(client, staff["ps"].username, PASSWORD)
     assert "会办（1）" in client.get("/staff/queue").text
     assert client.get(f"/staff/complaints/{c.id}").status_code == 200
-    assert post(client, f"/staff/complaints/{c.id}/answer", answer="x" * 20).status_code == 409
+    assert post(client, f"/staff/complaints/{c.id}/answer", answer="x" * 20,
+                outcome="unfounded").status_code == 409
     assert post(client, f"/staff/complaints/{c.id}/co-reply", reply="已派民警走访核实").status_code == 303
 
 
@@ -246,7 +247,7 @@ def test_co_handling_is_pending_while_the_complaint_is_open_and_again_after_reop
     assert "会办（1）" in client.get("/staff/queue").text
     client.cookies.clear()
     login(client, staff["ca"].username, PASSWORD)
-    assert post(client, f"/staff/complaints/{c.id}/answer",
+    assert post(client, f"/staff/complaints/{c.id}/answer", outcome="partly",
                 answer="经核查，护理员已调离岗位，机构已整改。").status_code == 303
     client.cookies.clear()
     login(client, staff["ps"].username, PASSWORD)

@@ -48,7 +48,8 @@ def handle(client, handler, complaint_id, answer="经核查属实，已增加夜
     assert client.post(f"/staff/complaints/{complaint_id}/sign", data={"csrf_token": token},
                        follow_redirects=False).status_code == 303
     assert client.post(f"/staff/complaints/{complaint_id}/answer",
-                       data={"csrf_token": token, "answer": answer},
+                       data={"csrf_token": token, "answer": answer,
+                             "outcome": "substantiated"},
                        follow_redirects=False).status_code == 303
     client.post("/accounts/logout", data={"csrf_token": token})
     client.cookies.clear()

@@ -73,7 +73,8 @@ def test_counts_follow_every_change_of_a_complaint_and_survive_folds(db):
     check()
     handling.co_reply(staff["mr"], a, "已核查该机构食品安全情况")
     check()
-    handling.answer(staff["ca"], a, "经核查，已责令机构辞退涉事护工，并对全体护理员开展培训。")
+    handling.answer(staff["ca"], a, "经核查，已责令机构辞退涉事护工，并对全体护理员开展培训。",
+                    "substantiated")
     check()  # answered: the unreplied request to public security is settled
     assert tab_counts(db, offices["ps"].id)["co"] == 3
     assert fold_counts(db, "queue_counts") <= len(counted_queues(db))
@@ -85,7 +86,8 @@ def test_counts_follow_every_change_of_a_complaint_and_survive_folds(db):
     handling.reassign(staff["sup"], c, offices["mr"].id, "属于市场监管")
     check()
     handling.sign(staff["ca"], d)
-    handling.answer(staff["ca"], d, "经核查，已责令机构辞退涉事护工，并对全体护理员开展培训。")
+    handling.answer(staff["ca"], d, "经核查，已责令机构辞退涉事护工，并对全体护理员开展培训。",
+                    "substantiated")
     handling.complainant_feedback(d, "satisfied")
     check()
     assert tab_counts(db, offices["ca"].id)["answered"] == 1  # closed counts as answered
@@ -149,7 +151,8 @@ def test_the_migration_counts_the_complaints_already_there_and_downgrades(db, en
     _, handling = build_services(db, get_settings())
     handling.sign(staff["ca"], complaints[0])
     handling.answer(staff["ca"], complaints[0],
-                    "经核查，已责令机构辞退涉事护工，并对全体护理员开展培训。")
+                    "经核查，已责令机构辞退涉事护工，并对全体护理员开展培训。",
+                    "substantiated")
     db.commit()
     expected = counted_queues(db)
     db.close()

@@ -117,6 +117,7 @@ def test_every_id_route_of_scoped_roles_is_checked():
 def form_for(client, world: World) -> dict[str, str]:
     """A plausible form for every action, so only the ownership check can stop it."""
     return {"csrf_token": csrf_token(client), "answer": "经核查已整改完毕，特此答复。" * 2,
+            "outcome": "substantiated",
             "reason": "不属于本部门职责范围", "days": "5", "reply": "感谢您的评价与监督",
             "department_id": str(world.a.office_id), "decision": "approve",
             "note": "请尽快办理", "rectification_status": "done", "status": "executed",

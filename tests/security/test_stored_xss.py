@@ -121,7 +121,7 @@ def test_payloads_in_every_free_text_field_render_inert_everywhere(client, db):
     login(client, world.a.staff.username, PASSWORD)
     assert post(client, f"/staff/complaints/{complaint.id}/sign").status_code == 303
     answered = post(client, f"/staff/complaints/{complaint.id}/answer",
-                    answer=payload("ANSWER") + "经核查已责令整改。")
+                    answer=payload("ANSWER") + "经核查已责令整改。", outcome="substantiated")
     assert answered.status_code == 303, answered.text[:500]
     recorded = post(client, f"/gov/institutions/{inst.id}/inspections",
                     inspected_on="2026-03-10", items_checked=payload("ITEMS")[:100],

@@ -33,7 +33,7 @@ RESOURCES = {"caregivers": "20", "certified_caregivers": "15", "nurses": "4", "d
              "fire_approval_date": "2020-05-20", "fire_approval": "消防验收合格",
              "food_licence": "JY13301060012345",
              "last_fire_drill": "2026-10-01", "last_emergency_drill": "2026-06-01"}
-COMMITMENT = {"signed_on": "2026-03-01", "text": "依法诚信经营。", "fulfilment": ""}
+COMMITMENT = {"signed_on": "2026-03-01", "text": "依法诚信经营。"}
 FEE_ROW = {"item-0": "护理费", "unit-0": "元/人·月", "price-0": "1200", "pricing_type-0": "market",
            "cycle-0": "月", "care_level-0": "mild"}
 RULE_ROW = {"title-0": "员工守则", "body-0": "爱老敬老。", "effective_on-0": "2026-01-01"}
@@ -173,11 +173,17 @@ def test_assessment_and_training_may_leave_fire_approval_out(kind):
     ("signed_on", "2026-12-01", "签署日期不能晚于今天"),
     ("text", "", "请填写承诺书内容"),
     ("text", "诺" * 5001, "承诺书内容不能超过 5000 个字"),
-    ("fulfilment", "好" * 201, "履约情况不能超过 200 个字"),
 ])
 def test_commitment_field_problems(field, value, message):
     errors = errors_of(validate_commitment, {**COMMITMENT, field: value})
     assert message in errors[field]
+
+
+def test_commitment_takes_no_self_declared_fulfilment():
+    """履约情况 is civil affairs' judgement (株洲 (一)；昆政办〔2021〕70号 (十四)), not the
+    institution's: a posted value is not part of the draft."""
+    payload = validate_commitment({**COMMITMENT, "fulfilment": "履约良好"}, TODAY)
+    assert payload == {"signed_on": "2026-03-01", "text": "依法诚信经营。"}
 
 
 @pytest.mark.parametrize("field,value,message", [

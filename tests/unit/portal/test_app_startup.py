@@ -33,7 +33,8 @@ def test_requests_run_on_the_configured_number_of_threads(env, monkeypatch):
 @pytest.mark.parametrize("name", [
     "PORTAL_WEB_THREADS", "PORTAL_SESSION_MAX_AGE", "PORTAL_ANSWER_WORKING_DAYS",
     "PORTAL_URGENT_WORKING_DAYS", "PORTAL_SIGN_WORKING_DAYS", "PORTAL_FEEDBACK_WINDOW_DAYS",
-    "PORTAL_BACKUP_KEEP", "PORTAL_TRACKING_LINK_DAYS"])
+    "PORTAL_BACKUP_KEEP", "PORTAL_TRACKING_LINK_DAYS",
+    "PORTAL_CREDIT_LOOKBACK_DAYS"])
 def test_a_bad_whole_number_setting_is_refused_with_its_name(monkeypatch, name):
     from portal.settings import load_settings
 
@@ -41,6 +42,15 @@ def test_a_bad_whole_number_setting_is_refused_with_its_name(monkeypatch, name):
         monkeypatch.setenv(name, bad)
         with pytest.raises(ValueError, match=name):
             load_settings()
+
+
+def test_credit_lookback_is_read_from_the_environment(monkeypatch):
+    from portal.settings import load_settings
+
+    monkeypatch.delenv("PORTAL_CREDIT_LOOKBACK_DAYS", raising=False)
+    assert load_settings().credit_lookback_days == 365
+    monkeypatch.setenv("PORTAL_CREDIT_LOOKBACK_DAYS", "730")
+    assert load_settings().credit_lookback_days == 730
 
 
 def test_requests_share_one_session_class_per_database(client, db):

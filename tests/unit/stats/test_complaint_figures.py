@@ -187,3 +187,23 @@ def test_counts_rates_are_none_without_data():
     empty = ComplaintCounts()
     assert (empty.on_time_rate, empty.satisfaction_rate, empty.median_answer_days) == (
         None, None, None)
+
+
+def test_outcomes_are_counted_per_office_and_old_answers_are_unknown(db):
+    d1 = district(db)
+    a, b = department(db, "civil_affairs", d1), department(db, "market_regulation", d1)
+    for office, outcome in ((a, "substantiated"), (a, "partly"), (a, "unfounded"), (a, None),
+                            (b, "unverifiable"), (b, "substantiated")):
+        row = make(db, office, local(2026, 11, 9), status="answered", answered=local(2026, 11, 10))
+        row.outcome = outcome
+    make(db, a, local(2026, 11, 12))  # open: no outcome yet, not "unknown"
+    db.commit()
+    months = monthly_breakdowns(db, date(2026, 11, 1), date(2026, 12, 1), tz=TZ,
+                                calendar=load_calendar(db), as_of=AS_OF)
+    by_office = months["2026-11"].by["office"]
+    got = {o: (c.substantiated, c.partly, c.unfounded, c.unverifiable, c.outcome_unknown)
+           for o, c in by_office.items()}
+    assert got == {str(a.id): (1, 1, 1, 0, 1), str(b.id): (1, 0, 0, 1, 0)}
+    # Snapshots stored before outcomes existed read as no outcomes recorded.
+    old = ComplaintCounts.from_json({"received": 2, "answered": 2})
+    assert (old.substantiated, old.outcome_unknown) == (0, 2)
