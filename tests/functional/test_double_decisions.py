@@ -142,7 +142,7 @@ def answer(url: str, complaint_id: int, handler_id: int) -> None:
     with session_scope(url) as s:
         _, handling = build_services(s, get_settings())
         handling.answer(s.get(User, handler_id), s.get(Complaint, complaint_id),
-                        "已现场核查，夜班已增派护理员值守。")
+                        "已现场核查，夜班已增派护理员值守。", "substantiated")
 
 
 def events(db, complaint_id: int, kind: str) -> int:
@@ -158,7 +158,7 @@ def test_racing_answers_answer_once_and_send_one_sms(env, db):
 
     def act(s, loaded):
         _, handling = build_services(s, get_settings())
-        handling.answer(*loaded, "已现场核查，夜班已增派护理员值守。")
+        handling.answer(*loaded, "已现场核查，夜班已增派护理员值守。", "substantiated")
         return "answered"
 
     results = race(env, load, act)

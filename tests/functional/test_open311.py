@@ -123,7 +123,7 @@ def answered_elsewhere(client, db):
     assert complaint.responsible_department_id == civil.id
     _, handling = build_services(db, get_settings())
     handling.sign(staff, complaint)
-    handling.answer(staff, complaint, ANSWER)
+    handling.answer(staff, complaint, ANSWER, "partly")
     db.commit()
     return complaint, inst, keys
 

@@ -35,7 +35,7 @@ def world(db):
         numbers.append(complaint.tracking_no)
         if category == "elder_abuse":
             handling.sign(staff, complaint)
-            handling.answer(staff, complaint, ANSWER)
+            handling.answer(staff, complaint, ANSWER, "partly")
     db.commit()
     return numbers
 
