@@ -21,7 +21,7 @@ def send_reminder(signup_id: int) -> None:
     settings = get_settings()
     with session_scope(settings.database_url) as session:
         signup = session.get(Signup, signup_id)
-        if signup is None or signup.status != CONFIRMED:
+        if signup is None or signup.status != CONFIRMED or signup.confirmed_at is None:
             return
         event = signup.open_day
         if event.status not in (SCHEDULED, CLOSED):
@@ -35,10 +35,16 @@ def send_reminder(signup_id: int) -> None:
 
 @task
 def close_signups_due() -> int:
-    """Close sign-up of events whose deadline has passed (recurring; idempotent)."""
+    """Close sign-up of events whose deadline has passed, and release the seats of sign-ups
+    whose SMS code lapsed unconfirmed (recurring, every five minutes; idempotent). Returns
+    how many events were closed."""
     settings = get_settings()
     with session_scope(settings.database_url) as session:
-        return OpenDayService(session, settings.secret_key, settings.base_url).close_signups_due(utcnow())
+        service = OpenDayService(session, settings.secret_key, settings.base_url)
+        released = service.release_unconfirmed(utcnow())
+        if released:
+            log.info("open days: released %d unconfirmed sign-up(s)", released)
+        return service.close_signups_due(utcnow())
 
 
 @task
