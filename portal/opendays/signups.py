@@ -42,6 +42,7 @@ from portal.opendays.models import (
     CLOSED,
     CODE_FAILED,
     CONFIRMED,
+    HELD,
     IDENTITIES,
     PARTY_MAX,
     PARTY_MIN,
@@ -103,7 +104,7 @@ def refusal(event: OpenDay, party_size: int, now: datetime) -> str:
     """Why a sign-up did not get its seats, in the words shown to the public."""
     if event.status == CANCELLED:
         return "该开放日已取消，无法报名"
-    if event.status in (CLOSED, "held") or event.signup_deadline <= now:
+    if event.status in (CLOSED, HELD) or event.signup_deadline <= now:
         return "报名已截止，无法再报名"
     left = event.capacity - event.seats_taken
     if left <= 0:
@@ -114,7 +115,7 @@ def refusal(event: OpenDay, party_size: int, now: datetime) -> str:
 def already_signed_up(signup: Signup) -> str:
     if signup.pending:
         return ("您已报名本次开放日，正在等待短信验证码确认，无需重复报名。"
-                f"验证码已发送到 {mask_phone(signup.phone)}，请在报名后打开的页面输入。")
+                f"验证码已发送到 {mask_phone(signup.phone)}，请打开短信中的链接输入验证码。")
     return ("您已报名本次开放日，无需重复报名。"
             "如需查看或取消，请使用报名成功短信中的链接。")
 
@@ -201,11 +202,12 @@ class SignupDesk:
         if not taken:
             raise SignupRefused(refusal(event, n, now))  # the caller rolls back the row too
         minutes = int(HOLD.total_seconds() // 60)
+        link = self.base_url + SIGNUP_PATH.format(token=self.cancel_tokens.dumps(str(signup.id)))
         queue_notification(
             self.db, "sms", phone, "开放日报名验证码",
             f"验证码 {code}：您正在报名{event.institution.name}“{event.title}”（{n} 人）。"
-            f"请在 {minutes} 分钟内在报名页面输入验证码完成报名，逾期名额自动释放。"
-            "如非本人操作，请忽略本短信。",
+            f"请在 {minutes} 分钟内在报名页面输入验证码完成报名（页面已关闭可打开 {link} ），"
+            "逾期名额自动释放。如非本人操作，请忽略本短信。",
         )
         return signup
 
