@@ -27,7 +27,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from complaints.intake import MOBILE, normalise_phone
-from portal.jobs import record_job
+from portal.db import session_scope
+from portal.jobs import record_job, task
 from portal.notify import queue_notification
 from portal.opendays.errors import (
     AlreadySignedUp,
@@ -52,6 +53,7 @@ from portal.opendays.models import (
     Signup,
 )
 from portal.privacy import mask_phone
+from portal.settings import get_settings
 from portal.tokens import TokenInvalid
 
 HOLD = timedelta(minutes=30)  # an unconfirmed sign-up holds its seats this long
@@ -283,8 +285,6 @@ class SignupDesk:
         )
         reminder_at = event.starts_at - REMINDER_BEFORE
         if reminder_at > now:
-            from portal.opendays.tasks import send_reminder
-
             record_job(self.db, send_reminder, signup.id, run_at=reminder_at,
                        dedupe_key=f"openday-reminder:{signup.id}")
 
@@ -323,3 +323,21 @@ class SignupDesk:
         lapsed = self.db.scalars(stmt.order_by(Signup.id)).all()
         return sum(self._release(s, UNCONFIRMED, now, Signup.confirmed_at.is_(None),
                                  Signup.code_expires_at <= now) for s in lapsed)
+
+
+@task
+def send_reminder(signup_id: int) -> None:
+    """Remind a confirmed attendee the day before; skip cancelled sign-ups and events."""
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        signup = session.get(Signup, signup_id)
+        if signup is None or signup.status != CONFIRMED or signup.confirmed_at is None:
+            return
+        event = signup.open_day
+        if event.status not in (SCHEDULED, CLOSED):
+            return
+        when = event.starts_at.astimezone(settings.timezone).strftime("%m月%d日 %H:%M")
+        queue_notification(
+            session, "sms", signup.phone, f"开放日提醒：{event.title}",
+            f"提醒：{event.institution.name}“{event.title}”将于 {when} 在{event.place}举行。",
+        )

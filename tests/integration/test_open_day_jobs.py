@@ -103,3 +103,11 @@ def test_periodic_sweeps_close_mark_held_and_flag(db):
     asks = db.scalars(select(Notification.recipient).where(Notification.subject.like("请评价%")))
     assert list(asks) == ["13812340003"]
     assert row.institution_id not in tasks.flag_institutions_without_open_day(180)
+
+
+def test_reminders_recorded_before_the_move_still_find_their_task():
+    from portal.jobs import resolve_task, task_path
+
+    old = resolve_task("portal.opendays.tasks:send_reminder")
+    assert old is tasks.send_reminder
+    assert resolve_task(task_path(tasks.send_reminder)) is old
