@@ -41,3 +41,37 @@ def open_day_rows(hosts: list[tuple[int, int | None, str]], today: date, tz: Zon
                          "signup_deadline": _local(held - timedelta(days=1), 17, 0, tz),
                          "capacity": 30, "created_at": _local(held - timedelta(days=14), 9, 0, tz)})
     return rows
+
+
+# Demo sign-ups: made-up people with made-up numbers (139 0000 xxxx is not handed out).
+PEOPLE = (("王秀兰", "家属"), ("张建国", "人大代表"), ("李桂芳", "公众"), ("刘志强", "新闻媒体"),
+          ("陈玉梅", "政协委员"))
+
+
+def signup_rows(events: list[Row]) -> list[Row]:
+    """Confirmed sign-ups (as if each phone had entered its SMS code) for the inserted events
+    (id, status, created_at, ends_at): two to four each; the held ones rated. The events'
+    seats_taken is the sum of their party sizes (`seats_by_event`)."""
+    rows: list[Row] = []
+    for k, event in enumerate(events):
+        for j in range(2 + k % 3):
+            name, identity = PEOPLE[(k + j) % len(PEOPLE)]
+            created = event["created_at"] + timedelta(hours=1 + j)
+            row: Row = {"open_day_id": event["id"], "name": name,
+                        "phone": f"1390000{k % 100:02d}{j:02d}", "identity": identity,
+                        "party_size": 1 + (k + j) % 2, "status": "confirmed",
+                        "created_at": created, "confirmed_at": created + timedelta(minutes=2),
+                        "code_attempts": 1, "feedback_text": "", "feedback_rating": None,
+                        "feedback_at": None}  # every row has every key (one executemany)
+            if event["status"] == HELD:
+                row.update(feedback_rating=5 - (k + j) % 2,
+                           feedback_at=event["ends_at"] + timedelta(days=1))
+            rows.append(row)
+    return rows
+
+
+def seats_by_event(signups: list[Row]) -> dict[int, int]:
+    seats: dict[int, int] = {}
+    for row in signups:
+        seats[row["open_day_id"]] = seats.get(row["open_day_id"], 0) + row["party_size"]
+    return seats

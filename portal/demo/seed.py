@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, Table, func, insert, select, update
 
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
@@ -26,12 +26,12 @@ from portal.demo.institutions import (
     forced_kind_nature,
     landline,
 )
-from portal.demo.opendays import open_day_rows
+from portal.demo.opendays import open_day_rows, seats_by_event, signup_rows
 from portal.institutions.models import (
     Institution,
 )
 from portal.institutions.vocab import KINDS, NATURES
-from portal.opendays.models import OpenDay
+from portal.opendays.models import OpenDay, Signup
 from portal.orgs.models import Department, District, Street
 from portal.orgs.vocab import DEPARTMENT_TYPES, office_name
 from portal.settings import get_settings
@@ -338,6 +338,14 @@ def seed_demo(
             days = open_day_rows(hosts, today, get_settings().timezone)
             conn.execute(insert(OpenDay.__table__), days)
             summary.open_days = len(days)
+            inserted = conn.execute(
+                select(OpenDay.id, OpenDay.status, OpenDay.created_at, OpenDay.ends_at)
+                .where(OpenDay.institution_id.in_(first_ids)).order_by(OpenDay.id)).mappings()
+            signups = signup_rows([dict(r) for r in inserted])
+            conn.execute(insert(Signup.__table__), signups)
+            for open_day_id, seats in seats_by_event(signups).items():
+                conn.execute(update(OpenDay.__table__).where(OpenDay.id == open_day_id)
+                             .values(seats_taken=seats))
         summary.users += len(rows)
 
     # The public pages' documents (portal/institutions/pagedoc.py); two processes for a big city.

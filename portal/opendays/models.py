@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -12,7 +12,12 @@ from portal.institutions.models import Institution
 
 SCHEDULED, CLOSED, HELD, CANCELLED = "scheduled", "closed", "held", "cancelled"
 EVENT_STATUSES = (SCHEDULED, CLOSED, HELD, CANCELLED)
+# A sign-up's `status`: "confirmed" while it holds its seats, "cancelled" once they are freed.
+# A held sign-up whose phone has not yet entered its SMS code has `confirmed_at` NULL (pending);
+# it holds its seats only until `code_expires_at` (portal/opendays/signups.py).
 CONFIRMED = "confirmed"
+# Why a sign-up was cancelled (`cancel_reason`).
+BY_LINK, UNCONFIRMED, CODE_FAILED, DUPLICATE = "by_link", "unconfirmed", "code_failed", "duplicate"
 IDENTITIES = ("人大代表", "政协委员", "新闻媒体", "家属", "公众")
 CAPACITY_MIN, CAPACITY_MAX = 1, 500
 PARTY_MIN, PARTY_MAX = 1, 5
@@ -67,6 +72,14 @@ class Signup(Base):
             name="feedback_range",
         ),
         Index("ix_open_day_signups_event_status", "open_day_id", "status"),
+        # One sign-up per phone per event: among the sign-ups holding seats (pending or
+        # confirmed) a phone appears once; cancelled ones do not count. Phones are stored
+        # normalised (complaints.intake.normalise_phone, 11 digits checked), so the column is
+        # the normalised phone.
+        Index("uq_open_day_signups_event_phone", "open_day_id", "phone", unique=True,
+              sqlite_where=text("status = 'confirmed'"),
+              postgresql_where=text("status = 'confirmed'")),
+        Index("ix_open_day_signups_phone_created", "phone", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,5 +95,18 @@ class Signup(Base):
     feedback_rating: Mapped[int | None] = mapped_column(Integer)
     feedback_text: Mapped[str] = mapped_column(Text, default="")
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Confirmation by SMS code: NULL until the phone entered its code (see CONFIRMED above).
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # HMAC of the code, never the code
+    code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cancel_reason: Mapped[str | None] = mapped_column(String(20))
+    # A hash of the posting browser's CSRF token: the same browser posting the form again is
+    # sent to its sign-up; anyone else is told the phone has signed up already.
+    browser_key: Mapped[str | None] = mapped_column(String(40))
 
     open_day: Mapped[OpenDay] = relationship()
+
+    @property
+    def pending(self) -> bool:
+        return self.status == CONFIRMED and self.confirmed_at is None

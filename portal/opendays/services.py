@@ -1,4 +1,4 @@
-"""Open-day rules and the service: create, list, sign up within capacity, cancel, feedback, sweeps."""
+"""Open-day rules and the service: create, list, feedback, sweeps (sign-ups: signups.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,18 @@ from datetime import date, datetime, timedelta, tzinfo
 from sqlalchemy import bindparam, func, select, union_all, update
 from sqlalchemy.orm import Session, joinedload
 
-from complaints.intake import MOBILE, normalise_phone
 from portal.accounts.models import User
 from portal.institutions.models import Institution
-from portal.jobs import record_job
 from portal.notify import queue_notification
+from portal.opendays.errors import (  # noqa: F401  (re-exported: callers import them from here)
+    AlreadySignedUp,
+    InvalidInput,
+    NotYourInstitution,
+    OpenDayError,
+    OpenDayNotFound,
+    SignupRefused,
+    WrongCode,
+)
 from portal.opendays.models import (
     CANCELLED,
     CAPACITY_MAX,
@@ -21,14 +28,19 @@ from portal.opendays.models import (
     CLOSED,
     CONFIRMED,
     HELD,
-    IDENTITIES,
-    PARTY_MAX,
-    PARTY_MIN,
     RATING_MAX,
     RATING_MIN,
     SCHEDULED,
     OpenDay,
     Signup,
+)
+from portal.opendays.signups import (  # noqa: F401  (re-exported, as above)
+    SIGNUP_PATH,
+    SignupDesk,
+    SignupInput,
+    parse_int,
+    refusal,
+    validate_signup,
 )
 from portal.orgs.models import District
 from portal.tokens import TokenInvalid, TokenService
@@ -37,49 +49,10 @@ from search.tasks import enqueue_index_update
 CANCEL_PURPOSE, FEEDBACK_PURPOSE = "openday-cancel", "openday-feedback"
 CANCEL_MAX_AGE = 180 * 86400
 FEEDBACK_MAX_AGE = 30 * 86400
-REMINDER_BEFORE = timedelta(days=1)
 TITLE_MAX, PLACE_MAX, DESCRIPTION_MAX, NOTES_MAX = 100, 200, 2000, 1000
-NAME_MAX, FEEDBACK_TEXT_MAX = 50, 500
+FEEDBACK_TEXT_MAX = 500
 # Paths inside the /opendays mount, for links sent by SMS (no request to build a URL from).
-SIGNUP_PATH = "/opendays/signup/{token}"
 FEEDBACK_PATH = "/opendays/feedback/{token}"
-
-
-# --- exceptions ---------------------------------------------------------------------------
-
-
-class OpenDayError(Exception):
-    """Base of the open-day errors; `message` is shown to the user."""
-
-    status = 400
-
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class InvalidInput(OpenDayError):
-    """The form has problems, keyed by field name."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("；".join(errors.values()))
-        self.errors = errors
-
-
-class OpenDayNotFound(OpenDayError):
-    status = 404
-
-
-class NotYourInstitution(OpenDayError):
-    """Another institution's record: answered as if it did not exist (no probing)."""
-
-    status = 404
-
-
-class SignupRefused(OpenDayError):
-    """Full, past the deadline, or no longer open: the message says which."""
-
-    status = 409
 
 
 # --- pure rules ---------------------------------------------------------------------------
@@ -97,27 +70,12 @@ class EventInput:
     accessibility_notes: str = ""
 
 
-@dataclass(frozen=True)
-class SignupInput:
-    name: str
-    phone: str
-    identity: str
-    party_size: str
-
-
 def parse_local(raw: str, tz: tzinfo) -> datetime | None:
     try:
         value = datetime.fromisoformat((raw or "").strip())
     except ValueError:
         return None
     return value.replace(tzinfo=tz) if value.tzinfo is None else value
-
-
-def parse_int(raw: str, low: int, high: int) -> int | None:
-    raw = (raw or "").strip()
-    if raw.isdigit() and len(raw) <= 4 and low <= int(raw) <= high:
-        return int(raw)
-    return None
 
 
 def validate_event(inp: EventInput, *, now: datetime, tz: tzinfo) -> dict[str, str]:
@@ -155,36 +113,6 @@ def validate_event(inp: EventInput, *, now: datetime, tz: tzinfo) -> dict[str, s
     if len(inp.accessibility_notes.strip()) > NOTES_MAX:
         errors["accessibility_notes"] = f"无障碍说明不能超过 {NOTES_MAX} 个字"
     return errors
-
-
-def validate_signup(inp: SignupInput) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not inp.name.strip():
-        errors["name"] = "请填写姓名"
-    elif len(inp.name.strip()) > NAME_MAX:
-        errors["name"] = f"姓名不能超过 {NAME_MAX} 个字"
-    phone = normalise_phone(inp.phone)
-    if not phone:
-        errors["phone"] = "请填写手机号码，用于接收报名确认和活动提醒"
-    elif not MOBILE.match(phone):
-        errors["phone"] = "手机号码格式不正确：须为 11 位数字，如 13812345678"
-    if inp.identity not in IDENTITIES:
-        errors["identity"] = "请选择您的身份"
-    if parse_int(inp.party_size, PARTY_MIN, PARTY_MAX) is None:
-        errors["party_size"] = f"报名人数须为 {PARTY_MIN}–{PARTY_MAX} 人"
-    return errors
-
-
-def refusal(event: OpenDay, party_size: int, now: datetime) -> str:
-    """Why a sign-up did not get its seats, in the words shown to the public."""
-    if event.status == CANCELLED:
-        return "该开放日已取消，无法报名"
-    if event.status in (CLOSED, HELD) or event.signup_deadline <= now:
-        return "报名已截止，无法再报名"
-    left = event.capacity - event.seats_taken
-    if left <= 0:
-        return "名额已满，无法报名"
-    return f"剩余名额不足：仅剩 {left} 个名额，请减少报名人数"
 
 
 def month_weeks(year: int, month: int) -> list[list[date]]:
@@ -263,10 +191,13 @@ def held_open_day_recently(
 # --- the service --------------------------------------------------------------------------
 
 
-class OpenDayService:
+class OpenDayService(SignupDesk):
+    """Open days; the public's sign-up, confirmation and cancellation are in SignupDesk."""
+
     def __init__(self, session: Session, secret_key: str, base_url: str = "") -> None:
         """`base_url` (PORTAL_BASE_URL) makes the links sent by SMS absolute."""
         self.db = session
+        self.secret_key = secret_key
         self.base_url = base_url.rstrip("/")
         self.cancel_tokens = TokenService(secret_key, CANCEL_PURPOSE, CANCEL_MAX_AGE)
         self.feedback_tokens = TokenService(secret_key, FEEDBACK_PURPOSE, FEEDBACK_MAX_AGE)
@@ -364,96 +295,14 @@ class OpenDayService:
         enqueue_index_update(self.db, event.institution_id)  # open days are searchable
         return event
 
-    # the public
-
-    def sign_up(self, open_day_id: int, inp: SignupInput, *, now: datetime) -> Signup:
-        errors = validate_signup(inp)
-        if errors:
-            raise InvalidInput(errors)
-        n = int(inp.party_size)
-        # The database decides: the seats are taken only if they still fit, in one statement,
-        # so concurrent sign-ups cannot overbook (and the CHECK constraint backs it up).
-        taken = self.db.execute(
-            update(OpenDay)
-            .where(
-                OpenDay.id == open_day_id,
-                OpenDay.seats_taken + n <= OpenDay.capacity,
-                OpenDay.status == SCHEDULED,
-                OpenDay.signup_deadline > now,
-            )
-            .values(seats_taken=OpenDay.seats_taken + n)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not taken:
-            event = self.db.get(OpenDay, open_day_id, populate_existing=True)
-            if event is None:
-                raise OpenDayNotFound("开放日不存在")
-            raise SignupRefused(refusal(event, n, now))
-        event = self.db.get(OpenDay, open_day_id, populate_existing=True)
-        assert event is not None
-        signup = Signup(
-            open_day_id=open_day_id,
-            name=inp.name.strip(),
-            phone=normalise_phone(inp.phone),
-            identity=inp.identity,
-            party_size=n,
-            status=CONFIRMED,
-            created_at=now,
-        )
-        self.db.add(signup)
-        self.db.flush()
-        link = self.base_url + SIGNUP_PATH.format(token=self.cancel_tokens.dumps(str(signup.id)))
-        queue_notification(
-            self.db, "sms", signup.phone, f"开放日报名成功：{event.title}",
-            f"您已报名{event.institution.name}“{event.title}”，共 {n} 人。"
-            f"如需取消请访问 {link}",
-        )
-        reminder_at = event.starts_at - REMINDER_BEFORE
-        if reminder_at > now:
-            from portal.opendays.tasks import send_reminder
-
-            record_job(self.db, send_reminder, signup.id, run_at=reminder_at,
-                       dedupe_key=f"openday-reminder:{signup.id}")
-        return signup
-
-    def signup_by_token(self, token: str) -> Signup:
-        try:
-            signup_id = int(self.cancel_tokens.loads(token))
-        except (TokenInvalid, ValueError):
-            raise OpenDayNotFound("链接无效或已过期") from None
-        signup = self.db.get(Signup, signup_id)
-        if signup is None:
-            raise OpenDayNotFound("报名记录不存在")
-        return signup
-
-    def cancel(self, token: str, *, now: datetime) -> Signup:
-        signup = self.signup_by_token(token)
-        if signup.open_day.starts_at <= now:
-            raise SignupRefused("活动已开始，无法取消报名")
-        done = self.db.execute(
-            update(Signup)
-            .where(Signup.id == signup.id, Signup.status == CONFIRMED)
-            .values(status=CANCELLED, cancelled_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not done:
-            raise SignupRefused("该报名已取消，无需重复操作")
-        self.db.execute(
-            update(OpenDay)
-            .where(OpenDay.id == signup.open_day_id, OpenDay.seats_taken >= signup.party_size)
-            .values(seats_taken=OpenDay.seats_taken - signup.party_size)
-            .execution_options(synchronize_session=False)
-        )
-        self.db.refresh(signup)
-        return signup
-
     def feedback_signup(self, token: str) -> Signup:
         try:
             signup_id = int(self.feedback_tokens.loads(token))
         except (TokenInvalid, ValueError):
             raise OpenDayNotFound("链接无效或已过期") from None
         signup = self.db.get(Signup, signup_id)
-        if signup is None or signup.status != CONFIRMED or signup.open_day.status != HELD:
+        if (signup is None or signup.status != CONFIRMED or signup.confirmed_at is None
+                or signup.open_day.status != HELD):
             raise OpenDayNotFound("该报名无法评价")
         return signup
 
@@ -508,7 +357,8 @@ class OpenDayService:
             held.append(open_day_id)
             event = self.get(open_day_id)
             for signup in self.db.scalars(
-                select(Signup).where(Signup.open_day_id == open_day_id, Signup.status == CONFIRMED)
+                select(Signup).where(Signup.open_day_id == open_day_id, Signup.status == CONFIRMED,
+                                     Signup.confirmed_at.is_not(None))
             ):
                 token = self.feedback_tokens.dumps(str(signup.id))
                 link = self.base_url + FEEDBACK_PATH.format(token=token)

@@ -7,38 +7,28 @@ import logging
 from portal.db import session_scope, utcnow
 from portal.institutions.checks import configured_thresholds
 from portal.jobs import task
-from portal.notify import queue_notification
-from portal.opendays.models import CLOSED, CONFIRMED, SCHEDULED, Signup
 from portal.opendays.services import OpenDayService, institutions_without_open_day
+
+# The reminder lives beside the sign-up that schedules it (no import cycle); reminders
+# recorded under this module's name still find it here.
+from portal.opendays.signups import send_reminder  # noqa: F401
 from portal.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 
 @task
-def send_reminder(signup_id: int) -> None:
-    """Remind a confirmed attendee the day before; skip cancelled sign-ups and events."""
-    settings = get_settings()
-    with session_scope(settings.database_url) as session:
-        signup = session.get(Signup, signup_id)
-        if signup is None or signup.status != CONFIRMED:
-            return
-        event = signup.open_day
-        if event.status not in (SCHEDULED, CLOSED):
-            return
-        when = event.starts_at.astimezone(settings.timezone).strftime("%m月%d日 %H:%M")
-        queue_notification(
-            session, "sms", signup.phone, f"开放日提醒：{event.title}",
-            f"提醒：{event.institution.name}“{event.title}”将于 {when} 在{event.place}举行。",
-        )
-
-
-@task
 def close_signups_due() -> int:
-    """Close sign-up of events whose deadline has passed (recurring; idempotent)."""
+    """Close sign-up of events whose deadline has passed, and release the seats of sign-ups
+    whose SMS code lapsed unconfirmed (recurring, every five minutes; idempotent). Returns
+    how many events were closed."""
     settings = get_settings()
     with session_scope(settings.database_url) as session:
-        return OpenDayService(session, settings.secret_key, settings.base_url).close_signups_due(utcnow())
+        service = OpenDayService(session, settings.secret_key, settings.base_url)
+        released = service.release_unconfirmed(utcnow())
+        if released:
+            log.info("open days: released %d unconfirmed sign-up(s)", released)
+        return service.close_signups_due(utcnow())
 
 
 @task

@@ -17,17 +17,25 @@ from portal.institutions.models import Institution
 from portal.opendays.models import CAPACITY_MAX, HELD, IDENTITIES, PARTY_MAX
 from portal.opendays.months import MonthOutOfRange, calendar_month, neighbours
 from portal.opendays.services import (
+    AlreadySignedUp,
     EventInput,
     InvalidInput,
     OpenDayError,
     OpenDayService,
     SignupInput,
     SignupRefused,
+    WrongCode,
     month_weeks,
+)
+from portal.opendays.signups import (
+    ADDRESS_SIGNUPS_PER_HOUR,
+    CODE_DIGITS,
+    HOLD,
+    PHONE_SIGNUPS_PER_DAY,
+    validate_signup,
 )
 from portal.ratelimit import allow, client_ip
 
-SIGNUPS_PER_HOUR = 10
 CIVIL_AFFAIRS = [Role.SUPERVISOR, Role.ADMIN]
 EVENT_FIELDS = ["title", "starts_at", "ends_at", "signup_deadline", "place", "capacity",
                 "description", "accessibility_notes"]
@@ -106,17 +114,29 @@ def event_page(ctx: Ctx) -> Response:
 def sign_up(ctx: Ctx) -> Response:
     open_day_id = ctx.request.path_params["open_day_id"]
     values = {name: ctx.field(name) for name in SIGNUP_FIELDS}
-    if not allow("openday-signup", client_ip(ctx.request), SIGNUPS_PER_HOUR, 3600):
+    inp = SignupInput(**values)
+    # Forms with mistakes are answered without counting; every complete one counts, so one
+    # address cannot hoard seats under many phones (signups.py: ADDRESS_SIGNUPS_PER_HOUR).
+    if not validate_signup(inp) and not allow("openday-signup", client_ip(ctx.request),
+                                              ADDRESS_SIGNUPS_PER_HOUR, 3600):
         values["phone"] = ""
         return _event_page(ctx, open_day_id, 429, values=values,
                            errors={"form": "报名过于频繁，请一小时后再试。"})
     service = _service(ctx)
     try:
-        signup = service.sign_up(open_day_id, SignupInput(**values), now=utcnow())
+        signup = service.sign_up(open_day_id, inp, now=utcnow(),
+                                 browser=ctx.field("csrf_token"))
     except InvalidInput as exc:
         ctx.db.rollback()
         values["phone"] = ""  # personal data is not echoed back into the page
         return _event_page(ctx, open_day_id, 400, values=values, errors=exc.errors)
+    except AlreadySignedUp as exc:
+        ctx.db.rollback()
+        if exc.same_browser:  # the same form posted again: back to the sign-up it made
+            token = service.cancel_tokens.dumps(str(exc.signup_id))
+            return ctx.redirect(ctx.url("opendays:signup", token=token) + "?new=1")
+        values["phone"] = ""
+        return _event_page(ctx, open_day_id, 409, values=values, errors={"form": exc.message})
     except SignupRefused as exc:
         ctx.db.rollback()
         values["phone"] = ""
@@ -137,12 +157,36 @@ def _signup_page(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
         raise _fail(exc) from None
     return ctx.render("opendays/signup.html", status_code=status, signup=signup,
                       event=signup.open_day, token=token, now=utcnow(),
-                      new=ctx.request.query_params.get("new") == "1", **extra)
+                      new=ctx.request.query_params.get("new") == "1",
+                      hold_minutes=int(HOLD.total_seconds() // 60), code_digits=CODE_DIGITS,
+                      phone_limit=PHONE_SIGNUPS_PER_DAY, errors=extra.pop("errors", {}),
+                      **extra)
 
 
 @view(private=True)
 def signup_page(ctx: Ctx) -> Response:
     return _signup_page(ctx)
+
+
+@view(private=True)
+def confirm(ctx: Ctx) -> Response:
+    token = ctx.request.path_params["token"]
+    try:
+        _service(ctx).confirm(token, ctx.field("code"), now=utcnow())
+    except InvalidInput as exc:
+        ctx.db.rollback()
+        return _signup_page(ctx, 400, errors=exc.errors)
+    except WrongCode as exc:
+        ctx.db.commit()  # the try is counted (and a lapsed hold released) even so
+        return _signup_page(ctx, 400, errors={"code": exc.message})
+    except SignupRefused as exc:
+        ctx.db.rollback()
+        return _signup_page(ctx, 409, notice=exc.message)
+    except OpenDayError as exc:
+        ctx.db.rollback()
+        raise _fail(exc) from None
+    ctx.db.commit()
+    return ctx.redirect(ctx.url("opendays:signup", token=token) + "?confirmed=1")
 
 
 @view(private=True)
@@ -270,6 +314,7 @@ routes = [
     Route("/{open_day_id:int}/signup", sign_up, methods=["POST"], name="sign_up"),
     Route("/{open_day_id:int}/signups", signups, methods=["GET"], name="signups"),
     Route("/signup/{token}", signup_page, methods=["GET"], name="signup"),
+    Route("/signup/{token}/confirm", confirm, methods=["POST"], name="confirm"),
     Route("/signup/{token}/cancel", cancel, methods=["POST"], name="cancel"),
     Route("/feedback/{token}", feedback_form, methods=["GET"], name="feedback_form"),
     Route("/feedback/{token}", feedback, methods=["POST"], name="feedback"),

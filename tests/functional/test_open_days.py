@@ -23,6 +23,7 @@ from portal.opendays.services import (
 )
 
 from factories import district, institution
+from factories.opendays import sms_code
 from support import csrf_token, sign_in
 from support import post_form as post
 
@@ -57,6 +58,12 @@ def signup_form(client, open_day_id: int, **changes):
     token = csrf_token(client, f"/opendays/{open_day_id}")
     return client.post(f"/opendays/{open_day_id}/signup", data={**data, "csrf_token": token},
                        follow_redirects=False)
+
+
+def confirm_form(client, db, response, phone: str = PHONE):
+    """Enter the SMS code on the page the sign-up form led to; the page's response."""
+    link = response.headers["location"].split("?")[0]
+    return post(client, f"{link}/confirm", code=sms_code(db, phone))
 
 
 def good_event_form(**changes) -> dict:
@@ -152,9 +159,14 @@ def test_sign_up_confirms_queues_notifications_and_masks_the_phone(client, db):
     assert response.status_code == 303, response.text[:500]
     db.expire_all()
     assert db.get(OpenDay, row.id).seats_taken == 2
+    assert "验证码已发送到 139****5678" in client.get(response.headers["location"]).text
+    confirmed = confirm_form(client, db, response)
+    assert confirmed.status_code == 303
     signup = db.scalars(select(Signup)).one()
-    assert signup.status == "confirmed" and signup.phone == PHONE
-    note = db.scalars(select(Notification)).one()
+    db.refresh(signup)
+    assert signup.status == "confirmed" and signup.phone == PHONE and signup.confirmed_at
+    note = db.scalars(select(Notification).where(Notification.subject.like("开放日报名成功%"))
+                      ).one()
     assert note.recipient == PHONE and "/opendays/signup/" in note.body
     # The SMS link is absolute (PORTAL_BASE_URL) and opens the sign-up page.
     link = note.body.split("请访问 ", 1)[1].strip()
@@ -164,7 +176,7 @@ def test_sign_up_confirms_queues_notifications_and_masks_the_phone(client, db):
 
     keys = {job.dedupe_key for job in db.scalars(select(OutboxJob))}
     assert f"openday-reminder:{signup.id}" in keys
-    mine = client.get(response.headers["location"])
+    mine = client.get(confirmed.headers["location"])
     assert "报名成功" in mine.text and "139****5678" in mine.text and PHONE not in mine.text
     assert PHONE not in client.get(f"/opendays/{row.id}").text
     assert PHONE not in client.get("/opendays/").text
@@ -188,7 +200,7 @@ def test_sign_up_rejects_bad_phone_and_overfull_party(client, db):
     bad = signup_form(client, row.id, phone="12345")
     assert bad.status_code == 400 and "手机号码格式不正确" in bad.text
     assert signup_form(client, row.id, party_size="2").status_code == 303
-    full = signup_form(client, row.id, party_size="2")
+    full = signup_form(client, row.id, party_size="2", phone="13900000009")
     assert full.status_code == 409 and "仅剩 1 个名额" in full.text
 
 
@@ -197,20 +209,20 @@ def test_sign_up_needs_csrf_and_is_rate_limited_per_ip(client, db):
     forged = client.post(f"/opendays/{row.id}/signup", data={
         "name": "李四", "phone": PHONE, "identity": "公众", "party_size": "1"})
     assert forged.status_code == 403
-    for i in range(10):
+    for i in range(5):  # signups.py: ADDRESS_SIGNUPS_PER_HOUR
         assert signup_form(client, row.id, party_size="1",
                            phone=f"1390000{i:04d}").status_code == 303
     limited = signup_form(client, row.id, party_size="1", phone="13911112222")
     assert limited.status_code == 429 and "报名过于频繁" in limited.text
     db.expire_all()
-    assert db.get(OpenDay, row.id).seats_taken == 10
+    assert db.get(OpenDay, row.id).seats_taken == 5
 
 
 def test_cancellation_by_signed_link_frees_the_seats(client, db):
     row = event(db, capacity=2)
     response = signup_form(client, row.id, party_size="2")
     link = response.headers["location"].split("?")[0]
-    assert signup_form(client, row.id, party_size="1").status_code == 409
+    assert signup_form(client, row.id, party_size="1", phone="13900000009").status_code == 409
     cancelled = post(client, f"{link}/cancel")
     assert cancelled.status_code == 303
     db.expire_all()
@@ -268,7 +280,7 @@ def test_capacity_holds_under_concurrent_sign_ups(env, db):
     confirmed = db.scalars(select(Signup).where(Signup.status == "confirmed")).all()
     assert len(confirmed) == 10 and len({s.phone for s in confirmed}) == 10
     assert db.scalar(select(func.count(Signup.id))) == 10  # refused attempts left no row
-    assert db.scalar(select(func.count(Notification.id))) == 10  # one confirmation each
+    assert db.scalar(select(func.count(Notification.id))) == 10  # one code SMS each
 
 
 def test_the_database_refuses_seats_beyond_capacity(db):
@@ -301,8 +313,9 @@ def test_after_the_deadline_sign_up_is_closed_with_a_chinese_message(client, db)
 
 def test_held_event_asks_attendees_for_feedback_and_publishes_the_aggregate(client, db):
     row = event(db, capacity=10)
-    assert signup_form(client, row.id, phone="13900000001").status_code == 303
-    assert signup_form(client, row.id, phone="13900000002").status_code == 303
+    for phone in ("13900000001", "13900000002"):
+        assert confirm_form(client, db, signup_form(client, row.id, phone=phone),
+                            phone).status_code == 303
     past = utcnow() - timedelta(hours=1)
     db.execute(update(OpenDay).where(OpenDay.id == row.id).values(
         starts_at=past - timedelta(hours=3), ends_at=past,

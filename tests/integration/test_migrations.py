@@ -79,3 +79,57 @@ def test_0015_reads_old_fire_approval_text_into_a_status_and_keeps_the_text(db, 
     assert {(r.fire_approval_doc_no, r.fire_approval_date) for r in rows} == {("", None)}
     # The page-version triggers of migration 0009 survived (no table was rebuilt) and saw it.
     assert after > version
+
+
+def test_0019_keeps_the_earliest_of_duplicate_open_day_sign_ups(db, database_url):
+    """Migration 0019: one sign-up per phone per event. Existing duplicates do not break it:
+    the earliest is kept, the later ones are cancelled ('duplicate') and their seats given
+    back; the rest count as confirmed (they were, under the old flow)."""
+    from datetime import timedelta
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from portal.db import dispose_engines, utcnow
+    from portal.migrate import alembic_config, upgrade
+    from portal.opendays.models import OpenDay
+
+    from factories import institution
+
+    now = utcnow()
+    event = OpenDay(institution_id=institution(db).id, title="旧开放日",
+                    starts_at=now + timedelta(days=5), ends_at=now + timedelta(days=5, hours=2),
+                    signup_deadline=now + timedelta(days=4), place="大厅", capacity=20,
+                    seats_taken=0, status="scheduled")
+    db.add(event)
+    db.commit()
+    event_id = event.id
+    db.close()
+    dispose_engines()
+    command.downgrade(alembic_config(database_url), "0017")
+    created = now.replace(tzinfo=None) if database_url.startswith("sqlite") else now
+    rows = [("13900000001", 2), ("13900000001", 2), ("13900000002", 1), ("13900000001", 3),
+            ("13900000002", 1)]
+    with get_engine(database_url).begin() as conn:
+        for phone, party in rows:
+            conn.execute(text(
+                "INSERT INTO open_day_signups (open_day_id, name, phone, identity, party_size,"
+                " status, created_at, feedback_text) VALUES (:e, '旧报名', :p, '公众', :n,"
+                " 'confirmed', :c, '')"), {"e": event_id, "p": phone, "n": party, "c": created})
+        conn.execute(text("UPDATE open_days SET seats_taken = 9 WHERE id = :e"), {"e": event_id})
+    dispose_engines()
+    upgrade(database_url)
+    with get_engine(database_url).connect() as conn:
+        kept = conn.execute(text(
+            "SELECT phone, party_size, status, cancel_reason, confirmed_at IS NOT NULL"
+            " FROM open_day_signups WHERE open_day_id = :e ORDER BY id"), {"e": event_id}).all()
+        seats = conn.scalar(text("SELECT seats_taken FROM open_days WHERE id = :e"),
+                            {"e": event_id})
+    assert [tuple(r) for r in kept] == [
+        ("13900000001", 2, "confirmed", None, True),
+        ("13900000001", 2, "cancelled", "duplicate", True),
+        ("13900000002", 1, "confirmed", None, True),
+        ("13900000001", 3, "cancelled", "duplicate", True),
+        ("13900000002", 1, "cancelled", "duplicate", True),
+    ]
+    assert seats == 3  # 2 + 1 kept

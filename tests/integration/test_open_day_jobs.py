@@ -18,6 +18,7 @@ from portal.opendays.models import OpenDay, Signup
 from portal.opendays.services import OpenDayService, SignupInput
 
 from factories import institution
+from factories.opendays import confirmed_signup
 
 SECRET = "test-secret-" + "x" * 40
 
@@ -45,13 +46,14 @@ def open_day(db, starts_in: timedelta = timedelta(days=3)) -> OpenDay:
 
 def test_worker_delivers_the_sign_up_confirmation(db):
     row = open_day(db)
-    signup = OpenDayService(db, SECRET).sign_up(
-        row.id, SignupInput("王五", "13812345678", "新闻媒体", "1"), now=utcnow())
+    signup = confirmed_signup(OpenDayService(db, SECRET), row.id,
+                              SignupInput("王五", "13812345678", "新闻媒体", "1"))
     db.commit()
     run_worker()
     db.expire_all()
-    note = db.scalars(select(Notification)).one()
-    assert note.recipient == "13812345678" and note.status == "sent"
+    notes = db.scalars(select(Notification).order_by(Notification.id)).all()
+    assert [n.subject for n in notes] == ["开放日报名验证码", "开放日报名成功：开放日"]
+    assert {(n.recipient, n.status) for n in notes} == {("13812345678", "sent")}
     reminder = db.scalars(
         select(OutboxJob).where(OutboxJob.dedupe_key == f"openday-reminder:{signup.id}")
     ).one()
@@ -61,8 +63,8 @@ def test_worker_delivers_the_sign_up_confirmation(db):
 def test_reminder_skips_a_cancelled_sign_up(db):
     row = open_day(db)
     service = OpenDayService(db, SECRET)
-    keep = service.sign_up(row.id, SignupInput("赵六", "13812340001", "公众", "1"), now=utcnow())
-    gone = service.sign_up(row.id, SignupInput("钱七", "13812340002", "公众", "1"), now=utcnow())
+    keep = confirmed_signup(service, row.id, SignupInput("赵六", "13812340001", "公众", "1"))
+    gone = confirmed_signup(service, row.id, SignupInput("钱七", "13812340002", "公众", "1"))
     db.commit()
     service.cancel(service.cancel_tokens.dumps(str(gone.id)), now=utcnow())
     db.commit()
@@ -76,9 +78,13 @@ def test_reminder_skips_a_cancelled_sign_up(db):
 
 def test_periodic_sweeps_close_mark_held_and_flag(db):
     row = open_day(db)
-    signup = OpenDayService(db, SECRET).sign_up(
-        row.id, SignupInput("孙八", "13812340003", "人大代表", "1"), now=utcnow())
+    service = OpenDayService(db, SECRET)
+    signup = confirmed_signup(service, row.id, SignupInput("孙八", "13812340003", "人大代表", "1"))
+    # A sign-up never confirmed: its hold lapsed; the five-minute sweep gives the seat back.
+    lapsed = service.sign_up(row.id, SignupInput("周九", "13812340004", "公众", "1"),
+                             now=utcnow() - timedelta(hours=1))
     db.commit()
+    assert db.get(OpenDay, row.id).seats_taken == 2
     past = utcnow() - timedelta(minutes=5)
     db.execute(update(OpenDay).where(OpenDay.id == row.id).values(signup_deadline=past))
     db.commit()
@@ -91,4 +97,17 @@ def test_periodic_sweeps_close_mark_held_and_flag(db):
     db.expire_all()
     assert db.get(OpenDay, row.id).status == "held"
     assert db.get(Signup, signup.id).status == "confirmed"
+    assert db.get(Signup, lapsed.id).status == "cancelled"
+    assert db.get(OpenDay, row.id).seats_taken == 1
+    # Only the confirmed attendee is asked for feedback.
+    asks = db.scalars(select(Notification.recipient).where(Notification.subject.like("请评价%")))
+    assert list(asks) == ["13812340003"]
     assert row.institution_id not in tasks.flag_institutions_without_open_day(180)
+
+
+def test_reminders_recorded_before_the_move_still_find_their_task():
+    from portal.jobs import resolve_task, task_path
+
+    old = resolve_task("portal.opendays.tasks:send_reminder")
+    assert old is tasks.send_reminder
+    assert resolve_task(task_path(tasks.send_reminder)) is old

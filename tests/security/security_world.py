@@ -25,6 +25,7 @@ from portal.settings import get_settings
 
 from factories import department, district, institution, user
 from factories.disclosures import credit_entry, inspection, penalty
+from factories.opendays import confirmed_signup
 
 # Unique values: none of them can appear anywhere by accident.
 COMPLAINANT_A = ("欧阳守秘", "13511112222")
@@ -84,9 +85,9 @@ def _open_day(db, inst: Institution, person: tuple[str, str]) -> OpenDay:
                   place="一楼大厅", capacity=20, seats_taken=0, status="scheduled")
     db.add(row)
     db.flush()
-    OpenDayService(db, get_settings().secret_key).sign_up(
-        row.id, SignupInput(name=person[0], phone=person[1], identity="家属", party_size="1"),
-        now=now)
+    confirmed_signup(OpenDayService(db, get_settings().secret_key), row.id,
+                     SignupInput(name=person[0], phone=person[1], identity="家属", party_size="1"),
+                     now=now)
     return row
 
 

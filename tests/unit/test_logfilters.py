@@ -33,6 +33,7 @@ def _access(path: str) -> logging.LogRecord:
     ("/complaints/t/MTI.abc.def/feedback", "/complaints/t/[token]/feedback"),
     ("/opendays/signup/Nw.xyz.uvw?new=1", "/opendays/signup/[token]"),
     ("/opendays/signup/Nw.xyz.uvw/cancel", "/opendays/signup/[token]/cancel"),
+    ("/opendays/signup/Nw.xyz.uvw/confirm", "/opendays/signup/[token]/confirm"),
     ("/opendays/feedback/Nw.xyz.uvw", "/opendays/feedback/[token]"),
     ("/opendays/12/signup", "/opendays/12/signup"),
     ("/complaints/track", "/complaints/track"),

@@ -33,7 +33,7 @@ from portal.institutions.vocab import (
     KINDS,
     NATURES,
 )
-from portal.opendays.models import OpenDay
+from portal.opendays.models import OpenDay, Signup
 from portal.orgs.models import Department, District, Street
 from portal.orgs.vocab import DEPARTMENT_TYPES
 from portal.settings import reset_settings
@@ -117,6 +117,23 @@ def test_demo_open_days_are_upcoming_at_the_demo_institutions_and_some_held(seed
     today = datetime.combine(TODAY, datetime.min.time(), UTC)
     assert all(r.signup_deadline < r.starts_at and r.starts_at > today for r in upcoming)
     assert all(r.starts_at < today for r in held)
+
+
+def test_demo_sign_ups_are_confirmed_once_per_phone_and_fill_the_seats(seeded):
+    url = seeded[0]
+    signups = _rows(url, select(Signup.open_day_id, Signup.phone, Signup.party_size,
+                                Signup.status, Signup.confirmed_at, Signup.code_hash,
+                                Signup.feedback_rating))
+    events = _rows(url, select(OpenDay.id, OpenDay.status, OpenDay.seats_taken,
+                               OpenDay.capacity))
+    assert signups and all(s.status == "confirmed" and s.confirmed_at for s in signups)
+    assert all(s.code_hash is None for s in signups)
+    assert len({(s.open_day_id, s.phone) for s in signups}) == len(signups)
+    for e in events:
+        taken = sum(s.party_size for s in signups if s.open_day_id == e.id)
+        assert 0 < taken == e.seats_taken <= e.capacity
+    held = {e.id for e in events if e.status == "held"}
+    assert all(s.feedback_rating for s in signups if s.open_day_id in held)
 
 
 def test_city_has_districts_with_streets_codes_and_initials(seeded):
