@@ -34,9 +34,10 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.db import utcnow
 from portal.endpoints import Ctx, view
-from portal.exports import scrub_personal, table_export
+from portal.exports import table_export
 from portal.formfields import parse_id
 from portal.orgs.models import Department
+from portal.privacy import scrub
 
 HANDLERS = [Role.DEPARTMENT]
 SUPERVISORS = [Role.SUPERVISOR, Role.ADMIN]
@@ -100,7 +101,7 @@ def _export(ctx: Ctx, stmt, stem: str, title: str, values: dict | None = None) -
                      c.received_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                      view_.due_local.strftime("%Y-%m-%d 24:00"), "是" if c.urgent else "",
                      "是" if c.supervised_at else "",
-                     scrub_personal(c.description, [c.complainant_name], [c.complainant_phone])])
+                     scrub(c.description, [c.complainant_name], [c.complainant_phone])])
     fmt = "xlsx" if ctx.request.url.path.endswith(".xlsx") else "csv"
     return table_export(fmt, stem, EXPORT_HEADER, rows, title)
 
