@@ -11,6 +11,8 @@ from complaints.models import Complaint, ComplaintEvent
 from complaints.services import build_services
 from complaints.tokens import tracking_tokens
 from portal.accounts.roles import Role
+from portal.db import utcnow
+from portal.reviews.models import Review
 from portal.settings import get_settings
 
 from factories import PASSWORD, department, district, institution, user
@@ -137,3 +139,21 @@ def test_staff_outside_the_handlers_read_free_text_scrubbed(client, db):
     assert page.status_code == 200
     assert "我是张**，电话 139****5678" in page.text
     assert "139-1234-5678" not in page.text and NAME not in page.text
+
+
+def test_published_reviews_and_replies_are_scrubbed(client, db):
+    inst = institution(db)
+    db.commit()
+    review = Review(institution_id=inst.id, rating_attitude=5, rating_hygiene=4, rating_meals=3,
+                    rating_care=4, rating_fees=5, reviewer_name="李四",
+                    text="护理员很耐心。我是李四，有事打 139.1234.5678 或发邮件 li4@example.com",
+                    phone_hash="x" * 64, status="published",
+                    reply_text="感谢李四的反馈，请致电院办 (0871)6512345 预约面谈。",
+                    reply_at=utcnow())
+    db.add(review)
+    db.commit()
+    page = client.get(f"/reviews/institution/{inst.id}").text
+    assert "我是李*，有事打 139****5678 或发邮件 l***@example.com" in page
+    assert "感谢李*的反馈，请致电院办 0871-***2345 预约面谈。" in page
+    for secret in ("139.1234.5678", "li4@example.com", "6512345", "李四"):
+        assert secret not in page, secret
