@@ -65,7 +65,7 @@ _PERSONAL = re.compile(
     r"|(?<!\d)(?P<id>\d{6} ?\d{8} ?\d{3}[\dXx])(?![\dXx])"
     # A mainland mobile: 1[3-9] and nine digits, maybe after +86/0086, in any grouping with
     # spaces, hyphens or dots.
-    rf"|(?<![\d+])(?P<cc>(?:\+ ?86|0086|\(\+?86\)){_SEP}?)?(?P<mobile>1[3-9](?:{_SEP}?\d){{9}})(?!\d)"
+    rf"|(?<![\d+])(?P<cc>(?:\+ ?86|0086|\(\+?86\)){_SEP}?)?(?P<mobile>1{_SEP}?[3-9](?:{_SEP}?\d){{9}})(?!\d)"
     # A landline with its area code (010, 02x, 0xxx): 0871-12345678, (0871)1234567, 021 1234 5678.
     r"|(?<![\d\-])(?:\((?P<parea>0\d{2,3})\)|(?P<area>0\d{2,3}))[ \-]?"
     r"(?P<local>\d{3,4}[ \-]?\d{4})(?!\d)"

@@ -4,6 +4,8 @@ and the numbers an answer carries that are not personal data."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from portal.privacy import personal_data_kinds, scrub, valid_id_number
 
@@ -70,6 +72,7 @@ def test_scrub_masks_each_written_form(written, masked):
     "请于 5 个工作日内答复，延期 15 个工作日。",
     "统一社会信用代码 52530100MJ0000000X",
     "服务热线 12345，民政热线 96156。",
+    "机构客服 400-123-4567",
     "张先生反映的问题已转交护理部。",
     "张女士：您好！",
     "老人入住床位号 0301，房间 1208。",
@@ -129,3 +132,27 @@ def test_personal_data_kinds_names_each_kind_once():
 ])
 def test_valid_id_number(number, valid):
     assert valid_id_number(number) is valid
+
+
+FULL_WIDTH = {str(d): chr(0xFF10 + d) for d in range(10)}
+
+
+@given(
+    rest=st.text("0123456789", min_size=9, max_size=9),
+    second=st.sampled_from("3456789"),
+    seps=st.lists(st.sampled_from(["", "", " ", "-", ".", "\u3000"]), min_size=10, max_size=10),
+    wide=st.lists(st.booleans(), min_size=11, max_size=11),
+    prefix=st.sampled_from(["", "+86 ", "+86-", "0086 ", "0086-", "＋８６ ", "(+86)"]),
+)
+def test_any_written_mobile_is_masked(rest, second, seps, wide, prefix):
+    digits = "1" + second + rest
+    chars = [FULL_WIDTH[d] if w else d for d, w in zip(digits, wide, strict=True)]
+    written = prefix + "".join(c + s for c, s in zip(chars, [*seps, ""], strict=True))
+    out = scrub(f"投诉人电话{written}，已回访。")
+    assert out == f"投诉人电话{digits[:3]}****{digits[-4:]}，已回访。"
+
+
+@given(st.text(alphabet=st.sampled_from(list("0123456789１３９ -.@+()（）ab张三丰先生，X")), max_size=60))
+def test_scrubbing_twice_changes_nothing_more(text):
+    once = scrub(text, [NAME], [PHONE])
+    assert scrub(once, [NAME], [PHONE]) == once
