@@ -5,7 +5,9 @@ and in XML (the specification's default format), each method at `.json` and `.xm
 Creating requests needs an API key (`Authorization: Bearer …`, `X-API-Key` or `api_key`).
 Reading without a key gives the public fields only (complaints/georeport.py: PUBLIC_FIELDS); with
 a key, the description, the answer (status_notes) and the address of the complaints that key's
-role may open (complaints/services.py: visible_to). Names and phone numbers are never returned.
+role may open (complaints/services.py: visible_to). Names and phone numbers are never returned:
+the description and the answer reach the handlers as written (may_see_personal_data) and every
+other key with personal data masked (portal.privacy.scrub).
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ from complaints.georeport import (
 from complaints.intake import ComplaintInput
 from complaints.models import Complaint
 from complaints.reference import reference
-from complaints.services import active_rules, build_services, visible_to
+from complaints.services import active_rules, build_services, may_see_personal_data, visible_to
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.accounts.services import AccountService
 from portal.db import utcnow
 from portal.endpoints import Ctx, view
+from portal.privacy import scrub
 
 MAX_LIST = 200
 ATTRIBUTES = [
@@ -84,11 +87,16 @@ def _iso(value: datetime | None, tz) -> str | None:
     return value.astimezone(tz).isoformat() if value else None
 
 
-def _request_fields(c: Complaint, tz) -> dict:
+def _as_written(text: str) -> str:
+    return text
+
+
+def _request_fields(c: Complaint, tz, text=_as_written) -> dict:
+    """The request's fields, its free texts passed through `text` (scrubbing, or as written)."""
     return {
         "service_request_id": c.tracking_no,
         "status": "closed" if c.status in ("answered", "closed") else "open",
-        "status_notes": c.answer_text if c.status in ("answered", "closed") else "",
+        "status_notes": text(c.answer_text) if c.status in ("answered", "closed") else "",
         "service_name": c.rule.label,
         "service_code": c.category_code,
         "agency_responsible": c.responsible_department.name,
@@ -96,7 +104,7 @@ def _request_fields(c: Complaint, tz) -> dict:
         "requested_datetime": _iso(c.received_at, tz),
         "updated_datetime": _iso(c.answered_at or c.signed_at or c.created_at, tz),
         "expected_datetime": _iso(c.due_at, tz),
-        "description": c.description,
+        "description": text(c.description),
         "address": c.institution.address if c.institution else c.place_address,
         "address_id": str(c.institution_id) if c.institution_id else None,
         "zipcode": None, "lat": None, "long": None, "media_url": None,
@@ -198,25 +206,35 @@ def _query(ctx: Ctx):
         joinedload(Complaint.institution), joinedload(Complaint.district))
 
 
-def _readable(ctx: Ctx, rows: list[Complaint]) -> set[int] | None:
-    """Ids among `rows` the caller's key may read in full; None when a key was refused."""
+def _readable(ctx: Ctx, rows: list[Complaint]) -> tuple[User | None, set[int] | None]:
+    """The caller, and the ids among `rows` its key may read in full (None when a key was
+    refused)."""
     user, presented = _caller(ctx)
     if user is None:
-        return None if presented else set()
+        return None, None if presented else set()
     clause = visible_to(user)
     if clause is True or clause is False:
-        return {c.id for c in rows} if clause else set()
+        return user, {c.id for c in rows} if clause else set()
     ids = [c.id for c in rows]
-    return set(ctx.db.scalars(select(Complaint.id).where(Complaint.id.in_(ids), clause))) if ids else set()
+    return user, set(ctx.db.scalars(
+        select(Complaint.id).where(Complaint.id.in_(ids), clause))) if ids else set()
+
+
+def _text_for(user: User | None, c: Complaint):
+    """How this reader gets the complaint's free texts: as written for its handlers, scrubbed
+    for anyone else (a co-handling office, an administrator)."""
+    if user is not None and may_see_personal_data(user, c):
+        return _as_written
+    return lambda text: scrub(text, [c.complainant_name], [c.complainant_phone])
 
 
 def _requests_reply(ctx: Ctx, rows: list[Complaint]) -> Response:
-    readable = _readable(ctx, rows)
+    user, readable = _readable(ctx, rows)
     if readable is None:
         return error(ctx, 401, "api_key not valid")
     tz = ctx.settings.timezone
-    return _reply(ctx, "service_requests",
-                  [request_view(_request_fields(c, tz), c.id in readable) for c in rows])
+    return _reply(ctx, "service_requests", [
+        request_view(_request_fields(c, tz, _text_for(user, c)), c.id in readable) for c in rows])
 
 
 @view(api=True)

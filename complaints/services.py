@@ -194,11 +194,7 @@ class ComplaintService:
         ).first()
 
     def may_see_personal_data(self, user: User, complaint: Complaint) -> bool:
-        """The assigned office, operators and civil-affairs supervisors (each unmasking logged)."""
-        if user.role_enum in (Role.OPERATOR, Role.SUPERVISOR):
-            return True
-        return (user.role_enum is Role.DEPARTMENT
-                and user.department_id == complaint.responsible_department_id)
+        return may_see_personal_data(user, complaint)
 
     def reveal_contact(self, user: User, complaint: Complaint) -> tuple[str, str]:
         if not self.may_see_personal_data(user, complaint):
@@ -212,6 +208,15 @@ class ComplaintService:
             select(Complaint.responsible_department_id, func.count())
             .where(Complaint.status.in_(OPEN_STATUSES))
             .group_by(Complaint.responsible_department_id)).all())
+
+
+def may_see_personal_data(user: User, complaint: Complaint) -> bool:
+    """The assigned office, operators and civil-affairs supervisors (each unmasking logged):
+    the handlers, who also read answers and descriptions unscrubbed (portal.privacy.scrub)."""
+    if user.role_enum in (Role.OPERATOR, Role.SUPERVISOR):
+        return True
+    return (user.role_enum is Role.DEPARTMENT
+            and user.department_id == complaint.responsible_department_id)
 
 
 def visible_to(user: User):

@@ -34,9 +34,10 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.db import utcnow
 from portal.endpoints import Ctx, view
-from portal.exports import scrub_personal, table_export
+from portal.exports import table_export
 from portal.formfields import parse_id
 from portal.orgs.models import Department
+from portal.privacy import personal_data_kinds, scrub
 
 HANDLERS = [Role.DEPARTMENT]
 SUPERVISORS = [Role.SUPERVISOR, Role.ADMIN]
@@ -100,7 +101,7 @@ def _export(ctx: Ctx, stmt, stem: str, title: str, values: dict | None = None) -
                      c.received_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                      view_.due_local.strftime("%Y-%m-%d 24:00"), "是" if c.urgent else "",
                      "是" if c.supervised_at else "",
-                     scrub_personal(c.description, [c.complainant_name], [c.complainant_phone])])
+                     scrub(c.description, [c.complainant_name], [c.complainant_phone])])
     fmt = "xlsx" if ctx.request.url.path.endswith(".xlsx") else "csv"
     return table_export(fmt, stem, EXPORT_HEADER, rows, title)
 
@@ -202,6 +203,7 @@ def _detail_context(ctx: Ctx, complaint: Complaint, **extra) -> dict:
         "errors": extra.pop("errors", {}),
         "values": extra.pop("values", {}),
         "revealed": extra.pop("revealed", None),
+        "personal_data": extra.pop("personal_data", None),
         **extra,
     }
 
@@ -210,6 +212,15 @@ def _detail_context(ctx: Ctx, complaint: Complaint, **extra) -> dict:
 def detail(ctx: Ctx) -> Response:
     complaint = _load(ctx)
     return ctx.render("complaints/staff/detail.html", **_detail_context(ctx, complaint))
+
+
+@view(roles=READERS)
+def personal_data_hint(ctx: Ctx) -> Response:
+    """The live hint under a text being typed (htmx): which personal data it holds."""
+    complaint = _load(ctx)
+    field = next((f for f in CHECKED_TEXTS if f in ctx.form), "")
+    kinds = _personal_data(complaint, ctx.field(field)) if field else []
+    return ctx.render("complaints/staff/_personal_data_hint.html", kinds=kinds)
 
 
 @view(roles=[Role.DEPARTMENT, Role.OPERATOR, Role.SUPERVISOR])
@@ -226,18 +237,41 @@ def reveal(ctx: Ctx) -> Response:
                       **_detail_context(ctx, complaint, revealed={"name": name, "phone": phone}))
 
 
-def _action(handler: Callable[[Ctx, Complaint], None]) -> Callable[[Ctx], Response]:
+# Texts that reach the complainant or other systems (scrubbed there, portal.privacy.scrub): the
+# one who types them is warned about personal data before they are saved.
+CHECKED_TEXTS = ("answer", "reason", "reply", "note")
+CONFIRM_FIELD = "confirm_personal_data"
+
+
+def _personal_data(complaint: Complaint, text: str) -> list[str]:
+    return personal_data_kinds(text, [complaint.complainant_name], [complaint.complainant_phone])
+
+
+def _typed(ctx: Ctx) -> dict[str, str]:
+    return {k: v for k, v in ctx.form.items() if isinstance(v, str) and k != "csrf_token"}
+
+
+def _action(handler: Callable[[Ctx, Complaint], None],
+            checked: str | None = None) -> Callable[[Ctx], Response]:
+    """A handling step from the detail page; `checked` names its text field, which is checked
+    for personal data: found, the form comes back with a warning and a 仍然提交 button that
+    submits it as typed (never blocked)."""
     def run(ctx: Ctx) -> Response:
         complaint = _load(ctx)
+        if checked and ctx.field(CONFIRM_FIELD) != "1":
+            kinds = _personal_data(complaint, ctx.field(checked))
+            if kinds:
+                return ctx.render("complaints/staff/detail.html", **_detail_context(
+                    ctx, complaint, values=_typed(ctx),
+                    personal_data={"field": checked, "kinds": kinds}))
         try:
             handler(ctx, complaint)
         except InvalidComplaint as exc:
             ctx.db.rollback()
             complaint = _load(ctx)
             # What was typed comes back with the message (an answer is long to write again).
-            typed = {k: v for k, v in ctx.form.items() if isinstance(v, str) and k != "csrf_token"}
             return ctx.render("complaints/staff/detail.html", status_code=400,
-                              **_detail_context(ctx, complaint, errors=exc.errors, values=typed))
+                              **_detail_context(ctx, complaint, errors=exc.errors, values=_typed(ctx)))
         except NotAllowed as exc:
             ctx.db.rollback()
             raise HTTPException(409 if ctx.user.role_enum in (*HANDLERS, *SUPERVISORS) else 403,
@@ -260,16 +294,19 @@ def _days(ctx: Ctx) -> int:
 
 sign = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).sign(ctx.user, c)))
 answer = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).answer(
-    ctx.user, c, ctx.field("answer"), ctx.field("outcome"))))
-return_ = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).return_misrouted(ctx.user, c, ctx.field("reason"))))
+    ctx.user, c, ctx.field("answer"), ctx.field("outcome")), checked="answer"))
+return_ = view(roles=HANDLERS)(_action(
+    lambda ctx, c: _handling(ctx).return_misrouted(ctx.user, c, ctx.field("reason")), checked="reason"))
 extension = view(roles=HANDLERS)(_action(
     lambda ctx, c: _handling(ctx).request_extension(ctx.user, c, _days(ctx), ctx.field("reason"))))
 co_request = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).request_co_handling(
     ctx.user, c, parse_id(ctx.field("department_id")) or 0)))
-co_reply = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).co_reply(ctx.user, c, ctx.field("reply"))))
+co_reply = view(roles=HANDLERS)(_action(
+    lambda ctx, c: _handling(ctx).co_reply(ctx.user, c, ctx.field("reply")), checked="reply"))
 reassign = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).reassign(
     ctx.user, c, parse_id(ctx.field("department_id")) or 0, ctx.field("reason"))))
-supervise = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).supervise(ctx.user, c, ctx.field("note"))))
+supervise = view(roles=SUPERVISORS)(_action(
+    lambda ctx, c: _handling(ctx).supervise(ctx.user, c, ctx.field("note")), checked="note"))
 decide_extension = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).decide_extension(
     ctx.user, c, ctx.field("decision") == "approve", ctx.field("note"))))
 
@@ -284,6 +321,8 @@ routes = [
     Route("/supervision.xlsx", supervision_export, methods=["GET"], name="supervision_xlsx"),
     Route("/complaints/{complaint_id:int}", detail, methods=["GET"], name="detail"),
     Route("/complaints/{complaint_id:int}/reveal", reveal, methods=["POST"], name="reveal"),
+    Route("/complaints/{complaint_id:int}/personal-data", personal_data_hint, methods=["POST"],
+          name="personal_data_hint"),
     Route("/complaints/{complaint_id:int}/sign", sign, methods=["POST"], name="sign"),
     Route("/complaints/{complaint_id:int}/answer", answer, methods=["POST"], name="answer"),
     Route("/complaints/{complaint_id:int}/return", return_, methods=["POST"], name="return"),

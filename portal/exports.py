@@ -21,15 +21,11 @@ from decimal import Decimal
 
 from starlette.responses import Response, StreamingResponse
 
-from portal.privacy import mask_name, mask_phone
-
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 cannot hold (openpyxl refuses them); tab, LF and CR are allowed.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
-# A mainland mobile number, possibly written with spaces or dashes (139 1111 2222).
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d){8}(?!\d)")
 _CHUNK = 64 * 1024
 _BATCH = 500
 
@@ -38,20 +34,6 @@ def safe_cell(value: object) -> str:
     """Neutralise a cell a spreadsheet would run as a formula by prefixing an apostrophe."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def scrub_personal(text: str, names: Iterable[str] = (), phones: Iterable[str] = ()) -> str:
-    """Free text for an export with personal data masked: the given names and phone numbers
-    (the complainant's own) and any mobile number, the way pages mask them (portal.privacy)."""
-    for phone in phones:
-        if phone:
-            text = text.replace(phone, mask_phone(phone))
-    text = _MOBILE.sub(lambda m: mask_phone(m.group()), text)
-    for name in names:
-        name = (name or "").strip()
-        if len(name) >= 2:
-            text = text.replace(name, mask_name(name))
-    return text
 
 
 def _is_number(value: object) -> bool:

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
-from portal.privacy import mask_name, mask_phone
+from portal.privacy import mask_name, mask_phone, scrub
 from portal.settings import PROJECT_ROOT, get_settings
 
 LARGE_TEXT_COOKIE = "portal_large_text"
@@ -83,6 +83,8 @@ templates.env.filters.update(
     money=_money,
     mask_phone=mask_phone,
     mask_name=mask_name,
+    # Free text leaving the staff side: {{ text | scrub([name], [phone]) }} (portal.privacy).
+    scrub=scrub,
 )
 _PATHS_KEPT = 4096  # per app, for links with other than id parameters
 # Marks a parameter's place in a route's path: no record has such an id.

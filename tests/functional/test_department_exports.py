@@ -27,7 +27,9 @@ def seed(db):
     complaints = [
         intake.submit(ComplaintInput(
             channel="web", category_code="service_quality", institution_id=inst.id,
-            description=f'=HYPERLINK("http://evil.example")我是{NAME}，电话 138-2222-3333',
+            description=(f'=HYPERLINK("http://evil.example")我是{NAME}，电话 138-2222-3333，'
+                         "身份证 530102199001011231，邮箱 wanqing＠example.com，"
+                         "座机（0871）6512 3456"),
             complainant_name=NAME, complainant_phone=PHONE))[0],
         intake.submit(ComplaintInput(
             channel="web", category_code="service_quality", institution_id=inst.id,
@@ -66,9 +68,12 @@ def test_queue_and_supervision_exports_carry_no_personal_data(client, db):
     for name, text in files.items():
         for c in complaints:
             assert c.tracking_no in text, name  # the rows are there
-        for secret in (PHONE, "138-2222-3333", "13700001111", NAME, "婉清"):
+        for secret in (PHONE, "138-2222-3333", "13700001111", NAME, "婉清",
+                       "530102199001011231", "wanqing", "6512 3456"):
             assert secret not in text, f"{secret} in {name}"
         assert "138****3333" in text and "上***" in text  # masked the way pages mask
+        assert "5301**********1231" in text and "w***@example.com" in text
+        assert "0871-****3456" in text
         assert "'@SUM(A1)南湖养老院" in text and "'=HYPERLINK" in text
 
 

@@ -101,7 +101,7 @@ DESCRIPTION = "护工把老人锁在房间里一整天"
 ANSWER = "经核查情况属实，已责令机构辞退涉事护工并向家属道歉。"
 
 
-def answered_elsewhere(client, db):
+def answered_elsewhere(client, db, answer=ANSWER, co_office=None):
     """One complaint filed by an operator's key and answered by the responsible office."""
     inst, mr, key = setup(db)
     civil = department(db, "civil_affairs", inst.district)
@@ -123,7 +123,9 @@ def answered_elsewhere(client, db):
     assert complaint.responsible_department_id == civil.id
     _, handling = build_services(db, get_settings())
     handling.sign(staff, complaint)
-    handling.answer(staff, complaint, ANSWER, "partly")
+    if co_office is not None:
+        handling.request_co_handling(staff, complaint, co_office(db).id)
+    handling.answer(staff, complaint, answer, "substantiated")
     db.commit()
     return complaint, inst, keys
 
@@ -161,6 +163,37 @@ def test_a_key_reads_what_its_role_may_open(client, db, holder, full):
         else:
             assert not set(PRIVATE) & set(body)
         assert "钱" not in str(body) and "13600001234" not in str(body)
+
+
+PERSONAL_ANSWER = ("已电话联系投诉人钱多多（+86 136 0000 1234，身份证 530102199001011231），"
+                   "机构已按昆民罚〔2026〕12号整改。")
+SCRUBBED_ANSWER = ("已电话联系投诉人钱**（136****1234，身份证 5301**********1231），"
+                   "机构已按昆民罚〔2026〕12号整改。")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_key_outside_the_handlers_reads_the_answer_scrubbed(client, db):
+    co = {}
+
+    def co_office(db):
+        co["office"] = department(db, "health")
+        return co["office"]
+
+    complaint, _, keys = answered_elsewhere(client, db, PERSONAL_ANSWER, co_office)
+    complaint.complainant_name = "钱多多"
+    keys["co_office"] = AccountService(db).create_api_key(
+        user(db, Role.DEPARTMENT, department_id=co["office"].id), "co").secret
+    keys["admin"] = AccountService(db).create_api_key(user(db, Role.ADMIN), "admin").secret
+    db.commit()
+    path = f"/open311/v2/requests/{complaint.tracking_no}"
+    for holder in ("operator", "staff", "supervisor"):  # the handlers read it as written
+        [body] = client.get(f"{path}.json", params={"api_key": keys[holder]}).json()
+        assert body["status_notes"] == PERSONAL_ANSWER, holder
+    for holder in ("co_office", "admin"):
+        [body] = client.get(f"{path}.json", params={"api_key": keys[holder]}).json()
+        assert body["status_notes"] == SCRUBBED_ANSWER, holder
+        one = xml(client.get(f"{path}.xml", params={"api_key": keys[holder]}), "service_requests")
+        assert one.findtext("request/status_notes") == SCRUBBED_ANSWER, holder
 
 
 def test_a_key_that_is_not_valid_is_refused_not_read_as_public(client, db):
