@@ -5,10 +5,13 @@ Each service validates the raw form values (Chinese messages keyed by field name
 may do it, stamps `recorded_by_id`, writes an audit event and enqueues the search-index update in
 the caller's transaction. The caller commits (or rolls back on an error).
 
-Who may do what: civil affairs (ADMIN, SUPERVISOR) everything; DEPARTMENT users record
-inspections and penalties only in their own department's name, and update only those; grades
-credit-list entries and 履约评价 are civil affairs' alone. The red list refuses an institution
-with a credit blocker (portal/institutions/credit.py).
+Who may do what: civil affairs supervisors (ADMIN, SUPERVISOR) everything; DEPARTMENT users
+record in their own department's name only, within their office's reach and duties
+(portal/institutions/jurisdiction.py: a district office only for its district's institutions,
+each kind only by the departments whose duty it is, co-handling opening the reach), and update
+only their own records; 履约评价 is civil affairs supervisors' alone. The red list refuses an
+institution with a credit blocker (portal/institutions/credit.py). Corrections and withdrawals:
+portal/institutions/corrections.py.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from portal import audit
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.formfields import FieldReader, parse_money
-from portal.institutions import vocab
+from portal.institutions import reach, vocab
 from portal.institutions.credit import FULFILMENT_RESULTS, refusal_message
 from portal.institutions.credit_status import credit_status
 from portal.institutions.models import (
@@ -74,6 +77,14 @@ class NotAllowed(RecordError):
 
 class RecordNotFound(RecordError):
     status = 404
+
+
+def check_reach(db: Session, actor: User, kind: str, inst: Institution, today: date,
+                list_type: str = "") -> None:
+    """Refuse (403, nothing written) what the actor's office may not record for `inst`."""
+    found = reach.decision(db, actor, kind, inst, today, list_type)
+    if not found.allowed:
+        raise NotAllowed(found.reason)
 
 
 # --- parsing helpers ----------------------------------------------------------------------
@@ -160,8 +171,9 @@ def _done(db: Session, actor: User, action: str, object_type: str, row: Any,
 
 def record_grade(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
                  today: date) -> Grade:
-    _require_civil_affairs(actor, "等级评定")
+    _require_recorder(actor)
     inst = _institution(db, institution_id)
+    check_reach(db, actor, "grade", inst, today)
     form = _Form(data, today)
     level_raw = form.raw("level")
     level = int(level_raw) if level_raw.isdigit() and len(level_raw) == 1 else 0
@@ -239,29 +251,36 @@ def _note_discovery(inst: Institution, inspected_on: date, department: Departmen
     inst.discovered_via = "inspection"
 
 
+def inspection_fields(form: _Form) -> dict[str, Any]:
+    """An inspection's own fields from its form (the caller checks the form)."""
+    inspected_on = form.date("inspected_on", "检查日期", not_future=True)
+    items = form.text("items_checked", "检查内容")
+    findings = form.text("findings", "发现问题", required=False)
+    status, deadline = _rectification(form, inspected_on)
+    outcome = _outcome(form, findings, status, deadline)
+    return {"inspected_on": inspected_on, "items_checked": items, "findings": findings,
+            "rectification_deadline": deadline, "rectification_status": status,
+            "outcome": outcome}
+
+
 def record_inspection(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
                       today: date) -> Inspection:
     _require_recorder(actor)
     inst = _institution(db, institution_id)
     form = _Form(data, today)
     department_id = _department(db, actor, form)
-    inspected_on = form.date("inspected_on", "检查日期", not_future=True)
-    items = form.text("items_checked", "检查内容")
-    findings = form.text("findings", "发现问题", required=False)
-    status, deadline = _rectification(form, inspected_on)
-    outcome = _outcome(form, findings, status, deadline)
+    check_reach(db, actor, "inspection", inst, today)
+    fields = inspection_fields(form)
     form.check()
-    assert department_id is not None and inspected_on is not None
-    row = Inspection(institution_id=inst.id, inspected_on=inspected_on,
-                     department_id=department_id, items_checked=items, findings=findings,
-                     rectification_deadline=deadline, rectification_status=status,
-                     outcome=outcome, recorded_by_id=actor.id)
+    assert department_id is not None and fields["inspected_on"] is not None
+    row = Inspection(institution_id=inst.id, department_id=department_id,
+                     recorded_by_id=actor.id, **fields)
     db.add(row)
-    _note_discovery(inst, inspected_on, db.get(Department, department_id))
+    _note_discovery(inst, fields["inspected_on"], db.get(Department, department_id))
     db.flush()
     _done(db, actor, "inspection.record", "inspection", row, inst.id,
-          department_id=department_id, inspected_on=inspected_on, outcome=outcome,
-          rectification_status=status)
+          department_id=department_id, inspected_on=fields["inspected_on"],
+          outcome=fields["outcome"], rectification_status=fields["rectification_status"])
     return row
 
 
@@ -292,15 +311,12 @@ def update_rectification(db: Session, actor: User, inspection_id: int,
 # --- penalties ----------------------------------------------------------------------------
 
 
-def record_penalty(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
-                   today: date) -> Penalty:
-    _require_recorder(actor)
-    inst = _institution(db, institution_id)
-    form = _Form(data, today)
-    department_id = _department(db, actor, form)
+def penalty_fields(db: Session, form: _Form, penalty_id: int | None = None) -> dict[str, Any]:
+    """A penalty's own fields from its form; `penalty_id`: the row being corrected."""
     decision_no = form.text("decision_no", "处罚决定书文号", max_len=60)
     if decision_no and "decision_no" not in form.errors and db.scalar(
-        select(Penalty.id).where(Penalty.decision_no == decision_no)
+        select(Penalty.id).where(Penalty.decision_no == decision_no, Penalty.id != (
+            penalty_id or 0))
     ) is not None:
         form.errors["decision_no"] = f"决定书文号“{decision_no}”已录入过，请核对"
     decided_on = form.date("decided_on", "决定日期", not_future=True)
@@ -311,15 +327,27 @@ def record_penalty(db: Session, actor: User, institution_id: int, data: Mapping[
     if problem:
         form.errors["amount"] = problem
     status = form.choice("status", "执行状态", vocab.PENALTY_STATUSES, default="decided")
+    return {"decision_no": decision_no, "decided_on": decided_on, "violation": violation,
+            "basis": basis, "penalty": penalty, "amount": amount, "status": status}
+
+
+def record_penalty(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
+                   today: date) -> Penalty:
+    _require_recorder(actor)
+    inst = _institution(db, institution_id)
+    form = _Form(data, today)
+    department_id = _department(db, actor, form)
+    check_reach(db, actor, "penalty", inst, today)
+    fields = penalty_fields(db, form)
     form.check()
     assert department_id is not None
-    row = Penalty(institution_id=inst.id, decision_no=decision_no, department_id=department_id,
-                  decided_on=decided_on, violation=violation, basis=basis, penalty=penalty,
-                  amount=amount, status=status, recorded_by_id=actor.id)
+    row = Penalty(institution_id=inst.id, department_id=department_id, recorded_by_id=actor.id,
+                  **fields)
     db.add(row)
     db.flush()
-    _done(db, actor, "penalty.record", "penalty", row, inst.id, decision_no=decision_no,
-          department_id=department_id, decided_on=decided_on, amount=amount, status=status)
+    _done(db, actor, "penalty.record", "penalty", row, inst.id,
+          decision_no=fields["decision_no"], department_id=department_id,
+          decided_on=fields["decided_on"], amount=fields["amount"], status=fields["status"])
     return row
 
 
@@ -345,8 +373,9 @@ def update_penalty_status(db: Session, actor: User, penalty_id: int, data: Mappi
 
 def record_credit_entry(db: Session, actor: User, institution_id: int,
                         data: Mapping[str, Any], today: date) -> CreditEntry:
-    _require_civil_affairs(actor, "红黑名单")
+    _require_recorder(actor)
     inst = _institution(db, institution_id)
+    check_reach(db, actor, "credit", inst, today, list_type=str(data.get("list_type", "")))
     form = _Form(data, today)
     list_type = form.choice("list_type", "名单类型", vocab.CREDIT_LISTS)
     department_id = _department(db, actor, form)
