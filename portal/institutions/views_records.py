@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from portal.accounts.roles import Role
 from portal.endpoints import Ctx, view
-from portal.institutions import corrections, reach, records, vocab
+from portal.institutions import corrections, reach, records, records_credit, vocab
 from portal.institutions.credit import FULFILMENT_RESULTS
 from portal.institutions.credit_status import credit_status
 from portal.institutions.models import (
@@ -206,8 +206,8 @@ post_rectification = _action("rectification", records.update_rectification, "ins
 post_penalty = _action("penalty", records.record_penalty, "institution_id", _same)
 post_penalty_status = _action("penalty_status", records.update_penalty_status, "penalty_id",
                               _owner(Penalty))
-post_credit = _action("credit", records.record_credit_entry, "institution_id", _same)
-post_assessment = _action("assessment", records.record_assessment, "institution_id", _same)
+post_credit = _action("credit", records_credit.record_credit_entry, "institution_id", _same)
+post_assessment = _action("assessment", records_credit.record_assessment, "institution_id", _same)
 post_inspection_correct = _action("inspection_correct", corrections.correct_inspection,
                                   "inspection_id", _owner(Inspection))
 post_inspection_withdraw = _action("inspection_withdraw", corrections.withdraw_inspection,
@@ -216,7 +216,7 @@ post_penalty_correct = _action("penalty_correct", corrections.correct_penalty, "
                                _owner(Penalty))
 post_penalty_withdraw = _action("penalty_withdraw", corrections.withdraw_penalty, "penalty_id",
                                 _owner(Penalty))
-post_credit_update = _action("credit_update", records.update_credit_entry, "entry_id",
+post_credit_update = _action("credit_update", records_credit.update_credit_entry, "entry_id",
                              _owner(CreditEntry))
 
 routes = [
