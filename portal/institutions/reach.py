@@ -17,6 +17,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.institutions.jurisdiction import KINDS, Decision, Office, co_handling_open, decide
 from portal.institutions.models import Institution, Penalty
+from portal.orgs.models import Department
 from portal.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,13 @@ def decision(db: Session, actor: User, kind: str, inst: Institution, today: date
                   and co_handling(db, dept_id, inst.id, today),
                   decided_penalty=kind == "credit" and decided_penalty(db, dept_id, inst.id),
                   list_type=list_type)
+
+
+def office_decision(db: Session, dept: Department, kind: str, inst: Institution,
+                    today: date) -> Decision:
+    """Could a user of office `dept` record this (for records entered in its name)?"""
+    return decide(Role.DEPARTMENT, Office(dept.type_code, dept.district_id), kind,
+                  inst.district_id, co_handling=co_handling(db, dept.id, inst.id, today))
 
 
 def decisions(db: Session, actor: User, inst: Institution, today: date) -> dict[str, Decision]:

@@ -77,6 +77,20 @@ def check_reach(db: Session, actor: User, kind: str, inst: Institution, today: d
         raise NotAllowed(found.reason)
 
 
+def check_named_office(db: Session, actor: User, kind: str, inst: Institution,
+                       department_id: int | None, today: date) -> None:
+    """A supervisor entering an inspection or penalty in another office's name: that office
+    must be one that could have made it (its reach and duty, or co-handling)."""
+    if _role(actor) not in CIVIL_AFFAIRS or department_id is None:
+        return
+    named = db.get(Department, department_id)
+    if named is None:
+        return  # the form reports the unknown department
+    found = reach.office_decision(db, named, kind, inst, today)
+    if not found.allowed:
+        raise NotAllowed(f"不能以{named.name}的名义录入：{found.reason}")
+
+
 # --- parsing helpers ----------------------------------------------------------------------
 
 
@@ -260,6 +274,7 @@ def record_inspection(db: Session, actor: User, institution_id: int, data: Mappi
     form = _Form(data, today)
     department_id = _department(db, actor, form)
     check_reach(db, actor, "inspection", inst, today)
+    check_named_office(db, actor, "inspection", inst, department_id, today)
     fields = inspection_fields(form)
     form.check()
     assert department_id is not None and fields["inspected_on"] is not None
@@ -328,6 +343,7 @@ def record_penalty(db: Session, actor: User, institution_id: int, data: Mapping[
     form = _Form(data, today)
     department_id = _department(db, actor, form)
     check_reach(db, actor, "penalty", inst, today)
+    check_named_office(db, actor, "penalty", inst, department_id, today)
     fields = penalty_fields(db, form)
     form.check()
     assert department_id is not None

@@ -213,3 +213,16 @@ def test_supervisor_reviews_every_offices_recent_records(client, db):
     assert bad.status_code == 200 and "格式应为年-月-日" in bad.text
     sign_in(client, db, Role.DEPARTMENT, department_id=fire.id)
     assert client.get("/gov/records").status_code == 403
+
+
+def test_a_supervisor_cannot_enter_a_record_in_the_name_of_an_office_out_of_its_reach(client, db):
+    east, west, home = two_districts(db)
+    east_brigade, west_brigade = department(db, "fire_rescue", east), department(db, "fire_rescue", west)
+    db.commit()
+    sign_in(client, db, Role.SUPERVISOR)
+    response = post(client, f"/gov/institutions/{home.id}/penalties",
+                    **PENALTY, department_id=str(east_brigade.id))
+    assert response.status_code == 403 and f"不能以{east_brigade.name}的名义录入" in response.text
+    assert nothing_written(db)
+    assert post(client, f"/gov/institutions/{home.id}/penalties",
+                **PENALTY, department_id=str(west_brigade.id)).status_code == 303
