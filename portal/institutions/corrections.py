@@ -38,6 +38,14 @@ MODELS: dict[str, type[Inspection] | type[Penalty]] = {
     "inspection": Inspection, "penalty": Penalty}
 MISSING = {"inspection": "没有这条检查记录", "penalty": "没有这条处罚记录"}
 REASON_MAX = 500
+# The kept version's fields as the entry page names them (the history shows these only).
+FIELD_LABELS: dict[str, str] = {
+    "inspected_on": "检查日期", "items_checked": "检查内容", "outcome": "检查结论",
+    "findings": "发现问题", "rectification_status": "整改情况",
+    "rectification_deadline": "整改期限", "decision_no": "决定书文号", "decided_on": "决定日期",
+    "violation": "违法行为", "basis": "处罚依据", "penalty": "处罚内容", "amount": "罚款金额（元）",
+    "status": "执行状态",
+}
 
 
 def snapshot(row: Inspection | Penalty) -> dict[str, Any]:

@@ -132,6 +132,7 @@ def _page(ctx: Ctx, institution_id: int, status: int = 200,
                                     ctx.settings.timezone),
         departments=departments, civil=civil, own_department_id=ctx.user.department_id,
         may=reach.decisions(ctx.db, ctx.user, inst, today),
+        field_labels=corrections.FIELD_LABELS,
         revisions=list(ctx.db.scalars(
             select(RecordRevision).where(RecordRevision.institution_id == inst.id)
             .order_by(RecordRevision.at.desc(), RecordRevision.id.desc()))),

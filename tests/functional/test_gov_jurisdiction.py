@@ -163,7 +163,8 @@ def test_correction_keeps_the_history_and_marks_the_public_page(client, db):
     assert rev.before["amount"] == "50000.00" and rev.reason == "金额录错一位"
     public = client.get(f"/institutions/{home.id}").text
     assert "更正于" in public and "5,000.00" in public and "50,000.00" not in public
-    assert "金额录错一位" in client.get(f"/gov/institutions/{home.id}").text
+    history = client.get(f"/gov/institutions/{home.id}").text
+    assert "金额录错一位" in history and "罚款金额（元）：50000.00" in history
     # Another office cannot correct it.
     other = department(db, "fire_rescue", east)
     db.commit()
