@@ -26,6 +26,7 @@ from portal.institutions.models import (
     Institution,
     InstitutionPageDoc,
     Penalty,
+    RecordRevision,
     ServiceResources,
 )
 from portal.jobs import OutboxJob
@@ -62,6 +63,7 @@ __all__ = [
     "OpenDay",
     "OutboxJob",
     "Penalty",
+    "RecordRevision",
     "Review",
     "ServiceResources",
     "Signup",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -195,6 +197,8 @@ class Inspection(Base):
                                          server_default="no_findings")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the recording office or civil affairs corrected it (old versions: RecordRevision).
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department] = relationship()
 
@@ -219,6 +223,7 @@ class Penalty(Base):
     status: Mapped[str] = mapped_column(String(20), default="decided")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department] = relationship()
 
@@ -270,6 +275,35 @@ class FulfilmentAssessment(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department] = relationship()
+
+
+class RecordRevision(Base):
+    """A government record's version before a correction (更正) or withdrawal (撤销).
+
+    A correction edits the live row (setting its `corrected_at`) and keeps the old field values
+    here; a withdrawal keeps the whole row here and deletes it from its table, so no reader of
+    the live tables (page, lists, credit status, statistics, open data) shows it again. Rows are
+    only ever added (issue 18 item 5: records are reviewable and correctable with a history)."""
+
+    __tablename__ = "record_revisions"
+    __table_args__ = (
+        CheckConstraint("action IN ('correct', 'withdraw')", name="action_known"),
+        Index("ix_record_revisions_inst_at", "institution_id", "at"),
+        Index("ix_record_revisions_record", "record_type", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(20))  # inspection, penalty
+    record_id: Mapped[int] = mapped_column(Integer)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="CASCADE"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    action: Mapped[str] = mapped_column(String(10))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department | None] = relationship()
 
 
 class InstitutionPageDoc(Base):

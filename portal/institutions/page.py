@@ -44,6 +44,7 @@ from portal.institutions.models import (
     Inspection,
     Institution,
     Penalty,
+    RecordRevision,
     ServiceResources,
 )
 from portal.opendays.models import OpenDay
@@ -136,6 +137,8 @@ class InstitutionPage(ShownPage):
         default_factory=lambda: InstitutionOpenDays([], [], None))
     facts: Facts | None = None  # what the flags and completeness were computed from
     credit_status: CreditStatus = field(default_factory=CreditStatus)
+    # Inspections and penalties withdrawn by their office (corrections.py), newest first.
+    withdrawals: list[RecordRevision] = field(default_factory=list)
 
     @property
     def last_updated(self) -> datetime | None:
@@ -212,6 +215,10 @@ def _dated(model, date_column):
 _INSPECTIONS = _dated(Inspection, Inspection.inspected_on)
 _PENALTIES = _dated(Penalty, Penalty.decided_on)
 _CREDIT = _dated(CreditEntry, CreditEntry.listed_on)
+_WITHDRAWALS = select(RecordRevision).options(joinedload(RecordRevision.department)).where(
+    RecordRevision.institution_id == bindparam("institution_id"),
+    RecordRevision.action == "withdraw").order_by(RecordRevision.at.desc(),
+                                                  RecordRevision.id.desc())
 
 
 def stats_params(institution_id: int, now: datetime) -> dict[str, Any]:
@@ -275,6 +282,7 @@ def load_page(
         open_days=open_days,
         facts=facts,
         credit_status=status,
+        withdrawals=list(db.scalars(_WITHDRAWALS, by_id)),
     )
 
 

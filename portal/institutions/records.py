@@ -1,14 +1,17 @@
 """Government entry of an institution's supervision records: grades, inspections (and their
-rectification), penalties, red/black-list entries and the 履约评价 of the credit commitment.
+rectification) and penalties; red/black-list entries and the 履约评价 of the credit commitment
+are in `records_credit`.
 
 Each service validates the raw form values (Chinese messages keyed by field name), checks who
 may do it, stamps `recorded_by_id`, writes an audit event and enqueues the search-index update in
 the caller's transaction. The caller commits (or rolls back on an error).
 
-Who may do what: civil affairs (ADMIN, SUPERVISOR) everything; DEPARTMENT users record
-inspections and penalties only in their own department's name, and update only those; grades
-credit-list entries and 履约评价 are civil affairs' alone. The red list refuses an institution
-with a credit blocker (portal/institutions/credit.py).
+Who may do what: civil affairs supervisors (ADMIN, SUPERVISOR) everything; DEPARTMENT users
+record in their own department's name only, within their office's reach and duties
+(portal/institutions/jurisdiction.py: a district office only for its district's institutions,
+each kind only by the departments whose duty it is, co-handling opening the reach), and update
+only their own records; 履约评价 is civil affairs supervisors' alone. Corrections and
+withdrawals: portal/institutions/corrections.py.
 """
 
 from __future__ import annotations
@@ -25,20 +28,10 @@ from portal import audit
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.formfields import FieldReader, parse_money
-from portal.institutions import vocab
-from portal.institutions.credit import FULFILMENT_RESULTS, refusal_message
-from portal.institutions.credit_status import credit_status
-from portal.institutions.models import (
-    CreditEntry,
-    FulfilmentAssessment,
-    Grade,
-    Inspection,
-    Institution,
-    Penalty,
-)
+from portal.institutions import reach, vocab
+from portal.institutions.models import Grade, Inspection, Institution, Penalty
 from portal.institutions.page_jobs import enqueue_refresh
 from portal.orgs.models import Department
-from portal.settings import get_settings
 from search.tasks import enqueue_index_update
 
 CIVIL_AFFAIRS = frozenset({Role.ADMIN, Role.SUPERVISOR})
@@ -74,6 +67,28 @@ class NotAllowed(RecordError):
 
 class RecordNotFound(RecordError):
     status = 404
+
+
+def check_reach(db: Session, actor: User, kind: str, inst: Institution, today: date,
+                list_type: str = "") -> None:
+    """Refuse (403, nothing written) what the actor's office may not record for `inst`."""
+    found = reach.decision(db, actor, kind, inst, today, list_type)
+    if not found.allowed:
+        raise NotAllowed(found.reason)
+
+
+def check_named_office(db: Session, actor: User, kind: str, inst: Institution,
+                       department_id: int | None, today: date) -> None:
+    """A supervisor entering an inspection or penalty in another office's name: that office
+    must be one that could have made it (its reach and duty, or co-handling)."""
+    if _role(actor) not in CIVIL_AFFAIRS or department_id is None:
+        return
+    named = db.get(Department, department_id)
+    if named is None:
+        return  # the form reports the unknown department
+    found = reach.office_decision(db, named, kind, inst, today)
+    if not found.allowed:
+        raise NotAllowed(f"不能以{named.name}的名义录入：{found.reason}")
 
 
 # --- parsing helpers ----------------------------------------------------------------------
@@ -160,8 +175,9 @@ def _done(db: Session, actor: User, action: str, object_type: str, row: Any,
 
 def record_grade(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
                  today: date) -> Grade:
-    _require_civil_affairs(actor, "等级评定")
+    _require_recorder(actor)
     inst = _institution(db, institution_id)
+    check_reach(db, actor, "grade", inst, today)
     form = _Form(data, today)
     level_raw = form.raw("level")
     level = int(level_raw) if level_raw.isdigit() and len(level_raw) == 1 else 0
@@ -239,29 +255,37 @@ def _note_discovery(inst: Institution, inspected_on: date, department: Departmen
     inst.discovered_via = "inspection"
 
 
+def inspection_fields(form: _Form) -> dict[str, Any]:
+    """An inspection's own fields from its form (the caller checks the form)."""
+    inspected_on = form.date("inspected_on", "检查日期", not_future=True)
+    items = form.text("items_checked", "检查内容")
+    findings = form.text("findings", "发现问题", required=False)
+    status, deadline = _rectification(form, inspected_on)
+    outcome = _outcome(form, findings, status, deadline)
+    return {"inspected_on": inspected_on, "items_checked": items, "findings": findings,
+            "rectification_deadline": deadline, "rectification_status": status,
+            "outcome": outcome}
+
+
 def record_inspection(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
                       today: date) -> Inspection:
     _require_recorder(actor)
     inst = _institution(db, institution_id)
     form = _Form(data, today)
     department_id = _department(db, actor, form)
-    inspected_on = form.date("inspected_on", "检查日期", not_future=True)
-    items = form.text("items_checked", "检查内容")
-    findings = form.text("findings", "发现问题", required=False)
-    status, deadline = _rectification(form, inspected_on)
-    outcome = _outcome(form, findings, status, deadline)
+    check_reach(db, actor, "inspection", inst, today)
+    check_named_office(db, actor, "inspection", inst, department_id, today)
+    fields = inspection_fields(form)
     form.check()
-    assert department_id is not None and inspected_on is not None
-    row = Inspection(institution_id=inst.id, inspected_on=inspected_on,
-                     department_id=department_id, items_checked=items, findings=findings,
-                     rectification_deadline=deadline, rectification_status=status,
-                     outcome=outcome, recorded_by_id=actor.id)
+    assert department_id is not None and fields["inspected_on"] is not None
+    row = Inspection(institution_id=inst.id, department_id=department_id,
+                     recorded_by_id=actor.id, **fields)
     db.add(row)
-    _note_discovery(inst, inspected_on, db.get(Department, department_id))
+    _note_discovery(inst, fields["inspected_on"], db.get(Department, department_id))
     db.flush()
     _done(db, actor, "inspection.record", "inspection", row, inst.id,
-          department_id=department_id, inspected_on=inspected_on, outcome=outcome,
-          rectification_status=status)
+          department_id=department_id, inspected_on=fields["inspected_on"],
+          outcome=fields["outcome"], rectification_status=fields["rectification_status"])
     return row
 
 
@@ -292,15 +316,12 @@ def update_rectification(db: Session, actor: User, inspection_id: int,
 # --- penalties ----------------------------------------------------------------------------
 
 
-def record_penalty(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
-                   today: date) -> Penalty:
-    _require_recorder(actor)
-    inst = _institution(db, institution_id)
-    form = _Form(data, today)
-    department_id = _department(db, actor, form)
+def penalty_fields(db: Session, form: _Form, penalty_id: int | None = None) -> dict[str, Any]:
+    """A penalty's own fields from its form; `penalty_id`: the row being corrected."""
     decision_no = form.text("decision_no", "处罚决定书文号", max_len=60)
     if decision_no and "decision_no" not in form.errors and db.scalar(
-        select(Penalty.id).where(Penalty.decision_no == decision_no)
+        select(Penalty.id).where(Penalty.decision_no == decision_no, Penalty.id != (
+            penalty_id or 0))
     ) is not None:
         form.errors["decision_no"] = f"决定书文号“{decision_no}”已录入过，请核对"
     decided_on = form.date("decided_on", "决定日期", not_future=True)
@@ -311,15 +332,28 @@ def record_penalty(db: Session, actor: User, institution_id: int, data: Mapping[
     if problem:
         form.errors["amount"] = problem
     status = form.choice("status", "执行状态", vocab.PENALTY_STATUSES, default="decided")
+    return {"decision_no": decision_no, "decided_on": decided_on, "violation": violation,
+            "basis": basis, "penalty": penalty, "amount": amount, "status": status}
+
+
+def record_penalty(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
+                   today: date) -> Penalty:
+    _require_recorder(actor)
+    inst = _institution(db, institution_id)
+    form = _Form(data, today)
+    department_id = _department(db, actor, form)
+    check_reach(db, actor, "penalty", inst, today)
+    check_named_office(db, actor, "penalty", inst, department_id, today)
+    fields = penalty_fields(db, form)
     form.check()
     assert department_id is not None
-    row = Penalty(institution_id=inst.id, decision_no=decision_no, department_id=department_id,
-                  decided_on=decided_on, violation=violation, basis=basis, penalty=penalty,
-                  amount=amount, status=status, recorded_by_id=actor.id)
+    row = Penalty(institution_id=inst.id, department_id=department_id, recorded_by_id=actor.id,
+                  **fields)
     db.add(row)
     db.flush()
-    _done(db, actor, "penalty.record", "penalty", row, inst.id, decision_no=decision_no,
-          department_id=department_id, decided_on=decided_on, amount=amount, status=status)
+    _done(db, actor, "penalty.record", "penalty", row, inst.id,
+          decision_no=fields["decision_no"], department_id=department_id,
+          decided_on=fields["decided_on"], amount=fields["amount"], status=fields["status"])
     return row
 
 
@@ -337,85 +371,4 @@ def update_penalty_status(db: Session, actor: User, penalty_id: int, data: Mappi
     db.flush()
     _done(db, actor, "penalty.status", "penalty", row, row.institution_id, before=before,
           after=status)
-    return row
-
-
-# --- credit lists -------------------------------------------------------------------------
-
-
-def record_credit_entry(db: Session, actor: User, institution_id: int,
-                        data: Mapping[str, Any], today: date) -> CreditEntry:
-    _require_civil_affairs(actor, "红黑名单")
-    inst = _institution(db, institution_id)
-    form = _Form(data, today)
-    list_type = form.choice("list_type", "名单类型", vocab.CREDIT_LISTS)
-    department_id = _department(db, actor, form)
-    reason = form.text("reason", "列入事由")
-    legal_basis = form.text("legal_basis", "法律依据")
-    listed_on = form.date("listed_on", "列入日期", not_future=True)
-    expires_on = form.date("expires_on", "有效期至", required=False)
-    form.after("expires_on", expires_on, listed_on, "有效期应晚于列入日期")
-    repair_status = form.text("repair_status", "信用修复情况", required=False, max_len=40)
-    if list_type == "red" and "list_type" not in form.errors:
-        settings = get_settings()
-        found = credit_status(db, inst.id, today, settings.credit_lookback_days,
-                              settings.timezone).blockers
-        if found:
-            form.errors["list_type"] = refusal_message(found)
-    form.check()
-    assert department_id is not None
-    row = CreditEntry(institution_id=inst.id, list_type=list_type, reason=reason,
-                      legal_basis=legal_basis, department_id=department_id, listed_on=listed_on,
-                      expires_on=expires_on, repair_status=repair_status,
-                      recorded_by_id=actor.id)
-    db.add(row)
-    db.flush()
-    _done(db, actor, "credit.record", "credit_entry", row, inst.id, list_type=list_type,
-          listed_on=listed_on, expires_on=expires_on)
-    return row
-
-
-def update_credit_entry(db: Session, actor: User, entry_id: int, data: Mapping[str, Any],
-                        today: date) -> CreditEntry:
-    _require_civil_affairs(actor, "红黑名单")
-    row = db.get(CreditEntry, entry_id)
-    if row is None:
-        raise RecordNotFound("没有这条名单记录")
-    form = _Form(data, today)
-    removed_on = form.date("removed_on", "移出日期", required=False, not_future=True)
-    form.after("removed_on", removed_on, row.listed_on, "移出日期不能早于列入日期",
-               strict=False)
-    repair_status = form.text("repair_status", "信用修复情况", required=False, max_len=40)
-    form.check()
-    before = {"removed_on": _plain(row.removed_on), "repair_status": row.repair_status}
-    row.removed_on, row.repair_status = removed_on, repair_status
-    db.flush()
-    _done(db, actor, "credit.update", "credit_entry", row, row.institution_id, before=before,
-          removed_on=removed_on, repair_status=repair_status)
-    return row
-
-
-# --- 履约评价 of the credit commitment ---------------------------------------------------------
-
-
-def record_assessment(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
-                      today: date) -> FulfilmentAssessment:
-    """Civil affairs judges how the 信用承诺书 was kept; the record goes into the credit record
-    (株洲 实施方案 (一)；昆政办〔2021〕70号 (十四)). Added, never overwritten: the newest shows."""
-    _require_civil_affairs(actor, "信用承诺履约评价")
-    inst = _institution(db, institution_id)
-    form = _Form(data, today)
-    result = form.choice("result", "履约评价", FULFILMENT_RESULTS)
-    assessed_on = form.date("assessed_on", "评价日期", not_future=True)
-    basis = form.text("basis", "评价依据", max_len=2000)
-    department_id = _department(db, actor, form)
-    form.check()
-    assert department_id is not None
-    row = FulfilmentAssessment(institution_id=inst.id, assessed_on=assessed_on, result=result,
-                               basis=basis, department_id=department_id,
-                               recorded_by_id=actor.id)
-    db.add(row)
-    db.flush()
-    _done(db, actor, "fulfilment.assess", "fulfilment_assessment", row, inst.id, result=result,
-          assessed_on=assessed_on, department_id=department_id)
     return row

@@ -2,7 +2,11 @@
 inspections (and rectification), penalties (and their status), red/black-list entries and the
 履约评价 of the credit commitment (with the credit blockers that keep it off the red list).
 
-Every change shows on the public page at once; the services in `records` check who may do what.
+Every change shows on the public page at once; the services in `records` check who may do what
+(the office's reach and duties: portal/institutions/jurisdiction.py), and a refused attempt is
+audited. Inspections and penalties can be corrected or withdrawn with a history
+(portal/institutions/corrections.py); supervisors review every office's recent records at
+/gov/records (views_review.py).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal.accounts.roles import Role
 from portal.endpoints import Ctx, view
-from portal.institutions import records, vocab
+from portal.institutions import corrections, reach, records, records_credit, vocab
 from portal.institutions.credit import FULFILMENT_RESULTS
 from portal.institutions.credit_status import credit_status
 from portal.institutions.models import (
@@ -27,9 +32,17 @@ from portal.institutions.models import (
     Inspection,
     Institution,
     Penalty,
+    RecordRevision,
 )
-from portal.institutions.records import CIVIL_AFFAIRS, RECORDERS, InvalidRecord, RecordError
+from portal.institutions.records import (
+    CIVIL_AFFAIRS,
+    RECORDERS,
+    InvalidRecord,
+    NotAllowed,
+    RecordError,
+)
 from portal.institutions.services import InstitutionQueries
+from portal.institutions.views_review import review_page
 from portal.orgs.models import Department
 
 SAVED = {
@@ -41,10 +54,16 @@ SAVED = {
     "credit": "已录入名单信息，已在机构公开页面显示。",
     "credit_update": "已更新名单的移出和信用修复情况。",
     "assessment": "已录入信用承诺履约评价，已在机构公开页面显示。",
+    "inspection_correct": "已更正检查记录，原记录保留在更正历史中。",
+    "penalty_correct": "已更正处罚记录，原记录保留在更正历史中。",
+    "inspection_withdraw": "已撤销检查记录，公开页面不再显示，并注明撤销情况。",
+    "penalty_withdraw": "已撤销处罚记录，公开页面不再显示，并注明撤销情况。",
 }
 ANCHORS = {"grade": "grade", "inspection": "inspection", "rectification": "inspection",
            "penalty": "penalty", "penalty_status": "penalty", "credit": "credit",
-           "credit_update": "credit", "assessment": "assessment"}
+           "credit_update": "credit", "assessment": "assessment",
+           "inspection_correct": "inspection", "penalty_correct": "penalty",
+           "inspection_withdraw": "revision", "penalty_withdraw": "revision"}
 
 
 def _today(ctx: Ctx) -> date:
@@ -69,7 +88,10 @@ def search_page(ctx: Ctx) -> Response:
     q = ctx.request.query_params.get("q", "").strip()[:50]
     matches = (InstitutionQueries(ctx.db).picker_choices(q, index_dir=ctx.settings.index_dir)
                if q else [])
-    return ctx.render("gov/index.html", q=q, matches=matches)
+    dept = ctx.user.department if ctx.user.role_enum == Role.DEPARTMENT else None
+    # A district office records only for its own district (jurisdiction.py); others are marked.
+    own_district = dept.district.name if dept is not None and dept.district is not None else ""
+    return ctx.render("gov/index.html", q=q, matches=matches, own_district=own_district)
 
 
 def _page(ctx: Ctx, institution_id: int, status: int = 200,
@@ -86,6 +108,13 @@ def _page(ctx: Ctx, institution_id: int, status: int = 200,
             select(model).where(model.institution_id == inst.id).order_by(*order)))
 
     grades = rows(Grade, Grade.awarded_on.desc(), Grade.id.desc())
+    inspections = rows(Inspection, Inspection.inspected_on.desc(), Inspection.id.desc())
+    penalties = rows(Penalty, Penalty.decided_on.desc(), Penalty.id.desc())
+    values = dict(values or {})
+    for kind, found in (("inspection", inspections), ("penalty", penalties)):
+        for row in found:  # the correction forms start from the current version
+            values.setdefault(f"{kind}_correct-{row.id}", {
+                k: "" if v is None else str(v) for k, v in corrections.snapshot(row).items()})
     civil = ctx.user.role_enum in CIVIL_AFFAIRS
     if civil:
         departments = list(ctx.db.scalars(select(Department).order_by(Department.id)))
@@ -94,8 +123,7 @@ def _page(ctx: Ctx, institution_id: int, status: int = 200,
     return ctx.render(
         "gov/institution.html", status_code=status, inst=inst, today=today, vocab=vocab,
         grades=[(g, age_label(g.awarded_on, today)) for g in grades],
-        inspections=rows(Inspection, Inspection.inspected_on.desc(), Inspection.id.desc()),
-        penalties=rows(Penalty, Penalty.decided_on.desc(), Penalty.id.desc()),
+        inspections=inspections, penalties=penalties,
         credit=rows(CreditEntry, CreditEntry.listed_on.desc(), CreditEntry.id.desc()),
         assessments=rows(FulfilmentAssessment, FulfilmentAssessment.assessed_on.desc(),
                          FulfilmentAssessment.id.desc()),
@@ -103,7 +131,12 @@ def _page(ctx: Ctx, institution_id: int, status: int = 200,
         credit_status=credit_status(ctx.db, inst.id, today, ctx.settings.credit_lookback_days,
                                     ctx.settings.timezone),
         departments=departments, civil=civil, own_department_id=ctx.user.department_id,
-        errors=errors or {}, values=values or {},
+        may=reach.decisions(ctx.db, ctx.user, inst, today),
+        field_labels=corrections.FIELD_LABELS,
+        revisions=list(ctx.db.scalars(
+            select(RecordRevision).where(RecordRevision.institution_id == inst.id)
+            .order_by(RecordRevision.at.desc(), RecordRevision.id.desc()))),
+        errors=errors or {}, values=values,
         saved=SAVED.get(ctx.request.query_params.get("saved", ""), ""), notice=notice,
     )
 
@@ -139,6 +172,11 @@ def _action(
             ctx.db.rollback()
             return _page(ctx, institution_id, 400, errors={form_key: exc.errors},
                          values={form_key: values})
+        except NotAllowed as exc:
+            ctx.db.rollback()
+            reach.note_refusal(ctx.db, ctx.user, key, institution_id, exc.message)
+            ctx.db.commit()
+            raise HTTPException(exc.status, exc.message) from None
         except RecordError as exc:
             ctx.db.rollback()
             raise HTTPException(exc.status, exc.message) from None
@@ -169,13 +207,22 @@ post_rectification = _action("rectification", records.update_rectification, "ins
 post_penalty = _action("penalty", records.record_penalty, "institution_id", _same)
 post_penalty_status = _action("penalty_status", records.update_penalty_status, "penalty_id",
                               _owner(Penalty))
-post_credit = _action("credit", records.record_credit_entry, "institution_id", _same)
-post_assessment = _action("assessment", records.record_assessment, "institution_id", _same)
-post_credit_update = _action("credit_update", records.update_credit_entry, "entry_id",
+post_credit = _action("credit", records_credit.record_credit_entry, "institution_id", _same)
+post_assessment = _action("assessment", records_credit.record_assessment, "institution_id", _same)
+post_inspection_correct = _action("inspection_correct", corrections.correct_inspection,
+                                  "inspection_id", _owner(Inspection))
+post_inspection_withdraw = _action("inspection_withdraw", corrections.withdraw_inspection,
+                                   "inspection_id", _owner(Inspection))
+post_penalty_correct = _action("penalty_correct", corrections.correct_penalty, "penalty_id",
+                               _owner(Penalty))
+post_penalty_withdraw = _action("penalty_withdraw", corrections.withdraw_penalty, "penalty_id",
+                                _owner(Penalty))
+post_credit_update = _action("credit_update", records_credit.update_credit_entry, "entry_id",
                              _owner(CreditEntry))
 
 routes = [
     Route("/", search_page, methods=["GET"], name="index"),
+    Route("/records", review_page, methods=["GET"], name="review"),
     Route("/institutions/{institution_id:int}", institution_page, methods=["GET"],
           name="institution"),
     Route("/institutions/{institution_id:int}/grades", post_grade, methods=["POST"],
@@ -188,6 +235,14 @@ routes = [
           name="penalty"),
     Route("/penalties/{penalty_id:int}/status", post_penalty_status, methods=["POST"],
           name="penalty_status"),
+    Route("/inspections/{inspection_id:int}/correct", post_inspection_correct,
+          methods=["POST"], name="inspection_correct"),
+    Route("/inspections/{inspection_id:int}/withdraw", post_inspection_withdraw,
+          methods=["POST"], name="inspection_withdraw"),
+    Route("/penalties/{penalty_id:int}/correct", post_penalty_correct, methods=["POST"],
+          name="penalty_correct"),
+    Route("/penalties/{penalty_id:int}/withdraw", post_penalty_withdraw, methods=["POST"],
+          name="penalty_withdraw"),
     Route("/institutions/{institution_id:int}/credit", post_credit, methods=["POST"],
           name="credit"),
     Route("/credit/{entry_id:int}", post_credit_update, methods=["POST"],

@@ -215,9 +215,10 @@ def test_department_user_records_inspections_and_penalties_in_own_name(client, d
 
 
 def test_department_user_cannot_record_grades_or_credit_entries(client, db):
+    # Grades and the credit lists are civil affairs' (and 发展改革's) duty (jurisdiction.py).
     inst = institution(db)
     db.commit()
-    sign_in(client, db, Role.DEPARTMENT)
+    sign_in(client, db, Role.DEPARTMENT, department_id=department(db, "market_regulation").id)
     assert post(client, f"/gov/institutions/{inst.id}/grades", **GRADE).status_code == 403
     assert post(client, f"/gov/institutions/{inst.id}/credit", **CREDIT).status_code == 403
     entry = credit_entry(db, inst)

@@ -463,3 +463,26 @@ def test_indicator_4_9_of_the_demo_is_the_count_of_its_rows(seeded):
         f"办理中 {status['in_progress']} 家，未公开 {status[None]} 家")
     assert {r.institution_id for r in indicator.records if r.counted} == {
         i for i in homes if latest.get(i) == "passed"}
+
+
+def test_demo_records_respect_the_offices_reach_and_duties(seeded):
+    """Every demo inspection, penalty and credit entry could have been entered by a user of the
+    office it names (portal/institutions/jurisdiction.py: district, duty)."""
+    from portal.accounts.roles import Role
+    from portal.institutions.jurisdiction import Office, decide
+    from portal.institutions.models import CreditEntry, Inspection, Institution, Penalty
+
+    url = seeded[0]
+    checked = 0
+    for model, kind in ((Inspection, "inspection"), (Penalty, "penalty"),
+                        (CreditEntry, "credit")):
+        rows = _rows(url, select(Department.type_code, Department.district_id,
+                                 Institution.district_id.label("home"))
+                     .join(model, model.department_id == Department.id)
+                     .join(Institution, Institution.id == model.institution_id))
+        for row in rows:
+            found = decide(Role.DEPARTMENT, Office(row.type_code, row.district_id), kind,
+                           row.home, decided_penalty=True, list_type="black")
+            assert found.allowed, (kind, row, found.reason)
+            checked += 1
+    assert checked > 100
