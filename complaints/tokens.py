@@ -12,3 +12,19 @@ def tracking_tokens(settings: Settings) -> TokenService:
     for the answer clock and an extension). After that the complainant looks the complaint up
     by number and phone digits (or access code) again, which issues a fresh link."""
     return TokenService(settings.secret_key, "tracking", settings.tracking_link_days * 24 * 3600)
+
+
+def status_tokens(settings: Settings) -> TokenService:
+    """The link a lookup by number + secret gives: it shows the complaint's status and answer
+    but cannot give feedback without a one-time SMS code (complaints/tracking.py), since the
+    secret is only 4 digits of a phone number. A day is enough to read it and use a code."""
+    return TokenService(settings.secret_key, "tracking.status", STATUS_LINK_SECONDS)
+
+
+STATUS_LINK_SECONDS = 24 * 3600
+
+
+def tracking_link(settings: Settings, complaint_id: int) -> str:
+    """The complainant's full tracking link (view and feedback) as sent by SMS."""
+    token = tracking_tokens(settings).dumps(str(complaint_id))
+    return f"{settings.base_url}/complaints/t/{token}"
