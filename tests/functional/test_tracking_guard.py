@@ -4,6 +4,8 @@ told, and feedback only with the full link or a one-time SMS code (issue 18, ite
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -11,10 +13,10 @@ from sqlalchemy import select, update
 from complaints.intake import ComplaintInput
 from complaints.models import Complaint, ComplaintEvent
 from complaints.services import build_services
-from complaints.tracking import MAX_FAILURES
+from complaints.tracking import MAX_FAILURES, TrackingService
 from complaints.views_tracking import NOT_FOUND
 from portal.accounts.roles import Role
-from portal.db import utcnow
+from portal.db import session_factory, utcnow
 from portal.notify import Notification
 from portal.settings import get_settings
 
@@ -87,6 +89,29 @@ def test_wrong_secrets_lock_the_lookup_and_the_complainant_is_told_once(client, 
     assert lookup(client, complaint.tracking_no, PHONE[-4:]).status_code == 303
     db.expire_all()
     assert db.get(Complaint, complaint.id).track_failures == 0
+    assert len(sms(db, "投诉查询多次验证失败")) == 1
+
+
+def test_parallel_guesses_are_counted_before_they_are_checked(env, db):
+    """Guesses at the same moment wait for each other's count: five are checked, not all."""
+    complaint = answered(db)
+    number, settings = complaint.tracking_no, get_settings()
+    start = threading.Barrier(8)
+
+    def guess(secret: str) -> bool:
+        with session_factory(env)() as session:
+            if secret < "1008":  # the first eight at the same moment
+                start.wait(timeout=60)
+            found = TrackingService(session, settings.secret_key, settings.hotline).lookup(
+                number, secret, utcnow())
+            session.commit()
+            return found is not None
+
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(guess, [f"{n}" for n in range(1000, 1024)]))
+    assert not any(found)
+    db.expire_all()
+    assert db.get(Complaint, complaint.id).track_failures == MAX_FAILURES
     assert len(sms(db, "投诉查询多次验证失败")) == 1
 
 
