@@ -16,7 +16,7 @@ A lookup by number + secret shows the status and the answer only. Feedback (whic
 reopens the complaint) needs the full tracking link (given on filing online and sent with the
 answer by SMS) or a 6-digit code sent by SMS to the complaint's phone: valid `CODE_TTL`, tried
 at most `CODE_ATTEMPTS` times, stored as an HMAC, used once. Anonymous complaints without a
-phone can give feedback through their link only.
+phone (or with a landline only) give feedback through their link.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from sqlalchemy import case, literal, null, select, update
 from sqlalchemy.orm import Session
 
 from complaints.events import add_event
+from complaints.intake import MOBILE
 from complaints.models import Complaint
 from complaints.numbers import normalise_number
 from portal.db import UTCDateTime
@@ -114,7 +115,8 @@ class TrackingService:
                         hashlib.sha256).hexdigest()
 
     def may_send_code(self, complaint: Complaint) -> bool:
-        return complaint.status == "answered" and bool(complaint.complainant_phone)
+        """Only to a mobile number (a landline gets no SMS), only while feedback is due."""
+        return complaint.status == "answered" and bool(MOBILE.match(complaint.complainant_phone))
 
     def send_code(self, complaint: Complaint, now: datetime) -> bool:
         """Send a new code to the complaint's phone (replacing any earlier one); False when it

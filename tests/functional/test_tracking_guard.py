@@ -211,6 +211,14 @@ def test_without_a_phone_only_the_full_link_gives_feedback(client, db):
     assert db.get(Complaint, complaint.id).status == "answered"
 
 
+def test_no_code_is_sent_to_a_landline(client, db):
+    complaint = answered(db, phone="0571-87654321")
+    link = lookup(client, complaint.tracking_no, "4321").headers["location"]
+    assert 'name="satisfied"' not in client.get(link).text
+    assert post(client, link + "/code").status_code == 403
+    assert sms(db, "评价验证码") == []
+
+
 def test_the_answer_sms_carries_the_full_link_which_gives_feedback(client, db):
     complaint = answered(db)
     body = sms(db, "投诉已答复")[0].body
