@@ -30,6 +30,7 @@ EVENT_LABELS = {
     "closed": "办结",
     "auto_closed": "回访期满自动办结",
     "duplicate_call": "同一问题再次来电",
+    "tracking_locked": "按编号查询多次验证失败，已暂停",
 }
 
 

@@ -3,6 +3,7 @@ supervise, and the complainant's confirmation or reopening. Every step appends a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -40,10 +41,14 @@ def _text(value: str, field: str, minimum: int, maximum: int, what: str) -> str:
 
 
 class HandlingService:
-    def __init__(self, session: Session, calendar: WorkCalendar, tz) -> None:
+    def __init__(self, session: Session, calendar: WorkCalendar, tz,
+                 tracking_link: Callable[[int], str] | None = None) -> None:
         self.db = session
         self.calendar = calendar
         self.tz = tz
+        # The complainant's full tracking link by complaint id, sent with the answer so that
+        # feedback needs no lookup (None: the SMS names the number only).
+        self.tracking_link = tracking_link
 
     def _own_office(self, user: User, complaint: Complaint) -> None:
         if user.role_enum is not Role.DEPARTMENT or user.department_id != complaint.responsible_department_id:
@@ -93,8 +98,10 @@ class HandlingService:
                   note=body, at=now, from_status="signed", data={"outcome": outcome})
         self._settle_co_handling(complaint, now)
         if complaint.complainant_phone:
+            where = (f"请打开 {self.tracking_link(complaint.id)} 查看答复并评价"
+                     if self.tracking_link else "请在平台“查询投诉”页查看答复并评价")
             queue_notification(self.db, "sms", complaint.complainant_phone, "投诉已答复",
-                               f"您的投诉 {complaint.tracking_no} 已答复，请登录平台查看并评价。")
+                               f"您的投诉 {complaint.tracking_no} 已答复，{where}。")
 
     def return_misrouted(self, user: User, complaint: Complaint, reason: str) -> None:
         """退回: not this office's duty; a dispatcher reassigns it; the clock keeps running."""

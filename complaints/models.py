@@ -132,6 +132,16 @@ class Complaint(Base):
     satisfaction: Mapped[str | None] = mapped_column(String(20))
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
     supervised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Tracking by number + secret (complaints/tracking.py, migration 0018): wrong secrets in a
+    # row, and the lookup is refused until this time once there were too many.
+    track_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    track_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The one-time SMS code that lets a lookup by number + secret give feedback: its HMAC
+    # ("" when none is pending), when it expires and how many times it was tried.
+    feedback_code_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    feedback_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_code_attempts: Mapped[int] = mapped_column(Integer, default=0,
+                                                        server_default=text("0"))
 
     institution: Mapped[Institution | None] = relationship()
     district: Mapped[District | None] = relationship()

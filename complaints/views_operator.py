@@ -16,6 +16,7 @@ from complaints.events import add_event
 from complaints.exceptions import InvalidComplaint
 from complaints.intake import ComplaintInput, normalise_phone, phone_problem, validate
 from complaints.models import CHANNELS, STATUSES, Complaint
+from complaints.numbers import spoken_groups
 from complaints.operator_queries import (
     DUPLICATE_CALL,
     DuplicateCandidate,
@@ -335,7 +336,7 @@ def filed(ctx: Ctx) -> Response:
         c=complaint,
         clock=view_,
         due_words=_due_words(view_.due_local),
-        number_groups=[number[:4], number[4:8], number[8:11], number[11:]],
+        number_groups=spoken_groups(number),
         co_offices=[h.department.name for h in complaint.co_handlings],
         channel_label=CHANNELS.get(complaint.channel, complaint.channel),
         received_local=complaint.received_at.astimezone(tz),

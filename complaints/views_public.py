@@ -4,34 +4,27 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import hmac
 import re
 import secrets
 from datetime import datetime
 
 from sqlalchemy import select
-from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
 from complaints import clock
+from complaints import views_tracking as tracking
 from complaints.calendar_store import load_calendar
-from complaints.exceptions import InvalidComplaint, NotAllowed, StatusChanged
-from complaints.handling import OUTCOMES
+from complaints.exceptions import InvalidComplaint
 from complaints.intake import ComplaintInput
-from complaints.models import Complaint
-from complaints.presenters import clock_view, public_timeline, status_label
 from complaints.services import active_rules, build_services
 from complaints.tokens import tracking_tokens
-from portal.db import utcnow
 from portal.endpoints import Ctx, view
 from portal.institutions.services import InstitutionQueries
 from portal.orgs.models import District
 from portal.ratelimit import allow, client_ip
-from portal.tokens import TokenInvalid
 
 PUBLIC_FILINGS_PER_HOUR = 10
-TRACK_LOOKUPS_PER_HOUR = 30
 CLOCK_YEARS = (2000, 2099)
 # Each rendering of the form carries a random nonce; posting it twice files one complaint.
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -142,80 +135,6 @@ def submit(ctx: Ctx) -> Response:
     return ctx.redirect(ctx.url("complaints:tracked", token=token) + "?new=1")
 
 
-EXPIRED_LINK = "查询链接已过期或不完整。请在“查询投诉”页凭投诉编号和验证信息重新查询。"
-
-
-def _tracked_complaint(ctx: Ctx) -> tuple[Complaint, str]:
-    token = ctx.request.path_params["token"]
-    try:
-        complaint_id = int(tracking_tokens(ctx.settings).loads(token))
-    except (TokenInvalid, ValueError):
-        raise HTTPException(404, EXPIRED_LINK) from None
-    complaint = ctx.db.get(Complaint, complaint_id)
-    if complaint is None:
-        raise HTTPException(404)
-    return complaint, token
-
-
-@view(private=True)
-def tracked(ctx: Ctx) -> Response:
-    complaint, token = _tracked_complaint(ctx)
-    calendar = load_calendar(ctx.db)
-    return ctx.render(
-        "complaints/tracked.html",
-        c=complaint,
-        token=token,
-        clock=clock_view(complaint, calendar, utcnow(), ctx.settings.timezone),
-        timeline=public_timeline(complaint),
-        status=status_label(complaint),
-        outcomes=OUTCOMES,
-        is_new=ctx.request.query_params.get("new") == "1",
-        link_days=ctx.settings.tracking_link_days,
-    )
-
-
-@view()
-def feedback(ctx: Ctx) -> Response:
-    complaint, token = _tracked_complaint(ctx)
-    _, handling = build_services(ctx.db, ctx.settings)
-    try:
-        handling.complainant_feedback(complaint, ctx.field("satisfied"), ctx.field("note"))
-    except InvalidComplaint as exc:
-        raise HTTPException(400, next(iter(exc.errors.values()))) from None
-    except StatusChanged:
-        # The same feedback posted twice at once: the first one counted; show its result.
-        ctx.db.rollback()
-        return ctx.redirect(ctx.url("complaints:tracked", token=token))
-    except NotAllowed as exc:
-        raise HTTPException(400, exc.message) from None
-    ctx.db.commit()
-    return ctx.redirect(ctx.url("complaints:tracked", token=token))
-
-
-@view()
-def track_form(ctx: Ctx) -> Response:
-    return ctx.render("complaints/track.html", values={}, error="")
-
-
-@view()
-def track_lookup(ctx: Ctx) -> Response:
-    number, secret = ctx.field("tracking_no"), ctx.field("secret")
-    values = {"tracking_no": number}
-    if not allow("track", client_ip(ctx.request), TRACK_LOOKUPS_PER_HOUR, 3600):
-        return ctx.render("complaints/track.html", status_code=429, values=values,
-                          error="查询过于频繁，请一小时后再试。")
-    complaint = ctx.db.scalars(select(Complaint).where(Complaint.tracking_no == number)).first() if number else None
-    expected = ""
-    if complaint is not None:
-        expected = complaint.complainant_phone[-4:] if complaint.complainant_phone else complaint.access_code
-    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
-    if not complaint or not secret or not hmac.compare_digest(secret.encode(), expected.encode()):
-        return ctx.render("complaints/track.html", status_code=400, values=values,
-                          error="投诉编号或验证信息不正确，请核对后重试。")
-    token = tracking_tokens(ctx.settings).dumps(str(complaint.id))
-    return ctx.redirect(ctx.url("complaints:tracked", token=token))
-
-
 @view(api=True)
 def clock_api(ctx: Ctx) -> Response:
     """GET /api/v1/clock?received_at=ISO&working_days=5 — the due date before filing."""
@@ -258,10 +177,11 @@ routes = [
     Route("/new", new_form, methods=["GET"], name="new"),
     Route("/new", submit, methods=["POST"], name="submit"),
     Route("/institution-options", institution_options, methods=["GET"], name="institution_options"),
-    Route("/track", track_form, methods=["GET"], name="track"),
-    Route("/track", track_lookup, methods=["POST"], name="track_lookup"),
-    Route("/t/{token}", tracked, methods=["GET"], name="tracked"),
-    Route("/t/{token}/feedback", feedback, methods=["POST"], name="feedback"),
+    Route("/track", tracking.track_form, methods=["GET"], name="track"),
+    Route("/track", tracking.track_lookup, methods=["POST"], name="track_lookup"),
+    Route("/t/{token}", tracking.tracked, methods=["GET"], name="tracked"),
+    Route("/t/{token}/feedback", tracking.feedback, methods=["POST"], name="feedback"),
+    Route("/t/{token}/code", tracking.feedback_code, methods=["POST"], name="feedback_code"),
 ]
 
 @view(api=True)

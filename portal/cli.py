@@ -13,7 +13,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from portal.settings import get_settings
+from portal.settings import Settings, get_settings
 
 
 def _positive_int(value: str) -> int:
@@ -68,12 +68,23 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's proxy-header options: X-Forwarded-For and -Proto are believed only from the
+    addresses in PORTAL_TRUSTED_PROXIES, none by default. Given explicitly, so uvicorn's own
+    default (trust 127.0.0.1, or FORWARDED_ALLOW_IPS from the environment) never applies: with
+    it, anyone on the same host — or a client reaching a port published to 127.0.0.1 — chose
+    the address the rate limits count (issue 18, item 2)."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from portal.logfilters import uvicorn_log_config
 
-    options = dict(app="portal.app:create_app", factory=True, proxy_headers=True,
+    options = dict(app="portal.app:create_app", factory=True, **proxy_options(get_settings()),
                    log_level="info", log_config=uvicorn_log_config(),
                    http=args.http, loop=args.loop, access_log=not args.no_access_log)
     if args.workers == 1:

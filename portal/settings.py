@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -92,6 +93,11 @@ class Settings:
     # their turn in order instead of sharing the GIL 40 ways (bench/RESULTS.md: p99 of the
     # institution page 172 → 102 ms at the same load, and more requests/s).
     web_threads: int = 4
+    # Addresses (or networks) of the reverse proxies whose X-Forwarded-For is believed
+    # (PORTAL_TRUSTED_PROXIES; none by default): uvicorn rewrites the client address from the
+    # header only for a connection from one of these, so a forged header from anyone else does
+    # not change the address the rate limits count.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -128,6 +134,24 @@ def _allowed_hosts(base_url: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([base_host, *(h for h in extra if h)]))
 
 
+def _trusted_proxies() -> tuple[str, ...]:
+    """PORTAL_TRUSTED_PROXIES: comma-separated IP addresses or networks (10.0.0.0/8); a bad
+    one stops start-up with the variable's name. `*` (trust anyone) is refused: it would let
+    every client choose the address it is counted under."""
+    found = []
+    for raw in os.environ.get("PORTAL_TRUSTED_PROXIES", "").split(","):
+        value = raw.strip()
+        if not value:
+            continue
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(f"PORTAL_TRUSTED_PROXIES must list IP addresses or networks, "
+                             f"got {value!r}") from None
+        found.append(value)
+    return tuple(found)
+
+
 def load_settings() -> Settings:
     var_dir = _var_dir()
     base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -159,6 +183,7 @@ def load_settings() -> Settings:
         backup_dir=Path(os.environ.get("PORTAL_BACKUP_DIR", var_dir / "backups")),
         backup_keep=_positive_int("PORTAL_BACKUP_KEEP", 14),
         web_threads=_positive_int("PORTAL_WEB_THREADS", 4),
+        trusted_proxies=_trusted_proxies(),
         check_thresholds=tuple(
             sorted(
                 (name.removeprefix("PORTAL_CHECK_").lower(), value)

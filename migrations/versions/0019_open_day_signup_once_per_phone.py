@@ -1,7 +1,7 @@
 """open-day sign-ups: one per phone per event, confirmed by an SMS code
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-06 23:10:00.000000
 
 Adds the SMS-code columns (confirmed_at, code_hash, code_expires_at, code_attempts), why a
@@ -25,7 +25,7 @@ from alembic import op
 import portal.db
 
 revision: str = '0019'
-down_revision: str | None = '0017'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

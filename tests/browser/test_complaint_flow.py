@@ -12,7 +12,21 @@ from support import ARTIFACTS, browser_login
 pytestmark = pytest.mark.browser
 
 
-def test_public_complaint_is_answered_from_the_queue_and_tracked(browser, live_server):
+def _sms_code(db_url: str, phone: str) -> str:
+    """The feedback code the portal sent by SMS (the outbox row holds its text)."""
+    from sqlalchemy import select
+
+    from portal.db import session_scope
+    from portal.notify import Notification
+
+    with session_scope(db_url) as db:
+        body = db.scalars(select(Notification.body).where(
+            Notification.recipient == phone, Notification.subject == "评价验证码")
+            .order_by(Notification.id.desc())).first()
+    return re.search(r"验证码 (\d{6})", body).group(1)
+
+
+def test_public_complaint_is_answered_from_the_queue_and_tracked(browser, live_server, live_db_url):
     public = browser.new_context(locale="zh-CN")
     page = public.new_page()
     page.goto(live_server + "/complaints/new")
@@ -25,7 +39,7 @@ def test_public_complaint_is_answered_from_the_queue_and_tracked(browser, live_s
     page.wait_for_load_state()
     assert page.get_by_text("投诉已受理").is_visible()
     number = page.locator(".readback .big-number").first.inner_text().strip()
-    assert re.fullmatch(r"\d{14,}", number)
+    assert re.fullmatch(r"\d{16}", number)
     assert "东城区民政局" in page.locator(".readback").inner_text()
     page.screenshot(path=str(ARTIFACTS / "complaint-readback.png"), full_page=True)
 
@@ -50,7 +64,12 @@ def test_public_complaint_is_answered_from_the_queue_and_tracked(browser, live_s
     page.get_by_role("button", name="查询").click()
     page.wait_for_load_state()
     assert page.get_by_text("夜班增加一名护理员").first.is_visible()
+    # A lookup by number + phone digits gives feedback only with a code sent to the phone.
+    page.get_by_role("button", name="获取短信验证码").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("验证码已发送到 135****7777").is_visible()
     page.get_by_label("满意", exact=True).check()
+    page.get_by_label("短信验证码").fill(_sms_code(live_db_url, "13566667777"))
     page.get_by_role("button", name="提交评价").click()
     page.wait_for_load_state()
     assert page.get_by_text("已办结").first.is_visible()

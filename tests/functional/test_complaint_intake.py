@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from complaints.models import CoHandling, Complaint, ComplaintEvent
+from complaints.numbers import number_key, permute
 from portal.db import get_engine
 from portal.jobs import OutboxJob
+from portal.settings import get_settings
 
 from factories import department, district, institution
 from support import csrf_token
@@ -176,14 +178,21 @@ def test_clock_api_rejects_bad_input_with_field_names(client):
     assert days.json()["error"]["field"] == "working_days"
 
 
-def test_tracking_numbers_are_date_prefixed(client, db):
+def test_tracking_numbers_are_the_day_and_eight_digits_that_do_not_count_up(client, db):
+    """Issue 18, item 2: the number no longer ends in the row id, so one complainant's number
+    does not lead to the next complaint's."""
     _, _, inst = city_with_offices(db)
-    file(client, institution_id=str(inst.id), category="pricing", description="随意涨价不公示价格")
-    complaint = db.scalars(select(Complaint)).one()
-    local = complaint.received_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
-    assert re.fullmatch(local.strftime("%Y%m%d") + r"\d{6}", complaint.tracking_no)
-    assert complaint.tracking_no.endswith(f"{complaint.id:06d}")
-    assert complaint.received_at <= datetime.now(UTC)
+    for n in range(3):
+        file(client, institution_id=str(inst.id), category="pricing",
+             description=f"随意涨价不公示价格（第 {n} 次）")
+    complaints = db.scalars(select(Complaint).order_by(Complaint.id)).all()
+    local = complaints[0].received_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
+    for complaint in complaints:
+        assert re.fullmatch(local.strftime("%Y%m%d") + r"\d{8}", complaint.tracking_no)
+        assert not complaint.tracking_no.endswith(f"{complaint.id:06d}")
+        assert complaint.received_at <= datetime.now(UTC)
+    suffixes = [int(c.tracking_no[8:]) for c in complaints]
+    assert suffixes[1] - suffixes[0] != 1 and suffixes[2] - suffixes[1] != 1
 
 
 def test_on_postgresql_a_complaint_row_is_written_once(client, db, database_url):
@@ -195,7 +204,8 @@ def test_on_postgresql_a_complaint_row_is_written_once(client, db, database_url)
             assert file(client, institution_id=str(inst.id), category="pricing",
                         description="随意涨价不公示价格").status_code == 303
     first, second = db.scalars(select(Complaint).order_by(Complaint.id)).all()
-    assert second.id > first.id and second.tracking_no.endswith(f"{second.id:06d}")
+    key = number_key(get_settings().secret_key)
+    assert second.id > first.id and second.tracking_no.endswith(f"{permute(second.id, key):08d}")
     updates = [s for s in statements if s.startswith("UPDATE complaints")]
     assert len(updates) == (0 if database_url.startswith("postgresql") else 2)
 

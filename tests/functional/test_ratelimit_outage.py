@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from complaints import views_public
+from complaints import views_public, views_tracking
 from portal import ratelimit
 from portal.accounts import views as account_views
 
@@ -67,7 +67,7 @@ def test_filings_tracking_and_logins_stay_limited_and_the_outage_is_logged_once(
     client = client_without_redis
     caplog.set_level(logging.WARNING, logger="portal.ratelimit")
     monkeypatch.setattr(views_public, "PUBLIC_FILINGS_PER_HOUR", 2)
-    monkeypatch.setattr(views_public, "TRACK_LOOKUPS_PER_HOUR", 3)
+    monkeypatch.setattr(views_tracking, "TRACK_LOOKUPS_PER_HOUR", 3)
     monkeypatch.setattr(account_views, "FAILED_LOGINS_PER_IP", 2)
     inst_id = seed_city(redis_down)
 

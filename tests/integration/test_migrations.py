@@ -106,7 +106,7 @@ def test_0019_keeps_the_earliest_of_duplicate_open_day_sign_ups(db, database_url
     event_id = event.id
     db.close()
     dispose_engines()
-    command.downgrade(alembic_config(database_url), "0017")
+    command.downgrade(alembic_config(database_url), "0018")
     created = now.replace(tzinfo=None) if database_url.startswith("sqlite") else now
     rows = [("13900000001", 2), ("13900000001", 2), ("13900000002", 1), ("13900000001", 3),
             ("13900000002", 1)]
