@@ -39,7 +39,7 @@ def answered(db, *, phone: str = PHONE, anonymous: bool = False) -> Complaint:
         channel="phone", category_code="service_quality", institution_id=inst.id,
         description="晚上没人巡房，老人摔倒后很久才被发现", complainant_phone=phone,
         anonymous=anonymous))
-    handling.answer(handler, complaint, ANSWER)
+    handling.answer(handler, complaint, ANSWER, "substantiated")
     db.commit()
     return complaint
 

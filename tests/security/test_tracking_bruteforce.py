@@ -48,7 +48,7 @@ def answered_complaint(db) -> Complaint:
     complaint, _ = intake.submit(ComplaintInput(
         channel="phone", category_code="service_quality", institution_id=inst.id,
         description="夜里没人巡房，老人摔倒后很久才被发现", complainant_phone=PHONE))
-    handling.answer(handler, complaint, "经核查属实，已增加夜班护理员。")
+    handling.answer(handler, complaint, "经核查属实，已增加夜班护理员。", "substantiated")
     db.commit()
     return complaint
 
