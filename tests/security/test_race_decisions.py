@@ -2,7 +2,8 @@
 (SQLite and PostgreSQL), each having read the same state before any of them writes — as
 parallel requests do. Approving one draft, answering one complaint, posting one feedback: one
 version, one answer with one SMS, one reopening; the others get a domain exception (shown as a
-friendly message or a 303 to the result, never a 500)."""
+friendly message or a 303 to the result, never a 500). Part of the security suite's race set
+(with tests/security/test_race_set.py): each race prints its counts."""
 
 from __future__ import annotations
 
@@ -57,6 +58,14 @@ def race(url: str, load, act) -> list:
     return results
 
 
+def report(capsys, what: str, results: list, **counts: int) -> None:
+    """One line of the race set's output: what raced, how the racers ended, what was written."""
+    ends = sorted(r if isinstance(r, str) else type(r).__name__ for r in results)
+    written = ", ".join(f"{name} {n}" for name, n in counts.items())
+    with capsys.disabled():
+        print(f"\n[race set] {what} by {RACERS} racers at once: {ends}; {written}")
+
+
 def count(db, model, *where) -> int:
     return db.scalar(select(func.count()).select_from(model).where(*where))
 
@@ -85,7 +94,7 @@ def submitted_fee_change(db):
 
 
 @pytest.mark.parametrize("decision", ["approve", "reject"])
-def test_racing_reviewers_decide_a_draft_once(env, db, submitted_fee_change, decision):
+def test_racing_reviewers_decide_a_draft_once(env, db, submitted_fee_change, decision, capsys):
     inst_user, reviewer, draft_id = submitted_fee_change
 
     def load(s):
@@ -99,11 +108,14 @@ def test_racing_reviewers_decide_a_draft_once(env, db, submitted_fee_change, dec
 
     results = race(env, load, act)
     refused = [r for r in results if isinstance(r, BaseException)]
-    assert len(refused) == RACERS - 1, results
-    assert all(isinstance(r, workflow.AlreadyDecided) for r in refused), refused
     inst_id = inst_user.institution_id
     db.expire_all()
     action = "disclosure.published" if decision == "approve" else "disclosure.rejected"
+    report(capsys, f"{decision} of one draft", ["done" if isinstance(r, int) else r for r in results],
+           audit_rows=count(db, AuditEvent, AuditEvent.action == action),
+           versions=count(db, DisclosureVersion, DisclosureVersion.institution_id == inst_id))
+    assert len(refused) == RACERS - 1, results
+    assert all(isinstance(r, workflow.AlreadyDecided) for r in refused), refused
     assert count(db, AuditEvent, AuditEvent.action == action) == 1
     published = 1 if decision == "approve" else 0
     assert count(db, DisclosureVersion, DisclosureVersion.institution_id == inst_id) == published
@@ -150,7 +162,7 @@ def events(db, complaint_id: int, kind: str) -> int:
                  ComplaintEvent.kind == kind)
 
 
-def test_racing_answers_answer_once_and_send_one_sms(env, db):
+def test_racing_answers_answer_once_and_send_one_sms(env, db, capsys):
     complaint_id, handler_id = filed_complaint(env)
 
     def load(s):
@@ -162,9 +174,12 @@ def test_racing_answers_answer_once_and_send_one_sms(env, db):
         return "answered"
 
     results = race(env, load, act)
+    db.expire_all()
+    report(capsys, "answer of one complaint", results,
+           answer_events=events(db, complaint_id, "answered"),
+           sms=count(db, Notification, Notification.subject == "投诉已答复"))
     assert results.count("answered") == 1, results
     assert all(isinstance(r, StatusChanged) for r in results if r != "answered"), results
-    db.expire_all()
     assert events(db, complaint_id, "answered") == 1
     assert events(db, complaint_id, "signed") == 1
     assert count(db, Notification, Notification.subject == "投诉已答复") == 1
@@ -173,7 +188,7 @@ def test_racing_answers_answer_once_and_send_one_sms(env, db):
 
 
 @pytest.mark.parametrize("level,kind", [("unsatisfied", "reopened"), ("satisfied", "confirmed")])
-def test_racing_feedback_counts_once(env, db, level, kind):
+def test_racing_feedback_counts_once(env, db, level, kind, capsys):
     complaint_id, handler_id = filed_complaint(env)
     answer(env, complaint_id, handler_id)
 
@@ -186,9 +201,11 @@ def test_racing_feedback_counts_once(env, db, level, kind):
         return "counted"
 
     results = race(env, load, act)
+    db.expire_all()
+    report(capsys, f"{level} feedback on one complaint", results,
+           **{f"{kind}_events": events(db, complaint_id, kind)})
     assert results.count("counted") == 1, results
     assert all(isinstance(r, StatusChanged) for r in results if r != "counted"), results
-    db.expire_all()
     assert events(db, complaint_id, kind) == 1
     row = db.get(Complaint, complaint_id)
     assert row.reopened_count == (1 if level == "unsatisfied" else 0)
