@@ -1,7 +1,7 @@
 """Background jobs: the outbox table, the one task decorator, dispatch after commit, the sweeper.
 
 A change and the job it needs are written in one transaction (`record_job`); after the commit
-the job is pushed to RQ. If Redis is down the row waits and `sweep_outbox` (run by `rq cron`)
+the job is pushed to RQ. If Redis is down the row waits and `sweep_outbox` (run by `portal cron`)
 pushes it later. Each RQ job only carries the outbox id; `run_outbox_job` claims the row with a
 conditional UPDATE, so a job dispatched twice still runs once. The rows of a batched task are
 claimed many at a time by one `run_batch` job instead (below). A claim is a lease that the
@@ -392,7 +392,7 @@ def stale_job_ids(session: Session, now: datetime, stale_seconds: int,
 
 
 def sweep_outbox(now: datetime | None = None) -> int:
-    """Re-enqueue outbox rows left behind by a Redis or worker outage. Run by `rq cron`.
+    """Re-enqueue outbox rows left behind by a Redis or worker outage. Run by `portal cron`.
 
     Failed attempts come back at once; a row left 'running' by a worker that died is given
     back once its lease lapsed, PORTAL_OUTBOX_LEASE_SECONDS after the dead worker's last
