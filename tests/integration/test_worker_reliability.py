@@ -213,7 +213,7 @@ def short_lease(smtp_env):
     reset_settings()
 
 
-LEASE = 2
+LEASE = 4  # the held job ends at its SMTP timeout (10 s): watch it for LEASE + 1 s
 
 
 def test_a_live_worker_keeps_its_claim_and_a_killed_ones_comes_back_at_once(db, short_lease):
@@ -231,8 +231,8 @@ def test_a_live_worker_keeps_its_claim_and_a_killed_ones_comes_back_at_once(db, 
         while fresh(db, OutboxJob, job.id).started_at == claimed:
             assert time.monotonic() < deadline, "the claim was never renewed"
             time.sleep(0.1)
-        # … so the sweeper leaves it alone past twice the lease.
-        while utcnow() < claimed + timedelta(seconds=2 * LEASE):
+        # … so the sweeper leaves it alone past the lease.
+        while utcnow() < claimed + timedelta(seconds=LEASE + 1):
             assert sweep_outbox() == 0
             assert fresh(db, OutboxJob, job.id).status == "running"
             time.sleep(0.2)
