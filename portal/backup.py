@@ -4,7 +4,7 @@ SQLite is copied with `VACUUM INTO`, which reads one snapshot while the app keep
 database runs in WAL mode, so writers are not blocked). PostgreSQL is dumped with `pg_dump -Fc`,
 which also reads one snapshot. A backup is written under a temporary name and renamed when
 complete, so a file named like a backup is always a whole one. `portal backup` runs nightly from
-`rq cron` (portal/cron.py); `portal restore FILE` refuses a database that already holds tables
+`portal cron` (portal/cron.py); `portal restore FILE` refuses a database that already holds tables
 unless told `--force`.
 """
 

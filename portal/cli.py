@@ -7,7 +7,6 @@ import getpass
 import logging
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from datetime import date
@@ -96,9 +95,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from rq import Queue, SimpleWorker
+    from rq import Queue
 
     from portal.jobs import redis_connection
+    from portal.rqworker import PortalWorker
 
     settings = get_settings()
     conn = redis_connection(settings.redis_url)
@@ -112,7 +112,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     # ≈ 50 ms of CPU for each of our jobs (most take a few ms), so the acknowledgement SMS fell
     # behind intake by 8 to 1. Time limits still hold (SIGALRM); a job that crashes the process
     # is given back by the outbox sweeper, as when a worker is killed.
-    worker = SimpleWorker(queues, connection=conn)
+    worker = PortalWorker(queues, connection=conn)
     worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
     return 0
 
@@ -135,13 +135,10 @@ def cmd_build_pages(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rq_cron_command(redis_url: str) -> list[str]:
-    rq = Path(sys.executable).with_name("rq")
-    return [str(rq), "cron", "-u", redis_url, "portal.cron"]
-
-
 def cmd_cron(args: argparse.Namespace) -> int:
-    return subprocess.call(_rq_cron_command(get_settings().redis_url))
+    from portal.scheduler import run_cron
+
+    return run_cron()
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
@@ -216,7 +213,9 @@ def cmd_dev(args: argparse.Namespace) -> int:
         empty = not session.scalar(select(func.count(Institution.id)))
     if empty:
         cmd_seed_demo(argparse.Namespace(institutions=args.institutions, seed=0, complaints=80))
-    children: list[subprocess.Popen] = []
+    from portal.devstack import Supervisor
+
+    stack = Supervisor()
     if not _redis_reachable(settings.redis_url):
         redis_server = shutil.which("redis-server")
         if not redis_server:
@@ -225,33 +224,23 @@ def cmd_dev(args: argparse.Namespace) -> int:
         port = str(settings.redis_url.rsplit(":", 1)[-1].split("/")[0] or "6379")
         redis_dir = settings.var_dir / "redis"
         redis_dir.mkdir(parents=True, exist_ok=True)
-        children.append(
-            subprocess.Popen(
-                [
-                    redis_server,
-                    "--bind",
-                    "127.0.0.1",
-                    "--port",
-                    port,
-                    "--dir",
-                    str(redis_dir),
-                    "--appendonly",
-                    "yes",
-                    "--save",
-                    "60 1",
-                ],
-                # Its own session: a Ctrl-C in the terminal reaches the worker and cron, and
-                # Redis is stopped after them (below).
-                start_new_session=True,
-            )
+        stack.start(
+            "redis-server",
+            [redis_server, "--bind", "127.0.0.1", "--port", port, "--dir", str(redis_dir),
+             "--appendonly", "yes", "--save", "60 1"],
+            # Its own session: a Ctrl-C in the terminal reaches the worker and cron, and
+            # Redis is stopped after them (below).
+            start_new_session=True,
         )
         for _ in range(50):
             if _redis_reachable(settings.redis_url):
                 break
             time.sleep(0.1)
     portal_cmd = [sys.executable, "-m", "portal.cli"]
-    children.append(subprocess.Popen([*portal_cmd, "worker"]))
-    children.append(subprocess.Popen(_rq_cron_command(settings.redis_url)))
+    stack.start("worker", [*portal_cmd, "worker"])
+    stack.start("cron", [*portal_cmd, "cron"])
+    # A child that dies is started again, with backoff, and the log says so.
+    stack.watch()
     # uvicorn shuts down on SIGTERM and then raises the signal again with the handler it found:
     # the default one would end this process before the `finally` stops Redis, the worker and
     # cron (they were left running after `kill`). This handler unwinds through it instead.
@@ -263,14 +252,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     finally:
         # In the reverse order of their start, each waited for: the worker and cron release
         # their locks in Redis on the way out, so Redis goes last.
-        for child in reversed(children):
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        stack.stop()
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -333,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("queues", nargs="*")
     worker.set_defaults(func=cmd_worker)
 
-    cron = sub.add_parser("cron", help="run the recurring-job scheduler (rq cron portal.cron)")
+    cron = sub.add_parser("cron", help="run the recurring-job scheduler (portal/cron.py)")
     cron.set_defaults(func=cmd_cron)
 
     dev = sub.add_parser("dev", help="local demo: migrations, demo data, Redis, worker, cron, web")

@@ -1,4 +1,5 @@
-"""Recurring jobs, all in one list; loaded by `rq cron portal.cron` (see `portal cron`)."""
+"""Recurring jobs, all in one list; loaded by `portal cron` (portal/scheduler.py, RQ's cron
+scheduler made to survive Redis outages)."""
 
 from rq import cron
 
@@ -7,12 +8,15 @@ from portal.backup import nightly_backup
 from portal.institutions.page_jobs import refresh_stale_pages
 from portal.jobs import sweep_outbox
 from portal.opendays.tasks import close_signups_due, flag_institutions_without_open_day, mark_held
+from portal.settings import get_settings
 from portal.signed_counts import fold_signed_counts
 from portal.stats.tasks import snapshot_previous_month
 
 # (function, queue, schedule): interval in seconds or a cron expression.
 RECURRING = [
-    (sweep_outbox, "default", {"interval": 60}),
+    # Every PORTAL_OUTBOX_SWEEP_SECONDS (20): with the claim lease, a dead worker's jobs run
+    # again within a minute.
+    (sweep_outbox, "default", {"interval": get_settings().outbox_sweep_seconds}),
     (sweep_clocks, "default", {"cron": "*/5 * * * *"}),
     # The queue badges and directory totals sum trigger-kept rows: keep them few.
     (fold_signed_counts, "default", {"interval": 60}),

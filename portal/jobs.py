@@ -1,10 +1,12 @@
 """Background jobs: the outbox table, the one task decorator, dispatch after commit, the sweeper.
 
 A change and the job it needs are written in one transaction (`record_job`); after the commit
-the job is pushed to RQ. If Redis is down the row waits and `sweep_outbox` (run by `rq cron`)
+the job is pushed to RQ. If Redis is down the row waits and `sweep_outbox` (run by `portal cron`)
 pushes it later. Each RQ job only carries the outbox id; `run_outbox_job` claims the row with a
 conditional UPDATE, so a job dispatched twice still runs once. The rows of a batched task are
-claimed many at a time by one `run_batch` job instead (below).
+claimed many at a time by one `run_batch` job instead (below). A claim is a lease that the
+claiming process renews while it lives (`portal.outbox_lease`): the sweeper gives back the rows
+of a worker that died within a minute, and never those of a live one.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from portal.db import (
     session_scope,
     utcnow,
 )
+from portal.outbox_lease import Lease
 from portal.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -229,8 +232,28 @@ def _run_outbox_job(outbox_id: int) -> str:
             return "skipped"
         row = session.get(OutboxJob, outbox_id)
         func, args, attempts = row.func, list(row.args), row.attempts
-    _run_claimed(outbox_id, func, args, attempts)
+    _lease.hold([outbox_id])
+    try:
+        _run_claimed(outbox_id, func, args, attempts)
+    finally:
+        _lease.release([outbox_id])
     return "done"
+
+
+def _renew_claims(ids: list[int]) -> None:
+    """The lease's heartbeat: this process still runs these rows."""
+    with session_scope(get_settings().database_url) as session:
+        session.execute(update(OutboxJob)
+                        .where(OutboxJob.id.in_(ids), OutboxJob.status == "running")
+                        .values(started_at=utcnow()))
+
+
+def lease_seconds() -> int:
+    return get_settings().outbox_lease_seconds
+
+
+# Renewed every quarter of the lease: three beats may be late before a live claim lapses.
+_lease = Lease(_renew_claims, every=lambda: lease_seconds() / 4)
 
 
 def _run_claimed(outbox_id: int, func: str, args: list[Any], attempts: int,
@@ -329,12 +352,20 @@ def _run_batch(func: str, queue: str) -> int:
         with session_factory(settings.database_url)() as session:
             rows = claim_batch(session, func, BATCH, utcnow())
             session.commit()
-            for outbox_id, args, attempts in rows:
-                try:
-                    _run_claimed(outbox_id, func, list(args), attempts, session)
-                    ran += 1
-                except Exception as exc:
-                    errors.append(f"outbox job {outbox_id}: {type(exc).__name__}: {exc}")
+            left = {row[0] for row in rows}
+            _lease.hold(left)  # rows still waiting their turn in the batch are renewed too
+            try:
+                for outbox_id, args, attempts in rows:
+                    try:
+                        _run_claimed(outbox_id, func, list(args), attempts, session)
+                        ran += 1
+                    except Exception as exc:
+                        errors.append(f"outbox job {outbox_id}: {type(exc).__name__}: {exc}")
+                    finally:
+                        _lease.release([outbox_id])
+                        left.discard(outbox_id)
+            finally:
+                _lease.release(left)
         if len(rows) < BATCH:
             break
     else:
@@ -344,10 +375,13 @@ def _run_batch(func: str, queue: str) -> int:
     return ran
 
 
-def stale_job_ids(session: Session, now: datetime, stale_seconds: int) -> list[int]:
-    """Outbox rows that should have run by now but have not (pure query, no side effects)."""
+def stale_job_ids(session: Session, now: datetime, stale_seconds: int,
+                  lease: int) -> list[int]:
+    """Outbox rows that should have run by now but have not (pure query, no side effects):
+    pending rows not pushed for `stale_seconds`, running rows whose lease was not renewed for
+    `lease` seconds (their worker died)."""
     stale = now - timedelta(seconds=stale_seconds)
-    hung = now - timedelta(seconds=JOB_TIMEOUT + stale_seconds)
+    hung = now - timedelta(seconds=lease)
     pending = select(OutboxJob.id).where(
         OutboxJob.status == "pending",
         or_(OutboxJob.enqueued_at.is_(None), OutboxJob.enqueued_at < stale),
@@ -358,36 +392,24 @@ def stale_job_ids(session: Session, now: datetime, stale_seconds: int) -> list[i
 
 
 def sweep_outbox(now: datetime | None = None) -> int:
-    """Re-enqueue outbox rows left behind by a Redis or worker outage. Run by `rq cron`.
+    """Re-enqueue outbox rows left behind by a Redis or worker outage. Run by `portal cron`.
 
     Failed attempts come back at once; a row left 'running' by a worker that died is given
-    back after JOB_TIMEOUT + outbox_stale_seconds (`now` lets tests look ahead in time).
+    back once its lease lapsed, PORTAL_OUTBOX_LEASE_SECONDS after the dead worker's last
+    renewal (`now` lets tests look ahead in time).
     """
     settings = get_settings()
     with session_scope(settings.database_url) as session:
-        ids = stale_job_ids(session, now or utcnow(), settings.outbox_stale_seconds)
+        ids = stale_job_ids(session, now or utcnow(), settings.outbox_stale_seconds,
+                            settings.outbox_lease_seconds)
         if ids:
             # A worker that died mid-job leaves 'running'; give it back.
+            # The lease is checked again in the UPDATE: a renewal since the SELECT keeps it.
+            hung = (now or utcnow()) - timedelta(seconds=settings.outbox_lease_seconds)
             session.execute(
                 update(OutboxJob)
-                .where(OutboxJob.id.in_(ids), OutboxJob.status == "running")
+                .where(OutboxJob.id.in_(ids), OutboxJob.status == "running",
+                       OutboxJob.started_at < hung)
                 .values(status="pending")
             )
     return dispatch(ids)
-
-
-def redis_state(url: str | None = None) -> dict[str, Any]:
-    """Redis and worker health for /healthz."""
-    from rq import Worker
-
-    try:
-        conn = redis_connection(url)
-        conn.ping()
-        workers = Worker.all(connection=conn)
-        return {
-            "redis": "ok",
-            "workers": len(workers),
-            "queued": {name: Queue(name, connection=conn).count for name in get_settings().queues},
-        }
-    except RedisError as exc:
-        return {"redis": "unavailable", "error": type(exc).__name__, "workers": 0}

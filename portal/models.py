@@ -17,6 +17,7 @@ from portal.backoffice.models import (
     InstitutionRule,
 )
 from portal.db import Base
+from portal.health import SchedulerBeat
 from portal.institutions.models import (
     CreditEntry,
     FeeItem,
@@ -38,6 +39,7 @@ from portal.stats.models import StatsSnapshot
 
 __all__ = [
     "ApiKey",
+    "SchedulerBeat",
     "CoHandling",
     "Complaint",
     "ComplaintEvent",

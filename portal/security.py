@@ -259,13 +259,16 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+HEALTH_PATHS = ("/healthz", "/healthz/scheduler")
+
+
 class AllowedHostsMiddleware:
     """Refuses (400) a request whose Host header is not one of the portal's names.
 
     Starlette builds absolute URLs from the Host header: the templates' links, its own
     trailing-slash redirects. A forged Host would put another site into them (poisoned caches,
-    links to an attacker). /healthz is exempt: load balancers probe it by address, and it
-    builds no links.
+    links to an attacker). /healthz and /healthz/scheduler are exempt: load balancers and
+    monitors probe them by address, and they build no links.
     """
 
     def __init__(self, app: ASGIApp, *, allowed_hosts: tuple[str, ...]) -> None:
@@ -274,7 +277,7 @@ class AllowedHostsMiddleware:
                                              www_redirect=False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/healthz":
+        if scope["type"] == "http" and scope["path"] in HEALTH_PATHS:
             await self.app(scope, receive, send)
             return
         await self.checked(scope, receive, send)

@@ -63,6 +63,15 @@ class Settings:
     max_form_bytes: int = 2 * 1024 * 1024
     # How long an outbox row may sit un-run before the sweeper re-enqueues it.
     outbox_stale_seconds: int = 120
+    # A claimed outbox row's lease (PORTAL_OUTBOX_LEASE_SECONDS): renewed by the claiming
+    # worker every quarter of it; a row not renewed for this long is given back (its worker
+    # died). With the sweep every PORTAL_OUTBOX_SWEEP_SECONDS a dead worker's jobs run again
+    # within lease + sweep (issue 18: within a minute, not 12). Not from a seed.
+    outbox_lease_seconds: int = 30
+    outbox_sweep_seconds: int = 20
+    # The recurring-job scheduler (`portal cron`) is reported stale by /healthz and the
+    # operations page when its last tick is older than this (PORTAL_SCHEDULER_STALE_SECONDS).
+    scheduler_stale_seconds: int = 180
     notification_sender: str = "log"
     # The complaint clock (SPEC §3): answer within N working days, sign within M.
     answer_working_days: int = 5
@@ -184,6 +193,9 @@ def load_settings() -> Settings:
         backup_keep=_positive_int("PORTAL_BACKUP_KEEP", 14),
         web_threads=_positive_int("PORTAL_WEB_THREADS", 4),
         trusted_proxies=_trusted_proxies(),
+        outbox_lease_seconds=_positive_int("PORTAL_OUTBOX_LEASE_SECONDS", 30),
+        outbox_sweep_seconds=_positive_int("PORTAL_OUTBOX_SWEEP_SECONDS", 20),
+        scheduler_stale_seconds=_positive_int("PORTAL_SCHEDULER_STALE_SECONDS", 180),
         check_thresholds=tuple(
             sorted(
                 (name.removeprefix("PORTAL_CHECK_").lower(), value)

@@ -134,7 +134,8 @@ def _schedule_label(schedule: dict[str, Any]) -> str:
 
 def periodic_runs(conn: Redis, recurring: list[tuple[Callable[..., Any], str, dict]]
                   ) -> list[PeriodicRun]:
-    """The latest run `rq cron` started for each recurring job, from RQ's own job history."""
+    """The latest run `portal cron` (RQ's cron scheduler) started for each recurring job, from
+    RQ's own job history."""
     runs = []
     for fn, _queue, schedule in recurring:
         name = f"{fn.__module__}.{fn.__name__}"  # rq.cron's default name for a job

@@ -12,7 +12,9 @@ from starlette.routing import Route
 
 from portal import audit
 from portal.accounts.roles import Role
+from portal.db import utcnow
 from portal.endpoints import Ctx, view
+from portal.health import read_scheduler_state
 from portal.jobs import redis_connection
 from portal.ops import status
 
@@ -38,6 +40,8 @@ def _context(ctx: Ctx) -> dict[str, Any]:
         "queues": [],
         "failed_jobs": [],
         "periodic": [],
+        # From the database: seen even while Redis is down.
+        "scheduler": read_scheduler_state(ctx.db, utcnow()),
     }
     try:
         conn = redis_connection()

@@ -1,4 +1,4 @@
-"""Home page, the large-text preference and /healthz."""
+"""Home page, the large-text preference, /healthz and /healthz/scheduler."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal.db import utcnow
 from portal.endpoints import Ctx, safe_next, view
+from portal.health import read_scheduler_state, redis_state
 from portal.institutions.models import Institution
-from portal.jobs import redis_state
 from portal.orgs.models import District
 from portal.templating import LARGE_TEXT_COOKIE
 
@@ -41,17 +42,32 @@ def text_size(ctx: Ctx) -> Response:
 
 @view()
 def healthz(ctx: Ctx) -> Response:
+    """For load balancers: 503 only when this web process cannot serve (its database is
+    away). The background machinery is reported in the body — Redis, the workers and the
+    scheduler's last tick — but a dead scheduler is no reason to take web servers out of a
+    pool that serves pages fine; monitors probe /healthz/scheduler for that."""
     try:
         ctx.db.execute(text("SELECT 1"))
         database = "ok"
     except SQLAlchemyError as exc:
         database = f"error: {type(exc).__name__}"
-    state = {"database": database, **redis_state()}
+    state: dict = {"database": database, **redis_state()}
+    if database == "ok":
+        state["scheduler"] = read_scheduler_state(ctx.db, utcnow()).as_json()
     return ctx.json(state, status_code=200 if database == "ok" else 503)
+
+
+@view()
+def healthz_scheduler(ctx: Ctx) -> Response:
+    """For monitors: 200 while `portal cron` ticks, 503 when its last tick is older than
+    PORTAL_SCHEDULER_STALE_SECONDS or it never ticked."""
+    scheduler = read_scheduler_state(ctx.db, utcnow())
+    return ctx.json(scheduler.as_json(), status_code=200 if scheduler.status == "ok" else 503)
 
 
 routes = [
     Route("/", home, methods=["GET"], name="home"),
     Route("/prefs/text-size", text_size, methods=["POST"], name="text_size"),
     Route("/healthz", healthz, methods=["GET"], name="healthz"),
+    Route("/healthz/scheduler", healthz_scheduler, methods=["GET"], name="healthz_scheduler"),
 ]

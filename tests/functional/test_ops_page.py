@@ -146,7 +146,7 @@ def test_the_last_run_of_each_periodic_job_is_shown(client, db):
     SimpleWorker([Queue("default", connection=conn)], connection=conn).work(burst=True)
     page = client.get("/admin/ops/")
     row = page.text.split("portal.jobs.sweep_outbox")[1].split("</tr>")[0]
-    assert "完成" in row and "每 60 秒" in row
+    assert "完成" in row and f"每 {get_settings().outbox_sweep_seconds} 秒" in row
     assert page.text.count("尚未运行") == len(RECURRING) - 2
 
 

@@ -1,5 +1,6 @@
-"""`portal dev` (the README's first command) starts Redis, the worker, cron and the web, and
-stops all of them when it is stopped — by Ctrl-C or by a plain `kill` (SIGTERM)."""
+"""`portal dev` (the README's first command) starts Redis, the worker, cron and the web, starts
+again a child that died, and stops all of them when it is stopped — by Ctrl-C or by a plain
+`kill` (SIGTERM)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,19 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _cron_child(pid: int) -> int | None:
+    """The `portal cron` process among `portal dev`'s descendants."""
+    for child in _descendants(pid):
+        try:
+            with open(f"/proc/{child}/cmdline", "rb") as fh:
+                argv = fh.read().split(b"\0")
+        except OSError:
+            continue
+        if b"portal.cli" in argv and b"cron" in argv and _alive(child):
+            return child
+    return None
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -70,8 +84,18 @@ def test_portal_dev_starts_everything_and_a_stop_stops_everything(tmp_path, stop
                 pass
             time.sleep(0.5)
         assert health.get("redis") == "ok" and health.get("workers") == 1, health
+        # A scheduler that dies is started again (issue 18: it stayed dead until noticed).
+        cron = _cron_child(proc.pid)
+        assert cron is not None
+        os.kill(cron, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while (again := _cron_child(proc.pid)) in (None, cron):
+            assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+            time.sleep(0.2)
+        assert "cron" in log.read_text(errors="replace").split("started again")[0][-300:]
         children = _descendants(proc.pid)
-        assert len(children) >= 3  # redis-server, the worker, rq cron
+        assert again in children
+        assert len(children) >= 3  # redis-server, the worker, portal cron
         at_stop = log.stat().st_size
         proc.send_signal(stop_signal)
         proc.wait(timeout=30)

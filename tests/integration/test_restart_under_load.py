@@ -23,7 +23,7 @@ from complaints.models import Complaint
 from portal.accounts.roles import Role
 from portal.accounts.services import AccountService
 from portal.db import session_scope, utcnow
-from portal.jobs import JOB_TIMEOUT, OutboxJob, sweep_outbox
+from portal.jobs import OutboxJob, sweep_outbox
 from portal.notify import Notification
 from portal.settings import get_settings, reset_settings
 
@@ -136,12 +136,15 @@ def test_worker_and_redis_restarts_while_complaints_arrive_lose_nothing(env, tmp
             c.join(timeout=120)
         assert sum(len(c.accepted) for c in clients) == total
 
-        # The sweeper (rq cron runs it every minute) pushes what the outage left behind; rows
-        # the killed worker left 'running' come back once JOB_TIMEOUT has passed.
+        # The sweeper (`portal cron` runs it) pushes what the outage left behind: rows pushed
+        # before and lost with Redis once they are stale, rows the killed worker left
+        # 'running' once their lease lapsed.
         monkeypatch.setenv("PORTAL_REDIS_URL", redis.url)
         reset_settings()
 
-        later = utcnow() + timedelta(seconds=JOB_TIMEOUT + get_settings().outbox_stale_seconds + 1)
+        settings = get_settings()
+        later = utcnow() + timedelta(
+            seconds=max(settings.outbox_stale_seconds, settings.outbox_lease_seconds) + 1)
         sweep_outbox(now=later)
         wait_for(lambda: outbox_counts(env).keys() == {"done"}, 90, "every outbox job done")
     finally:

@@ -19,7 +19,7 @@ from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 
 from portal.db import utcnow
-from portal.jobs import JOB_TIMEOUT, OutboxJob, redis_connection, sweep_outbox
+from portal.jobs import OutboxJob, redis_connection, sweep_outbox
 from portal.notify import Notification, queue_notification
 from portal.settings import get_settings, reset_settings
 from search.index import SearchQuery, document_count, rebuild, search
@@ -188,16 +188,68 @@ def test_a_worker_killed_mid_job_loses_nothing_and_the_mail_goes_out_once(db, sm
     run_worker()  # a restarted worker alone does not run it twice …
     row = fresh(db, OutboxJob, job.id)
     assert (row.status, smtp_env.messages) == ("running", [])
-    assert sweep_outbox() == 0  # … nor does the sweeper while the job could still be running
+    assert sweep_outbox() == 0  # … nor does the sweeper while the claim's lease holds
 
-    later = utcnow() + timedelta(seconds=JOB_TIMEOUT + get_settings().outbox_stale_seconds + 1)
-    assert sweep_outbox(now=later) == 1  # the dead worker's job is given back
+    # The dead worker renews its claim no more: the job is given back once the lease lapsed,
+    # well within a minute (it waited JOB_TIMEOUT + 2 minutes, 12 in all, before).
+    later = utcnow() + timedelta(seconds=get_settings().outbox_lease_seconds + 1)
+    assert later - utcnow() < timedelta(seconds=60 - get_settings().outbox_sweep_seconds)
+    assert sweep_outbox(now=later) == 1
     run_worker()
     row = fresh(db, OutboxJob, job.id)
     assert (row.status, row.attempts) == ("done", 2)
     assert len(smtp_env.messages) == 1
     assert fresh(db, Notification, row.args[0]).status == "sent"
     assert sweep_outbox(now=later) == 0
+
+
+@pytest.fixture
+def short_lease(smtp_env):
+    """Claims lapse after LEASE seconds (renewed every quarter of it), here and in workers."""
+    os.environ["PORTAL_OUTBOX_LEASE_SECONDS"] = str(LEASE)
+    reset_settings()
+    yield smtp_env
+    os.environ.pop("PORTAL_OUTBOX_LEASE_SECONDS", None)
+    reset_settings()
+
+
+LEASE = 4  # the held job ends at its SMTP timeout (10 s): watch it for LEASE + 1 s
+
+
+def test_a_live_worker_keeps_its_claim_and_a_killed_ones_comes_back_at_once(db, short_lease):
+    smtp_env = short_lease
+    smtp_env.hold.set()  # the job hangs in the relay (for up to its 10 s SMTP timeout)
+    job = email(db)
+    worker = subprocess.Popen([*WORKER, "default"], env=os.environ.copy(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        assert smtp_env.connected.wait(30), "the worker never reached the mail relay"
+        claimed = fresh(db, OutboxJob, job.id).started_at
+        # The live worker renews its claim while the job runs …
+        deadline = time.monotonic() + 30
+        while fresh(db, OutboxJob, job.id).started_at == claimed:
+            assert time.monotonic() < deadline, "the claim was never renewed"
+            time.sleep(0.1)
+        # … so the sweeper leaves it alone past the lease.
+        while utcnow() < claimed + timedelta(seconds=LEASE + 1):
+            assert sweep_outbox() == 0
+            assert fresh(db, OutboxJob, job.id).status == "running"
+            time.sleep(0.2)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    killed = time.monotonic()
+    smtp_env.hold.clear()
+    # The killed worker's claim lapses: the sweeper gives it back at its next run.
+    deadline = killed + 60
+    while sweep_outbox() == 0:
+        assert time.monotonic() < deadline, "the dead worker's job was not given back"
+        time.sleep(0.2)
+    run_worker()
+    row = fresh(db, OutboxJob, job.id)
+    assert (row.status, row.attempts) == ("done", 2)
+    assert len(smtp_env.messages) == 1
 
 
 # The rebuild reads the database through the same ORM on either engine: SQLite is enough here.

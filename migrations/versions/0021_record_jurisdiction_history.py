@@ -1,7 +1,7 @@
 """record corrections and withdrawals: a history table and `corrected_at` on inspections/penalties
 
-Revision ID: 0022
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06 23:30:00.000000
 
 Government records are reviewable and correctable with a history (issue 18 item 5): a new table
@@ -20,8 +20,8 @@ from alembic import op
 
 import portal.db
 
-revision: str = '0022'
-down_revision: str | None = '0019'
+revision: str = '0021'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
