@@ -2,7 +2,8 @@
 stops while complaints are filed and recurring jobs fall due; once it is back every
 acknowledgement goes out, each once, and the scheduler is alive — with no other request.
 
-The outage lasts OUTAGE seconds, not the issue's 2 minutes: the outbox sweeper runs every
+The outage lasts OUTAGE seconds (20; PORTAL_TEST_OUTAGE_SECONDS=120 runs the issue's 2 minutes,
+as `bench/redis_outage.sh` does): the outbox sweeper runs every
 PORTAL_OUTBOX_SWEEP_SECONDS=5 here, so it falls due several times during the outage (as the
 minute's sweep does in 2 minutes); that is what killed `rq cron` (a ConnectionError out of its
 loop). Waits are polls with generous deadlines, never fixed sleeps that assume a fast machine.
@@ -11,6 +12,7 @@ loop). Waits are polls with generous deadlines, never fixed sleeps that assume a
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 import urllib.request
@@ -28,7 +30,7 @@ from consistency import seed_city
 from servers import RedisServer, portal_env, start_portal
 
 SECRET = "outage-" + "o" * 40
-OUTAGE = 20  # seconds; four sweeps fall due meanwhile
+OUTAGE = int(os.environ.get("PORTAL_TEST_OUTAGE_SECONDS", "20"))  # 20: four sweeps fall due
 SWEEP = 5
 
 
@@ -89,7 +91,10 @@ def test_redis_down_while_complaints_come_in_and_cron_jobs_fall_due(env, tmp_pat
         back = time.monotonic()
         wait_for(lambda: sent(env) == (before + during,) * 2, 120,
                  "every acknowledgement after Redis returned")
-        assert time.monotonic() - back < 120
+        caught_up = time.monotonic() - back
+        print(f"\n[fault] Redis down {OUTAGE} s while {during} complaints were filed: all "
+              f"{before + during} acknowledgements sent once, {caught_up:.1f} s after it returned")
+        assert caught_up < 120
         assert cron.poll() is None, cron_log.read_text()[-3000:]
         returned = utcnow()
         wait_for(lambda: beat(env).redis == "ok" and beat(env).beat_at >= returned, 60,
