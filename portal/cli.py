@@ -95,10 +95,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from rq import Queue
+    from rq import Queue, SimpleWorker
 
     from portal.jobs import redis_connection
-    from portal.rqworker import PortalWorker
 
     settings = get_settings()
     conn = redis_connection(settings.redis_url)
@@ -112,7 +111,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     # ≈ 50 ms of CPU for each of our jobs (most take a few ms), so the acknowledgement SMS fell
     # behind intake by 8 to 1. Time limits still hold (SIGALRM); a job that crashes the process
     # is given back by the outbox sweeper, as when a worker is killed.
-    worker = PortalWorker(queues, connection=conn)
+    worker = SimpleWorker(queues, connection=conn)
     worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
     return 0
 
