@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import DateTime, Engine, Executable, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from portal.sqlite_writers import is_write, queue_writers
-
-T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -100,55 +97,14 @@ def make_engine(url: str) -> Engine:
         queue_writers(engine, parsed.database if parsed.database != ":memory:" else None)
         return engine
     # As many connections as request threads (40), so a request never waits for the pool.
-    # No pre-ping: see `first_statement_lost`.
-    engine = create_engine(url, pool_size=20, max_overflow=20)
+    # Pre-ping (SQLAlchemy's pessimistic disconnect handling): a pooled connection that died
+    # while idle (PostgreSQL restarted, its backend terminated) is found by a `SELECT 1` when it
+    # is checked out and replaced, before any statement of the request or job. One round trip
+    # per checkout. A connection lost later fails its request (a 500 page) or job (retried by
+    # the outbox sweeper); neither is ever run again in-process: its writes may have committed.
+    engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
     event.listen(engine, "before_cursor_execute", _refuse_writes_when_reading)
-    event.listen(engine.pool, "checkout", _checked_out)
-    event.listen(engine, "before_cursor_execute", _count_statement)
-    event.listen(engine, "handle_error", _mark_first_statement_lost)
     return engine
-
-
-# A pooled connection can be dead when it is taken (PostgreSQL restarted, its backend
-# terminated). The pool's pre-ping found out with a `SELECT 1` round trip before every
-# request's first statement (8 % of the institution page's throughput on PostgreSQL,
-# bench/RESULTS.md). Instead the first statement finds out: SQLAlchemy then drops every pooled
-# connection taken before the failure, and the request runner runs such a request again once
-# (portal.endpoints). Only when it was the first statement on its connection: nothing of the
-# request has then reached the database, so running it again repeats no write.
-_STATEMENTS = "portal_statements"
-_FIRST_LOST = "portal_first_statement_lost"
-
-
-def _checked_out(_dbapi_connection, record, _proxy) -> None:
-    record.info[_STATEMENTS] = 0
-
-
-def _count_statement(conn, *_args) -> None:
-    conn.info[_STATEMENTS] = conn.info.get(_STATEMENTS, 0) + 1
-
-
-def _mark_first_statement_lost(context) -> None:
-    conn = context.connection
-    if context.is_disconnect and conn is not None and conn.info.get(_STATEMENTS, 0) <= 1:
-        setattr(context.sqlalchemy_exception, _FIRST_LOST, True)
-
-
-def first_statement_lost(exc: BaseException) -> bool:
-    """Whether `exc` is a dead connection found by the first statement taken on it (see
-    `_mark_first_statement_lost`): what was asked of the database never reached it."""
-    return bool(getattr(exc, _FIRST_LOST, False))
-
-
-def once_more_if_lost(fn: Callable[..., T], *args: Any) -> T:
-    """`fn(*args)`, run a second time if a dead pooled connection failed its first statement
-    (see `first_statement_lost`); the second time runs on new connections."""
-    try:
-        return fn(*args)
-    except DBAPIError as exc:
-        if not first_statement_lost(exc):
-            raise
-    return fn(*args)
 
 
 # A GET request's session on PostgreSQL runs without a transaction (`reading`): psycopg sends

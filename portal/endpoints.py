@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.accounts.services import AccountService
-from portal.db import once_more_if_lost, reading, session_factory
+from portal.db import reading, session_factory
 from portal.formfields import MAX_ROW_ID
 from portal.security import read_form
 from portal.settings import Settings, get_settings
@@ -176,12 +176,6 @@ def view(
             return await run_in_threadpool(_run, handler, request, form)
 
         def _run(handler: Callable[[Ctx], Response], request: Request, form: FormData) -> Response:
-            # A request whose first statement found its pooled connection dead runs once more.
-            return once_more_if_lost(_run_once, handler, request, form)
-
-        def _run_once(
-            handler: Callable[[Ctx], Response], request: Request, form: FormData
-        ) -> Response:
             settings = get_settings()
             with session_factory(settings.database_url)() as db:
                 if request.method in ("GET", "HEAD"):

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from portal.db import (
     Base,
     UTCDateTime,
-    once_more_if_lost,
     session_factory,
     session_scope,
     utcnow,
@@ -214,13 +213,8 @@ def dispatch(ids: list[int]) -> int:
 
 
 def run_outbox_job(outbox_id: int) -> str:
-    """RQ entry point: claim the outbox row, run its task once, record the outcome. Run once
-    more if a dead pooled connection failed a first statement (PostgreSQL restarted): the claim
-    is conditional, so a row runs once either way."""
-    return once_more_if_lost(_run_outbox_job, outbox_id)
-
-
-def _run_outbox_job(outbox_id: int) -> str:
+    """RQ entry point: claim the outbox row, run its task once, record the outcome. A job whose
+    database connection is lost fails; the sweeper gives its row back (`sweep_outbox`)."""
     settings = get_settings()
     with session_scope(settings.database_url) as session:
         claimed = session.execute(
@@ -339,11 +333,7 @@ class BatchFailures(Exception):
 def run_batch(func: str, queue: str = "default") -> int:
     """RQ entry point of a batched task: claim its pending rows BATCH at a time and run each
     in its own transaction, as `run_outbox_job` runs one; a row's failure is recorded on it and
-    the others go on. Returns how many ran. Run once more as `run_outbox_job` is."""
-    return once_more_if_lost(_run_batch, func, queue)
-
-
-def _run_batch(func: str, queue: str) -> int:
+    the others go on. Returns how many ran."""
     settings = get_settings()
     conn = redis_connection()
     conn.delete(WAKE_KEY + func)

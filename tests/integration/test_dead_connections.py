@@ -1,22 +1,29 @@
-"""Pooled PostgreSQL connections that died while idle (a restart, a terminated backend): the
-first statement finds out, and the request or job is run once more on a new connection
-(portal.db: first_statement_lost), instead of a `SELECT 1` before every request."""
+"""Dead PostgreSQL connections (a restart, a terminated backend). One that died while idle in
+the pool is replaced when it is checked out, by the pool's pre-ping (portal.db.make_engine), so
+the next request or job is served. One lost while a request or job is using it fails that
+request (a 500 page) or job (given back by the sweeper); neither is ever run a second time, as
+its writes may have committed (issue 19: a reveal audited twice)."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from complaints.intake import ComplaintInput
 from complaints.models import Complaint
+from complaints.services import build_services
 from portal.accounts.roles import Role
-from portal.db import first_statement_lost, session_factory
-from portal.jobs import OutboxJob, run_outbox_job
+from portal.audit import AuditEvent
+from portal.db import get_engine, session_factory
+from portal.jobs import OutboxJob, run_outbox_job, sweep_outbox
 from portal.notify import Notification, queue_notification
+from portal.settings import get_settings
 
 from factories import PASSWORD, department, district, institution, user
-from support import csrf_token
+from support import csrf_token, login
+from support import post_form as post
 
 # PostgreSQL's backends are what dies here.
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
@@ -37,6 +44,89 @@ def kill_backends(url: str) -> int:
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()")).all())
     finally:
         admin.dispose()
+
+
+def unmask_rows(url: str) -> int:
+    """Unmask audit rows, counted on a connection of its own."""
+    admin = create_engine(url, poolclass=NullPool)
+    try:
+        with admin.connect() as conn:
+            return conn.execute(select(func.count()).select_from(AuditEvent)
+                                .where(AuditEvent.action == "unmask")).scalar_one()
+    finally:
+        admin.dispose()
+
+
+def complaint_and_supervisor(client, db) -> Complaint:
+    """A complaint, and a supervisor (who may reveal its contact) signed in on `client`."""
+    d = district(db, name="南湖区")
+    department(db, "civil_affairs", d)
+    inst = institution(db, district_=d, name="南湖康乐老年公寓")
+    sup = user(db, Role.SUPERVISOR, department_id=department(db, "civil_affairs").id)
+    db.commit()
+    intake, _ = build_services(db, get_settings())
+    complaint, _ = intake.submit(ComplaintInput(
+        channel="web", category_code="service_quality", description="护工推搡老人，老人身上有淤青",
+        institution_id=inst.id, complainant_name="李四", complainant_phone="13712345678"))
+    db.commit()
+    login(client, sup.username, PASSWORD)
+    return complaint
+
+
+def reveal_killing(client, pg: str, complaint: Complaint, moment: str) -> tuple:
+    """POST the reveal, terminating the backends once at `moment` ("before_commit" or
+    "after_commit") of the transaction that holds its unmask audit row; (response, killed)."""
+    maker, killed = session_factory(pg), []
+
+    def kill(session):
+        pending = [*session.new, *session.identity_map.values()]
+        if not killed and any(isinstance(o, AuditEvent) and o.action == "unmask"
+                              for o in pending):
+            killed.append(kill_backends(pg))
+
+    def note(session):  # after the commit `session.new` is empty: look before it
+        pending = [*session.new, *session.identity_map.values()]
+        session.info["unmasking"] = any(
+            isinstance(o, AuditEvent) and o.action == "unmask" for o in pending)
+
+    def kill_after(session):
+        if session.info.pop("unmasking", False) and not killed:
+            killed.append(kill_backends(pg))
+
+    hooks = ([("before_commit", kill)] if moment == "before_commit"
+             else [("before_commit", note), ("after_commit", kill_after)])
+    for name, fn in hooks:
+        event.listen(maker, name, fn)
+    try:
+        response = post(client, f"/staff/complaints/{complaint.id}/reveal")
+    finally:
+        for name, fn in hooks:
+            event.remove(maker, name, fn)
+    assert killed and killed[0] >= 1
+    return response
+
+
+def test_a_reveal_whose_connection_dies_after_its_commit_is_audited_once(pg, client, db):
+    """The reveal commits its unmask audit row, then the backends die (a restart): the page is
+    answered on a new connection, and the row is written once (the request used to be run a
+    second time, writing two)."""
+    complaint = complaint_and_supervisor(client, db)
+    revealed = reveal_killing(client, pg, complaint, "after_commit")
+    assert revealed.status_code == 200, revealed.text[:300]
+    assert "13712345678" in revealed.text
+    assert unmask_rows(pg) == 1
+
+
+def test_a_reveal_whose_connection_dies_before_its_commit_fails_unaudited(pg, client, db):
+    """Lost mid-request, before the commit: the request fails (500 page), shows no contact and
+    leaves no audit row; the next reveal works."""
+    complaint = complaint_and_supervisor(client, db)
+    failed = reveal_killing(client, pg, complaint, "before_commit")
+    assert failed.status_code == 500 and "13712345678" not in failed.text
+    assert unmask_rows(pg) == 0
+    again = post(client, f"/staff/complaints/{complaint.id}/reveal")
+    assert again.status_code == 200 and "13712345678" in again.text
+    assert unmask_rows(pg) == 1
 
 
 def test_pages_and_forms_on_dead_pooled_connections_are_served(pg, client, db):
@@ -73,21 +163,20 @@ def test_a_complaint_filed_on_a_dead_connection_is_stored_once(pg, client, db):
     assert complaint.responsible_department_id == office.id and complaint.due_at is not None
 
 
-def test_only_the_first_statement_on_a_connection_counts(pg, db):
+def test_a_lost_connection_fails_its_session_and_a_dead_idle_one_is_replaced(pg, db):
     maker = session_factory(pg)
     with maker() as session:
         session.execute(text("SELECT 1"))
         kill_backends(pg)
-        with pytest.raises(DBAPIError) as later:
+        with pytest.raises(DBAPIError) as lost:
             session.execute(text("SELECT 1"))
-    assert later.value.connection_invalidated and not first_statement_lost(later.value)
+    assert lost.value.connection_invalidated
     with maker() as session:
         session.execute(text("SELECT 1"))
         session.commit()  # its connection goes back to the pool, alive
-    kill_backends(pg)
-    with maker() as session, pytest.raises(DBAPIError) as first:
-        session.execute(text("SELECT 1"))
-    assert first_statement_lost(first.value)
+    assert kill_backends(pg) >= 1
+    with maker() as session:  # the pre-ping finds the pooled one dead and connects anew
+        assert session.execute(text("SELECT 1")).scalar_one() == 1
 
 
 def test_a_job_on_a_dead_pooled_connection_runs_once(pg, db):
@@ -100,4 +189,34 @@ def test_a_job_on_a_dead_pooled_connection_runs_once(pg, db):
     with session_factory(pg)() as check:
         job = check.get(OutboxJob, job_id)
         assert (job.status, job.attempts) == ("done", 1)
+        assert check.get(Notification, note.id).status == "sent"
+
+
+def test_a_job_whose_connection_dies_mid_run_fails_and_the_sweeper_gives_it_back(pg, db):
+    note = queue_notification(db, "sms", "13812345678", "开放日报名成功", "您已报名")
+    db.commit()
+    job_id = db.scalars(select(OutboxJob.id)).one()
+    db.commit()
+    engine, killed = get_engine(pg), []
+
+    def kill_before_marking_sent(_conn, _cursor, statement, *_args):
+        if not killed and statement.lower().startswith("update notifications"):
+            killed.append(kill_backends(pg))
+
+    event.listen(engine, "before_cursor_execute", kill_before_marking_sent)
+    try:
+        with pytest.raises(DBAPIError):
+            run_outbox_job(job_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", kill_before_marking_sent)
+    assert killed and killed[0] >= 1
+    with session_factory(pg)() as check:
+        job = check.get(OutboxJob, job_id)
+        assert (job.status, job.attempts) == ("pending", 1) and "terminat" in job.last_error
+        assert check.get(Notification, note.id).status != "sent"
+    assert sweep_outbox() == 1
+    assert run_outbox_job(job_id) == "done"
+    with session_factory(pg)() as check:
+        job = check.get(OutboxJob, job_id)
+        assert (job.status, job.attempts) == ("done", 2)
         assert check.get(Notification, note.id).status == "sent"
