@@ -8,7 +8,9 @@ import re
 
 # Bearer links: whoever holds the URL sees the complaint or the sign-up (name, phone), so the
 # token part never reaches a log file.
-BEARER_PATH = re.compile(r"^(/complaints/t/|/opendays/signup/|/opendays/feedback/)[^/?#]+")
+_BEARER = r"(/complaints/t/|/opendays/signup/|/opendays/feedback/)[^/?#\s]+"
+BEARER_PATH = re.compile("^" + _BEARER)  # a request's path
+BEARER_LINK = re.compile(_BEARER)  # a link anywhere in a text (a message's body)
 REDACTED = "[token]"
 
 

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.db import Base, UTCDateTime, core_rows, utcnow
 from portal.jobs import record_job, task
-from portal.privacy import mask_phone
+from portal.logfilters import BEARER_LINK, REDACTED
+from portal.privacy import mask_phone, scrub
 from portal.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,10 @@ class Sender(Protocol):
 
 
 class LogSender:
-    """Default sender: writes a masked line to the log instead of delivering."""
+    """Default sender (development and the demo): writes the message to the log instead of
+    delivering it — the recipient masked, the text with personal data scrubbed and bearer
+    links' tokens cut, so a demo user reads a verification code (open-day sign-up, feedback on
+    a complaint) in `portal dev`'s output. Not a production sender."""
 
     def send(self, notification: Notification) -> None:
         recipient = (
@@ -48,7 +52,10 @@ class LogSender:
             if notification.channel == "sms"
             else notification.recipient.split("@")[-1]
         )
-        log.info("notification %s to %s: %s", notification.id, recipient, notification.subject)
+        body = BEARER_LINK.sub(lambda m: m.group(1) + REDACTED,
+                               scrub(notification.body, phones=[notification.recipient]))
+        log.info("notification %s to %s: %s | %s", notification.id, recipient,
+                 notification.subject, " ".join(body.split()))
 
 
 class SmtpSender:

@@ -112,7 +112,8 @@ def test_no_personal_data_in_any_public_page_api_download_export_index_or_log(
     assert any(u.startswith("/opendata/") for u in urls) and any("/t/" in u for u in urls)
     for url in urls:
         response = client.get(url)
-        assert response.status_code < 500, url
+        # /healthz/scheduler answers 503 by design while no scheduler ticks (none runs here).
+        assert response.status_code < 500 or url == "/healthz/scheduler", url
         if leak := leaks(text_of(response), world):
             found.append((url, leak))
 
