@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,6 +14,26 @@ from sqlalchemy.orm import Session
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def at_once(n: int, body: Callable[[Callable[[], None]], object]) -> list:
+    """Run `body(go)` in n threads; each calls `go()` when it is ready (after reading what it
+    needs), and all go on together. Each thread's result, or the exception it raised."""
+    barrier = threading.Barrier(n)
+    results: list = []
+
+    def run() -> None:
+        try:
+            results.append(body(lambda: barrier.wait(timeout=30)))
+        except BaseException as exc:  # counted by the caller
+            results.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
 
 
 def csrf_token(client, path: str = "/") -> str:

@@ -22,7 +22,7 @@ from portal.accounts.throttle import FREE_FAILURES, MAX_DELAY, delay_after
 from portal.db import session_scope, utcnow
 
 from factories import PASSWORD, user
-from support import csrf_token
+from support import at_once, csrf_token
 
 WRONG = "Wrong-pass-2026"
 ERROR = re.compile(r'<div class="notice error" role="alert"><p>([^<]*)</p>')
@@ -46,22 +46,7 @@ def checked(monkeypatch) -> list[str]:
 
 def run_together(n: int, fn) -> list:
     """`fn()` in n threads released at once; their results (or exceptions) in a list."""
-    barrier = threading.Barrier(n)
-    results: list = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=30)
-            results.append(fn())
-        except BaseException as exc:  # reported by the caller
-            results.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+    return at_once(n, lambda go: (go(), fn())[1])
 
 
 def test_parallel_wrong_passwords_check_no_more_than_the_free_attempts(env, db, checked):

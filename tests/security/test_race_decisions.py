@@ -7,7 +7,6 @@ friendly message or a 303 to the result, never a 500). Part of the security suit
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 import pytest
@@ -29,7 +28,7 @@ from portal.settings import get_settings
 
 from consistency import complaint_input, queue_count_problems, seed_city
 from factories import PASSWORD, user
-from support import login
+from support import at_once, login
 from support import post_form as post
 
 RACERS = 4
@@ -38,24 +37,13 @@ RACERS = 4
 def race(url: str, load, act) -> list:
     """In RACERS threads: `load(session)` reads what the step needs (every thread before any
     acts), then `act(session, loaded)` and commit. Each result, or the exception raised."""
-    barrier = threading.Barrier(RACERS)
-    results: list = []
+    def body(go):
+        with session_scope(url) as s:
+            loaded = load(s)
+            go()
+            return act(s, loaded)
 
-    def run() -> None:
-        try:
-            with session_scope(url) as s:
-                loaded = load(s)
-                barrier.wait(timeout=30)
-                results.append(act(s, loaded))
-        except BaseException as exc:  # counted by the test
-            results.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(RACERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+    return at_once(RACERS, body)
 
 
 def report(capsys, what: str, results: list, **counts: int) -> None:

@@ -4,7 +4,6 @@ Each must do its work once. The counts are printed, so the suite's output shows 
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -14,7 +13,7 @@ from portal.notify import Notification
 from portal.opendays.models import OpenDay, Signup
 
 from factories import institution
-from support import csrf_token
+from support import at_once, csrf_token
 
 POSTS = 5
 
@@ -22,22 +21,8 @@ POSTS = 5
 def race_posts(client, path: str, data: dict[str, str]) -> list:
     """POSTS threads send the same form through one browser (its cookies) at once; each
     answer's status code, or the exception raised."""
-    barrier = threading.Barrier(POSTS)
-    answers: list = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=30)
-            answers.append(client.post(path, data=data, follow_redirects=False).status_code)
-        except BaseException as exc:  # counted by the test
-            answers.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(POSTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return answers
+    return at_once(POSTS, lambda go: (go(), client.post(path, data=data,
+                                                        follow_redirects=False).status_code)[1])
 
 
 def test_the_open_day_sign_up_posted_five_times_at_once_signs_up_once(client, db, capsys):
