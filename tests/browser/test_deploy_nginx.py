@@ -58,6 +58,16 @@ def substitute(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
+def env_file() -> dict[str, str]:
+    """deploy/portal.env.example as systemd reads it (KEY=VALUE, optional double quotes)."""
+    found = {}
+    for line in (DEPLOY / "portal.env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            found[key.strip()] = value.strip().removeprefix('"').removesuffix('"')
+    return found
+
+
 def web_command(env: dict[str, str], port: int) -> list[str]:
     """portal-web.service's ExecStart: ${VAR} from the environment file (here `env`), the
     checkout instead of /opt/portal, this test's port."""
@@ -174,13 +184,17 @@ def stack(tmp_path, pg_url, redis_server):
     dispose_engines()
 
     web_port, nginx_port = free_port(), free_port()
-    env = portal_env(pg_url, redis_server.url, SECRET, var) | {
+    # The template's settings (PORTAL_TRUSTED_PROXIES, WEB_CONCURRENCY …), with this test's
+    # database, Redis, folders and address; plain HTTP here, so no Secure cookies.
+    template = env_file()
+    assert template["PORTAL_TRUSTED_PROXIES"] == "127.0.0.1" and template["WEB_CONCURRENCY"] == "2"
+    env = portal_env(pg_url, redis_server.url, SECRET, var)
+    ours = {k: env[k] for k in ("PORTAL_DATABASE_URL", "PORTAL_REDIS_URL", "PORTAL_SECRET_KEY",
+                                "PORTAL_VAR_DIR", "PORTAL_INDEX_DIR")}
+    env |= template | ours | {
         "PORTAL_BASE_URL": f"http://127.0.0.1:{nginx_port}",
-        "PORTAL_ALLOWED_HOSTS": "localhost",
-        "PORTAL_TRUSTED_PROXIES": "127.0.0.1",
+        "PORTAL_BACKUP_DIR": str(var / "backups"),
         "PORTAL_SECURE_COOKIES": "0",
-        "PORTAL_NOTIFICATION_SENDER": "log",
-        "WEB_CONCURRENCY": "2",
     }
     env.pop("FORWARDED_ALLOW_IPS", None)
     web_log = tmp_path / "web.log"
