@@ -2,7 +2,8 @@
 front of the web processes started by deploy/systemd/portal-web.service's own ExecStart line
 (uvicorn, two workers) on PostgreSQL. Chromium browses and files complaints through nginx while
 one web worker is killed (SIGKILL); uvicorn starts a new one, and every complaint the browser
-was given a number for is in the database exactly once. Also: gzip and brotli on text, the
+was given a number for is in the database exactly once, and so is every Open311 hand-over
+(retried with its Idempotency-Key after a 502 from nginx for a request the killed worker held). Also: gzip and brotli on text, the
 cache headers of static files, and the client address the app sees (X-Forwarded-For believed
 from nginx only)."""
 
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from datetime import date
@@ -28,9 +31,12 @@ import pytest
 from sqlalchemy import func, select
 
 from complaints.models import Complaint
+from portal.accounts.roles import Role
+from portal.accounts.services import AccountService
 from portal.db import dispose_engines, session_scope
 from portal.institutions.models import Institution
 
+from factories import user
 from servers import free_port, portal_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -145,6 +151,24 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
         return 0, {}, b""
 
 
+def post_api(base: str, key: str, inst_id: int, n: int, probe: str) -> int:
+    """One Open311 complaint through nginx (a hotline system's hand-over); the HTTP status, 0
+    when the connection failed. The same Idempotency-Key on every retry."""
+    body = urllib.parse.urlencode({
+        "service_code": "service_quality", "description": f"接线 {n} 号：护理员夜间离岗 {probe}",
+        "attribute[institution_id]": str(inst_id), "phone": f"139{n:08d}"}).encode()
+    request = urllib.request.Request(  # noqa: S310 - 127.0.0.1 only
+        f"{base}/open311/v2/requests.json", data=body, method="POST",
+        headers={"Authorization": f"Bearer {key}", "Idempotency-Key": f"{probe}-{n}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return 0
+
+
 def get_from(port: int, path: str, headers: dict[str, str]) -> int:
     """GET from the CLIENT address (not nginx's 127.0.0.1)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(CLIENT, 0))
@@ -250,6 +274,7 @@ def test_browser_through_nginx_with_a_web_worker_killed_loses_nothing(stack, bro
     with session_scope(pg_url) as db:
         inst = db.scalars(select(Institution).order_by(Institution.id)).first()
         inst_id, inst_name = inst.id, inst.name
+        api_key = AccountService(db).create_api_key(user(db, Role.OPERATOR), "12345").secret
 
     # Text is compressed by nginx; versioned static files are cached for a year.
     status, headers, body = fetch(base + "/", {"Accept-Encoding": "gzip"})
@@ -296,10 +321,35 @@ def test_browser_through_nginx_with_a_web_worker_killed_loses_nothing(stack, bro
         while not stop.is_set():
             statuses.append((time.monotonic(), fetch(base + "/institutions/")[0]))
 
+    # Hotline hand-overs at the same time, so that requests are in flight on the killed
+    # worker: each retried with its key until accepted.
+    api_senders = 4
+    api_statuses: list[int] = []
+    accepted: set[int] = set()
+    tried: set[int] = set()
+    enough = threading.Event()  # set once the killed worker has been replaced
+
+    def filer(first: int) -> None:
+        for n in range(first, 10_000, api_senders):
+            if enough.is_set():
+                return
+            tried.add(n)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                status = post_api(base, api_key, inst_id, n, probe)
+                api_statuses.append(status)
+                if status in (200, 201):
+                    accepted.add(n)
+                    break
+                time.sleep(0.2)
+            time.sleep(0.05)  # a steady stream, not a flood: the browser shares the 2 cores
+
     acknowledged: dict[str, str] = {}  # number → text
     texts: list[str] = []
-    thread = threading.Thread(target=reader, daemon=True)
-    thread.start()
+    threads = [threading.Thread(target=reader, daemon=True)]
+    threads += [threading.Thread(target=filer, args=(i,), daemon=True) for i in range(api_senders)]
+    for thread in threads:
+        thread.start()
 
     def file(n: int) -> None:
         for attempt in range(2):  # the rate limit allows 10 an hour from one address
@@ -312,19 +362,25 @@ def test_browser_through_nginx_with_a_web_worker_killed_loses_nothing(stack, bro
 
     try:
         file(0)
-        killed = sorted(workers_of(web.pid))[0]  # under the reader's load
+        wait_until(lambda: len(accepted) >= 8, 60, "the first hand-overs")
+        killed = sorted(workers_of(web.pid))[0]  # with requests in flight
         os.kill(killed, signal.SIGKILL)
         for n in (1, 2, 3):
             file(n)
         restarted = wait_until(
             lambda: (w := workers_of(web.pid)) and len(w) == 2 and killed not in w and w,
             60, "uvicorn to start the killed worker again")
-        after_restart = time.monotonic()
+        after_restart, before = time.monotonic(), len(accepted)
         wait_until(lambda: any(t > after_restart and s == 200 for t, s in list(statuses)), 30,
                    "a page read after the restart")
+        wait_until(lambda: len(accepted) >= before + 8, 60, "hand-overs after the restart")
+        enough.set()
+        for thread in threads[1:]:
+            thread.join(timeout=120)
     finally:
         stop.set()
-        thread.join(timeout=60)
+        for thread in threads:
+            thread.join(timeout=60)
         ctx.close()
 
     assert web.poll() is None and killed not in restarted
@@ -336,10 +392,18 @@ def test_browser_through_nginx_with_a_web_worker_killed_loses_nothing(stack, bro
                               .where(Complaint.description == text)).all()
             assert rows == [(number, text)], (number, rows)  # exactly once, under its number
         # Nothing else was filed but what the browser sent (an unacknowledged one may exist).
-        filed = db.scalars(select(Complaint.description).where(
-            Complaint.description.contains(probe))).all()
+        mine = Complaint.description.contains(f"老人摔倒 {probe}")
+        filed = db.scalars(select(Complaint.description).where(mine)).all()
         assert set(filed) <= set(texts) and len(filed) == len(set(filed))
         assert db.scalar(select(func.count()).select_from(Complaint)
                          .where(Complaint.institution_id == inst_id)
-                         .where(Complaint.description.contains(probe))) == len(filed)
+                         .where(mine)) == len(filed)
     assert 200 in {s for _, s in statuses}
+    # Every hand-over was accepted in the end, each stored exactly once under its key.
+    assert accepted == tried, (sorted(tried - accepted), sorted(set(api_statuses)))
+    with session_scope(pg_url) as db:
+        keys = db.scalars(select(Complaint.idempotency_key)
+                          .where(Complaint.idempotency_key.contains(f":{probe}-"))).all()
+    assert sorted(k.rsplit(":", 1)[1] for k in keys) == sorted(f"{probe}-{n}" for n in tried)
+    print(f"hand-overs: {len(api_statuses)} requests, not answered 2xx: "
+          f"{sorted(s for s in api_statuses if s not in (200, 201))}")
