@@ -1,11 +1,13 @@
 """The production files in deploy/, run for real: Debian's nginx with deploy/nginx/portal.conf in
 front of the web processes started by deploy/systemd/portal-web.service's own ExecStart line
-(uvicorn, two workers) on PostgreSQL. Chromium browses and files complaints through nginx while
-one web worker is killed (SIGKILL); uvicorn starts a new one, and every complaint the browser
-was given a number for is in the database exactly once, and so is every Open311 hand-over
-(retried with its Idempotency-Key after a 502 from nginx for a request the killed worker held). Also: gzip and brotli on text, the
-cache headers of static files, and the client address the app sees (X-Forwarded-For believed
-from nginx only)."""
+with deploy/portal.env.example's settings (uvicorn, two workers) on PostgreSQL.
+
+Chromium browses and files complaints through nginx, and Open311 clients hand complaints over,
+while one web worker is killed (SIGKILL): uvicorn starts a new one; the requests the killed
+worker held get 502 from nginx and are retried (the hand-overs with their Idempotency-Key).
+Every complaint the browser was given a number for, and every hand-over, is in the database
+exactly once. Also: gzip and brotli on text, the cache headers of static files, and the client
+address the app sees (X-Forwarded-For believed from nginx only)."""
 
 from __future__ import annotations
 
@@ -407,3 +409,23 @@ def test_browser_through_nginx_with_a_web_worker_killed_loses_nothing(stack, bro
     assert sorted(k.rsplit(":", 1)[1] for k in keys) == sorted(f"{probe}-{n}" for n in tried)
     print(f"hand-overs: {len(api_statuses)} requests, not answered 2xx: "
           f"{sorted(s for s in api_statuses if s not in (200, 201))}")
+
+
+def test_systemd_units_pass_systemd_analyze_verify(tmp_path):
+    """The three units as installed (paths pointing at this checkout): systemd's own check of
+    every directive, executable and the environment file."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.fail("systemd-analyze is missing (Debian package systemd)")
+    units = sorted((DEPLOY / "systemd").glob("*.service"))
+    assert [u.name for u in units] == ["portal-cron.service", "portal-web.service",
+                                       "portal-worker.service"]
+    for unit in units:
+        text = unit.read_text()
+        for needed in ("Restart=always", "EnvironmentFile=/etc/portal/portal.env", "User=portal"):
+            assert needed in text, (unit.name, needed)
+        text = text.replace("/etc/portal/portal.env", str(DEPLOY / "portal.env.example"))
+        (tmp_path / unit.name).write_text(text.replace("/opt/portal", str(REPO)))
+    result = subprocess.run([analyze, "verify", *sorted(map(str, tmp_path.glob("*.service")))],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
