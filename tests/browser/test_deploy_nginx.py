@@ -429,3 +429,17 @@ def test_systemd_units_pass_systemd_analyze_verify(tmp_path):
     result = subprocess.run([analyze, "verify", *sorted(map(str, tmp_path.glob("*.service")))],
                             capture_output=True, text=True)
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+def test_site_passes_nginx_t_in_debians_own_nginx_conf(tmp_path):
+    """deploy/nginx/portal.conf unchanged, in Debian's /etc/nginx/nginx.conf in place of
+    sites-enabled/: what `nginx -t` says after the installation steps of deploy/README.md."""
+    if not Path(NGINX).exists():
+        pytest.fail("nginx is missing: run scripts/setup.sh (Debian package nginx)")
+    debian = Path("/etc/nginx/nginx.conf").read_text()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(substitute(debian, "include /etc/nginx/sites-enabled/*;",
+                               f"include {DEPLOY / 'nginx' / 'portal.conf'};"))
+    result = subprocess.run([NGINX, "-t", "-c", str(conf)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "[warn]" not in result.stderr and "[emerg]" not in result.stderr, result.stderr
