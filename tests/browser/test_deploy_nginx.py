@@ -443,3 +443,23 @@ def test_site_passes_nginx_t_in_debians_own_nginx_conf(tmp_path):
     result = subprocess.run([NGINX, "-t", "-c", str(conf)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "[warn]" not in result.stderr and "[emerg]" not in result.stderr, result.stderr
+
+
+def test_nginx_answers_in_chinese_while_the_web_processes_are_down(tmp_path):
+    """No web process listening (a restart): the site's 502 page, in Chinese, not cached."""
+    if not Path(NGINX).exists():
+        pytest.fail("nginx is missing: run scripts/setup.sh (Debian package nginx)")
+    port = free_port()
+    conf = nginx_config(tmp_path, port, free_port())  # an upstream port nobody listens on
+    nginx = subprocess.Popen([NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"),
+                              "-c", str(conf), "-g", "daemon off;"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        status, headers, body = wait_until(
+            lambda: (r := fetch(f"http://127.0.0.1:{port}/complaints/new"))[0] and r
+            or nginx.poll() is not None and (0, {}, b""), 30, "nginx")
+        assert status == 502, (tmp_path / "error.log").read_text()
+        assert "服务暂时不可用" in body.decode() and headers["cache-control"] == "no-store"
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=30)
