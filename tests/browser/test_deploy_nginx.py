@@ -337,7 +337,7 @@ def test_browser_through_nginx_with_a_web_worker_killed_loses_nothing(stack, bro
                 return
             tried.add(n)
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not stop.is_set():
                 status = post_api(base, api_key, inst_id, n, probe)
                 api_statuses.append(status)
                 if status in (200, 201):
@@ -381,6 +381,7 @@ def test_browser_through_nginx_with_a_web_worker_killed_loses_nothing(stack, bro
             thread.join(timeout=120)
     finally:
         stop.set()
+        enough.set()
         for thread in threads:
             thread.join(timeout=60)
         ctx.close()
