@@ -12,7 +12,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from portal.settings import Settings, get_settings
+from portal.settings import SettingError, Settings, get_settings
 
 
 def _positive_int(value: str) -> int:
@@ -369,7 +369,11 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SettingError as exc:  # a bad PORTAL_* value: one line naming it, not a traceback
+        print(f"portal: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

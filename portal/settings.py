@@ -43,6 +43,10 @@ def _bool(name: str, default: bool) -> bool:
 DEFAULT_HOTLINE_HOURS = "工作日 9:00–17:00，节假日值班"
 
 
+
+class SettingError(ValueError):
+    """A PORTAL_* variable with a value the portal cannot use; the message names it."""
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -117,7 +121,7 @@ def _text(name: str, default: str, longest: int) -> str:
     """A short line of text shown on pages; too long a value stops start-up with its name."""
     raw = os.environ.get(name, default).strip()
     if len(raw) > longest:
-        raise ValueError(f"{name} must be at most {longest} characters, got {len(raw)}")
+        raise SettingError(f"{name} must be at most {longest} characters, got {len(raw)}")
     return raw
 
 
@@ -129,7 +133,7 @@ TRACKING_LINK_MARGIN_DAYS = 30
 def _positive_int(name: str, default: int) -> int:
     raw = os.environ.get(name, str(default))
     if not raw.strip().isdigit() or int(raw) < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, got {raw!r}")
+        raise SettingError(f"{name} must be a whole number of at least 1, got {raw!r}")
     return int(raw)
 
 
@@ -138,7 +142,7 @@ def _allowed_hosts(base_url: str) -> tuple[str, ...]:
     allows the subdomains, `*` any host: only behind a proxy that checks Host itself)."""
     base_host = urlsplit(base_url).hostname
     if not base_host:
-        raise ValueError(f"PORTAL_BASE_URL must be an absolute URL, got {base_url!r}")
+        raise SettingError(f"PORTAL_BASE_URL must be an absolute URL, got {base_url!r}")
     extra = [h.strip().lower() for h in os.environ.get("PORTAL_ALLOWED_HOSTS", "").split(",")]
     return tuple(dict.fromkeys([base_host, *(h for h in extra if h)]))
 
@@ -155,7 +159,7 @@ def _trusted_proxies() -> tuple[str, ...]:
         try:
             ipaddress.ip_network(value, strict=False)
         except ValueError:
-            raise ValueError(f"PORTAL_TRUSTED_PROXIES must list IP addresses or networks, "
+            raise SettingError(f"PORTAL_TRUSTED_PROXIES must list IP addresses or networks, "
                              f"got {value!r}") from None
         found.append(value)
     return tuple(found)

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(redis-server postgresql chromium fonts-noto-cjk wrk python3-venv python3-dev)
+# nginx and its brotli module: deploy/nginx/portal.conf, run by tests/browser/test_deploy_nginx.py.
+DEBIAN_PACKAGES=(redis-server postgresql chromium fonts-noto-cjk wrk python3-venv python3-dev
+                 nginx libnginx-mod-http-brotli-filter)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -16,6 +16,12 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def server_error(url: str, status: int) -> bool:
+    """A 5xx that is a fault: /healthz/scheduler answers 503 by design while no scheduler ticks
+    (tests that walk every page run none)."""
+    return status >= 500 and not (url.split("?")[0] == "/healthz/scheduler" and status == 503)
+
+
 def at_once(n: int, body: Callable[[Callable[[], None]], object]) -> list:
     """Run `body(go)` in n threads; each calls `go()` when it is ready (after reading what it
     needs), and all go on together. Each thread's result, or the exception it raised."""

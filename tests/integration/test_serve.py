@@ -151,11 +151,15 @@ def test_workers_do_not_outlive_a_killed_server(server):
         assert probe.connect_ex(("127.0.0.1", port)) != 0
 
 
-def test_a_worker_that_cannot_start_stops_the_server(sqlite_url, redis_server, tmp_path):
+def test_a_bad_setting_stops_the_server_before_any_worker_starts(sqlite_url, redis_server,
+                                                                 tmp_path):
+    """The parent reads the settings (the trusted proxies it passes to uvicorn), so a value the
+    app would refuse stops `portal serve` at once: one line naming the variable, no workers."""
     env = portal_env(sqlite_url, redis_server.url, SECRET, tmp_path / "var")
-    env["PORTAL_WEB_THREADS"] = "none"  # the app factory refuses it
+    env["PORTAL_WEB_THREADS"] = "none"
     proc = subprocess.run([sys.executable, "-m", "portal.cli", "serve", "--workers", "2",
                            "--port", str(free_port())], env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert proc.returncode == 1
-    assert "exited at start" in proc.stderr
+                          timeout=120)
+    assert proc.returncode == 2
+    assert "portal: PORTAL_WEB_THREADS must be a whole number" in proc.stderr
+    assert "Traceback" not in proc.stderr and "workers on http" not in proc.stderr
