@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import pass_context
 from markupsafe import Markup, escape
+from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.routing import BaseRoute, NoMatchFound
 from starlette.templating import Jinja2Templates
 
 from portal.privacy import mask_name, mask_phone, scrub
@@ -86,58 +89,50 @@ templates.env.filters.update(
     # Free text leaving the staff side: {{ text | scrub([name], [phone]) }} (portal.privacy).
     scrub=scrub,
 )
-_PATHS_KEPT = 4096  # per app, for links with other than id parameters
-# Marks a parameter's place in a route's path: no record has such an id.
-_PLACEHOLDER = 7_919_000_000_000
-_UNSHAPED = ""  # a route whose path cannot be filled in from a shape (see `_shape`)
+# Starlette's Router.url_path_for asks each route in turn (≈ 40–60 µs with this app's routes,
+# 30× the rest of url_for). Which route answers depends only on the link's name and parameter
+# names, and routes never change while the app runs: that is cached, and the route's own
+# url_path_for builds each link. (A cache of whole paths, one entry per id, was tried: the
+# 400,000 institutions' links thrash it, bench/RESULTS.md "Link shapes".)
+@lru_cache(maxsize=1024)
+def _route(app: Starlette, name: str, param_names: tuple[str, ...]) -> BaseRoute | None:
+    """The route the app's router would build `name` with from parameters so named: the first
+    not answering NoMatchFound (a matter of names only). None: leave it to the router."""
+    probe = dict.fromkeys(param_names, "0")
+    for route in app.router.routes:
+        try:
+            route.url_path_for(name, **probe)
+        except NoMatchFound:
+            continue
+        except Exception:  # noqa: BLE001 (a convertor refusing the probe value: router decides)
+            return None
+        return route
+    return None
 
 
-def _shape(router: Any, name: str, params: dict[str, int]) -> str:
-    """The route's path as a format string over its id parameters ('/institutions/{id}'), or
-    `_UNSHAPED` when filling it in would not give exactly what the router builds."""
-    real = str(router.url_path_for(name, **params))
-    names = sorted(params)
-    marked = str(router.url_path_for(
-        name, **{k: _PLACEHOLDER + i for i, k in enumerate(names)}))
-    shape = marked.replace("{", "{{").replace("}", "}}")
-    for i, k in enumerate(names):
-        shape = shape.replace(str(_PLACEHOLDER + i), "{" + k + "}")
-    return shape if shape.format_map(params) == real else _UNSHAPED
+def _path(app: Starlette, name: str, params: dict[str, Any]) -> str:
+    route = _route(app, name, tuple(sorted(params)))
+    if route is not None:
+        try:
+            return str(route.url_path_for(name, **params))
+        except Exception:  # noqa: BLE001, S110 (the router raises the proper error below)
+            pass
+    return str(app.router.url_path_for(name, **params))
 
 
-def _path_html(router: Any, name: str, params: dict[str, Any]) -> str:
-    """The route's path, escaped for HTML, looked up once per route. Links with ids (an
-    institution's page, a complaint) are filled into the route's shape: with one cache entry
-    per id, the 400,000 institutions' links missed the cache and each scanned the routes again.
-    (Escaping the shape escapes the filled-in path: ids are digits.)"""
-    if params and all(type(v) is int and v >= 0 for v in params.values()):
-        shapes: dict = router.__dict__.setdefault("_portal_url_shapes", {})
-        key = (name, tuple(sorted(params)))
-        shape = shapes.get(key)
-        if shape is None:
-            shape = shapes[key] = str(escape(_shape(router, name, params)))
-        if shape:
-            return shape.format_map(params)
-    cache: dict = router.__dict__.setdefault("_portal_url_paths", {})
-    key = (name, tuple(sorted(params.items())))
-    path = cache.get(key)
-    if path is None:
-        path = str(escape(router.url_path_for(name, **params)))
-        if len(cache) < _PATHS_KEPT:
-            cache[key] = path
-    return path
+# The links a site repeats (navigation, static files, the districts) built and escaped once.
+@lru_cache(maxsize=4096)
+def _path_html(app: Starlette, name: str, params: tuple[tuple[str, Any], ...]) -> str:
+    """The path of the link, escaped for HTML."""
+    return str(escape(_path(app, name, dict(params))))
 
 
 @pass_context
 def url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> Markup:
-    """Starlette's url_for, as the HTML of the absolute URL: the route lookup cached (routes
-    never change while the app runs), the request's base escaped once per request and the
-    path once per route or link (a queue page builds 60 links: as URL objects, each escaped at
-    output, they took ≈ 15 % of its rows' rendering, bench/RESULTS.md)."""
+    """Starlette's url_for, as the HTML of the absolute URL (escaped once: a parameter with
+    markup in it stays text, and the result is not escaped again at output)."""
     request: Request = context["request"]
-    # Error pages rendered by middleware run before routing: the app's router then.
-    router = request.scope.get("router") or request.app.router
-    path = _path_html(router, name, path_params)
+    path = _path_html(request.app, name, tuple(sorted(path_params.items())))
     # What URLPath.make_absolute_url builds for an http route, with the request's base taken
     # once per request instead of once per link.
     prefix = request.scope.get("portal.url_prefix")

@@ -7,12 +7,15 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin import Style, lazy_pinyin, load_phrases_dict, pinyin
+from pypinyin.constants import PHRASES_DICT
+from pypinyin.contrib.tone_convert import tone3_to_tone
 
 # Phrases whose reading pypinyin gets wrong (mostly 长/重/乐/行 in place and elderly-care
 # words), or gets right only by luck of its own segmentation (重庆市长寿区 is read as
-# 市长 "mayor" + 寿). Values are tone-numbered syllables, one per character. Matched
-# longest-first, left to right, before pypinyin sees the rest of the text.
+# 市长 "mayor" + 寿). Values are tone-numbered syllables, one per character. Registered with
+# pypinyin's own phrase table once, at import (`_phrase_table`), so they apply inside longer
+# names too.
 OVERRIDES: dict[str, str] = {
     # 长 cháng in place names and names of things that last
     "长宁": "chang2 ning2",
@@ -29,7 +32,7 @@ OVERRIDES: dict[str, str] = {
     # 长 zhǎng: elders
     "长者": "zhang3 zhe3",
     "长辈": "zhang3 bei4",
-    # No "市长" (mayor) entry: it would win over 长宁 in 示范市长宁区, read left to right.
+    # No "市长" (mayor) entry: pypinyin has it; `_phrase_table` bridges it (示范市长宁区).
     # 重 chóng
     "重庆": "chong2 qing4",
     "重阳": "chong2 yang2",
@@ -49,37 +52,31 @@ OVERRIDES: dict[str, str] = {
 }
 
 _HAN = re.compile(r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+")
-_LONGEST = max(map(len, OVERRIDES))
 # all_readings never returns more than this many strings.
 MAX_READINGS = 16
 
 
-def _initials_of(syllables: str) -> str:
-    return "".join(s[0] for s in syllables.split())
+def _phrase_table() -> dict[str, list[list[str]]]:
+    """OVERRIDES as pypinyin phrases, plus a bridge for every phrase of pypinyin's own table
+    that ends inside an override (市长 + 长寿 → 市长寿 read shì cháng shòu): pypinyin segments
+    by forward maximum matching, and without the bridge 市长 would win in 重庆市长寿区 (read
+    cqszsq). With it, an override wins wherever it stands, as when overrides were cut out first."""
+    table = {phrase: [[tone3_to_tone(s)] for s in reading.split()]
+             for phrase, reading in OVERRIDES.items()}
+    heads: dict[str, list[str]] = {}
+    for phrase in OVERRIDES:
+        for k in range(1, len(phrase)):
+            heads.setdefault(phrase[:k], []).append(phrase)
+    for word, reading in list(PHRASES_DICT.items()):
+        if len(reading) != len(word):
+            continue
+        for k in range(1, len(word)):
+            for phrase in heads.get(word[-k:], ()):
+                table.setdefault(word[:-k] + phrase, [*reading[:-k], *table[phrase]])
+    return table
 
 
-_OVERRIDE_INITIALS = {phrase: _initials_of(reading) for phrase, reading in OVERRIDES.items()}
-
-
-def _segments(run: str) -> list[tuple[str, str | None]]:
-    """Split a run of Han characters into (text, override initials or None) pieces."""
-    pieces: list[tuple[str, str | None]] = []
-    pending_from = i = 0
-    while i < len(run):
-        for size in range(min(_LONGEST, len(run) - i), 1, -1):
-            phrase = run[i : i + size]
-            if phrase in _OVERRIDE_INITIALS:
-                if pending_from < i:
-                    pieces.append((run[pending_from:i], None))
-                pieces.append((phrase, _OVERRIDE_INITIALS[phrase]))
-                i += size
-                pending_from = i
-                break
-        else:
-            i += 1
-    if pending_from < len(run):
-        pieces.append((run[pending_from:], None))
-    return pieces
+load_phrases_dict(_phrase_table())
 
 
 def _first_letters(text: str) -> list[str]:
@@ -90,17 +87,15 @@ def _first_letters(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def _han_initials(run: str) -> tuple[str, ...]:
     """One entry per character of a Han run: its initial, or "" if pypinyin has no reading."""
+    found = _first_letters(run)
+    if len(found) == len(run):
+        return tuple(found)
+    # A character without a reading was dropped: read the stretches between such characters
+    # whole (so phrases still apply), and give the others "".
     letters: list[str] = []
-    for text, fixed in _segments(run):
-        if fixed is not None:
-            letters.extend(fixed)
-            continue
-        # Whole pieces, not single characters, so pypinyin's own phrase table still helps.
-        found = _first_letters(text)
-        if len(found) != len(text):
-            # A character without a reading was dropped; redo one by one to keep alignment.
-            found = [(_first_letters(ch) or [""])[0] for ch in text]
-        letters.extend(found)
+    for has_reading, chars in itertools.groupby(run, key=lambda ch: bool(_first_letters(ch))):
+        stretch = "".join(chars)
+        letters.extend(_first_letters(stretch) if has_reading else [""] * len(stretch))
     return tuple(letters)
 
 

@@ -1,34 +1,56 @@
-"""Links in templates: the route lookup is made once per route, and gives the router's paths,
-escaped for HTML."""
+"""Links in templates: Starlette's url_path_for, the route found once per link name and
+parameter names, escaped for HTML."""
 
 from __future__ import annotations
 
 import random
 
+import pytest
 from markupsafe import escape
+from starlette.routing import NoMatchFound
 
-from portal.templating import _path_html, templates
+from portal.templating import _path, _path_html, _route, templates
 
 
 def test_links_with_ids_are_the_routers_paths_from_one_lookup_per_route(client):
-    router = client.app.router
+    app = client.app
+    router = app.router
     routes = [("institutions:detail", "institution_id"), ("staff:detail", "complaint_id"),
               ("institutions:print", "institution_id")]
     ids = [0, 1, 7, 10, 99, 400_000, 2**31 - 1, *random.sample(range(1, 10**7), 3000)]
+    _route.cache_clear()
     for name, param in routes:
         for i in ids:
-            assert _path_html(router, name, {param: i}) == str(router.url_path_for(name, **{param: i}))
-    # One shape per route, not one cache entry per id (400,000 institutions' links missed it).
-    assert len(router.__dict__["_portal_url_shapes"]) == len(routes)
-    assert len(router.__dict__.get("_portal_url_paths", {})) < 10
+            expected = str(router.url_path_for(name, **{param: i}))
+            assert _path(app, name, {param: i}) == expected
+            assert _path_html(app, name, ((param, i),)) == expected
+    # One route lookup per link name, whatever the id (400,000 institutions' links).
+    assert _route.cache_info().currsize == len(routes)
+    # No cache kept in Starlette's router (issue 19).
+    assert not [k for k in vars(router) if k.startswith("_portal")]
 
 
 def test_links_with_other_parameters_are_the_routers_paths(client):
-    router = client.app.router
+    app = client.app
+    router = app.router
     for name, params in [("static", {"path": "/css/site.css"}), ("home", {}),
                          ("institutions:detail", {"institution_id": True}),
+                         ("institutions:detail", {"institution_id": "12"}),
                          ("static", {"path": '/x"><script>&.css'})]:
-        assert _path_html(router, name, params) == escape(str(router.url_path_for(name, **params)))
+        expected = escape(str(router.url_path_for(name, **params)))
+        assert _path_html(app, name, tuple(sorted(params.items()))) == expected
+
+
+@pytest.mark.parametrize(("name", "params", "error"), [
+    ("no-such-route", {}, NoMatchFound),
+    ("institutions:detail", {}, NoMatchFound),
+    ("institutions:detail", {"institution_id": -1}, AssertionError),
+])
+def test_links_the_router_cannot_build_fail_as_the_router_does(client, name, params, error):
+    with pytest.raises(error):
+        client.app.router.url_path_for(name, **params)
+    with pytest.raises(error):
+        _path(client.app, name, params)
 
 
 def test_a_link_is_escaped_once_in_a_page(client):

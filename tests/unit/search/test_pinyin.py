@@ -81,3 +81,34 @@ def test_all_readings_are_capped():
 
 def test_all_readings_keep_latin_and_digits():
     assert all_readings("A区3号") >= {"aq3h"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 市长 "mayor" is a pypinyin phrase standing across the override: not cqszsq.
+        ("重庆市长寿区", "cqscsq"),
+        ("上海市长宁区", "shscnq"),
+        # Overrides inside longer names, after other phrases of pypinyin's table (县长, 音乐).
+        ("示范市重庆路长寿区长者服务站", "sfscqlcsqzzfwz"),
+        ("某县长乐镇康乐老年公寓", "mxclzkllngy"),
+        ("音乐享老年公寓", "ylxlngy"),
+    ],
+)
+def test_overrides_apply_inside_longer_names(text, expected):
+    assert initials(text) == expected
+
+
+def test_overrides_are_pypinyins_own_phrases():
+    """Registered with pypinyin once (load_phrases_dict): pypinyin itself reads them."""
+    from pypinyin import Style, lazy_pinyin
+
+    assert "".join(lazy_pinyin("重庆市长寿区", style=Style.FIRST_LETTER)) == "cqscsq"
+    assert lazy_pinyin("上海市长宁区长者") == ["shang", "hai", "shi", "chang", "ning", "qu",
+                                              "zhang", "zhe"]
+
+
+def test_a_character_without_a_reading_keeps_the_overrides_around_it():
+    rare = "\U0002ebe0"  # a Han character pypinyin has no reading for
+    assert initials(f"长宁{rare}长寿") == "cncs"
+    assert initials(f"重庆市长寿区{rare}") == "cqscsq"
