@@ -16,8 +16,8 @@ from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from complaints.models import Complaint
+from portal.backoffice.current import latest_resources
 from portal.backoffice.public import Published, load_published, published_json
-from portal.backoffice.workflow import latest_resources
 from portal.institutions import vocab
 from portal.institutions.checks import (
     DEFAULT_THRESHOLDS,
