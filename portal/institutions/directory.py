@@ -1,7 +1,7 @@
 """The directory's filters and sort orders as one dataclass, and the query that applies them.
 
 Shared by the HTML directory (bad values are dropped) and the JSON API (bad values are a 400
-naming the field). The monthly total is the SPEC §2 月服务费用 computed by `checks.monthly_totals`
+naming the field). The monthly total is the SPEC §2 月服务费用 computed by `facts.monthly_totals`
 from the current fee rows; it is not a column, so price filters and the price sort are applied
 in Python to the ids that pass the SQL filters (one query for their fee rows).
 """

@@ -19,24 +19,20 @@ from complaints.models import Complaint
 from portal.backoffice.current import latest_resources
 from portal.backoffice.public import Published, load_published, published_json
 from portal.institutions import vocab
-from portal.institutions.checks import (
-    DEFAULT_THRESHOLDS,
-    SEVERITY_LABELS,
-    Completeness,
+from portal.institutions.checks import compute_flags
+from portal.institutions.completeness import Completeness, completeness
+from portal.institutions.credit_status import CreditStatus, credit_status, status_json
+from portal.institutions.facts import (
     Facts,
     FeeFacts,
-    Flag,
     GradeFacts,
     InspectionFacts,
     InstitutionFacts,
     MonthlyTotal,
     ResourceFacts,
-    Thresholds,
-    completeness,
-    compute_flags,
     monthly_totals,
 )
-from portal.institutions.credit_status import CreditStatus, credit_status, status_json
+from portal.institutions.flags import SEVERITY_LABELS, Flag
 from portal.institutions.models import (
     CreditEntry,
     FeeItem,
@@ -47,6 +43,7 @@ from portal.institutions.models import (
     RecordRevision,
     ServiceResources,
 )
+from portal.institutions.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from portal.opendays.models import OpenDay
 from portal.opendays.services import InstitutionOpenDays, open_days_of
 from portal.settings import get_settings

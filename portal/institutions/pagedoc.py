@@ -40,16 +40,10 @@ from sqlalchemy.orm import Session
 
 from portal.db import session_scope, utcnow
 from portal.institutions import vocab
-from portal.institutions.checks import (
-    DEFAULT_THRESHOLDS,
-    Facts,
-    Flag,
-    MonthlyTotal,
-    Thresholds,
-    compute_flags,
-    monthly_totals,
-)
+from portal.institutions.checks import compute_flags
 from portal.institutions.credit_status import CreditStatus, credit_status
+from portal.institutions.facts import Facts, MonthlyTotal, monthly_totals
+from portal.institutions.flags import Flag
 from portal.institutions.models import Institution, InstitutionPageDoc
 from portal.institutions.page import (
     COMPLAINT_STATS,
@@ -61,6 +55,7 @@ from portal.institutions.page import (
     with_open_days,
 )
 from portal.institutions.page_sources import page_sources
+from portal.institutions.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from portal.opendays.services import InstitutionOpenDays, open_days_of
 from portal.settings import PROJECT_ROOT, get_settings
 from portal.templating import templates

@@ -12,7 +12,6 @@ from starlette.routing import Route
 from portal.backoffice.public import PUBLISHED_PROPERTIES
 from portal.endpoints import Ctx, view
 from portal.institutions import vocab
-from portal.institutions.checks import SEVERITY_LABELS, Thresholds, configured_thresholds
 from portal.institutions.credit_status import CREDIT_CHECK_SCHEMA, credit_statuses
 from portal.institutions.directory import (
     ADMITS,
@@ -23,10 +22,12 @@ from portal.institutions.directory import (
     FilterError,
     parse,
 )
+from portal.institutions.flags import SEVERITY_LABELS
 from portal.institutions.lists import LISTS, PublicLists
 from portal.institutions.page import load_page, page_json, summary_json
 from portal.institutions.pagedoc import shown_page
 from portal.institutions.services import InstitutionQueries
+from portal.institutions.thresholds import Thresholds, configured_thresholds
 from portal.openapi import register
 
 MAX_COMPARE = 3
