@@ -71,10 +71,6 @@ FRAGMENT_TEMPLATES = tuple(f"institutions/page/{name}.html" for name in (
 DOC_FORMAT = "1"
 
 
-def _read(path: Path) -> bytes:
-    return path.read_bytes()
-
-
 def sources() -> tuple[tuple[str, Path], ...]:
     """(label, file) of every source the build key covers."""
     return page_sources(__name__, templates.env, PROJECT_ROOT / "templates", FRAGMENT_TEMPLATES)
@@ -84,7 +80,7 @@ def sources() -> tuple[tuple[str, Path], ...]:
 def _build_key(timezone: str) -> str:
     digest = hashlib.sha256(f"{DOC_FORMAT}\0{timezone}".encode())
     for label, path in sources():
-        digest.update(f"\0{label}\0".encode() + _read(path))
+        digest.update(f"\0{label}\0".encode() + path.read_bytes())
     return digest.hexdigest()
 
 
