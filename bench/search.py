@@ -172,7 +172,7 @@ class Fts5:
 
 def database_for(dataset: str, work: Path) -> str:
     if dataset == "demo":
-        from portal.demo.seed import seed_demo
+        from demo.seed import seed_demo
         from portal.migrate import upgrade
 
         path = work / "demo.sqlite3"

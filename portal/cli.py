@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import logging
 import shutil
 import signal
@@ -11,8 +12,9 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 
-from portal.settings import SettingError, Settings, get_settings
+from portal.settings import PROJECT_ROOT, SettingError, Settings, get_settings
 
 
 def _positive_int(value: str) -> int:
@@ -33,36 +35,45 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(module: str) -> ModuleType:
+    """A module of the demo data generators: `demo/` beside the packages in a source checkout
+    (the editable install runs from one), never in the installed wheel. Without it, one line."""
+    checkout = PROJECT_ROOT
+    if not (checkout / "demo" / "seed.py").is_file():
+        raise SystemExit(f"portal: no demo data generators: they come with the source checkout "
+                         f"(demo/ beside portal/), not with the installed package ({checkout})")
+    if str(checkout) not in sys.path:
+        sys.path.append(str(checkout))
+    return importlib.import_module(f"demo.{module}")
+
+
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    from portal.demo.seed import SeedError, seed_demo
+    seed = _demo("seed")
     from portal.migrate import upgrade
 
     settings = get_settings()
     upgrade(settings.database_url)
     try:
-        summary = seed_demo(
+        summary = seed.seed_demo(
             settings.database_url,
             institutions=args.institutions,
             seed=args.seed,
             today=date.today(),
             progress=lambda line: print(line, flush=True),
         )
-    except SeedError as exc:
+    except seed.SeedError as exc:
         print(f"seed-demo: {exc}", file=sys.stderr)
         return 2
     print(summary)
     if args.complaints:
         from datetime import UTC, datetime
 
-        from portal.demo.complaints import seed_demo_complaints
-
-        filed = seed_demo_complaints(settings.database_url, args.complaints, args.seed,
-                                     datetime.now(UTC))
+        complaints = _demo("complaints")
+        filed = complaints.seed_demo_complaints(settings.database_url, args.complaints, args.seed,
+                                                datetime.now(UTC))
         print(f"demo complaints filed: {filed}")
-    from portal.demo.seed import demo_logins
-
     print("demo logins (password Demo-2026-pass):")
-    for username, role, what in demo_logins():
+    for username, role, what in seed.demo_logins():
         print(f"  {username:32} {role:8} {what}")
     return 0
 

@@ -90,7 +90,7 @@ class Settings:
     # seeds' annual cycle of supervision (酉阳县 (六) 每年综合督导; 内政办发〔2021〕26号 年度抽查计划).
     credit_lookback_days: int = 365
     queues: tuple[str, ...] = field(default=("default", "index"))
-    # Compliance-check thresholds from PORTAL_CHECK_<FIELD> (see portal/institutions/checks.py).
+    # Compliance-check thresholds from PORTAL_CHECK_<FIELD> (see portal/institutions/thresholds.py).
     check_thresholds: tuple[tuple[str, str], ...] = ()
     # The public address of the portal, for links sent by SMS or e-mail (PORTAL_BASE_URL).
     base_url: str = "http://127.0.0.1:8000"

@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from portal.backoffice.current import current_commitment, current_rules
 from portal.backoffice.models import (
     SECTION_LABELS,
     CreditCommitment,
     DisclosureVersion,
     InstitutionRule,
 )
-from portal.backoffice.workflow import current_commitment, current_rules
 
 HISTORY_LIMIT = 50
 

@@ -15,13 +15,19 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.backoffice import changes, validation
+from portal.backoffice.current import (
+    current_commitment,
+    current_fees,
+    current_rules,
+    latest_resources,
+)
 from portal.backoffice.models import (
     OPEN_STATUSES,
     SECTIONS,
@@ -67,40 +73,7 @@ class AlreadyDecided(WorkflowError):
 
 
 # --- reading the published values -------------------------------------------------------------
-
-
-def current_fees(db: Session, institution_id: int) -> list[FeeItem]:
-    return list(db.scalars(select(FeeItem).where(
-        FeeItem.institution_id == institution_id, FeeItem.effective_to.is_(None)
-    ).order_by(FeeItem.id)))
-
-
-# Built once (the public institution page reads these on every view).
-_CURRENT_RULES = select(InstitutionRule).where(
-    InstitutionRule.institution_id == bindparam("institution_id"),
-    InstitutionRule.retired_on.is_(None),
-).order_by(InstitutionRule.effective_on, InstitutionRule.id)
-_CURRENT_COMMITMENT = select(CreditCommitment).where(
-    CreditCommitment.institution_id == bindparam("institution_id"),
-    CreditCommitment.retired_on.is_(None),
-).order_by(CreditCommitment.signed_on.desc(), CreditCommitment.id.desc()).limit(1)
-
-
-def current_rules(db: Session, institution_id: int) -> list[InstitutionRule]:
-    return list(db.scalars(_CURRENT_RULES, {"institution_id": institution_id}))
-
-
-def current_commitment(db: Session, institution_id: int) -> CreditCommitment | None:
-    return db.scalars(_CURRENT_COMMITMENT, {"institution_id": institution_id}).first()
-
-
-_LATEST_RESOURCES = select(ServiceResources).where(
-    ServiceResources.institution_id == bindparam("institution_id")
-).order_by(ServiceResources.effective_from.desc(), ServiceResources.id.desc()).limit(1)
-
-
-def latest_resources(db: Session, institution_id: int) -> ServiceResources | None:
-    return db.scalars(_LATEST_RESOURCES, {"institution_id": institution_id}).first()
+# The values in force are read by portal/backoffice/current.py (the public page reads them too).
 
 
 def published(db: Session, inst: Institution, section: str) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Background jobs that keep institution page documents current (portal/institutions/pagedoc.py).
 
-Kept apart from pagedoc so the write paths (back office, records) can record a job without
-importing the page's loaders, which import them.
+The write paths (back-office workflow, records) record `refresh_page` with their change. The page
+reads what they wrote through modules of its own (portal/backoffice/current.py and public.py),
+never the write paths, so nothing here leads back to them.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from portal.db import session_scope
+from portal.institutions.pagedoc import build_stale, refresh
 from portal.jobs import OutboxJob, record_job, task
 from portal.settings import get_settings
 
@@ -16,8 +18,6 @@ from portal.settings import get_settings
 @task
 def refresh_page(institution_id: int) -> None:
     """Rebuild one institution's document after a change (recorded by `enqueue_refresh`)."""
-    from portal.institutions.pagedoc import refresh
-
     with session_scope(get_settings().database_url) as db:
         refresh(db, institution_id)
 
@@ -25,8 +25,6 @@ def refresh_page(institution_id: int) -> None:
 @task
 def refresh_stale_pages(limit: int = 20_000) -> int:
     """The sweep: documents made stale by writes without a refresh job, renames or a deploy."""
-    from portal.institutions.pagedoc import build_stale
-
     return build_stale(get_settings().database_url, limit=limit)
 
 

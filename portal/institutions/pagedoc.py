@@ -14,8 +14,9 @@ It cannot show a stale disclosure:
   to anything the page shows, whatever writes it;
 - a document records the version it was built at, read *before* its rows, so its rows are at
   least that new (on PostgreSQL's read-committed too);
-- it is used only while that version is the institution's and its build key (the sources of the
-  parts and the time zone) is this code's. Otherwise the page is built from the rows as before:
+- it is used only while that version is the institution's and its build key (the source of
+  every module and template the parts are built by, portal/institutions/page_sources.py, and
+  the time zone) is this code's. Otherwise the page is built from the rows as before:
   slower, never wrong.
 Documents are rebuilt by a job recorded with each change (`page_jobs.enqueue_refresh`), by a sweep
 of stale ones every 10 minutes (`page_jobs.refresh_stale_pages`, for bulk loads, renames and
@@ -30,6 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from pathlib import Path
 
 import msgspec
 from markupsafe import Markup
@@ -38,16 +40,10 @@ from sqlalchemy.orm import Session
 
 from portal.db import session_scope, utcnow
 from portal.institutions import vocab
-from portal.institutions.checks import (
-    DEFAULT_THRESHOLDS,
-    Facts,
-    Flag,
-    MonthlyTotal,
-    Thresholds,
-    compute_flags,
-    monthly_totals,
-)
+from portal.institutions.checks import compute_flags
 from portal.institutions.credit_status import CreditStatus, credit_status
+from portal.institutions.facts import Facts, MonthlyTotal, monthly_totals
+from portal.institutions.flags import Flag
 from portal.institutions.models import Institution, InstitutionPageDoc
 from portal.institutions.page import (
     COMPLAINT_STATS,
@@ -58,6 +54,8 @@ from portal.institutions.page import (
     stats_params,
     with_open_days,
 )
+from portal.institutions.page_sources import page_sources
+from portal.institutions.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from portal.opendays.services import InstitutionOpenDays, open_days_of
 from portal.settings import PROJECT_ROOT, get_settings
 from portal.templating import templates
@@ -65,25 +63,24 @@ from portal.templating import templates
 # In the order `templates/institutions/_page.html` places them.
 FRAGMENT_TEMPLATES = tuple(f"institutions/page/{name}.html" for name in (
     "head", "basic", "fee_tables", "rules_resources", "records", "history"))
-# Everything a built fragment depends on besides the rows: a change to any of these files (a
-# deploy) makes every document stale until rebuilt. Raise DOC_FORMAT for any other change.
+# Everything a built fragment depends on besides the rows — the source of every module in the
+# page renderer's import closure and of every template the fragments render — is found by
+# portal/institutions/page_sources.py: a change to any of these files (a deploy) makes every
+# document stale until rebuilt. Raise DOC_FORMAT for any other change (a setting the fragments
+# show, say).
 DOC_FORMAT = "1"
-_SOURCES = (
-    *(f"templates/{name}" for name in FRAGMENT_TEMPLATES),
-    "templates/backoffice/_public_rules.html", "templates/backoffice/_public_commitment.html",
-    "templates/backoffice/_public_history.html",
-    "portal/institutions/vocab.py", "portal/institutions/completeness.py",
-    "portal/institutions/facts.py", "portal/institutions/page.py",
-    "portal/institutions/pagedoc.py", "portal/backoffice/public.py", "portal/templating.py",
-    "portal/backoffice/models.py",
-)
+
+
+def sources() -> tuple[tuple[str, Path], ...]:
+    """(label, file) of every source the build key covers."""
+    return page_sources(__name__, templates.env, PROJECT_ROOT / "templates", FRAGMENT_TEMPLATES)
 
 
 @lru_cache
 def _build_key(timezone: str) -> str:
     digest = hashlib.sha256(f"{DOC_FORMAT}\0{timezone}".encode())
-    for path in _SOURCES:
-        digest.update(b"\0" + (PROJECT_ROOT / path).read_bytes())
+    for label, path in sources():
+        digest.update(f"\0{label}\0".encode() + path.read_bytes())
     return digest.hexdigest()
 
 

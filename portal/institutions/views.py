@@ -12,21 +12,23 @@ from starlette.routing import Route
 from portal.backoffice.public import PUBLISHED_PROPERTIES
 from portal.endpoints import Ctx, view
 from portal.institutions import vocab
-from portal.institutions.checks import SEVERITY_LABELS, Thresholds, configured_thresholds
 from portal.institutions.credit_status import CREDIT_CHECK_SCHEMA, credit_statuses
-from portal.institutions.directory import (
+from portal.institutions.directory import Directory
+from portal.institutions.directory_query import (
     ADMITS,
     MAX_PER_PAGE,
     PER_PAGE,
     SORTS,
-    Directory,
     FilterError,
     parse,
 )
+from portal.institutions.flags import SEVERITY_LABELS
 from portal.institutions.lists import LISTS, PublicLists
-from portal.institutions.page import load_page, page_json, summary_json
+from portal.institutions.page import load_page
+from portal.institutions.page_json import page_json, summary_json
 from portal.institutions.pagedoc import shown_page
 from portal.institutions.services import InstitutionQueries
+from portal.institutions.thresholds import Thresholds, configured_thresholds
 from portal.openapi import register
 
 MAX_COMPARE = 3

@@ -12,14 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from portal.institutions.checks import (
-    KUNMING,
-    completeness,
-    compute_flags,
-    serves_food,
-)
+from portal.institutions.checks import compute_flags
+from portal.institutions.completeness import completeness, serves_food
 from portal.institutions.fire_approval import STATUSES as FIRE_APPROVAL_STATUSES
 from portal.institutions.fire_approval import summary as fire_approval_summary
+from portal.institutions.thresholds import KUNMING
 from portal.opendata.indicator_types import (
     CreditRow,
     Indicator,
@@ -156,7 +153,7 @@ def fire_approval(subjects: Sequence[Subject]) -> Indicator:
     return _indicator("4.9", definition, ok, len(records), value, records)
 
 
-# Completeness items (checks.DISCLOSURE_ITEMS keys) behind 4.13 and 4.14.
+# Completeness items (completeness.DISCLOSURE_ITEMS keys) behind 4.13 and 4.14.
 MANAGEMENT_KEYS = frozenset({"credit_code", "registration", "filing", "grade"})
 QUALITY_KEYS = frozenset({"fees"})
 

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from complaints import clock
 from complaints.calendar import WorkCalendar
-from portal.institutions.checks import DEFAULT_THRESHOLDS, RESIDENTIAL, Facts, Thresholds
+from portal.institutions.facts import RESIDENTIAL, Facts
+from portal.institutions.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from portal.opendata.evaluation_form import BY_CODE
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from complaints.calendar_store import load_calendar
-from portal.institutions.checks import DEFAULT_THRESHOLDS, Thresholds
 from portal.institutions.models import (
     CreditEntry,
     FeeItem,
@@ -27,6 +26,7 @@ from portal.institutions.models import (
     ServiceResources,
 )
 from portal.institutions.page import facts_for
+from portal.institutions.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from portal.opendata.indicator_rules import compute_all
 from portal.opendata.indicator_types import (
     CreditRow,

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime, time
 
 from complaints import clock
-from portal.institutions.checks import RESIDENTIAL
+from portal.institutions.facts import RESIDENTIAL
 from portal.institutions.vocab import DISCOVERY_CHANNELS
 from portal.opendata.indicator_types import (
     Indicator,

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from portal.accounts.roles import Role
 from portal.endpoints import Ctx, view
 from portal.exports import csv_response, xlsx_stream
-from portal.institutions.checks import configured_thresholds
+from portal.institutions.thresholds import configured_thresholds
 from portal.opendata.evaluation_form import FORM_ROWS
 from portal.opendata.indicator_export import FIGURE_HEADER, figure_rows, workbook
 from portal.opendata.indicators import CITY, IndicatorService

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from portal.db import session_scope, utcnow
-from portal.institutions.checks import configured_thresholds
+from portal.institutions.thresholds import configured_thresholds
 from portal.jobs import task
 from portal.opendays.services import OpenDayService, institutions_without_open_day
 

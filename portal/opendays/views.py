@@ -12,8 +12,8 @@ from starlette.routing import Route
 from portal.accounts.roles import Role
 from portal.db import utcnow
 from portal.endpoints import Ctx, view
-from portal.institutions.checks import configured_thresholds
 from portal.institutions.models import Institution
+from portal.institutions.thresholds import configured_thresholds
 from portal.opendays.models import CAPACITY_MAX, HELD, IDENTITIES, PARTY_MAX
 from portal.opendays.months import MonthOutOfRange, calendar_month, neighbours
 from portal.opendays.services import (

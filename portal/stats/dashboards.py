@@ -12,7 +12,7 @@ from complaints.calendar_store import load_calendar
 from portal.accounts.roles import Role
 from portal.db import utcnow
 from portal.endpoints import Ctx, view
-from portal.institutions.checks import SEVERITY_LABELS
+from portal.institutions.flags import SEVERITY_LABELS
 from portal.orgs.models import Department
 from portal.stats.boards import institution_board, office_board, office_ranking
 

@@ -30,8 +30,8 @@ def live_db_url(tmp_path_factory, sqlite_template) -> str:
 
     from sqlalchemy import select
 
+    from demo.seed import seed_demo
     from portal.db import dispose_engines, session_scope
-    from portal.demo.seed import seed_demo
     from portal.orgs.models import District
     from search.pinyin import initials
 

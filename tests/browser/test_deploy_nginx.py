@@ -198,7 +198,7 @@ def stack(tmp_path, pg_url, redis_server):
     (nginx base URL, web port, uvicorn manager process, web log)."""
     import redis
 
-    from portal.demo.seed import seed_demo
+    from demo.seed import seed_demo
     from search.index import rebuild
 
     if not Path(NGINX).exists():

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from complaints.models import Complaint
-from portal.demo.complaints import seed_demo_complaints
-from portal.demo.seed import seed_demo
+from demo.complaints import seed_demo_complaints
+from demo.seed import seed_demo
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -84,7 +84,7 @@ def test_document_page_is_the_page_from_the_rows(client, db, rich):
 
 
 def test_the_demo_city_reads_the_same_from_documents(client, db):
-    from portal.demo.seed import seed_demo
+    from demo.seed import seed_demo
     from portal.settings import get_settings
 
     url = get_settings().database_url

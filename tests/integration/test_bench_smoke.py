@@ -19,7 +19,7 @@ from complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent, QueueCou
 from complaints.queues import tab_counts
 from complaints.routing import Rule, route
 from complaints.services import active_rules, office_map
-from portal.demo.seed import seed_demo
+from demo.seed import seed_demo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 

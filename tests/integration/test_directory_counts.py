@@ -11,7 +11,8 @@ from datetime import date
 from sqlalchemy import delete, func, select, update
 
 from portal.institutions import vocab
-from portal.institutions.directory import Directory, DirectoryQuery, filtered_ids
+from portal.institutions.directory import Directory, filtered_ids
+from portal.institutions.directory_query import DirectoryQuery
 from portal.institutions.models import DirectoryCount, FeeItem, Institution
 from portal.orgs.models import Street
 from portal.signed_counts import fold, fold_signed_counts

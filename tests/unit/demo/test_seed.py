@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from demo.seed import DEMO_PASSWORD, SeedError, demo_logins, seed_demo
 from portal.accounts.models import User
 from portal.accounts.passwords import verify_password
 from portal.accounts.roles import Role
 from portal.db import get_engine
-from portal.demo.seed import DEMO_PASSWORD, SeedError, demo_logins, seed_demo
 from portal.institutions import creditcode
 from portal.institutions.models import (
     CreditEntry,
@@ -376,7 +376,7 @@ def test_same_seed_gives_the_same_city_and_another_seed_a_different_one(
 def test_seeds_in_batches_across_batch_boundaries(
     sqlite_template: Path, tmp_path: Path, monkeypatch
 ):
-    monkeypatch.setattr("portal.demo.seed.BATCH_SIZE", 7)
+    monkeypatch.setattr("demo.seed.BATCH_SIZE", 7)
     url = _fresh_db(sqlite_template, tmp_path)
     lines: list[str] = []
     summary = seed_demo(url, institutions=20, seed=3, today=TODAY, progress=lines.append)

@@ -12,24 +12,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.institutions import checks
-from portal.institutions.checks import (
-    CATALOGUE,
-    DISCLOSURE_ITEMS,
+from portal.institutions import checks, flags, thresholds
+from portal.institutions.checks import compute_flags
+from portal.institutions.completeness import DISCLOSURE_ITEMS, completeness
+from portal.institutions.facts import (
     Facts,
     FeeFacts,
     GradeFacts,
     InspectionFacts,
     InstitutionFacts,
     ResourceFacts,
-    Thresholds,
     add_months,
-    completeness,
-    compute_flags,
     monthly_totals,
     yuan,
 )
+from portal.institutions.flags import CATALOGUE
 from portal.institutions.models import FeeItem, Grade, Inspection, Institution, ServiceResources
+from portal.institutions.thresholds import Thresholds
 
 PROPERTY = settings(database=None, deadline=None)
 TODAY = date(2025, 6, 30)
@@ -514,7 +513,7 @@ def test_video_surveillance(coverage, days, threshold, expected):
 
 def test_video_retention_message_and_rule_use_the_configured_source():
     t = Thresholds.from_mapping(
-        {"video_retention_days": "90", "video_retention_source": checks.KUNMING}
+        {"video_retention_days": "90", "video_retention_source": thresholds.KUNMING}
     )
     flag = only(with_res(video_retention_days=30), "video_retention", thresholds=t)
     assert flag.text == "视频监控保存时间不足：视频监控记录保存 30 天，要求不少于 90 天"
@@ -814,7 +813,7 @@ def test_flags_are_ordered_serious_then_warning_then_info():
         caregivers=30,
     )
     severities = [f.severity for f in compute_flags(facts, TODAY)]
-    assert severities == sorted(severities, key=checks.SEVERITIES.index)
+    assert severities == sorted(severities, key=flags.SEVERITIES.index)
     assert severities[0] == "serious" and severities[-1] == "info"
 
 

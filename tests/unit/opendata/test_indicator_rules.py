@@ -8,14 +8,8 @@ from decimal import Decimal
 import pytest
 
 from complaints.calendar import WorkCalendar, schedules_from_chinesecalendar
-from portal.institutions.checks import (
-    Facts,
-    FeeFacts,
-    GradeFacts,
-    InstitutionFacts,
-    ResourceFacts,
-    Thresholds,
-)
+from portal.institutions.facts import Facts, FeeFacts, GradeFacts, InstitutionFacts, ResourceFacts
+from portal.institutions.thresholds import Thresholds
 from portal.opendata import indicator_rules as rules
 from portal.opendata.indicator_types import (
     CreditRow,

@@ -1,4 +1,7 @@
-"""Word lists for the demo city: districts and streets, name parts, people, findings."""
+"""Word lists for the demo city: districts and streets, name parts, people, findings.
+
+Over 400 lines on purpose: it is data, not logic (tuples of words), kept in one module so the
+demo's whole vocabulary reads in one place."""
 
 from __future__ import annotations
 

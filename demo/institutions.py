@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from demo import names
+from demo.backoffice import assessment_rows, disclosure_rows
 from portal.backoffice.models import CreditCommitment, InstitutionRule
 from portal.db import utcnow
-from portal.demo import names
-from portal.demo.backoffice import assessment_rows, disclosure_rows
 from portal.institutions import creditcode
 from portal.institutions.models import (
     CreditEntry,

@@ -11,13 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, update
 
-from portal.accounts.models import User
-from portal.accounts.passwords import hash_password
-from portal.accounts.roles import Role
-from portal.db import get_engine, utcnow
-from portal.demo import names
-from portal.demo.backoffice import pending_draft
-from portal.demo.institutions import (
+from demo import names
+from demo.backoffice import pending_draft
+from demo.institutions import (
     CHILD_TABLES,
     INSTITUTION_NOTES,
     DemoDistrict,
@@ -26,7 +22,11 @@ from portal.demo.institutions import (
     forced_kind_nature,
     landline,
 )
-from portal.demo.opendays import open_day_rows, seats_by_event, signup_rows
+from demo.opendays import open_day_rows, seats_by_event, signup_rows
+from portal.accounts.models import User
+from portal.accounts.passwords import hash_password
+from portal.accounts.roles import Role
+from portal.db import get_engine, utcnow
 from portal.institutions.models import (
     Institution,
 )
