@@ -161,6 +161,33 @@ def start_portal(env: dict[str, str], *args: str, port: int | None = None,
     return proc, f"http://127.0.0.1:{port}" if port else ""
 
 
+def uvicorn_workers(manager: int) -> set[int]:
+    """uvicorn's worker processes (multiprocessing spawn children) of its `--workers` manager."""
+    try:
+        children = Path(f"/proc/{manager}/task/{manager}/children").read_text().split()
+    except FileNotFoundError:
+        return set()
+    found = set()
+    for pid in children:
+        try:
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.add(int(pid))
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 40) -> None:
+    """SIGTERM (uvicorn finishes the requests in hand), SIGKILL if it is not gone in time."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @contextmanager
 def serve_app(db_url: str, redis_url: str, secret: str) -> Iterator[str]:
     """The real app under uvicorn on a SQLite database whose folder is its var dir; yields the

@@ -17,25 +17,9 @@ import pytest
 
 from portal.devstack import web_command
 
-from servers import free_port, portal_env, start_portal
+from servers import free_port, portal_env, start_portal, stop_process, uvicorn_workers
 
 SECRET = "serve-test-" + "x" * 40
-
-
-def _workers(manager: int) -> set[int]:
-    """uvicorn's worker processes (multiprocessing spawn children) of the manager."""
-    try:
-        children = Path(f"/proc/{manager}/task/{manager}/children").read_text().split()
-    except FileNotFoundError:
-        return set()
-    found = set()
-    for pid in children:
-        try:
-            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.add(int(pid))
-        except FileNotFoundError:
-            continue
-    return found
 
 
 def _healthy(port: int) -> bool:
@@ -54,16 +38,6 @@ def _wait(condition, timeout: float = 60):
     return result
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def _started(log: Path, workers: set[int]) -> bool:
     """Every one of `workers` has loaded the app and serves (uvicorn's log: a process names
     itself, then says its start-up is complete)."""
@@ -79,17 +53,17 @@ def server(sqlite_url, redis_server, tmp_path):
     port = free_port()
     proc, _ = start_portal(env, port=port, workers=2, log=tmp_path / "web.log")
     try:
-        workers = _wait(lambda: len(w := _workers(proc.pid)) == 2 and w)
+        workers = _wait(lambda: len(w := uvicorn_workers(proc.pid)) == 2 and w)
         _wait(lambda: _started(tmp_path / "web.log", workers) and _healthy(port))
         yield proc, port, tmp_path / "web.log"
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 def _answers_alone(proc: subprocess.Popen, port: int, worker: int) -> bool:
     """A request on a new connection is answered while every other worker is stopped
     (SIGSTOP: it accepts nothing), so `worker` answered it."""
-    others = _workers(proc.pid) - {worker}
+    others = uvicorn_workers(proc.pid) - {worker}
     for pid in others:
         os.kill(pid, signal.SIGSTOP)
     try:
@@ -98,12 +72,12 @@ def _answers_alone(proc: subprocess.Popen, port: int, worker: int) -> bool:
         for pid in others:
             os.kill(pid, signal.SIGCONT)
     # Still the same workers (uvicorn's manager did not replace a stopped one meanwhile).
-    return answered and _workers(proc.pid) == others | {worker}
+    return answered and uvicorn_workers(proc.pid) == others | {worker}
 
 
 def test_both_workers_answer(server):
     proc, port, _ = server
-    workers = _workers(proc.pid)
+    workers = uvicorn_workers(proc.pid)
     assert len(workers) == 2
     for worker in workers:
         assert _answers_alone(proc, port, worker), worker
@@ -111,10 +85,10 @@ def test_both_workers_answer(server):
 
 def test_a_killed_worker_is_replaced_and_sigterm_stops_all(server):
     proc, port, log = server
-    before = _workers(proc.pid)
+    before = uvicorn_workers(proc.pid)
     victim = min(before)
     os.kill(victim, signal.SIGKILL)
-    after = _wait(lambda: (now := _workers(proc.pid)) and len(now) == 2 and victim not in now
+    after = _wait(lambda: (now := uvicorn_workers(proc.pid)) and len(now) == 2 and victim not in now
                   and now)
     (replacement,) = after - before
     # Started (its app loaded) before the other is stopped: uvicorn's manager replaces a
