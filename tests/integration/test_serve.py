@@ -5,6 +5,7 @@ value stops start-up with one line naming it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -70,7 +71,8 @@ def _answers_alone(proc: subprocess.Popen, port: int, worker: int) -> bool:
         answered = _healthy(port)
     finally:
         for pid in others:
-            os.kill(pid, signal.SIGCONT)
+            with contextlib.suppress(ProcessLookupError):  # replaced meanwhile: False below
+                os.kill(pid, signal.SIGCONT)
     # Still the same workers (uvicorn's manager did not replace a stopped one meanwhile).
     return answered and uvicorn_workers(proc.pid) == others | {worker}
 
