@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
@@ -40,7 +41,7 @@ from portal.security import (
     FormRejected,
     SecurityHeadersMiddleware,
 )
-from portal.settings import PROJECT_ROOT, get_settings
+from portal.settings import PROJECT_ROOT, SettingError, get_settings
 from portal.site import views as site_views
 from portal.stats import dashboards as dashboard_views
 from portal.stats import views as stats_views
@@ -131,7 +132,16 @@ async def lifespan(app: Starlette):
 
 
 def create_app() -> Starlette:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except SettingError as exc:
+        # uvicorn calls this factory in each web process: a bad PORTAL_* value is one line
+        # naming it, not a traceback, and uvicorn's start-up failure code, on which its
+        # `--workers` manager stops instead of starting workers again and again.
+        from uvicorn.config import STARTUP_FAILURE
+
+        logging.getLogger("uvicorn.error").error("portal: %s", exc)
+        sys.exit(STARTUP_FAILURE)
     routes = [
         *site_views.routes,
         # Before Mount("/api/v1"): that mount answers 404 for the rest of /api/v1.
