@@ -47,10 +47,13 @@ def parse_whole(raw: str, low: int, high: int) -> int | None:
     return number if low <= number <= high else None
 
 
-def _first_text(valuelist: list[Any]) -> str:
-    """The first value sent for a name, stripped; a file upload or nothing reads as ""."""
-    value = valuelist[0] if valuelist else ""
-    return value.strip() if isinstance(value, str) else ""
+def _sent_text(valuelist: list[Any], strip: bool = True) -> str:
+    """The value sent for a name, stripped; a file upload or nothing reads as "". Sent twice,
+    the last one counts, as Starlette's `.get` reads it (a hidden default before a check box)."""
+    value = valuelist[-1] if valuelist else ""
+    if not isinstance(value, str):
+        return ""
+    return value.strip() if strip else value
 
 
 class PortalForm(Form):
@@ -80,16 +83,17 @@ class Text(Field):
 
     def __init__(self, label: str | None = None, validators: Iterable[Callable] = (), *,
                  required: str = "", max_length: int | None = None, too_long: str = "",
-                 blank: str = "", **kwargs: Any) -> None:
+                 blank: str = "", strip: bool = True, **kwargs: Any) -> None:
         super().__init__(label, list(validators), **kwargs)
         self.required, self.max_length, self.too_long = required, max_length, too_long
         self.blank = blank  # the value when nothing was typed
+        self.strip = strip  # False for a password: every character counts
 
     def process_data(self, value: Any) -> None:
         self.data = self.text = self.blank if value is None else str(value)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data = self.text = _first_text(valuelist) or self.blank
+        self.data = self.text = _sent_text(valuelist, self.strip) or self.blank
 
     def pre_validate(self, form: Form) -> None:
         if self.required and not self.data:
@@ -103,12 +107,14 @@ class Choice(Text):
 
     def __init__(self, label: str | None = None, validators: Iterable[Callable] = (), *,
                  choices: Iterable[str] | Callable[[], Iterable[str]] = (), message: str = "",
-                 **kwargs: Any) -> None:
+                 optional: bool = False, **kwargs: Any) -> None:
         super().__init__(label, validators, **kwargs)
-        self.choices, self.message = choices, message
+        self.choices, self.message, self.optional = choices, message, optional
 
     def pre_validate(self, form: Form) -> None:
         choices = self.choices() if callable(self.choices) else self.choices
+        if self.optional and not self.data:
+            return
         if self.data not in choices:
             raise StopValidation(self.message or f"请选择{self.label.text}")
 
@@ -125,8 +131,10 @@ class RowId(Field):
     def process_data(self, value: Any) -> None:
         self.data, self.text = (value, str(value)) if isinstance(value, int) else (None, "")
 
+    parse = staticmethod(parse_id)
+
     def process_formdata(self, valuelist: list[Any]) -> None:
-        self.text = _first_text(valuelist)
+        self.text = _sent_text(valuelist)
         self.data = parse_id(self.text)
 
     def pre_validate(self, form: Form) -> None:
@@ -146,26 +154,28 @@ class RowIds(Field):
 
 
 class WholeNumber(Field):
-    """A whole number in [low, high] (`parse_whole`); `data` is `default` when blank or out of
-    range, or, with `message`, out of range is that problem."""
+    """A whole number in [low, high] (`parse_whole`); `data` is `default` when blank or not
+    such a number. With `message`, something typed that is not such a number is that problem,
+    and so is a blank when `required`."""
 
     def __init__(self, label: str | None = None, validators: Iterable[Callable] = (), *,
-                 low: int = 0, high: int = 1_000_000, message: str = "", **kwargs: Any) -> None:
+                 low: int = 0, high: int = 1_000_000, message: str = "", required: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(label, list(validators), **kwargs)
-        self.low, self.high, self.message = low, high, message
+        self.low, self.high, self.message, self.required = low, high, message, required
 
     def process_data(self, value: Any) -> None:
         self.data, self.text, self.invalid = value, "" if value is None else str(value), False
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        self.text = _first_text(valuelist)
+        self.text = _sent_text(valuelist)
         number = parse_whole(self.text, self.low, self.high) if self.text else None
         self.invalid = bool(self.text) and number is None
         if number is not None:
             self.data = number
 
     def pre_validate(self, form: Form) -> None:
-        if self.message and (self.invalid or self.data is None):
+        if self.message and (self.invalid or (self.required and self.data is None)):
             raise StopValidation(self.message)
 
 
@@ -182,7 +192,7 @@ class Flag(Field):
         self.text = "1" if self.data else ""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        self.text = _first_text(valuelist)
+        self.text = _sent_text(valuelist)
         self.data = self.text.lower() in self.true
 
 

@@ -36,7 +36,7 @@ class _Form(PortalForm):
     picked = RowId(message="请从列表中选择")
     ids = RowIds()
     days = WholeNumber(low=1, high=30, default=7)
-    size = WholeNumber(low=1, high=5, message="人数须为 1–5 人")
+    size = WholeNumber(low=1, high=5, message="人数须为 1–5 人", required=True)
     urgent = Flag()
     yes = Flag(true=("true", "1", "yes"))
     kind = Choice(choices=("a", "b"), message="请选择类别")
@@ -78,3 +78,8 @@ def test_an_upload_where_text_is_expected_reads_as_blank():
 
     form = _Form(FormData([("name", UploadFile(BytesIO(b"x"), filename="a.txt"))]))
     assert form.name.data == "" and form.check()["name"] == "请填写姓名"
+
+
+def test_a_name_sent_twice_reads_as_its_last_value_like_starlette_get():
+    form = _Form(FormData([("urgent", "0"), ("urgent", "1"), ("office", "x"), ("office", "5")]))
+    assert (form.urgent.data, form.office.data) == (True, 5)
