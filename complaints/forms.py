@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, tzinfo
 
+from wtforms import FileField
 from wtforms.validators import ValidationError
 
 from complaints import clock
 from complaints.georeport import parse_datetime
 from complaints.handling import FEEDBACK_LEVELS
 from complaints.intake import ComplaintInput
-from portal.formfields import Choice, Flag, PortalForm, RowId, RowIds, Text, WholeNumber
+from portal.formfields import Choice, Flag, PortalForm, RowId, RowIds, Text, Texts, WholeNumber
 
 OPERATOR_CHANNELS = ("phone", "handover")
 LOCAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
@@ -47,6 +48,7 @@ class ComplaintForm(PortalForm):
     urgent = Flag()
     unregistered = Flag()
     form_nonce = Text()
+    action = Text()  # "find": the no-JS 查找 button redraws the form with the matches
 
     @property
     def chosen_institution(self) -> int | None:
@@ -225,3 +227,56 @@ class HandlingForm(PortalForm):
     days = WholeNumber(low=0, high=999, default=0)
     # An office picked for co-handling or transfer: anything that is no id finds no office.
     department_id = RowId()
+
+
+class RoutingRuleForm(PortalForm):
+    """An administrator editing a category's routing rule (the rules: routing.update_rule)."""
+
+    label = Text()
+    help_text = Text()
+    keywords = Text()
+    responsible_type = Text()
+    co_handling_types = Texts()
+    active = Flag()
+
+    @property
+    def keyword_list(self) -> list[str]:
+        """The keywords as typed, split at ASCII or full-width commas."""
+        return self.keywords.data.replace("，", ",").split(",")
+
+
+class CalendarUploadForm(PortalForm):
+    """A year's holiday schedule: an uploaded file, or its text pasted."""
+
+    file = FileField()
+    text = Text()
+
+    def content(self) -> tuple[bytes, str]:
+        """(the bytes, a file name); empty bytes when nothing was sent."""
+        upload = self.file.data
+        if upload is not None and hasattr(upload, "file"):
+            return upload.file.read(), upload.filename or "calendar.txt"
+        return self.text.data.encode(), "calendar.txt"
+
+
+PHONE_LOOKUP_MAX = 30
+DESCRIPTION_LOOKUP_MAX = 4000
+
+
+class CallerQuery(PortalForm):
+    """The caller's number the console looks up (POST from the console, GET ?phone= for links)."""
+
+    complainant_phone = Text(filters=[lambda value: value[:PHONE_LOOKUP_MAX]])
+    phone = Text(filters=[lambda value: value[:PHONE_LOOKUP_MAX]])
+
+    @property
+    def number(self) -> str:
+        return self.complainant_phone.data or self.phone.data
+
+
+class CategoryQuery(PortalForm):
+    """The description typed so far and the category picked, for the suggestions."""
+
+    description = Text(strip=False, filters=[lambda value: value[:DESCRIPTION_LOOKUP_MAX]])
+    pick_category = Text()
+    category = Text()

@@ -14,7 +14,13 @@ from starlette.routing import Route
 from complaints.calendar_store import load_calendar
 from complaints.events import add_event
 from complaints.exceptions import InvalidComplaint
-from complaints.forms import OPERATOR_CHANNELS, LinkedQuery, OperatorComplaintForm
+from complaints.forms import (
+    OPERATOR_CHANNELS,
+    CallerQuery,
+    CategoryQuery,
+    LinkedQuery,
+    OperatorComplaintForm,
+)
 from complaints.intake import ComplaintInput, normalise_phone, phone_problem, validate
 from complaints.models import CHANNELS, STATUSES, Complaint
 from complaints.numbers import spoken_groups
@@ -193,7 +199,7 @@ def file(ctx: Ctx) -> Response:
         if known:
             values["category"] = picked
         return _console(ctx, values, focus="f-category", picked=picked if known else "")
-    if ctx.field("action") == "find":
+    if form.action.data == "find":
         return _console(ctx, values, search=True, focus="f-institution")
 
     received_at, own_errors = form.received(ctx.settings.timezone)
@@ -249,9 +255,8 @@ def caller(ctx: Ctx) -> Response:
     The console asks by POST so phone numbers stay out of URLs and access logs; GET ?phone=
     works for links.
     """
-    raw = (ctx.request.query_params.get("phone", "") if ctx.request.method == "GET"
-           else ctx.field("complainant_phone") or ctx.field("phone"))
-    raw = raw.strip()[:30]
+    raw = CallerQuery(ctx.request.query_params if ctx.request.method == "GET"
+                      else ctx.form).number
     if not ctx.is_htmx:
         return _console(ctx, {"channel": "phone", "complainant_phone": raw},
                         focus="f-complainant_name" if raw else None)
@@ -261,12 +266,12 @@ def caller(ctx: Ctx) -> Response:
 @view(roles=[Role.OPERATOR])
 def suggest_category(ctx: Ctx) -> Response:
     """The category field with up to three categories suggested by the description's words."""
-    source = ctx.request.query_params if ctx.request.method == "GET" else ctx.form
-    description = str(source.get("description", ""))[:4000]
+    query = CategoryQuery(ctx.request.query_params if ctx.request.method == "GET" else ctx.form)
+    description = query.description.data
     rules = list(active_rules(ctx.db).values())
     known = {r.code for r in rules}
-    picked = str(source.get("pick_category", "")).strip()
-    chosen = picked if picked in known else str(source.get("category", "")).strip()
+    picked = query.pick_category.data
+    chosen = picked if picked in known else query.category.data
     return ctx.render(
         "complaints/operator/_category_suggestions.html",
         rules=rules,

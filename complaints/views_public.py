@@ -84,7 +84,7 @@ def _choices(ctx: Ctx, form: ComplaintForm):
 def submit(ctx: Ctx) -> Response:
     form = ComplaintForm(ctx.form)
     values = form.texts()
-    if ctx.field("action") == "find":
+    if form.action.data == "find":
         matches = _choices(ctx, form)
         return ctx.render("complaints/new.html", **_form_context(ctx, values=values, matches=matches))
     if not allow("complaint", client_ip(ctx.request), PUBLIC_FILINGS_PER_HOUR, 3600):

@@ -153,6 +153,16 @@ class RowIds(Field):
         self.data = [i for i in ids if i is not None]
 
 
+class Texts(Field):
+    """Every text sent under the name (check boxes of codes), as sent; uploads left out."""
+
+    def process_data(self, value: Any) -> None:
+        self.data, self.text = list(value or ()), ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = [v for v in valuelist if isinstance(v, str)]
+
+
 class WholeNumber(Field):
     """A whole number in [low, high] (`parse_whole`); `data` is `default` when blank or not
     such a number. With `message`, something typed that is not such a number is that problem,
