@@ -24,15 +24,20 @@ from complaints import views_staff as staff_views
 from complaints.georeport import errors_xml
 from portal.accounts import views as accounts_views
 from portal.backoffice import views as backoffice_views
+from portal.backoffice.workflow import WorkflowError
 from portal.db import dispose_engines
 from portal.endpoints import LoginRequired, login_url
 from portal.institutions import views as institution_views
 from portal.institutions import views_records as gov_views
+from portal.institutions.records import RecordError
 from portal.opendata import views as opendata_views
 from portal.opendata import views_indicators as indicator_views
 from portal.opendays import views as openday_views
+from portal.opendays.errors import OpenDayError
+from portal.opendays.months import MonthOutOfRange
 from portal.ops import views as ops_views
 from portal.reviews import views as review_views
+from portal.reviews.services import ReviewError
 from portal.security import (
     AllowedHostsMiddleware,
     BodyTooLarge,
@@ -95,6 +100,20 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     if detail and detail.isascii():
         detail = ""
     return error_response(request, exc.status_code, detail)
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    """A domain error that means the same answer on every page: its `status` (400 when it has
+    none) and its Chinese `message`. The session of the request is closed unsaved (rolled back)
+    on the way out of the view."""
+    return error_response(request, getattr(exc, "status", 400), getattr(exc, "message", ""))
+
+
+# Domain errors answered by `domain_error` wherever a view lets them through; a view catches
+# one itself only to answer differently (the form again with the typed values, a 409 page).
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (
+    OpenDayError, MonthOutOfRange, ReviewError, WorkflowError, RecordError,
+)
 
 
 async def login_required(request: Request, exc: Exception) -> Response:
@@ -192,6 +211,7 @@ def create_app() -> Starlette:
             HTTPException: http_exception,
             LoginRequired: login_required,
             FormRejected: guard_error,
+            **dict.fromkeys(DOMAIN_ERRORS, domain_error),
             Exception: server_error,
         },
     )
