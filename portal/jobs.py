@@ -15,12 +15,12 @@ import importlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy import JSON, Index, Integer, String, Text, event, or_, select, update
+from sqlalchemy import JSON, CursorResult, Index, Integer, String, Text, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.db import (
@@ -221,10 +221,10 @@ def run_outbox_job(outbox_id: int) -> str:
             update(OutboxJob)
             .where(OutboxJob.id == outbox_id, OutboxJob.status == "pending")
             .values(status="running", started_at=utcnow(), attempts=OutboxJob.attempts + 1)
-        ).rowcount
-        if not claimed:
+        )
+        if not cast(CursorResult[Any], claimed).rowcount:
             return "skipped"
-        row = session.get(OutboxJob, outbox_id)
+        row = session.get_one(OutboxJob, outbox_id)
         func, args, attempts = row.func, list(row.args), row.attempts
     _lease.hold([outbox_id])
     try:

@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check .
+.venv/bin/mypy  # the modules listed in pyproject.toml [tool.mypy]
 exec .venv/bin/pytest "$@"
