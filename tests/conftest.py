@@ -19,9 +19,28 @@ from support import ARTIFACTS  # noqa: E402
 
 def pytest_configure(config: pytest.Config) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+    cheap_password_hashing()
     # The in-process clients' host names (Starlette's TestClient, schemathesis) besides
     # PORTAL_BASE_URL's 127.0.0.1, which the servers started by tests listen on.
     os.environ["PORTAL_ALLOWED_HOSTS"] = "testserver,localhost"
+
+
+def cheap_password_hashing() -> None:
+    """Argon2id at its lowest cost for the in-process app (as Django's docs advise for tests):
+    the production cost (t=3, 64 MiB, p=4) is 0.1–0.6 s per sign-in on two shared cores, and the
+    suite signs in thousands of times. Same algorithm and output (`$argon2id$…`); argon2 reads a
+    hash's cost from the hash, so servers started by tests verify these hashes too (and rehash
+    them at production cost, as after a cost change). tests/unit/portal/test_passwords.py checks
+    the production hasher itself. Runs before any test module imports the app, so the login's
+    dummy hash (portal.accounts.services) is cheap too."""
+    from argon2 import PasswordHasher
+
+    from portal.accounts import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1,
+                                       hash_len=production.hash_len,
+                                       salt_len=production.salt_len, type=production.type)
 
 
 @pytest.fixture(scope="session")
