@@ -114,47 +114,61 @@ def postgres_template(postgres_server: PostgresServer) -> str:
 class DatabasePool:
     """Fresh copies of the migrated template, made AHEAD of need by a background thread: the
     CREATE DATABASE (0.1-0.5 s) runs in the PostgreSQL server, on the other core, while the
-    previous test runs. Each database is still used by one test only, and never reused."""
+    previous test runs. Each database is used by one test only and dropped after it by the same
+    thread (left for the end, the hundreds of copies made the final clean-up of the cluster take
+    minutes)."""
 
     AHEAD = 2
 
     def __init__(self, server: PostgresServer, template: str) -> None:
         self.server, self.template = server, template
         self.ready: queue.Queue[str | BaseException] = queue.Queue(maxsize=self.AHEAD)
+        self.used: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.wake = threading.Event()
         self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._fill, name="db-pool", daemon=True)
+        self.thread = threading.Thread(target=self._work, name="db-pool", daemon=True)
+        self.wake.set()
         self.thread.start()
 
-    def _fill(self) -> None:
+    def _work(self) -> None:
         import psycopg
 
         try:
             with psycopg.connect(f"host=127.0.0.1 port={self.server.port} user=postgres "
                                  "dbname=postgres", autocommit=True) as conn:
                 while not self.stopping.is_set():
-                    name = "t_" + uuid.uuid4().hex[:12]
-                    conn.execute(f"CREATE DATABASE {name} TEMPLATE {self.template}")
-                    self._offer(self.server.url(name))
+                    self.wake.clear()
+                    while not self.ready.full():  # only this thread puts: no race
+                        name = "t_" + uuid.uuid4().hex[:12]
+                        conn.execute(f"CREATE DATABASE {name} TEMPLATE {self.template}")
+                        self.ready.put_nowait(self.server.url(name))
+                    try:
+                        name = self.used.get_nowait()
+                    except queue.Empty:
+                        self.wake.wait()  # until a test takes a database or gives one back
+                        continue
+                    try:  # FORCE: a connection a test left open does not keep its database
+                        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                    except psycopg.Error:
+                        pass  # left to the removal of the whole cluster at the end
         except BaseException as exc:  # handed to the test that waits for a database
             if not self.stopping.is_set():
-                self._offer(exc)
-
-    def _offer(self, item: str | BaseException) -> None:
-        while not self.stopping.is_set():
-            try:
-                self.ready.put(item, timeout=0.5)  # wakes up to notice the end of the session
-                return
-            except queue.Full:
-                continue
+                self.ready.put_nowait(exc)  # not full: only CREATE or connect can fail here
 
     def take(self) -> str:
         item = self.ready.get()
+        self.wake.set()
         if isinstance(item, BaseException):
             raise RuntimeError("could not copy the template database") from item
         return item
 
+    def give_back(self, url: str) -> None:
+        self.used.put(url.rsplit("/", 1)[-1])
+        self.wake.set()
+
     def stop(self) -> None:
         self.stopping.set()
+        self.wake.set()
         self.thread.join()
 
 
@@ -173,7 +187,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         path = tmp_path / "portal.sqlite3"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
-    return request.getfixturevalue("postgres_pool").take()
+    pool = request.getfixturevalue("postgres_pool")
+    url = pool.take()
+    request.addfinalizer(lambda: pool.give_back(url))  # after the test's own fixtures ended
+    return url
 
 
 @pytest.fixture
