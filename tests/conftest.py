@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,9 +28,28 @@ settings.load_profile("portal")
 
 def pytest_configure(config: pytest.Config) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+    cheap_password_hashing()
     # The in-process clients' host names (Starlette's TestClient, schemathesis) besides
     # PORTAL_BASE_URL's 127.0.0.1, which the servers started by tests listen on.
     os.environ["PORTAL_ALLOWED_HOSTS"] = "testserver,localhost"
+
+
+def cheap_password_hashing() -> None:
+    """Argon2id at its lowest cost for the in-process app (as Django's docs advise for tests):
+    the production cost (t=3, 64 MiB, p=4) is 0.1–0.6 s per sign-in on two shared cores, and the
+    suite signs in thousands of times. Same algorithm and output (`$argon2id$…`); argon2 reads a
+    hash's cost from the hash, so servers started by tests verify these hashes too (and rehash
+    them at production cost, as after a cost change). tests/unit/portal/test_passwords.py checks
+    the production hasher itself. Runs before any test module imports the app, so the login's
+    dummy hash (portal.accounts.services) is cheap too."""
+    from argon2 import PasswordHasher
+
+    from portal.accounts import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1,
+                                       hash_len=production.hash_len,
+                                       salt_len=production.salt_len, type=production.type)
 
 
 @pytest.fixture(scope="session")
@@ -97,15 +118,73 @@ def postgres_template(postgres_server: PostgresServer) -> str:
     return "portal_template"
 
 
-def _new_postgres_db(server: PostgresServer, template: str) -> str:
-    import psycopg
+class DatabasePool:
+    """Fresh copies of the migrated template, made AHEAD of need by a background thread: the
+    CREATE DATABASE (0.1-0.5 s) runs in the PostgreSQL server, on the other core, while the
+    previous test runs. Each database is used by one test only and dropped after it by the same
+    thread (left for the end, the hundreds of copies made the final clean-up of the cluster take
+    minutes)."""
 
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(
-        f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True
-    ) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-    return server.url(name)
+    AHEAD = 2
+
+    def __init__(self, server: PostgresServer, template: str) -> None:
+        self.server, self.template = server, template
+        self.ready: queue.Queue[str | BaseException] = queue.Queue(maxsize=self.AHEAD)
+        self.used: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._work, name="db-pool", daemon=True)
+        self.wake.set()
+        self.thread.start()
+
+    def _work(self) -> None:
+        import psycopg
+
+        try:
+            with psycopg.connect(f"host=127.0.0.1 port={self.server.port} user=postgres "
+                                 "dbname=postgres", autocommit=True) as conn:
+                while not self.stopping.is_set():
+                    self.wake.clear()
+                    while not self.ready.full():  # only this thread puts: no race
+                        name = "t_" + uuid.uuid4().hex[:12]
+                        conn.execute(f"CREATE DATABASE {name} TEMPLATE {self.template}")
+                        self.ready.put_nowait(self.server.url(name))
+                    try:
+                        name = self.used.get_nowait()
+                    except queue.Empty:
+                        self.wake.wait()  # until a test takes a database or gives one back
+                        continue
+                    try:  # FORCE: a connection a test left open does not keep its database
+                        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                    except psycopg.Error:
+                        pass  # left to the removal of the whole cluster at the end
+        except BaseException as exc:  # handed to the test that waits for a database
+            if not self.stopping.is_set():
+                self.ready.put_nowait(exc)  # not full: only CREATE or connect can fail here
+
+    def take(self) -> str:
+        item = self.ready.get()
+        self.wake.set()
+        if isinstance(item, BaseException):
+            raise RuntimeError("could not copy the template database") from item
+        return item
+
+    def give_back(self, url: str) -> None:
+        self.used.put(url.rsplit("/", 1)[-1])
+        self.wake.set()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+        self.thread.join()
+
+
+@pytest.fixture(scope="session")
+def postgres_pool(postgres_server: PostgresServer, postgres_template: str
+                  ) -> Iterator[DatabasePool]:
+    pool = DatabasePool(postgres_server, postgres_template)
+    yield pool
+    pool.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -115,8 +194,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         path = tmp_path / "portal.sqlite3"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
-    server = request.getfixturevalue("postgres_server")
-    return _new_postgres_db(server, request.getfixturevalue("postgres_template"))
+    pool = request.getfixturevalue("postgres_pool")
+    url = pool.take()
+    request.addfinalizer(lambda: pool.give_back(url))  # after the test's own fixtures ended
+    return url
 
 
 @pytest.fixture

@@ -8,14 +8,18 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 
 import pytest
 
 from servers import free_port, portal_env
+
+DEMO_HOMES = 10
 
 
 def _listening(port: int) -> bool:
@@ -79,8 +83,11 @@ def test_portal_dev_starts_everything_and_a_stop_stops_everything(tmp_path, stop
                      f"redis://127.0.0.1:{redis_port}/0", "dev-test-" + "x" * 40, tmp_path)
     log = tmp_path / "dev.log"
     with open(log, "wb") as out:
+        # A small demo city (the default 200 homes took half the test): the command still
+        # migrates the empty database and seeds it before starting the stack.
         proc = subprocess.Popen([sys.executable, "-m", "portal.cli", "dev", "--port",
-                                 str(web_port)], env=env, stdout=out, stderr=subprocess.STDOUT)
+                                 str(web_port), "--institutions", str(DEMO_HOMES)],
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
     children: list[int] = []
     try:
         health: dict = {}
@@ -88,6 +95,8 @@ def test_portal_dev_starts_everything_and_a_stop_stops_everything(tmp_path, stop
         while time.monotonic() < deadline and not (health := _health(web_port)).get("workers"):
             time.sleep(0.5)
         assert health.get("redis") == "ok" and health.get("workers") == 1, health
+        with closing(sqlite3.connect(tmp_path / "dev.sqlite3")) as db:  # migrated, seeded
+            assert db.execute("SELECT count(*) FROM institutions").fetchone() == (DEMO_HOMES,)
         # The web server is uvicorn's own command, a child started again when it dies too.
         web = _child(proc.pid, b"uvicorn", b"portal.app:create_app")
         assert web is not None

@@ -2,11 +2,13 @@
 stops while complaints are filed and recurring jobs fall due; once it is back every
 acknowledgement goes out, each once, and the scheduler is alive — with no other request.
 
-The outage lasts OUTAGE seconds (20; PORTAL_TEST_OUTAGE_SECONDS=120 runs the issue's 2 minutes,
-as `bench/redis_outage.sh` does): the outbox sweeper runs every
-PORTAL_OUTBOX_SWEEP_SECONDS=5 here, so it falls due several times during the outage (as the
-minute's sweep does in 2 minutes); that is what killed `rq cron` (a ConnectionError out of its
-loop). Waits are polls with generous deadlines, never fixed sleeps that assume a fast machine.
+The outbox sweeper runs every PORTAL_OUTBOX_SWEEP_SECONDS=1 here and the outage lasts OUTAGE
+seconds (4 sweeps; PORTAL_TEST_OUTAGE_SECONDS=120 runs the issue's 2 minutes, as
+`bench/redis_outage.sh` does), so the sweep falls due four times during the outage, as the
+20-second sweep does in 80 s of production; that is what killed `rq cron` (a ConnectionError
+out of its loop). (It was 20 s with a 5-s sweep: the same four due sweeps, and the scheduler's
+backoff then slept 11 s more after Redis returned.) Waits are polls with generous deadlines,
+never fixed sleeps that assume a fast machine.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from consistency import seed_city
 from servers import RedisServer, portal_env, start_portal
 
 SECRET = "outage-" + "o" * 40
-OUTAGE = int(os.environ.get("PORTAL_TEST_OUTAGE_SECONDS", "20"))  # 20: four sweeps fall due
-SWEEP = 5
+SWEEP = 1
+DUE_SWEEPS = 4
+OUTAGE = int(os.environ.get("PORTAL_TEST_OUTAGE_SECONDS", str(DUE_SWEEPS * SWEEP)))
 
 
 def sent(url: str) -> tuple[int, int]:

@@ -6,11 +6,9 @@ the fire-approval work (see the placeholder at the end)."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -45,11 +43,10 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="module")
-def demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("demo-indicators")
-    shutil.copy(sqlite_template, folder / "demo.sqlite3")
-    url = f"sqlite:///{folder / 'demo.sqlite3'}"
-    seed_demo(url, institutions=200, seed=0, today=TODAY)
+def demo(demo_city, tmp_path_factory: pytest.TempPathFactory):
+    # seed_demo(institutions=200, seed=0, today=TODAY) on a fresh database (conftest.py).
+    assert demo_city.today == TODAY
+    url = demo_city.copy(tmp_path_factory.mktemp("demo-indicators"))
     with Session(get_engine(url)) as db:
         service = IndicatorService(db, get_settings().timezone)
         report = service.report(CITY, service.period(YEAR, TODAY))

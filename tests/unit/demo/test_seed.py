@@ -61,11 +61,10 @@ def _fresh_db(sqlite_template: Path, folder: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def seeded(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):
-    url = _fresh_db(sqlite_template, tmp_path_factory.mktemp("seeded"))
-    lines: list[str] = []
-    summary = seed_demo(url, institutions=200, seed=0, today=TODAY, progress=lines.append)
-    return url, summary, lines
+def seeded(demo_city, tmp_path_factory: pytest.TempPathFactory):
+    """seed_demo(institutions=200, seed=0, today=TODAY) on a fresh database (conftest.py)."""
+    assert demo_city.today == TODAY
+    return demo_city.copy(tmp_path_factory.mktemp("seeded")), demo_city.summary, demo_city.lines
 
 
 def _rows(url: str, stmt):

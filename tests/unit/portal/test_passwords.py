@@ -1,0 +1,40 @@
+"""The production password hasher. The suite signs in with a cheap argon2id (tests/conftest.py:
+cheap_password_hashing); this checks what the deployed module builds, from a fresh copy of it."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from argon2 import Type
+
+from portal.accounts import passwords
+
+
+def production_module():
+    spec = importlib.util.spec_from_file_location("production_passwords", passwords.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_production_hashing_is_argon2id_at_rfc_9106_cost():
+    production = production_module()
+    hasher = production._hasher
+    # RFC 9106's second recommended option: t=3, 64 MiB, p=4.
+    assert hasher.type is Type.ID
+    assert hasher.time_cost >= 3 and hasher.memory_cost >= 64 * 1024 and hasher.parallelism >= 1
+    stored = production.hash_password("Correct-horse-42")
+    assert stored.startswith(f"$argon2id$v=19$m={hasher.memory_cost},t={hasher.time_cost},")
+    assert production.verify_password(stored, "Correct-horse-42")
+    assert not production.verify_password(stored, "Correct-horse-43")
+
+
+def test_the_suites_cheap_hasher_verifies_production_hashes_and_asks_for_a_rehash():
+    """What a server started by a test does with the suite's hashes, and the reverse."""
+    production = production_module()
+    cheap = passwords.hash_password("Correct-horse-42")
+    assert cheap.startswith("$argon2id$")
+    assert production.verify_password(cheap, "Correct-horse-42")
+    assert production.needs_rehash(cheap)
+    assert passwords.verify_password(production.hash_password("Correct-horse-42"),
+                                     "Correct-horse-42")
