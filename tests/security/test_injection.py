@@ -40,6 +40,7 @@ PAYLOADS = [
     "a\x00b",  # PostgreSQL refuses NUL in text
     "99999999999999999999999",  # beyond BIGINT
     "%_\\",  # LIKE wildcards and the escape character
+    "1²",  # str.isdigit() says digits, int() refuses (a 500 on /institutions?page=², issue 19)
 ]
 # Every query parameter any page or API reads (grep query_params / params.get).
 PARAM_NAMES = [
