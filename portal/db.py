@@ -9,7 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Executable, MetaData, create_engine, event, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Executable,
+    MetaData,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -92,9 +101,15 @@ def _set_query_only(dbapi_connection, info: dict, on: bool) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    reading = bool(conn.get_execution_options().get(READ_ONLY))
+    options = conn.get_execution_options()
+    reading = bool(options.get(READ_ONLY))
     pooled = conn.connection
     _set_query_only(pooled.driver_connection, pooled.info, reading)
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return  # SQLAlchemy's autocommit: no transaction to begin
+    # SQLAlchemy gives a connection back from AUTOCOMMIT by setting the driver's legacy mode
+    # (isolation_level ""): take it away again.
+    pooled.driver_connection.isolation_level = None
     conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
@@ -170,6 +185,25 @@ def read_only(session: Session) -> None:
     session.connection(execution_options=options)
 
 
+def is_read_only(session: Session) -> bool:
+    """Whether the session's current transaction is a read-only one (`read_only`)."""
+    return session.in_transaction() and bool(
+        session.connection().get_execution_options().get(READ_ONLY))
+
+
+@contextmanager
+def own_transaction(session: Session) -> Iterator[Connection]:
+    """A transaction beside the session's, committed at once, for a write that must stay
+    whatever the session does later (a login attempt counted, an API key's last use). Only
+    before the session has written anything: its transaction, which has only read, is ended
+    first (committed; nothing is expired), since on SQLite it holds the one write lock this one
+    would wait for. A read-only session (a GET's) holds none and stays as it is."""
+    if session.in_transaction() and not is_read_only(session):
+        session.commit()
+    with session.get_bind().begin() as conn:
+        yield conn
+
+
 _engines: dict[str, Engine] = {}
 
 
@@ -201,10 +235,13 @@ def session_factory(url: str) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(url: str) -> Iterator[Session]:
-    """A session for scripts and jobs: commit on success, roll back on error."""
+def session_scope(url: str, *, reading: bool = False) -> Iterator[Session]:
+    """A session for scripts and jobs: commit on success, roll back on error. `reading`: one
+    that only reads (`read_only`), e.g. a long one that must not hold SQLite's write lock."""
     session = session_factory(url)()
     try:
+        if reading:
+            read_only(session)
         yield session
         session.commit()
     except BaseException:

@@ -145,7 +145,8 @@ def rebuild(index_dir: Path, database_url: str, *, procs: int = 1, batch_size: i
             ix = whoosh_index.create_in(generation, SCHEMA)
             writer = ix.writer(procs=procs, limitmb=256, multisegment=procs > 1)
             try:
-                with session_scope(database_url) as session:
+                # Read-only: on SQLite a writing session would hold the write lock meanwhile.
+                with session_scope(database_url, reading=True) as session:
                     for doc in iter_documents(session, batch_size):
                         writer.add_document(**doc)
                         count += 1

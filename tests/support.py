@@ -109,6 +109,9 @@ def statements(bind) -> Iterator[list[str]]:
         seen.append(statement)
 
     engine = bind.get_bind() if isinstance(bind, Session) else bind
+    # The engine itself, not a variant of it with other options (conftest.py: observing),
+    # whose listeners would hear its own connections only.
+    engine = getattr(engine, "_proxied", engine)
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen

@@ -234,9 +234,9 @@ def stale_batches(database_url: str, batch: int = 200) -> Iterator[list[int]]:
 
 
 def refresh_batch(database_url: str, ids: list[int]) -> None:
-    """Build the batch's documents, then store them: on SQLite the transaction (and the one
-    write turn of the database, portal/sqlite_writers.py) starts at the first write, so the
-    batch's reading and rendering do not keep the other writers waiting."""
+    """Build the batch's documents, then store them, in one transaction. On SQLite it is a
+    writing one (BEGIN IMMEDIATE, portal/db.py): it holds the database's write lock from its
+    first statement, reading and rendering included, and other writers wait that long."""
     with session_scope(database_url) as db:
         built = [(institution_id, build(db, institution_id)) for institution_id in ids]
         for institution_id, body in built:

@@ -206,3 +206,19 @@ def test_a_savepoint_rolls_back_inside_the_transaction(tmp_path):
         nested.rollback()
         session.commit()
     assert _count(engine)[0] == 1
+
+
+def test_autocommit_begins_nothing_and_leaves_the_connection_to_the_recipe(tmp_path):
+    """SQLAlchemy's AUTOCOMMIT sends no BEGIN; giving the connection back from it sets the
+    driver's legacy mode, which the next transaction takes away again."""
+    path = tmp_path / "w.sqlite3"
+    engine = _setup(path)
+    with Session(engine.execution_options(isolation_level="AUTOCOMMIT")) as session:
+        session.execute(text("UPDATE counter SET value = 1"))  # committed at once
+        dbapi = session.connection().connection.driver_connection
+        assert not dbapi.in_transaction
+        session.rollback()
+    assert _count(engine)[1] == 1
+    with Session(engine) as session:
+        assert session.connection().connection.driver_connection is dbapi
+        assert dbapi.isolation_level is None and dbapi.in_transaction  # our BEGIN IMMEDIATE
