@@ -195,10 +195,12 @@ def is_read_only(session: Session) -> bool:
 def own_transaction(session: Session) -> Iterator[Connection]:
     """A transaction beside the session's, committed at once, for a write that must stay
     whatever the session does later (a login attempt counted, an API key's last use). Only
-    before the session has written anything: its transaction, which has only read, is ended
-    first (committed; nothing is expired), since on SQLite it holds the one write lock this one
-    would wait for. A read-only session (a GET's) holds none and stays as it is."""
-    if session.in_transaction() and not is_read_only(session):
+    before the session has written anything. On SQLite the session's transaction, which has
+    only read, is ended first (committed; nothing is expired): it holds the one write lock this
+    one would wait for. A read-only session (a GET's) holds none and stays as it is, as does
+    any session on PostgreSQL, whose reads lock nothing a write waits for."""
+    if (session.get_bind().dialect.name == "sqlite" and session.in_transaction()
+            and not is_read_only(session)):
         session.commit()
     with session.get_bind().begin() as conn:
         yield conn
