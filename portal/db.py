@@ -176,7 +176,7 @@ def make_engine(url: str) -> Engine:
 # and 0.59 of its autocommit rate (median of paired rounds, two runs; 0.45-0.81 over four runs
 # as ratios of medians); a second pool of autocommit connections opened with
 # `default_transaction_read_only=on`, which PostgreSQL also refuses writes on, ran at 1.06 and
-# 1.08 of it. Kept the standard form for now: see the report of issue 19.
+# 1.08 of it. The standard form is kept here; the other needs a second pool per process.
 READ_ONLY = "portal_read_only"
 
 
