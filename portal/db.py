@@ -172,11 +172,11 @@ def make_engine(url: str) -> Engine:
 # not write, whatever form the statement takes (a data-modifying CTE, a function). psycopg
 # ignores read_only in autocommit, so GETs run in a transaction like any other session: its
 # BEGIN and the pool's ROLLBACK cost two round trips. bench/readonly.py measures them: in-process
-# on the demo set, on the shared and loaded 2-core machine (2026-12-07), the page ran at 0.53
-# and 0.59 of its autocommit rate (median of paired rounds, two runs; 0.45-0.81 over four runs
-# as ratios of medians); a second pool of autocommit connections opened with
-# `default_transaction_read_only=on`, which PostgreSQL also refuses writes on, ran at 1.06 and
-# 1.08 of it. The standard form is kept here; the other needs a second pool per process.
+# on the demo set, on the shared and loaded 2-core machine (2026-12-07), the page ran at 0.53,
+# 0.59 and 0.81 of its autocommit rate (median of paired rounds, three runs; 0.45-0.82 over five
+# runs as ratios of medians); a second pool of autocommit connections opened with
+# `default_transaction_read_only=on`, which PostgreSQL also refuses writes on, ran at 1.00-1.08
+# of it. The standard form is kept here; the other needs a second pool per process.
 READ_ONLY = "portal_read_only"
 
 
