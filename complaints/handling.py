@@ -62,9 +62,10 @@ class HandlingService:
         """Move the complaint's status from one of `allowed` to `to` once, or StatusChanged.
 
         A conditional UPDATE: on PostgreSQL a concurrent one waits for this one's row lock and
-        then finds the status changed; on SQLite writers take turns (portal/sqlite_writers.py)
-        and each sees the last commit. The caller checked the status it read; this makes the
-        check hold when two requests read the same status at once."""
+        then finds the status changed; on SQLite a writing transaction holds the database from
+        its BEGIN IMMEDIATE (portal/db.py) and each sees the last commit. The caller checked the
+        status it read; this makes the check hold when two requests read the same status at
+        once."""
         moved = self.db.execute(update(Complaint).where(
             Complaint.id == complaint.id, Complaint.status.in_(allowed)).values(status=to))
         if moved.rowcount != 1:

@@ -9,12 +9,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Executable, MetaData, create_engine, event, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Executable,
+    MetaData,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
-
-from portal.sqlite_writers import is_write, queue_writers
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -55,13 +62,60 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+# SQLite: SQLAlchemy's documented recipe for transactions with the sqlite3 driver (the SQLite
+# dialect's "Transactions with SQLite and the sqlite3 driver", the way for Python < 3.12): the
+# driver's own transaction handling is switched off on connect (`isolation_level = None`; in its
+# legacy mode it sends BEGIN before an INSERT/UPDATE/DELETE only, so a session's reads were not
+# in its transaction) and the engine's "begin" event sends the BEGIN itself:
+# - `BEGIN IMMEDIATE` for every session but a GET request's: it takes the write lock at once,
+#   so two writers never both hold a read snapshot and then deadlock upgrading it (which SQLite
+#   answers with "database is locked" at once, without waiting); a writer that finds the lock
+#   taken waits in SQLite's busy handler, up to BUSY_TIMEOUT_SECONDS;
+# - a deferred `BEGIN` for a GET request's session (`read_only`): in WAL a reader neither waits
+#   for a writer nor holds one up, and sees one snapshot for the whole request. Its connection
+#   also has `PRAGMA query_only=ON`, so SQLite itself refuses any write; the pool turns it off
+#   when the connection comes back, and every BEGIN sets it to what its session is.
+
+# How long a writer waits for the write lock before "database is locked": the writers ahead of
+# it in the queue each hold it for one transaction (a request's: milliseconds; a batch of page
+# documents: about a second), so 10 s is well beyond a busy moment of a small deployment and
+# still ends a request that would otherwise hang behind a stuck writer.
+BUSY_TIMEOUT_SECONDS = 10
+QUERY_ONLY = "portal_query_only"  # in a pooled connection's info: query_only is ON
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # no BEGIN of the driver's: see _sqlite_begin
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cur.close()
+
+
+def _set_query_only(dbapi_connection, info: dict, on: bool) -> None:
+    if info.get(QUERY_ONLY, False) != on:
+        dbapi_connection.execute(f"PRAGMA query_only={'ON' if on else 'OFF'}")
+        info[QUERY_ONLY] = on
+
+
+def _sqlite_begin(conn) -> None:
+    options = conn.get_execution_options()
+    reading = bool(options.get(READ_ONLY))
+    pooled = conn.connection
+    _set_query_only(pooled.driver_connection, pooled.info, reading)
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return  # SQLAlchemy's autocommit: no transaction to begin
+    # SQLAlchemy gives a connection back from AUTOCOMMIT by setting the driver's legacy mode
+    # (isolation_level ""): take it away again.
+    pooled.driver_connection.isolation_level = None
+    conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def _sqlite_checkin(dbapi_connection, record) -> None:
+    if dbapi_connection is not None:  # None: invalidated, closed with its settings
+        _set_query_only(dbapi_connection, record.info, False)
 
 
 SQLITE_FILE_MODE = 0o600
@@ -90,47 +144,71 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             private_sqlite_file(Path(parsed.database))
-        # One connection per thread of the request thread pool (40), so none waits for one.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
+        # Sized well above the request threads of a web process (PORTAL_WEB_THREADS, 4 by
+        # default; portal/app.py sets anyio's thread limiter, whose own default is 40, to it)
+        # plus the threads besides them (the outbox lease, a command's or test's own threads),
+        # so none waits for a connection; SQLite connections are cheap.
+        engine = create_engine(url, connect_args={"check_same_thread": False,
+                                                  "timeout": BUSY_TIMEOUT_SECONDS},
                                pool_size=40, max_overflow=10)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        queue_writers(engine, parsed.database if parsed.database != ":memory:" else None)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine.pool, "checkin", _sqlite_checkin)
         return engine
-    # As many connections as request threads (40), so a request never waits for the pool.
+    # 20 kept (+20 in a burst) per process: well above its request threads (PORTAL_WEB_THREADS,
+    # 4 by default) and the other threads that use the database, so a request never waits for
+    # the pool.
     # Pre-ping (SQLAlchemy's pessimistic disconnect handling): a pooled connection that died
     # while idle (PostgreSQL restarted, its backend terminated) is found by a `SELECT 1` when it
     # is checked out and replaced, before any statement of the request or job. One round trip
     # per checkout. A connection lost later fails its request (a 500 page) or job (retried by
     # the outbox sweeper); neither is ever run again in-process: its writes may have committed.
-    engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
-    event.listen(engine, "before_cursor_execute", _refuse_writes_when_reading)
-    return engine
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 
-# A GET request's session on PostgreSQL runs without a transaction (`reading`): psycopg sends
-# BEGIN before a transaction's first statement and the pool's ROLLBACK ends it, two round trips
-# of each request besides its statements (the page went 707 → 871 req/s without them,
-# bench/RESULTS.md). Each statement sees its own snapshot under READ COMMITTED either way. Such
-# a connection refuses writes: a GET must not write, and in autocommit two writes would not
-# be one transaction.
-READING = "portal_reading"
+# A GET request's session (`read_only`) is one the database refuses to write in: on PostgreSQL a
+# READ ONLY transaction (`postgresql_readonly`, psycopg sends `BEGIN READ ONLY`; the pool resets
+# it when the connection comes back), on SQLite `PRAGMA query_only` (`_sqlite_begin`). A GET must
+# not write, whatever form the statement takes (a data-modifying CTE, a function). psycopg
+# ignores read_only in autocommit, so GETs run in a transaction like any other session: its
+# BEGIN and the pool's ROLLBACK cost two round trips. bench/readonly.py measures them: in-process
+# on the demo set, on the shared and loaded 2-core machine (2026-12-07), the page ran at 0.53,
+# 0.59 and 0.81 of its autocommit rate (median of paired rounds, three runs; 0.45-0.82 over five
+# runs as ratios of medians); a second pool of autocommit connections opened with
+# `default_transaction_read_only=on`, which PostgreSQL also refuses writes on, ran at 1.00-1.08
+# of it. The standard form is kept here; the other needs a second pool per process.
+READ_ONLY = "portal_read_only"
 
 
-class WriteWhileReading(RuntimeError):
-    """A write statement on a GET request's connection (see `reading`)."""
-
-
-def _refuse_writes_when_reading(conn, _cursor, statement: str, *_args) -> None:
-    if conn.get_execution_options().get(READING) and is_write(statement):
-        raise WriteWhileReading(f"a GET request may not write: {statement[:60]}")
-
-
-def reading(session: Session) -> None:
-    """Run this session's reads without a transaction on PostgreSQL (see READING); SQLite's
-    read transactions cost no round trip and stay as they are. Call before its first statement;
-    after a rollback the session is transactional again."""
+def read_only(session: Session) -> None:
+    """Make this session's transaction read-only: the database refuses its writes. Call before
+    its first statement; it holds for the session's current transaction only (after a commit or
+    rollback the session writes again)."""
+    options: dict[str, Any] = {READ_ONLY: True}
     if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT", READING: True})
+        options["postgresql_readonly"] = True
+    session.connection(execution_options=options)
+
+
+def is_read_only(session: Session) -> bool:
+    """Whether the session's current transaction is a read-only one (`read_only`)."""
+    return session.in_transaction() and bool(
+        session.connection().get_execution_options().get(READ_ONLY))
+
+
+@contextmanager
+def own_transaction(session: Session) -> Iterator[Connection]:
+    """A transaction beside the session's, committed at once, for a write that must stay
+    whatever the session does later (a login attempt counted, an API key's last use). Only
+    before the session has written anything. On SQLite the session's transaction, which has
+    only read, is ended first (committed; nothing is expired): it holds the one write lock this
+    one would wait for. A read-only session (a GET's) holds none and stays as it is, as does
+    any session on PostgreSQL, whose reads lock nothing a write waits for."""
+    if (session.get_bind().dialect.name == "sqlite" and session.in_transaction()
+            and not is_read_only(session)):
+        session.commit()
+    with session.get_bind().begin() as conn:
+        yield conn
 
 
 _engines: dict[str, Engine] = {}
@@ -164,10 +242,13 @@ def session_factory(url: str) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(url: str) -> Iterator[Session]:
-    """A session for scripts and jobs: commit on success, roll back on error."""
+def session_scope(url: str, *, reading: bool = False) -> Iterator[Session]:
+    """A session for scripts and jobs: commit on success, roll back on error. `reading`: one
+    that only reads (`read_only`), e.g. a long one that must not hold SQLite's write lock."""
     session = session_factory(url)()
     try:
+        if reading:
+            read_only(session)
         yield session
         session.commit()
     except BaseException:

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.accounts.services import AccountService
-from portal.db import reading, session_factory
+from portal.db import read_only, session_factory
 from portal.formfields import MAX_ROW_ID, parse_whole
 from portal.security import read_form
 from portal.settings import Settings, get_settings
@@ -179,7 +179,7 @@ def view(
             settings = get_settings()
             with session_factory(settings.database_url)() as db:
                 if request.method in ("GET", "HEAD"):
-                    reading(db)
+                    read_only(db)
                 user = _load_user(request, db, settings, api)
                 request.state.user = user
                 request.state.viewer = Viewer.of(user) if user else None

@@ -145,7 +145,8 @@ def rebuild(index_dir: Path, database_url: str, *, procs: int = 1, batch_size: i
             ix = whoosh_index.create_in(generation, SCHEMA)
             writer = ix.writer(procs=procs, limitmb=256, multisegment=procs > 1)
             try:
-                with session_scope(database_url) as session:
+                # Read-only: on SQLite a writing session would hold the write lock meanwhile.
+                with session_scope(database_url, reading=True) as session:
                     for doc in iter_documents(session, batch_size):
                         writer.add_document(**doc)
                         count += 1
@@ -159,7 +160,7 @@ def rebuild(index_dir: Path, database_url: str, *, procs: int = 1, batch_size: i
         previous = os.path.realpath(index_dir) if index_dir.exists() else ""
         _swap_in(index_dir, generation)
         _prune(index_dir, {generation.name, Path(previous).name})
-    with session_scope(database_url) as session:
+    with session_scope(database_url, reading=True) as session:
         changed = _changed_since(session, started - CATCH_UP_MARGIN)
         if changed:
             _write(index_dir, session, changed)

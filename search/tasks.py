@@ -21,7 +21,8 @@ def index_institution(institution_id: int) -> None:
     # restarted from this one document.
     if check_or_rebuild(settings.index_dir, settings.database_url) is not None:
         return
-    with session_scope(settings.database_url) as session:
+    # Read-only: on SQLite a writing session would hold the write lock while the index is written.
+    with session_scope(settings.database_url, reading=True) as session:
         update_institution(settings.index_dir, session, institution_id)
 
 

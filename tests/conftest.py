@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -221,13 +222,32 @@ def env(tmp_path: Path, database_url: str, redis_server: RedisServer) -> Iterato
     dispose_engines()
 
 
+def observing(engine):
+    """The engine for a test's own session (`db`). On SQLite its connections use the driver's
+    legacy transactions, as every session did before portal/db.py took BEGIN over: reads run
+    outside any transaction and writes in one from the first INSERT/UPDATE/DELETE to the
+    commit. So a test that read something holds neither SQLite's write lock, which the
+    portal's writing sessions take at their BEGIN (a request of the test would wait for it),
+    nor an old snapshot it would read from after that request. PostgreSQL's READ COMMITTED
+    gives that already."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    legacy = engine.execution_options(isolation_level="AUTOCOMMIT")  # no BEGIN of the portal's
+
+    @event.listens_for(legacy, "begin")
+    def _driver_begins(conn) -> None:
+        conn.connection.driver_connection.isolation_level = ""  # the driver's deferred BEGIN
+
+    return legacy
+
+
 @pytest.fixture
 def db(env: str):
-    from portal.db import session_factory
+    from portal.db import get_engine, session_factory
 
-    with session_factory(env)() as session:
+    engine = get_engine(env)
+    with session_factory(env)(bind=observing(engine)) as session:
         yield session
-        engine = session.get_bind()
     # The engine may have been dropped from the cache by an app's lifespan meanwhile (a second
     # TestClient): dispose it here so no pooled connection is left for the garbage collector.
     engine.dispose()

@@ -22,7 +22,7 @@ from portal.accounts.passwords import (
     verify_password,
 )
 from portal.accounts.roles import NEEDS_DEPARTMENT, NEEDS_INSTITUTION, Role
-from portal.db import utcnow
+from portal.db import own_transaction, utcnow
 from portal.formfields import MAX_ROW_ID
 from portal.institutions.models import Institution
 from portal.orgs.models import Department
@@ -84,9 +84,9 @@ class AccountService:
     def _count_attempt(self, user_id: int, now: datetime) -> bool:
         """Count one attempt as failed until it succeeds, committed at once; False while the
         account waits. The conditional UPDATE is atomic on both databases: PostgreSQL orders
-        concurrent ones on the row lock and re-checks the condition, SQLite writers take turns
-        (portal/sqlite_writers.py)."""
-        with self.db.get_bind().begin() as conn:
+        concurrent ones on the row lock and re-checks the condition, SQLite has one writer at a
+        time (`BEGIN IMMEDIATE`, portal/db.py)."""
+        with own_transaction(self.db) as conn:
             failures = conn.execute(
                 update(User).where(
                     User.id == user_id,
@@ -210,7 +210,7 @@ class AccountService:
         and made every API read a write on SQLite. Called before the request writes anything."""
         if key.last_used_at is not None and now - key.last_used_at < KEY_USE_PRECISION:
             return
-        with self.db.get_bind().begin() as conn:
+        with own_transaction(self.db) as conn:
             conn.execute(update(ApiKey).where(
                 ApiKey.id == key.id,
                 or_(ApiKey.last_used_at.is_(None),

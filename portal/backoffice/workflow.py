@@ -306,9 +306,9 @@ def _decide_once(db: Session, draft: DisclosureDraft, status: str, actor: User,
                  now: datetime) -> None:
     """Take the draft from submitted to `status` once, or AlreadyDecided. A conditional UPDATE
     before anything is applied: on PostgreSQL a concurrent decision waits for this one's row
-    lock and then finds the draft decided; on SQLite writers take turns
-    (portal/sqlite_writers.py) and each sees the last commit. Four reviewers approving at once
-    publish one version."""
+    lock and then finds the draft decided; on SQLite a writing transaction holds the database
+    from its BEGIN IMMEDIATE (portal/db.py) and each sees the last commit. Four reviewers
+    approving at once publish one version."""
     if draft.status != "submitted":
         raise AlreadyDecided()
     decided = db.execute(update(DisclosureDraft).where(

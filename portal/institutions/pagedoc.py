@@ -231,11 +231,14 @@ def stale_batches(database_url: str, batch: int = 200) -> Iterator[list[int]]:
 
 
 def refresh_batch(database_url: str, ids: list[int]) -> None:
-    """Build the batch's documents, then store them: on SQLite the transaction (and the one
-    write turn of the database, portal/sqlite_writers.py) starts at the first write, so the
-    batch's reading and rendering do not keep the other writers waiting."""
-    with session_scope(database_url) as db:
+    """Build the batch's documents in a read-only transaction, then store them in a writing
+    one: on SQLite a writing transaction holds the database's one write lock from its BEGIN
+    IMMEDIATE (portal/db.py), and the batch's reading and rendering must not keep the other
+    writers waiting. Each document keeps the records version it was built at: one whose
+    institution changed in between is stale at once and built again."""
+    with session_scope(database_url, reading=True) as db:
         built = [(institution_id, build(db, institution_id)) for institution_id in ids]
+    with session_scope(database_url) as db:
         for institution_id, body in built:
             _store(db, institution_id, body)
 

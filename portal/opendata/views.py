@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.db import session_factory
+from portal.db import read_only, session_factory
 from portal.endpoints import Ctx, view
 from portal.exports import Sheet, csv_response, csv_stream, json_stream, xlsx_stream
 from portal.opendata.datasets import (
@@ -37,8 +37,9 @@ def _dataset(ctx: Ctx) -> Dataset:
 
 def _rows(dataset: Dataset, settings: Settings) -> Iterator[tuple]:
     """The rows, read when the response is sent, in a session of their own (the request's
-    session is closed by then)."""
+    session is closed by then), read-only like the request's."""
     with session_factory(settings.database_url)() as db:
+        read_only(db)
         today = datetime.now(settings.timezone).date()
         yield from dataset.rows(Query(db, today, settings.timezone))
 

@@ -253,22 +253,35 @@ def test_fragments_hold_no_links_but_anchors(db, rich):
 
 
 def test_a_batch_builds_before_it_writes_so_other_writers_do_not_wait(db, rich, monkeypatch):
-    """On SQLite the transaction, and with it the database's one write turn, starts at the first
-    write: a batch of rebuilds must not hold it while it reads and renders."""
+    """On SQLite a writing transaction holds the database's one write lock from its BEGIN
+    IMMEDIATE (portal/db.py): a batch of rebuilds must not hold it while it reads and renders."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
     from portal.settings import get_settings
 
     if not get_settings().is_sqlite:
-        pytest.skip("SQLite's write turn")
+        pytest.skip("SQLite's write lock")
     ids = [institution(db).id for _ in range(3)]
     db.commit()
+    path = make_url(get_settings().database_url).database
     seen: list[bool] = []
     real_build = pagedoc.build
 
     def build(session, institution_id):
-        seen.append(session.connection().connection.dbapi_connection.in_transaction)
+        other = sqlite3.connect(path, timeout=0)  # fails at once if it would have to wait
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            seen.append(True)
+        except sqlite3.OperationalError:  # database is locked: the batch holds the lock
+            seen.append(False)
+        finally:
+            other.close()
         return real_build(session, institution_id)
 
     monkeypatch.setattr(pagedoc, "build", build)
     pagedoc.refresh_batch(get_settings().database_url, ids)
-    assert seen == [False, False, False]
+    assert seen == [True, True, True]
     assert all(isinstance(shown(db, i), pagedoc.DocPage) for i in ids)

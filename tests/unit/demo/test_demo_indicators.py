@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from complaints.calendar_store import load_calendar
-from demo.seed import seed_demo
 from portal.db import get_engine
 from portal.institutions.models import FeeItem, Inspection, Institution
 from portal.opendata.indicators import CITY, IndicatorService
