@@ -2,7 +2,7 @@
 
 Runs against a database that `portal seed-demo --institutions 400000` has filled. It does not go
 through ComplaintService (2,000,000 calls would take hours); instead it computes the same
-routing (`complaints.routing.route`) and the same clock (`complaints.clock.compute_deadline`,
+routing (`complaints.rules.routing.route`) and the same clock (`complaints.rules.clock.compute_deadline`,
 cached per local receipt day) and writes rows with executemany (SQLite) or COPY (PostgreSQL):
 
 - complaints spread over the last 360 days, almost all closed (signed, answered, closed with
@@ -29,16 +29,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 
-from complaints import clock
-from complaints.calendar_store import load_calendar
 from complaints.models import CoHandling, Complaint, ComplaintEvent
-from complaints.routing import NoOffice, Rule, route
-from complaints.services import active_rules, office_map
+from complaints.rules import clock
+from complaints.rules.routing import NoOffice, Rule, route
+from complaints.services.calendar_store import load_calendar
+from complaints.services.filing import active_rules, office_map
 from portal.accounts.models import User
-from portal.accounts.roles import Role
-from portal.db import get_engine, session_scope
+from portal.accounts.rules.roles import Role
+from portal.core.db import get_engine, session_scope
+from portal.core.signed_counts import SIGNED_COUNTS, fold
 from portal.institutions.models import Institution
-from portal.signed_counts import SIGNED_COUNTS, fold
 
 TZ = ZoneInfo("Asia/Shanghai")
 BATCH = 20_000

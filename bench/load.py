@@ -149,7 +149,7 @@ def institution_ids(database_url: str) -> tuple[int, int, list[int]]:
 def intake_check(database_url: str, run_tag: str) -> dict:
     """Count the benchmark's complaints: stored, routed (office set, events) and clocked."""
     from complaints.models import Complaint, ComplaintEvent
-    from portal.notify import Notification
+    from portal.core.notify import Notification
 
     engine = create_engine(database_url)
     like = f"open311:%:{run_tag}-%"
@@ -192,8 +192,8 @@ def intake_cleanup(database_url: str, run_tag: str) -> int:
     from sqlalchemy import delete
 
     from complaints.models import CoHandling, Complaint, ComplaintEvent
-    from portal.jobs import OutboxJob, task_path
-    from portal.notify import Notification, send_notification
+    from portal.core.jobs import OutboxJob, task_path
+    from portal.core.notify import Notification, send_notification
 
     engine = create_engine(database_url)
     like = f"open311:%:{run_tag}-%"

@@ -28,10 +28,10 @@ def main() -> None:
     from starlette.testclient import TestClient
 
     from portal.app import create_app
-    from portal.db import session_factory
-    from portal.opendata.datasets import DATASETS
-    from portal.opendata.indicators import IndicatorService
-    from portal.settings import get_settings
+    from portal.core.db import session_factory
+    from portal.core.settings import get_settings
+    from portal.opendata.services.datasets import DATASETS
+    from portal.opendata.services.indicators import IndicatorService
 
     settings = get_settings()
     with TestClient(create_app()) as client:

@@ -1,4 +1,4 @@
-"""What a GET request's read-only transaction costs on PostgreSQL (portal/db.py: read_only).
+"""What a GET request's read-only transaction costs on PostgreSQL (portal/core/db.py: read_only).
 
 GET requests ran in autocommit (no BEGIN, no ROLLBACK) guarded by a check of each statement's
 first word; they now run in a READ ONLY transaction, which PostgreSQL enforces itself (psycopg
@@ -31,7 +31,7 @@ from bench.stack import Postgres, dataset_dir, prepare
 
 
 def autocommit(session) -> None:
-    """The GET session of before this change (portal/db.py: reading, without its check)."""
+    """The GET session of before this change (portal/core/db.py: reading, without its check)."""
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
@@ -60,11 +60,11 @@ def measure(rounds: int, requests: int) -> dict[str, list[float]]:
     from sqlalchemy import select
     from starlette.testclient import TestClient
 
-    import portal.endpoints
+    import portal.core.endpoints
     from portal.app import create_app
-    from portal.db import read_only, session_factory
+    from portal.core.db import read_only, session_factory
+    from portal.core.settings import get_settings
     from portal.institutions.models import Institution
-    from portal.settings import get_settings
 
     with session_factory(get_settings().database_url)() as db:
         ids = db.scalars(select(Institution.id).order_by(Institution.id).limit(50)).all()
@@ -78,13 +78,13 @@ def measure(rounds: int, requests: int) -> dict[str, list[float]]:
         for r in range(rounds):
             for mode in names[r % len(names):] + names[:r % len(names)]:  # each goes first
                 begin = modes[mode]
-                portal.endpoints.read_only = begin
+                portal.core.endpoints.read_only = begin
                 started = time.perf_counter()
                 for n in range(requests):
                     response = client.get(f"/institutions/{ids[n % len(ids)]}")
                     assert response.status_code == 200
                 rates[mode].append(requests / (time.perf_counter() - started))
-    portal.endpoints.read_only = read_only
+    portal.core.endpoints.read_only = read_only
     return rates
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.search [--dataset demo|400k|all] [--queries 200] [--procs 2]
 
-For each data set it builds the portal's search index from the database (`search.index.rebuild`,
+For each data set it builds the portal's search index from the database (`search.services.index.rebuild`,
 the code `portal reindex` runs) and, as a baseline, an SQLite FTS5 table holding exactly the
 same documents cut into exactly the same tokens (the index's own jieba analyzers), then prints:
 build time, index size, and median/p95 latency of 200 realistic queries (one word, two words,
@@ -95,7 +95,7 @@ class Fts5:
         self.columns: dict[str, list[str]] = {}
 
     def build(self, documents: Iterable[dict]) -> int:
-        from search.analysis import GRAM_FIELDS, _analyzer
+        from search.rules.analysis import GRAM_FIELDS, _analyzer
 
         analyzers = {f: _analyzer(grams=f in GRAM_FIELDS) for f in SEARCHED}
         self.path.unlink(missing_ok=True)
@@ -131,7 +131,7 @@ class Fts5:
         shown.clear()
 
     def open(self) -> None:
-        from search.analysis import FIELD_BOOSTS
+        from search.rules.analysis import FIELD_BOOSTS
 
         self.conn = sqlite3.connect(self.path, check_same_thread=False)
         rows = self.conn.execute(f"SELECT id, {', '.join(FACETS)} FROM shown ORDER BY id")
@@ -143,7 +143,7 @@ class Fts5:
         self.weights = ", ".join(str(FIELD_BOOSTS[f]) for f in SEARCHED)
 
     def search(self, q: str) -> tuple[int, list]:
-        from search.query import parse_query
+        from search.rules.query import parse_query
 
         words = parse_query(q).words
         if not words:
@@ -173,7 +173,7 @@ class Fts5:
 def database_for(dataset: str, work: Path) -> str:
     if dataset == "demo":
         from demo.seed import seed_demo
-        from portal.migrate import upgrade
+        from portal.core.migrate import upgrade
 
         path = work / "demo.sqlite3"
         if not path.exists():
@@ -203,10 +203,10 @@ def realistic_queries(names: list[str], n: int, rng: random.Random) -> dict[str,
 def run_dataset(dataset: str, n: int, procs: int, work: Path, reuse: bool) -> None:
     from sqlalchemy import select
 
-    import search.storage as storage
-    from portal.db import session_factory
+    import search.services.storage as storage
+    from portal.core.db import session_factory
     from portal.institutions.models import Institution
-    from search.index import (
+    from search.services.index import (
         SearchQuery,
         document_count,
         ensure_jieba,
@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     var = Path(tempfile.mkdtemp(prefix="search-bench-var-"))
     os.environ.update(PORTAL_VAR_DIR=str(var), PORTAL_SECRET_KEY="bench-" + "x" * 40)
-    from portal.settings import reset_settings
+    from portal.core.settings import reset_settings
 
     reset_settings()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "

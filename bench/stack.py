@@ -1,7 +1,7 @@
 """Start the real stack for a benchmark: database, Redis, an RQ worker and uvicorn.
 
 The web server is started with production's command line (deploy/systemd/portal-web.service,
-portal.devstack.web_command) and these uvicorn options (documented in bench/RESULTS.md):
+portal.core.devstack.web_command) and these uvicorn options (documented in bench/RESULTS.md):
 
     --workers 2 --no-access-log --http httptools --loop uvloop
 
@@ -38,7 +38,7 @@ import urllib.request
 from contextlib import closing
 from pathlib import Path
 
-from portal.devstack import web_command
+from portal.core.devstack import web_command
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -289,7 +289,7 @@ class Stack:
         # The signed counts that `rq cron` folds every minute in a deployment (the stack runs
         # no cron): each intake run left two rows per complaint, and a queue view summed 13,000
         # of them for the busiest office (243,821 in all, found in the sixth pass).
-        subprocess.run([str(VENV_BIN / "python"), "-c", "from portal.signed_counts import "
+        subprocess.run([str(VENV_BIN / "python"), "-c", "from portal.core.signed_counts import "
                         "fold_signed_counts; print(fold_signed_counts())"],
                        env=self.env, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
         if self.backend == "postgres":

@@ -1,7 +1,7 @@
 """The complaint forms: what each channel's request carries, read into typed values.
 
 The rules of a complaint itself (category, description length, phone, place) are
-complaints/intake.py's `validate`, shared by every channel; the forms here read the request
+complaints/rules/intake.py's `validate`, shared by every channel; the forms here read the request
 (ids, check boxes, the hand-over time, the feedback choice) and name the field of each problem.
 """
 
@@ -13,11 +13,11 @@ from datetime import datetime, tzinfo
 from wtforms import FileField
 from wtforms.validators import ValidationError
 
-from complaints import clock
-from complaints.georeport import parse_datetime
-from complaints.handling import FEEDBACK_LEVELS
-from complaints.intake import ComplaintInput
-from portal.formfields import Choice, Flag, PortalForm, RowId, RowIds, Text, Texts, WholeNumber
+from complaints.rules import clock
+from complaints.rules.georeport import parse_datetime
+from complaints.rules.intake import ComplaintInput
+from complaints.services.handling import FEEDBACK_LEVELS
+from portal.core.formfields import Choice, Flag, PortalForm, RowId, RowIds, Text, Texts, WholeNumber
 
 OPERATOR_CHANNELS = ("phone", "handover")
 LOCAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
@@ -215,7 +215,7 @@ class BulkForm(PortalForm):
 
 
 class HandlingForm(PortalForm):
-    """The handling steps of the detail page (the rules are complaints/handling.py's)."""
+    """The handling steps of the detail page (the rules are complaints/services/handling.py's)."""
 
     answer = Text()
     outcome = Text()

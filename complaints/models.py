@@ -19,8 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from complaints.categories import seed_basis
-from portal.db import Base, UTCDateTime, utcnow
+from complaints.rules.categories import seed_basis
+from portal.core.db import Base, UTCDateTime, utcnow
 from portal.institutions.models import Institution
 from portal.orgs.models import Department, District
 
@@ -123,7 +123,7 @@ class Complaint(Base):
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer_text: Mapped[str] = mapped_column(Text, default="")
-    # What the answering office found (complaints.handling.OUTCOMES): substantiated | partly |
+    # What the answering office found (complaints.services.handling.OUTCOMES): substantiated | partly |
     # unfounded | unverifiable. NULL: not answered yet, or answered before outcomes were
     # recorded (migration 0016) -- unknown, never counted as substantiated.
     outcome: Mapped[str | None] = mapped_column(String(20))
@@ -132,7 +132,7 @@ class Complaint(Base):
     satisfaction: Mapped[str | None] = mapped_column(String(20))
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
     supervised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Tracking by number + secret (complaints/tracking.py, migration 0018): wrong secrets in a
+    # Tracking by number + secret (complaints/services/tracking.py, migration 0018): wrong secrets in a
     # row, and the lookup is refused until this time once there were too many.
     track_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     track_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -224,7 +224,7 @@ class QueueCount(Base):
     stops pending adds one to the `co` bucket. An office's count in a bucket is the sum of its
     rows, exact in every transaction, however the complaint changed (ORM, bulk update, an
     operator's SQL). Only inserts: no row is a hot spot for concurrent filings on PostgreSQL, and
-    no two transactions wait for each other's rows. `portal.signed_counts.fold` (an rq cron job)
+    no two transactions wait for each other's rows. `portal.core.signed_counts.fold` (an rq cron job)
     replaces the rows of each office and bucket with their sum, so a read sums a handful of rows.
     """
 
@@ -240,7 +240,7 @@ class QueueCount(Base):
 class ReferenceVersion(Base):
     """One row: a number that triggers (migration 0012) add one to in the transaction of any
     change of `routing_rules`, `departments` or `holiday_years`. What a process read of those
-    tables stays good while the number stays the same (complaints/reference.py)."""
+    tables stays good while the number stays the same (complaints/services/reference.py)."""
 
     __tablename__ = "reference_version"
 

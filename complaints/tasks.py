@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from complaints.calendar_store import load_calendar
-from complaints.handling import HandlingService
-from complaints.sweeps import close_unrated, sweep
-from portal.db import session_scope, utcnow
-from portal.jobs import task
-from portal.settings import get_settings
+from complaints.services.calendar_store import load_calendar
+from complaints.services.handling import HandlingService
+from complaints.services.sweeps import close_unrated, sweep
+from portal.core.db import session_scope, utcnow
+from portal.core.jobs import task
+from portal.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

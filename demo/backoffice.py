@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from portal.backoffice.changes import snapshot_basic
 from portal.backoffice.models import DisclosureDraft
+from portal.backoffice.rules.changes import snapshot_basic
 from portal.institutions.models import Institution
 
 Row = dict[str, Any]

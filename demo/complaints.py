@@ -7,14 +7,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from complaints.intake import ComplaintInput
 from complaints.models import Complaint, RoutingRule
-from complaints.services import build_services
+from complaints.rules.intake import ComplaintInput
+from complaints.services.filing import build_services
 from portal.accounts.models import User
-from portal.accounts.roles import Role
-from portal.db import session_scope
+from portal.accounts.rules.roles import Role
+from portal.core.db import session_scope
+from portal.core.settings import get_settings
 from portal.institutions.models import Institution
-from portal.settings import get_settings
 
 STORIES = {
     "service_quality": [

@@ -12,8 +12,7 @@ from typing import Any
 from demo import names
 from demo.backoffice import assessment_rows, disclosure_rows
 from portal.backoffice.models import CreditCommitment, InstitutionRule
-from portal.db import utcnow
-from portal.institutions import creditcode
+from portal.core.db import utcnow
 from portal.institutions.models import (
     CreditEntry,
     FeeItem,
@@ -23,9 +22,10 @@ from portal.institutions.models import (
     Penalty,
     ServiceResources,
 )
+from portal.institutions.rules import creditcode
 from portal.institutions.vocab import KINDS, NATURES
 from portal.orgs.vocab import office_name
-from search.pinyin import initials
+from search.rules.pinyin import initials
 
 # Documented in the README: every demo account shares it; never used outside demo data.
 
@@ -258,7 +258,7 @@ class InstitutionMaker:
             else:
                 base = f"{rng.choice((self.city, district.name))}{stem}{rng.choice(table[key])}"
         # Disambiguate after a full-width bracket: it ends the pinyin run, so
-        # search.pinyin's per-run cache keeps hitting at 400k institutions.
+        # search.rules.pinyin's per-run cache keeps hitting at 400k institutions.
         where = "" if street in base else street
         name = base
         if name in self.used_names and where:

@@ -10,7 +10,7 @@ CITY_CODE = "330100"
 CITY_AREA_CODE = "0571"
 
 # (name, 6-digit administrative code, streets/towns). 长宁/长乐/重阳/长青 are here on purpose:
-# their 长/乐/重 are the polyphones that search.pinyin.OVERRIDES fixes.
+# their 长/乐/重 are the polyphones that search.rules.pinyin.OVERRIDES fixes.
 DISTRICTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "东城区",

@@ -24,9 +24,10 @@ from demo.institutions import (
 )
 from demo.opendays import open_day_rows, seats_by_event, signup_rows
 from portal.accounts.models import User
-from portal.accounts.passwords import hash_password
-from portal.accounts.roles import Role
-from portal.db import get_engine, utcnow
+from portal.accounts.rules.passwords import hash_password
+from portal.accounts.rules.roles import Role
+from portal.core.db import get_engine, utcnow
+from portal.core.settings import get_settings
 from portal.institutions.models import (
     Institution,
 )
@@ -34,8 +35,7 @@ from portal.institutions.vocab import KINDS, NATURES
 from portal.opendays.models import OpenDay, Signup
 from portal.orgs.models import Department, District, Street
 from portal.orgs.vocab import DEPARTMENT_TYPES, office_name
-from portal.settings import get_settings
-from search.pinyin import initials
+from search.rules.pinyin import initials
 
 # Documented in the README: every demo account shares it; never used outside demo data.
 DEMO_PASSWORD = "Demo-2026-pass"  # noqa: S105
@@ -348,8 +348,8 @@ def seed_demo(
                              .values(seats_taken=seats))
         summary.users += len(rows)
 
-    # The public pages' documents (portal/institutions/pagedoc.py); two processes for a big city.
-    from portal.institutions.pagedoc import build_stale_parallel
+    # The public pages' documents (portal/institutions/services/pagedoc.py); two processes for a big city.
+    from portal.institutions.services.pagedoc import build_stale_parallel
 
     summary.page_documents = build_stale_parallel(
         database_url, procs=2 if institutions > 5000 else 1,

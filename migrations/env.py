@@ -2,9 +2,9 @@
 
 from alembic import context
 
-from portal.db import get_engine
+from portal.core.db import get_engine
+from portal.core.settings import get_settings
 from portal.models import Base
-from portal.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata

@@ -16,29 +16,18 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from complaints import open311
-from complaints import views_admin as complaint_admin_views
-from complaints import views_operator as operator_views
-from complaints import views_public as complaint_views
-from complaints import views_staff as staff_views
-from complaints.georeport import errors_xml
+from complaints.rules.georeport import errors_xml
+from complaints.views import admin as complaint_admin_views
+from complaints.views import open311
+from complaints.views import operator as operator_views
+from complaints.views import public as complaint_views
+from complaints.views import staff as staff_views
 from portal.accounts import views as accounts_views
 from portal.backoffice import views as backoffice_views
-from portal.backoffice.workflow import WorkflowError
-from portal.db import dispose_engines
-from portal.endpoints import LoginRequired, login_url
-from portal.institutions import views as institution_views
-from portal.institutions import views_records as gov_views
-from portal.institutions.records import RecordError
-from portal.opendata import views as opendata_views
-from portal.opendata import views_indicators as indicator_views
-from portal.opendays import views as openday_views
-from portal.opendays.errors import OpenDayError
-from portal.opendays.months import MonthOutOfRange
-from portal.ops import views as ops_views
-from portal.reviews import views as review_views
-from portal.reviews.services import ReviewError
-from portal.security import (
+from portal.backoffice.services.workflow import WorkflowError
+from portal.core.db import dispose_engines
+from portal.core.endpoints import LoginRequired, login_url
+from portal.core.security import (
     AllowedHostsMiddleware,
     BodyTooLarge,
     CsrfRejected,
@@ -46,11 +35,22 @@ from portal.security import (
     FormRejected,
     SecurityHeadersMiddleware,
 )
-from portal.settings import PROJECT_ROOT, SettingError, get_settings
+from portal.core.settings import PROJECT_ROOT, SettingError, get_settings
+from portal.core.templating import templates
+from portal.institutions.services.records import RecordError
+from portal.institutions.views import public as institution_views
+from portal.institutions.views import records as gov_views
+from portal.opendata.views import indicators as indicator_views
+from portal.opendata.views import public as opendata_views
+from portal.opendays import views as openday_views
+from portal.opendays.exceptions import OpenDayError
+from portal.opendays.rules.months import MonthOutOfRange
+from portal.ops import views as ops_views
+from portal.reviews import views as review_views
+from portal.reviews.services import ReviewError
 from portal.site import views as site_views
-from portal.stats import dashboards as dashboard_views
-from portal.stats import views as stats_views
-from portal.templating import templates
+from portal.stats.views import dashboards as dashboard_views
+from portal.stats.views import public as stats_views
 from search import views as search_views
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.endpoints import Ctx, view
+from portal.core.endpoints import Ctx, view
 from portal.institutions.models import Institution
 
 

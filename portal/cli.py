@@ -1,5 +1,5 @@
 """The `portal` command: database, demo data, workers, accounts, and `portal dev` (everything for
-a local demo). The web server is uvicorn's own command (portal/devstack.py: web_command)."""
+a local demo). The web server is uvicorn's own command (portal/core/devstack.py: web_command)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from types import ModuleType
 
-from portal.settings import PROJECT_ROOT, SettingError, get_settings
+from portal.core.settings import PROJECT_ROOT, SettingError, get_settings
 
 
 def _positive_int(value: str) -> int:
@@ -30,7 +30,7 @@ def _positive_int(value: str) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from portal.migrate import upgrade
+    from portal.core.migrate import upgrade
 
     upgrade(get_settings().database_url, args.revision)
     print(f"database at {args.revision}")
@@ -51,7 +51,7 @@ def _demo(module: str) -> ModuleType:
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     seed = _demo("seed")
-    from portal.migrate import upgrade
+    from portal.core.migrate import upgrade
 
     settings = get_settings()
     upgrade(settings.database_url)
@@ -83,14 +83,14 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from rq import Queue, SimpleWorker
 
-    from portal.jobs import redis_connection
+    from portal.core.jobs import redis_connection
 
     settings = get_settings()
     conn = redis_connection(settings.redis_url)
     queues = [Queue(name, connection=conn) for name in (args.queues or settings.queues)]
     if "index" in [q.name for q in queues]:
         # A missing or corrupt index is detected at start and rebuilt (never data loss).
-        from search.index import check_or_rebuild
+        from search.services.index import check_or_rebuild
 
         check_or_rebuild(settings.index_dir, settings.database_url)
     # Jobs run in the worker process itself: RQ's default Worker forks a work horse per job,
@@ -103,7 +103,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    from search.cli import reindex
+    from search.services.cli import reindex
 
     settings = get_settings()
     reindex(settings.database_url, settings.index_dir, only_if_broken=args.check, procs=args.procs)
@@ -111,7 +111,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_build_pages(args: argparse.Namespace) -> int:
-    from portal.institutions.pagedoc import build_stale_parallel
+    from portal.institutions.services.pagedoc import build_stale_parallel
 
     started = time.monotonic()
     done = build_stale_parallel(get_settings().database_url, procs=args.procs,
@@ -121,16 +121,16 @@ def cmd_build_pages(args: argparse.Namespace) -> int:
 
 
 def cmd_cron(args: argparse.Namespace) -> int:
-    from portal.scheduler import run_cron
+    from portal.core.scheduler import run_cron
 
     return run_cron()
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
     from portal.accounts.exceptions import AccountError
-    from portal.accounts.roles import Role
+    from portal.accounts.rules.roles import Role
     from portal.accounts.services import AccountService
-    from portal.db import session_scope
+    from portal.core.db import session_scope
 
     password = args.password or getpass.getpass("password: ")
     with session_scope(get_settings().database_url) as session:
@@ -156,7 +156,7 @@ def cmd_create_api_key(args: argparse.Namespace) -> int:
 
     from portal.accounts.models import User
     from portal.accounts.services import AccountService
-    from portal.db import session_scope
+    from portal.core.db import session_scope
 
     with session_scope(get_settings().database_url) as session:
         user = session.scalars(select(User).where(User.username == args.username)).first()
@@ -172,7 +172,7 @@ def cmd_create_api_key(args: argparse.Namespace) -> int:
 def _redis_reachable(url: str) -> bool:
     from redis.exceptions import RedisError
 
-    from portal.jobs import redis_connection
+    from portal.core.jobs import redis_connection
 
     try:
         return bool(redis_connection(url).ping())
@@ -188,9 +188,9 @@ def cmd_dev(args: argparse.Namespace) -> int:
     """Everything for a local demo: migrations, demo data if empty, Redis, worker, cron, web."""
     from sqlalchemy import func, select
 
-    from portal.db import session_scope
+    from portal.core.db import session_scope
+    from portal.core.migrate import upgrade
     from portal.institutions.models import Institution
-    from portal.migrate import upgrade
 
     settings = get_settings()
     upgrade(settings.database_url)
@@ -198,7 +198,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
         empty = not session.scalar(select(func.count(Institution.id)))
     if empty:
         cmd_seed_demo(argparse.Namespace(institutions=args.institutions, seed=0, complaints=80))
-    from portal.devstack import Supervisor, web_command
+    from portal.core.devstack import Supervisor, web_command
 
     stack = Supervisor()
     # A plain `kill` (SIGTERM) unwinds through the `finally` as Ctrl-C does: with the default
@@ -245,7 +245,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from portal.backup import BackupError, create_backup
+    from portal.core.backup import BackupError, create_backup
 
     settings = get_settings()
     directory = Path(args.dir) if args.dir else settings.backup_dir or settings.var_dir / "backups"
@@ -261,7 +261,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from portal.backup import BackupError, restore_backup
+    from portal.core.backup import BackupError, restore_backup
 
     try:
         kind = restore_backup(Path(args.file), get_settings().database_url, force=args.force)

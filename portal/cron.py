@@ -1,15 +1,15 @@
-"""Recurring jobs, all in one list; loaded by `portal cron` (portal/scheduler.py, RQ's cron
+"""Recurring jobs, all in one list; loaded by `portal cron` (portal/core/scheduler.py, RQ's cron
 scheduler made to survive Redis outages)."""
 
 from rq import cron
 
 from complaints.tasks import sweep_clocks
-from portal.backup import nightly_backup
-from portal.institutions.page_jobs import refresh_stale_pages
-from portal.jobs import sweep_outbox
+from portal.core.backup import nightly_backup
+from portal.core.jobs import sweep_outbox
+from portal.core.settings import get_settings
+from portal.core.signed_counts import fold_signed_counts
+from portal.institutions.tasks import refresh_stale_pages
 from portal.opendays.tasks import close_signups_due, flag_institutions_without_open_day, mark_held
-from portal.settings import get_settings
-from portal.signed_counts import fold_signed_counts
 from portal.stats.tasks import snapshot_previous_month
 
 # (function, queue, schedule): interval in seconds or a cron expression.

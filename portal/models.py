@@ -9,15 +9,17 @@ from complaints.models import (
     RoutingRuleChange,
 )
 from portal.accounts.models import ApiKey, User, UserSession
-from portal.audit import AuditEvent
 from portal.backoffice.models import (
     CreditCommitment,
     DisclosureDraft,
     DisclosureVersion,
     InstitutionRule,
 )
-from portal.db import Base
-from portal.health import SchedulerBeat
+from portal.core.audit import AuditEvent
+from portal.core.db import Base
+from portal.core.health import SchedulerBeat
+from portal.core.jobs import OutboxJob
+from portal.core.notify import Notification
 from portal.institutions.models import (
     CreditEntry,
     FeeItem,
@@ -30,8 +32,6 @@ from portal.institutions.models import (
     RecordRevision,
     ServiceResources,
 )
-from portal.jobs import OutboxJob
-from portal.notify import Notification
 from portal.opendays.models import OpenDay, Signup
 from portal.orgs.models import Department, District, Street
 from portal.reviews.models import Review

@@ -6,9 +6,9 @@ On the page a value that breaks its rule is left out (the search still runs); th
 
 from __future__ import annotations
 
-from portal.formfields import Choice, PortalForm, Text, WholeNumber
+from portal.core.formfields import Choice, PortalForm, Text, WholeNumber
 from portal.institutions import vocab
-from search.index import (
+from search.services.index import (
     GRADE_VALUES,
     MAX_QUERY_CHARS,
     PRICE_BUCKETS,

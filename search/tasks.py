@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from portal.db import session_scope
-from portal.jobs import OutboxJob, record_job, task
-from portal.settings import get_settings
-from search.index import check_or_rebuild, rebuild, update_institution
+from portal.core.db import session_scope
+from portal.core.jobs import OutboxJob, record_job, task
+from portal.core.settings import get_settings
+from search.services.index import check_or_rebuild, rebuild, update_institution
 
 # One worker listens on this queue, so index writes never compete (whoosh's lock is the backstop).
 INDEX_QUEUE = "index"

@@ -9,12 +9,12 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.endpoints import Ctx, view
+from portal.core.endpoints import Ctx, view
+from portal.core.openapi import register
+from portal.core.ratelimit import allow, client_ip
 from portal.institutions import vocab
-from portal.openapi import register
-from portal.ratelimit import allow, client_ip
 from search.forms import API_MAX_PER_PAGE, BadParam, SearchForm, SuggestQuery
-from search.index import (
+from search.services.index import (
     GRADE_VALUES,
     MAX_QUERY_CHARS,
     PRICE_BUCKETS,

@@ -45,7 +45,7 @@ def cheap_password_hashing() -> None:
     dummy hash (portal.accounts.services) is cheap too."""
     from argon2 import PasswordHasher
 
-    from portal.accounts import passwords
+    from portal.accounts.rules import passwords
 
     production = passwords._hasher
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1,
@@ -76,8 +76,8 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 def configure_env(var_dir: Path, database_url: str, redis_url: str) -> None:
     """Point the portal at this test's database and Redis, and forget cached settings."""
-    from portal.db import dispose_engines
-    from portal.settings import reset_settings
+    from portal.core.db import dispose_engines
+    from portal.core.settings import reset_settings
 
     os.environ.update(
         PORTAL_VAR_DIR=str(var_dir),
@@ -93,11 +93,11 @@ def configure_env(var_dir: Path, database_url: str, redis_url: str) -> None:
 @pytest.fixture(scope="session")
 def sqlite_template(session_tmp: Path) -> Path:
     """A migrated SQLite file copied for each test (migrating once is much faster)."""
-    from portal.migrate import upgrade
+    from portal.core.migrate import upgrade
 
     path = session_tmp / "template.sqlite3"
     upgrade(f"sqlite:///{path}")
-    from portal.db import dispose_engines
+    from portal.core.db import dispose_engines
 
     dispose_engines()
     return path
@@ -107,8 +107,8 @@ def sqlite_template(session_tmp: Path) -> Path:
 def postgres_template(postgres_server: PostgresServer) -> str:
     import psycopg
 
-    from portal.db import dispose_engines
-    from portal.migrate import upgrade
+    from portal.core.db import dispose_engines
+    from portal.core.migrate import upgrade
 
     with psycopg.connect(
         f"host=127.0.0.1 port={postgres_server.port} user=postgres dbname=postgres", autocommit=True
@@ -217,14 +217,14 @@ def env(tmp_path: Path, database_url: str, redis_server: RedisServer) -> Iterato
     # Queues and rate-limit counters of earlier tests must not leak into this one.
     redis.Redis.from_url(redis_server.url).flushall()
     yield database_url
-    from portal.db import dispose_engines
+    from portal.core.db import dispose_engines
 
     dispose_engines()
 
 
 def observing(engine):
     """The engine for a test's own session (`db`). On SQLite its connections use the driver's
-    legacy transactions, as every session did before portal/db.py took BEGIN over: reads run
+    legacy transactions, as every session did before portal/core/db.py took BEGIN over: reads run
     outside any transaction and writes in one from the first INSERT/UPDATE/DELETE to the
     commit. So a test that read something holds neither SQLite's write lock, which the
     portal's writing sessions take at their BEGIN (a request of the test would wait for it),
@@ -243,7 +243,7 @@ def observing(engine):
 
 @pytest.fixture
 def db(env: str):
-    from portal.db import get_engine, session_factory
+    from portal.core.db import get_engine, session_factory
 
     engine = get_engine(env)
     with session_factory(env)(bind=observing(engine)) as session:

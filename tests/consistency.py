@@ -19,10 +19,10 @@ import psycopg
 from sqlalchemy import MetaData, func, select, text
 from sqlalchemy.engine import make_url
 
-from complaints.intake import ComplaintInput
 from complaints.models import CoHandling, Complaint, ComplaintEvent, QueueCount
-from portal.db import get_engine, session_scope
-from portal.notify import Notification
+from complaints.rules.intake import ComplaintInput
+from portal.core.db import get_engine, session_scope
+from portal.core.notify import Notification
 
 from factories import department, district, institution
 
@@ -55,7 +55,7 @@ def problems(url: str) -> list[str]:
         complaint_ids = set(db.scalars(select(Complaint.id)))
         kinds = Counter(db.execute(select(ComplaintEvent.complaint_id, ComplaintEvent.kind)).all())
         for c in db.scalars(select(Complaint)):
-            # The day and 8 digits that do not count up (complaints/numbers.py).
+            # The day and 8 digits that do not count up (complaints/rules/numbers.py).
             if not c.tracking_no or not re.fullmatch(r"20\d{14}", c.tracking_no):
                 found.append(f"complaint {c.id}: tracking number {c.tracking_no!r}")
             if c.responsible_department_id is None:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from portal.devstack import web_command
+from portal.core.devstack import web_command
 
 
 def free_port() -> int:
@@ -144,7 +144,7 @@ def portal_env(db_url: str, redis_url: str, secret: str, var: Path) -> dict[str,
 def start_portal(env: dict[str, str], *args: str, port: int | None = None,
                  log: Path | None = None, workers: int | None = None) -> tuple[subprocess.Popen, str]:
     """The web server — uvicorn's command line as deploy/systemd/portal-web.service runs it
-    (portal.devstack.web_command), `workers` processes (default 1) — or `portal ARGS` when
+    (portal.core.devstack.web_command), `workers` processes (default 1) — or `portal ARGS` when
     given, in a subprocess; returns the process and, for the web server, its base URL once it
     listens."""
     if args:

@@ -69,7 +69,7 @@ def index_jobs(db, institution_id: int) -> int:
     """Outbox jobs that redo this institution's search document."""
     from sqlalchemy import select
 
-    from portal.jobs import OutboxJob, task_path
+    from portal.core.jobs import OutboxJob, task_path
     from search.tasks import index_institution
 
     db.expire_all()
@@ -106,7 +106,7 @@ def statements(bind) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def record(_conn, _cursor, statement, *_args) -> None:
-        # Not SQLite's BEGIN, which portal/db.py sends through SQLAlchemy: psycopg sends
+        # Not SQLite's BEGIN, which portal/core/db.py sends through SQLAlchemy: psycopg sends
         # PostgreSQL's unseen, and the counts of both databases stay alike.
         if not statement.startswith("BEGIN"):
             seen.append(statement)

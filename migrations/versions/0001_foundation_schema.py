@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portal.db
+import portal.core.db
 
 
 revision: str = '0001'
@@ -39,8 +39,8 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
     )
     op.create_table('outbox_jobs',
@@ -50,11 +50,11 @@ def upgrade() -> None:
     sa.Column('queue', sa.String(length=30), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('dedupe_key', sa.String(length=200), nullable=True),
-    sa.Column('run_at', portal.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('enqueued_at', portal.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('started_at', portal.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('run_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('enqueued_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_jobs')),
@@ -119,8 +119,8 @@ def upgrade() -> None:
     sa.Column('deposit_amount', sa.Numeric(precision=12, scale=2), nullable=True),
     sa.Column('deposit_dedicated_account', sa.Boolean(), nullable=False),
     sa.Column('deposit_bank', sa.String(length=80), nullable=False),
-    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('beds_vacant >= 0 AND beds_vacant <= beds_total', name=op.f('ck_institutions_beds_sane')),
     sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_institutions_district_id_districts')),
     sa.ForeignKeyConstraint(['street_id'], ['streets.id'], name=op.f('fk_institutions_street_id_streets')),
@@ -189,9 +189,9 @@ def upgrade() -> None:
     sa.Column('institution_id', sa.Integer(), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', portal.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_login_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_until', portal.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_users_department_id_departments')),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_users_institution_id_institutions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
@@ -208,9 +208,9 @@ def upgrade() -> None:
     sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=80), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', portal.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_keys_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_keys')),
     sa.UniqueConstraint('prefix', name=op.f('uq_api_keys_prefix'))
@@ -220,7 +220,7 @@ def upgrade() -> None:
 
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=60), nullable=False),
     sa.Column('object_type', sa.String(length=40), nullable=False),
@@ -245,7 +245,7 @@ def upgrade() -> None:
     sa.Column('removed_on', sa.Date(), nullable=True),
     sa.Column('repair_status', sa.String(length=40), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
-    sa.Column('recorded_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_credit_entries_department_id_departments')),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_credit_entries_institution_id_institutions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_credit_entries_recorded_by_id_users')),
@@ -264,7 +264,7 @@ def upgrade() -> None:
     sa.Column('valid_until', sa.Date(), nullable=True),
     sa.Column('gb38600_compliant', sa.Boolean(), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
-    sa.Column('recorded_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('level BETWEEN 1 AND 5', name=op.f('ck_grades_level_range')),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_grades_institution_id_institutions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_grades_recorded_by_id_users')),
@@ -283,7 +283,7 @@ def upgrade() -> None:
     sa.Column('rectification_deadline', sa.Date(), nullable=True),
     sa.Column('rectification_status', sa.String(length=20), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
-    sa.Column('recorded_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_inspections_department_id_departments')),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_inspections_institution_id_institutions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_inspections_recorded_by_id_users')),
@@ -305,7 +305,7 @@ def upgrade() -> None:
     sa.Column('amount', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
-    sa.Column('recorded_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('amount >= 0', name=op.f('ck_penalties_amount_not_negative')),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_penalties_department_id_departments')),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_penalties_institution_id_institutions'), ondelete='CASCADE'),
@@ -320,8 +320,8 @@ def upgrade() -> None:
     op.create_table('user_sessions',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions'))
     )

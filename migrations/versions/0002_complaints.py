@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-import portal.db
-from complaints.categories import DEFAULT_CATEGORIES
+import portal.core.db
+from complaints.rules.categories import DEFAULT_CATEGORIES
 
 
 revision: str = '0002'
@@ -32,7 +32,7 @@ def upgrade() -> None:
     sa.Column('names', sa.JSON(), nullable=False),
     sa.Column('source', sa.String(length=100), nullable=False),
     sa.Column('loaded_by_id', sa.Integer(), nullable=True),
-    sa.Column('loaded_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('loaded_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['loaded_by_id'], ['users.id'], name=op.f('fk_holiday_years_loaded_by_id_users')),
     sa.PrimaryKeyConstraint('year', name=op.f('pk_holiday_years'))
     )
@@ -45,7 +45,7 @@ def upgrade() -> None:
     sa.Column('co_handling_types', sa.JSON(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_routing_rules_updated_by_id_users')),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_routing_rules'))
@@ -68,22 +68,22 @@ def upgrade() -> None:
     sa.Column('access_code', sa.String(length=12), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('responsible_department_id', sa.Integer(), nullable=False),
-    sa.Column('received_at', portal.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('working_days', sa.Integer(), nullable=False),
-    sa.Column('due_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('due_last_day', sa.Date(), nullable=False),
     sa.Column('provisional', sa.Boolean(), nullable=False),
-    sa.Column('sign_due_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sign_due_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('extension_days', sa.Integer(), nullable=False),
-    sa.Column('signed_at', portal.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('answered_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('signed_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('answer_text', sa.Text(), nullable=False),
-    sa.Column('closed_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('satisfaction', sa.String(length=20), nullable=True),
     sa.Column('reopened_count', sa.Integer(), nullable=False),
-    sa.Column('supervised_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('supervised_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['category_code'], ['routing_rules.code'], name=op.f('fk_complaints_category_code_routing_rules')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_complaints_created_by_id_users')),
     sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_complaints_district_id_districts')),
@@ -108,7 +108,7 @@ def upgrade() -> None:
     sa.Column('before', sa.JSON(), nullable=False),
     sa.Column('after', sa.JSON(), nullable=False),
     sa.Column('changed_by_id', sa.Integer(), nullable=True),
-    sa.Column('changed_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['changed_by_id'], ['users.id'], name=op.f('fk_routing_rule_changes_changed_by_id_users')),
     sa.ForeignKeyConstraint(['code'], ['routing_rules.code'], name=op.f('fk_routing_rule_changes_code_routing_rules')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_routing_rule_changes'))
@@ -120,9 +120,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('complaint_id', sa.Integer(), nullable=False),
     sa.Column('department_id', sa.Integer(), nullable=False),
-    sa.Column('requested_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('requested_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('reply', sa.Text(), nullable=False),
-    sa.Column('replied_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('replied_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], name=op.f('fk_co_handlings_complaint_id_complaints')),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_co_handlings_department_id_departments')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_co_handlings')),
@@ -135,7 +135,7 @@ def upgrade() -> None:
     op.create_table('complaint_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('complaint_id', sa.Integer(), nullable=False),
-    sa.Column('at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_role', sa.String(length=20), nullable=False),
     sa.Column('department_id', sa.Integer(), nullable=True),
@@ -161,7 +161,7 @@ def upgrade() -> None:
         sa.column("help_text", sa.String), sa.column("keywords", sa.JSON),
         sa.column("responsible_type", sa.String), sa.column("co_handling_types", sa.JSON),
         sa.column("position", sa.Integer), sa.column("active", sa.Boolean),
-        sa.column("updated_at", portal.db.UTCDateTime(timezone=True)),
+        sa.column("updated_at", portal.core.db.UTCDateTime(timezone=True)),
     )
     now = datetime.now(UTC)
     op.bulk_insert(rules, [

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portal.db
+import portal.core.db
 
 
 revision: str = '0003'
@@ -38,11 +38,11 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('reject_reason', sa.String(length=200), nullable=False),
     sa.Column('moderated_by_id', sa.Integer(), nullable=True),
-    sa.Column('moderated_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('moderated_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reply_text', sa.Text(), nullable=True),
-    sa.Column('reply_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reply_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reply_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('pending', 'published', 'rejected')", name=op.f('ck_reviews_status_known')),
     sa.CheckConstraint('length(text) BETWEEN 10 AND 1000', name=op.f('ck_reviews_text_length')),
     sa.CheckConstraint('rating_attitude BETWEEN 1 AND 5', name=op.f('ck_reviews_rating_attitude_range')),

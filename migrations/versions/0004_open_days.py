@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portal.db
+import portal.core.db
 
 revision: str = '0004'
 down_revision: str | None = '0003'
@@ -26,17 +26,17 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('institution_id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=100), nullable=False),
-    sa.Column('starts_at', portal.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ends_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('starts_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('place', sa.String(length=200), nullable=False),
     sa.Column('capacity', sa.Integer(), nullable=False),
     sa.Column('seats_taken', sa.Integer(), nullable=False),
-    sa.Column('signup_deadline', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('signup_deadline', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('accessibility_notes', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('scheduled', 'closed', 'held', 'cancelled')", name=op.f('ck_open_days_status_known')),
     sa.CheckConstraint('capacity > 0', name=op.f('ck_open_days_capacity_positive')),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_open_days_ends_after_start')),
@@ -57,11 +57,11 @@ def upgrade() -> None:
     sa.Column('identity', sa.String(length=10), nullable=False),
     sa.Column('party_size', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('cancelled_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('cancelled_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('feedback_rating', sa.Integer(), nullable=True),
     sa.Column('feedback_text', sa.Text(), nullable=False),
-    sa.Column('feedback_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('feedback_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('confirmed', 'cancelled')", name=op.f('ck_open_day_signups_status_known')),
     sa.CheckConstraint('feedback_rating IS NULL OR feedback_rating BETWEEN 1 AND 5', name=op.f('ck_open_day_signups_feedback_range')),
     sa.CheckConstraint('party_size BETWEEN 1 AND 5', name=op.f('ck_open_day_signups_party_range')),

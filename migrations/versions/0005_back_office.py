@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portal.db
+import portal.core.db
 
 
 revision: str = '0005'
@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('signed_on', sa.Date(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('fulfilment', sa.String(length=200), nullable=False),
-    sa.Column('published_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('retired_on', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_credit_commitments_institution_id_institutions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_credit_commitments'))
@@ -43,7 +43,7 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=100), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('effective_on', sa.Date(), nullable=False),
-    sa.Column('published_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('retired_on', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_institution_rules_institution_id_institutions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_institution_rules'))
@@ -58,11 +58,11 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('submitted_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reviewer_id', sa.Integer(), nullable=True),
-    sa.Column('reviewed_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reviewed_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reject_reason', sa.Text(), nullable=False),
     sa.CheckConstraint("section IN ('basic', 'fees', 'rules', 'resources', 'commitment')", name=op.f('ck_disclosure_drafts_section_known')),
     sa.CheckConstraint("status IN ('draft', 'submitted', 'approved', 'rejected', 'published', 'withdrawn')", name=op.f('ck_disclosure_drafts_status_known')),
@@ -81,7 +81,7 @@ def upgrade() -> None:
     sa.Column('institution_id', sa.Integer(), nullable=False),
     sa.Column('section', sa.String(length=12), nullable=False),
     sa.Column('draft_id', sa.Integer(), nullable=True),
-    sa.Column('published_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('published_by_id', sa.Integer(), nullable=True),
     sa.Column('approved_by_label', sa.String(length=60), nullable=False),
     sa.Column('changes', sa.JSON(), nullable=False),

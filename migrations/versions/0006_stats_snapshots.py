@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portal.db
+import portal.core.db
 
 revision: str = '0006'
 down_revision: str | None = '0005'
@@ -25,7 +25,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('period', sa.String(length=10), nullable=False),
-    sa.Column('computed_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('computed_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stats_snapshots')),
     sa.UniqueConstraint('kind', 'period', name=op.f('uq_stats_snapshots_kind'))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portal.db
+import portal.core.db
 
 revision: str = '0008'
 down_revision: str | None = '0007'
@@ -27,7 +27,7 @@ PENDING = "replied_at IS NULL AND settled_at IS NULL"
 
 def upgrade() -> None:
     with op.batch_alter_table('co_handlings') as batch:
-        batch.add_column(sa.Column('settled_at', portal.db.UTCDateTime(timezone=True),
+        batch.add_column(sa.Column('settled_at', portal.core.db.UTCDateTime(timezone=True),
                                    nullable=True))
     op.execute(
         "UPDATE co_handlings SET settled_at = (SELECT coalesce(c.answered_at, c.closed_at, "

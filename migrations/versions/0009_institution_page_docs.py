@@ -10,7 +10,7 @@ entries, rules, credit commitment and change history, and the names of its distr
 of the departments named in its records. Triggers keep it, so no write path (ORM, bulk insert,
 an operator's SQL) can forget to. `institution_page_docs` holds the page's unchanging parts as
 built at one records version; a document whose version differs is never shown
-(portal/institutions/pagedoc.py).
+(portal/institutions/services/pagedoc.py).
 
 Later migrations must not rebuild these tables with SQLite's batch mode (copy and rename): the
 copy would lose the triggers.
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portal.db
+import portal.core.db
 
 revision: str = '0009'
 down_revision: str | None = '0008'
@@ -99,7 +99,7 @@ def upgrade() -> None:
         sa.Column('records_version', sa.Integer(), nullable=False),
         sa.Column('build_key', sa.String(length=64), nullable=False),
         sa.Column('body', sa.Text(), nullable=False),
-        sa.Column('built_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('built_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('institution_id'),
     )

@@ -8,7 +8,7 @@ Measured at 400,000 institutions (bench/RESULTS.md, fifth pass): the directory's
 district and a kind counted up to 25,000 index entries, 0.67 ms of a 3.1 ms view.
 `directory_counts` holds signed rows per (district, street, kind, nature, filing status, has
 vacant beds), added by triggers as institutions enter and leave those values
-(portal/signed_counts.py, as `queue_counts` in 0010). The existing counts are written in the
+(portal/core/signed_counts.py, as `queue_counts` in 0010). The existing counts are written in the
 same transaction as the triggers.
 
 Later migrations must not rebuild `institutions` with SQLite's batch mode: the copy would lose

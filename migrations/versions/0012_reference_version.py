@@ -8,7 +8,7 @@ Intake read the active routing rules, every office and the loaded calendar years
 complaint, a queue view two of them (bench/RESULTS.md, sixth pass); they change only by an
 admin's edit. Triggers add one to `reference_version.n` in the transaction of any insert,
 update or delete of `routing_rules`, `departments` or `holiday_years`, whatever writes it, so a
-process may keep what it read under that number (complaints/reference.py) and read one number
+process may keep what it read under that number (complaints/services/reference.py) and read one number
 per request instead of the three tables.
 
 Later migrations must not rebuild these three tables with SQLite's batch mode: the copy would

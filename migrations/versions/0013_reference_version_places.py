@@ -7,7 +7,7 @@ Create Date: 2026-12-01 23:50:00.000000
 The directory and the open-day list show every district with its streets; they change only by
 an admin's edit or a data load. The triggers of migration 0012 now watch `districts` and
 `streets` too, so a process may keep the districts it read under the number
-(portal/institutions/services.py: districts) instead of reading them for every view.
+(portal/institutions/services/queries.py: districts) instead of reading them for every view.
 
 Later migrations must not rebuild these tables with SQLite's batch mode: the copy would lose
 the triggers.

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portal.db
+import portal.core.db
 
 revision: str = '0014'
 down_revision: str | None = '0013'
@@ -41,14 +41,14 @@ UNFILED = ("(filing_status = 'unregistered' OR "
 
 
 def _backfill_discovery() -> None:
-    from portal.settings import get_settings  # the time zone of complaint and creation dates
+    from portal.core.settings import get_settings  # the time zone of complaint and creation dates
 
     tz = get_settings().timezone
     bind = op.get_bind()
     institutions = sa.table('institutions', sa.column('id', sa.Integer),
-                            sa.column('created_at', portal.db.UTCDateTime()))
+                            sa.column('created_at', portal.core.db.UTCDateTime()))
     complaints = sa.table('complaints', sa.column('institution_id', sa.Integer),
-                          sa.column('received_at', portal.db.UTCDateTime()))
+                          sa.column('received_at', portal.core.db.UTCDateTime()))
     places = bind.execute(sa.select(institutions.c.id, institutions.c.created_at)
                           .where(sa.text(UNFILED))).all()
     for place_id, created_at in places:

@@ -7,7 +7,7 @@ Create Date: 2026-12-06 23:00:00.000000
 The free text of `service_resources.fire_approval` was read by a word filter, so "无消防手续" or
 "办理中" counted as passed. Three columns are added (add_column only: the table carries the
 page-version triggers of migration 0009, which a batch copy would lose) and the existing text
-is read once into a status, by the word lists of portal/institutions/fire_approval.py (copied
+is read once into a status, by the word lists of portal/institutions/rules/fire_approval.py (copied
 here: a migration must not change when that module does):
 - 无需 / 不需 / 不涉及 → not_required;
 - 未通过 / 没有通过 / 不通过 / 不合格 / 未取得 / 没有 / 无消防 / 未办理, or just 无 / 否 / 暂无 → failed;

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portal.db
+import portal.core.db
 
 revision: str = '0016'
 down_revision: str | None = '0015'
@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column('basis', sa.Text(), nullable=False),
         sa.Column('department_id', sa.Integer(), nullable=False),
         sa.Column('recorded_by_id', sa.Integer(), nullable=True),
-        sa.Column('recorded_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('recorded_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("result IN ('kept', 'breach', 'serious_breach')",
                            name=op.f('ck_fulfilment_assessments_result_known')),
         sa.ForeignKeyConstraint(['department_id'], ['departments.id'],

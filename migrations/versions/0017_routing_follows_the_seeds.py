@@ -17,7 +17,7 @@ can edit (label, help text, keywords, departments, active) still equals the old 
 other rule was edited and is left alone. Each change is written to `routing_rule_changes`
 (changed_by_id NULL: the migration) so the admin page's history shows it. allocated_land is
 inserted right after land_use unless a rule of that code exists already (a new database gets it
-from migration 0002, which reads complaints/categories.py). Only UPDATE and INSERT touch
+from migration 0002, which reads complaints/rules/categories.py). Only UPDATE and INSERT touch
 `routing_rules`: its triggers (migration 0012) raise reference_version, so every process reads
 the rules again.
 """
@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-import portal.db
+import portal.core.db
 
 revision: str = '0017'
 down_revision: str | None = '0016'
@@ -37,7 +37,7 @@ depends_on: str | Sequence[str] | None = None
 
 FIELDS = ("label", "help_text", "keywords", "responsible_type", "co_handling_types", "active")
 
-# Frozen copies: complaints/categories.py may change again, these values may not.
+# Frozen copies: complaints/rules/categories.py may change again, these values may not.
 # service_quality and staff_qualification change only their keywords: 护理员 (in most accounts of
 # a fall or a wandering resident) no longer suggests staff_qualification first.
 OLD = {
@@ -103,14 +103,14 @@ rules = sa.table(
     sa.column("help_text", sa.String), sa.column("keywords", sa.JSON),
     sa.column("responsible_type", sa.String), sa.column("co_handling_types", sa.JSON),
     sa.column("position", sa.Integer), sa.column("active", sa.Boolean),
-    sa.column("updated_at", portal.db.UTCDateTime(timezone=True)),
+    sa.column("updated_at", portal.core.db.UTCDateTime(timezone=True)),
     sa.column("updated_by_id", sa.Integer),
 )
 changes = sa.table(
     "routing_rule_changes",
     sa.column("code", sa.String), sa.column("before", sa.JSON), sa.column("after", sa.JSON),
     sa.column("changed_by_id", sa.Integer),
-    sa.column("changed_at", portal.db.UTCDateTime(timezone=True)),
+    sa.column("changed_at", portal.core.db.UTCDateTime(timezone=True)),
 )
 complaints = sa.table("complaints", sa.column("category_code", sa.String))
 

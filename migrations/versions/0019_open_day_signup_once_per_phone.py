@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-import portal.db
+import portal.core.db
 
 revision: str = '0019'
 down_revision: str | None = '0018'
@@ -33,11 +33,11 @@ ACTIVE = "status = 'confirmed'"
 
 
 def upgrade() -> None:
-    op.add_column('open_day_signups', sa.Column('confirmed_at', portal.db.UTCDateTime(),
+    op.add_column('open_day_signups', sa.Column('confirmed_at', portal.core.db.UTCDateTime(),
                                                 nullable=True))
     op.add_column('open_day_signups', sa.Column('code_hash', sa.String(length=64),
                                                 nullable=True))
-    op.add_column('open_day_signups', sa.Column('code_expires_at', portal.db.UTCDateTime(),
+    op.add_column('open_day_signups', sa.Column('code_expires_at', portal.core.db.UTCDateTime(),
                                                 nullable=True))
     op.add_column('open_day_signups', sa.Column('code_attempts', sa.Integer(),
                                                 server_default='0', nullable=False))

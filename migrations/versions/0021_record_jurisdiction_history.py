@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portal.db
+import portal.core.db
 
 revision: str = '0021'
 down_revision: str | None = '0020'
@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column('before', sa.JSON(), nullable=False),
         sa.Column('reason', sa.Text(), nullable=False),
         sa.Column('actor_id', sa.Integer(), nullable=True),
-        sa.Column('at', portal.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("action IN ('correct', 'withdraw')",
                            name=op.f('ck_record_revisions_action_known')),
         sa.ForeignKeyConstraint(['actor_id'], ['users.id'],
@@ -53,9 +53,9 @@ def upgrade() -> None:
     op.create_index('ix_record_revisions_inst_at', 'record_revisions', ['institution_id', 'at'])
     op.create_index('ix_record_revisions_record', 'record_revisions',
                     ['record_type', 'record_id'])
-    op.add_column('inspections', sa.Column('corrected_at', portal.db.UTCDateTime(timezone=True),
+    op.add_column('inspections', sa.Column('corrected_at', portal.core.db.UTCDateTime(timezone=True),
                                            nullable=True))
-    op.add_column('penalties', sa.Column('corrected_at', portal.db.UTCDateTime(timezone=True),
+    op.add_column('penalties', sa.Column('corrected_at', portal.core.db.UTCDateTime(timezone=True),
                                          nullable=True))
 
 

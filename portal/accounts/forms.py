@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from portal.accounts.roles import Role
-from portal.formfields import Choice, PortalForm, RowId, Text
+from portal.accounts.rules.roles import Role
+from portal.core.formfields import Choice, PortalForm, RowId, Text
 
 
 class LoginForm(PortalForm):

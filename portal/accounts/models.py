@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts.roles import Role
-from portal.db import Base, UTCDateTime, utcnow
+from portal.accounts.rules.roles import Role
+from portal.core.db import Base, UTCDateTime, utcnow
 from portal.orgs.models import Department
 
 

@@ -11,27 +11,27 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from portal import reference_version
-from portal.accounts import throttle
 from portal.accounts.exceptions import InvalidUser, LoginFailed
 from portal.accounts.models import ApiKey, User, UserSession
-from portal.accounts.passwords import (
+from portal.accounts.rules import throttle
+from portal.accounts.rules.passwords import (
     hash_password,
     needs_rehash,
     password_problems,
     verify_password,
 )
-from portal.accounts.roles import NEEDS_DEPARTMENT, NEEDS_INSTITUTION, Role
-from portal.db import own_transaction, utcnow
-from portal.formfields import MAX_ROW_ID
+from portal.accounts.rules.roles import NEEDS_DEPARTMENT, NEEDS_INSTITUTION, Role
+from portal.core import reference_version
+from portal.core.db import own_transaction, utcnow
+from portal.core.formfields import MAX_ROW_ID
+from portal.core.ratelimit import allow
 from portal.institutions.models import Institution
 from portal.orgs.models import Department
-from portal.ratelimit import allow
 
 UNKNOWN_NAME_WINDOW = 15 * 60  # seconds an unknown name's free attempts last
 KEY_USE_PRECISION = timedelta(minutes=1)  # how exactly an API key's last use is kept
 # Every signed-in request runs this: the session, its user and the user's office in one query.
-# Both with the reference version (portal.reference_version), which the request then needs not
+# Both with the reference version (portal.core.reference_version), which the request then needs not
 # read with a statement of its own.
 _SESSION_WITH_USER = select(UserSession, reference_version.COLUMN).options(
     joinedload(UserSession.user).joinedload(User.department)
@@ -85,7 +85,7 @@ class AccountService:
         """Count one attempt as failed until it succeeds, committed at once; False while the
         account waits. The conditional UPDATE is atomic on both databases: PostgreSQL orders
         concurrent ones on the row lock and re-checks the condition, SQLite has one writer at a
-        time (`BEGIN IMMEDIATE`, portal/db.py)."""
+        time (`BEGIN IMMEDIATE`, portal/core/db.py)."""
         with own_transaction(self.db) as conn:
             failures = conn.execute(
                 update(User).where(

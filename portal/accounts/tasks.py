@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from portal.accounts.models import User
-from portal.db import session_scope
-from portal.jobs import task
-from portal.notify import queue_notification
-from portal.settings import get_settings
+from portal.core.db import session_scope
+from portal.core.jobs import task
+from portal.core.notify import queue_notification
+from portal.core.settings import get_settings
 
 
 @task

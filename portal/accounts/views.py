@@ -6,22 +6,22 @@ from sqlalchemy import func, select
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal import audit
 from portal.accounts.exceptions import AccountError, LoginFailed
 from portal.accounts.forms import LoginForm, UserForm
 from portal.accounts.models import User
-from portal.accounts.roles import ROLE_LABELS, Role
+from portal.accounts.rules.roles import ROLE_LABELS, Role
 from portal.accounts.services import AccountService
 from portal.accounts.tasks import send_welcome
-from portal.endpoints import SESSION_COOKIE, Ctx, safe_next, session_tokens, view
-from portal.jobs import record_job
+from portal.core import audit
+from portal.core.endpoints import SESSION_COOKIE, Ctx, safe_next, session_tokens, view
+from portal.core.jobs import record_job
+from portal.core.ratelimit import allow, client_ip, refund
 from portal.orgs.models import Department
-from portal.ratelimit import allow, client_ip, refund
 
 ALL_STAFF = list(Role)
 PAGE_SIZE = 50
 # Failed logins per address and quarter hour, whatever the user names (password spraying);
-# the per-account throttle (portal/accounts/throttle.py) covers guessing one account's
+# the per-account throttle (portal/accounts/rules/throttle.py) covers guessing one account's
 # password. Counted before the password is checked (a success takes its hit back), so parallel
 # attempts cannot pass the limit. While Redis is down each web process counts on its own.
 FAILED_LOGINS_PER_IP = 30

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.core.db import Base, UTCDateTime, utcnow
 
 SECTIONS = ("basic", "fees", "rules", "resources", "commitment")
 SECTION_LABELS = {
@@ -24,7 +24,7 @@ OPEN_STATUSES = ("draft", "submitted")
 _OPEN = "status IN ('draft', 'submitted')"
 
 # The commitment's 履约情况 was once declared by the institution itself. It is judged by civil
-# affairs (株洲 实施方案 (一)；昆政办〔2021〕70号 (十四); portal/institutions/credit.py), so the form no
+# affairs (株洲 实施方案 (一)；昆政办〔2021〕70号 (十四); portal/institutions/rules/credit.py), so the form no
 # longer asks for it; old published changes keep it, labelled for what it was.
 SELF_DECLARED_LABELS = {"fulfilment": "履约情况（机构自述，不作为履约评价）"}
 

@@ -10,13 +10,14 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.accounts.roles import Role
-from portal.backoffice import changes, workflow
+from portal.accounts.rules.roles import Role
 from portal.backoffice.models import SECTION_LABELS, SECTIONS, DisclosureDraft
-from portal.backoffice.validation import CYCLES, InvalidDraft
-from portal.backoffice.workflow import REVIEWERS, WorkflowError
-from portal.endpoints import Ctx, view
-from portal.formfields import parse_whole
+from portal.backoffice.rules import changes
+from portal.backoffice.rules.validation import CYCLES, InvalidDraft
+from portal.backoffice.services import workflow
+from portal.backoffice.services.workflow import REVIEWERS, WorkflowError
+from portal.core.endpoints import Ctx, view
+from portal.core.formfields import parse_whole
 from portal.institutions import vocab
 from portal.institutions.models import Institution
 

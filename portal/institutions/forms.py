@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from portal.formfields import PortalForm, RowId, Text, WholeNumber
+from portal.core.formfields import PortalForm, RowId, Text, WholeNumber
 from portal.institutions import vocab
-from portal.institutions.directory_query import MAX_PER_PAGE, PER_PAGE
+from portal.institutions.rules.directory_query import MAX_PER_PAGE, PER_PAGE
 
 MAX_COMPARE = 3
 SEARCH_MAX = 50

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.core.db import Base, UTCDateTime, utcnow
 from portal.orgs.models import Department, District, Street
 
 
@@ -126,7 +126,7 @@ class ServiceResources(Base):
     elders_severe: Mapped[int] = mapped_column(Integer, default=0)
     video_coverage: Mapped[bool] = mapped_column(Boolean, default=False)
     video_retention_days: Mapped[int] = mapped_column(Integer, default=0)
-    # 消防审验 (portal/institutions/fire_approval.py): the status code, None when not disclosed,
+    # 消防审验 (portal/institutions/rules/fire_approval.py): the status code, None when not disclosed,
     # with its document number and date. `fire_approval` is the free-text note; before migration
     # 0015 it was the only field and it keeps what was published then.
     fire_approval_status: Mapped[str | None] = mapped_column(String(20))
@@ -308,7 +308,7 @@ class RecordRevision(Base):
 
 class InstitutionPageDoc(Base):
     """The unchanging parts of an institution's public page, built at one records version
-    (portal/institutions/pagedoc.py). Shown only while that version is the institution's."""
+    (portal/institutions/services/pagedoc.py). Shown only while that version is the institution's."""
 
     __tablename__ = "institution_page_docs"
 
@@ -323,7 +323,7 @@ class InstitutionPageDoc(Base):
 
 class DirectoryCount(Base):
     """Signed counts of institutions per value of the directory's plain filters, kept by
-    database triggers (migration 0011; `portal.signed_counts`). The directory's total for a
+    database triggers (migration 0011; `portal.core.signed_counts`). The directory's total for a
     query of these filters only is a sum of `n` over the matching rows instead of a count of
     its institutions (25,000 index entries for a district and a kind at 400,000)."""
 

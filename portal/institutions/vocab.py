@@ -74,7 +74,7 @@ PENALTY_STATUSES = {
     "enforced": "强制执行",
 }
 
-# 消防审验 (portal/institutions/fire_approval.py).
+# 消防审验 (portal/institutions/rules/fire_approval.py).
 FIRE_APPROVAL_STATUSES = {
     "passed": "通过",
     "failed": "未通过",

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal.formfields import PortalForm, RowId, WholeNumber
-from portal.opendata.indicators import CITY
+from portal.core.formfields import PortalForm, RowId, WholeNumber
+from portal.opendata.services.indicators import CITY
 
 FIRST_YEAR = 2000
 

@@ -8,9 +8,9 @@ read the request and give those checks what was typed.
 
 from __future__ import annotations
 
-from portal.formfields import PortalForm, RowId, Text, WholeNumber
-from portal.opendays.services import EventInput
-from portal.opendays.signups import SignupInput
+from portal.core.formfields import PortalForm, RowId, Text, WholeNumber
+from portal.opendays.services.events import EventInput
+from portal.opendays.services.signups import SignupInput
 
 # How far back the civil-affairs list of institutions without an open day may look (days).
 OVERDUE_DAYS_MAX = 3650

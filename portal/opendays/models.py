@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.core.db import Base, UTCDateTime, utcnow
 from portal.institutions.models import Institution
 
 SCHEDULED, CLOSED, HELD, CANCELLED = "scheduled", "closed", "held", "cancelled"
 EVENT_STATUSES = (SCHEDULED, CLOSED, HELD, CANCELLED)
 # A sign-up's `status`: "confirmed" while it holds its seats, "cancelled" once they are freed.
 # A held sign-up whose phone has not yet entered its SMS code has `confirmed_at` NULL (pending);
-# it holds its seats only until `code_expires_at` (portal/opendays/signups.py).
+# it holds its seats only until `code_expires_at` (portal/opendays/services/signups.py).
 CONFIRMED = "confirmed"
 # Why a sign-up was cancelled (`cancel_reason`).
 BY_LINK, UNCONFIRMED, CODE_FAILED, DUPLICATE = "by_link", "unconfirmed", "code_failed", "duplicate"
@@ -74,7 +74,7 @@ class Signup(Base):
         Index("ix_open_day_signups_event_status", "open_day_id", "status"),
         # One sign-up per phone per event: among the sign-ups holding seats (pending or
         # confirmed) a phone appears once; cancelled ones do not count. Phones are stored
-        # normalised (complaints.intake.normalise_phone, 11 digits checked), so the column is
+        # normalised (complaints.rules.intake.normalise_phone, 11 digits checked), so the column is
         # the normalised phone.
         Index("uq_open_day_signups_event_phone", "open_day_id", "phone", unique=True,
               sqlite_where=text("status = 'confirmed'"),

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from portal.db import session_scope, utcnow
-from portal.institutions.thresholds import configured_thresholds
-from portal.jobs import task
-from portal.opendays.services import OpenDayService, institutions_without_open_day
+from portal.core.db import session_scope, utcnow
+from portal.core.jobs import task
+from portal.core.settings import get_settings
+from portal.institutions.rules.thresholds import configured_thresholds
+from portal.opendays.services.events import OpenDayService, institutions_without_open_day
 
 # The reminder lives beside the sign-up that schedules it (no import cycle); reminders
 # recorded under this module's name still find it here.
-from portal.opendays.signups import send_reminder  # noqa: F401
-from portal.settings import get_settings
+from portal.opendays.services.signups import send_reminder  # noqa: F401
 
 log = logging.getLogger(__name__)
 

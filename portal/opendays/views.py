@@ -8,11 +8,12 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.accounts.roles import Role
-from portal.db import utcnow
-from portal.endpoints import Ctx, view
+from portal.accounts.rules.roles import Role
+from portal.core.db import utcnow
+from portal.core.endpoints import Ctx, view
+from portal.core.ratelimit import allow, client_ip
 from portal.institutions.models import Institution
-from portal.institutions.thresholds import configured_thresholds
+from portal.institutions.rules.thresholds import configured_thresholds
 from portal.opendays.forms import (
     CodeForm,
     EventForm,
@@ -22,8 +23,8 @@ from portal.opendays.forms import (
     SignupForm,
 )
 from portal.opendays.models import CAPACITY_MAX, HELD, IDENTITIES, PARTY_MAX
-from portal.opendays.months import calendar_month, neighbours
-from portal.opendays.services import (
+from portal.opendays.rules.months import calendar_month, neighbours
+from portal.opendays.services.events import (
     AlreadySignedUp,
     InvalidInput,
     OpenDayService,
@@ -31,14 +32,13 @@ from portal.opendays.services import (
     WrongCode,
     month_weeks,
 )
-from portal.opendays.signups import (
+from portal.opendays.services.signups import (
     ADDRESS_SIGNUPS_PER_HOUR,
     CODE_DIGITS,
     HOLD,
     PHONE_SIGNUPS_PER_DAY,
     validate_signup,
 )
-from portal.ratelimit import allow, client_ip
 
 CIVIL_AFFAIRS = [Role.SUPERVISOR, Role.ADMIN]
 

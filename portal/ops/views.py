@@ -10,13 +10,13 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal import audit
-from portal.accounts.roles import Role
-from portal.db import utcnow
-from portal.endpoints import Ctx, view
-from portal.health import read_scheduler_state
-from portal.jobs import redis_connection
-from portal.ops import status
+from portal.accounts.rules.roles import Role
+from portal.core import audit
+from portal.core.db import utcnow
+from portal.core.endpoints import Ctx, view
+from portal.core.health import read_scheduler_state
+from portal.core.jobs import redis_connection
+from portal.ops import services as status
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ service; these forms read the request into what it takes."""
 
 from __future__ import annotations
 
-from portal.formfields import PortalForm, Text
+from portal.core.formfields import PortalForm, Text
 from portal.reviews.models import DIMENSIONS
 from portal.reviews.services import ReviewInput
 

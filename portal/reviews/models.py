@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.core.db import Base, UTCDateTime, utcnow
 from portal.institutions.models import Institution
 
 # (column, label) in the order of SPEC §4; the column names are the form field names too.

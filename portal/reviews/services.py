@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from complaints.intake import normalise_phone, phone_problem
-from portal import audit
+from complaints.rules.intake import normalise_phone, phone_problem
 from portal.accounts.models import User
-from portal.formfields import parse_whole
+from portal.core import audit
+from portal.core.formfields import parse_whole
 from portal.institutions.models import Institution
 from portal.reviews.models import (
     DIMENSIONS,

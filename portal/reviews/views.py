@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.accounts.roles import Role
-from portal.db import utcnow
-from portal.endpoints import Ctx, view
+from portal.accounts.rules.roles import Role
+from portal.core.db import utcnow
+from portal.core.endpoints import Ctx, view
+from portal.core.ratelimit import allow, client_ip
 from portal.institutions.models import Institution
-from portal.ratelimit import allow, client_ip
 from portal.reviews.forms import ModerationForm, ReplyForm, ReviewForm
 from portal.reviews.models import DIMENSIONS
 from portal.reviews.services import (

@@ -7,12 +7,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.db import utcnow
-from portal.endpoints import Ctx, safe_next, view
-from portal.health import read_scheduler_state, redis_state
+from portal.core.db import utcnow
+from portal.core.endpoints import Ctx, safe_next, view
+from portal.core.health import read_scheduler_state, redis_state
+from portal.core.templating import LARGE_TEXT_COOKIE
 from portal.institutions.models import Institution
 from portal.orgs.models import District
-from portal.templating import LARGE_TEXT_COOKIE
 
 ONE_YEAR = 365 * 24 * 3600
 

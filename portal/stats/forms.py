@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.formfields import PortalForm, RowId
+from portal.core.formfields import PortalForm, RowId
 
 
 class OfficeQuery(PortalForm):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from complaints.calendar_store import load_calendar
-from portal.db import session_scope, utcnow
-from portal.jobs import task
-from portal.settings import get_settings
-from portal.stats.periods import previous_month
-from portal.stats.snapshots import store_month
+from complaints.services.calendar_store import load_calendar
+from portal.core.db import session_scope, utcnow
+from portal.core.jobs import task
+from portal.core.settings import get_settings
+from portal.stats.rules.periods import previous_month
+from portal.stats.services.snapshots import store_month
 
 log = logging.getLogger(__name__)
 

@@ -31,9 +31,9 @@ def live_db_url(tmp_path_factory, sqlite_template) -> str:
     from sqlalchemy import select
 
     from demo.seed import seed_demo
-    from portal.db import dispose_engines, session_scope
+    from portal.core.db import dispose_engines, session_scope
     from portal.orgs.models import District
-    from search.pinyin import initials
+    from search.rules.pinyin import initials
 
     from factories import institution
 
@@ -53,7 +53,7 @@ def live_db_url(tmp_path_factory, sqlite_template) -> str:
 @pytest.fixture(scope="session")
 def live_server(live_db_url, redis_server) -> Iterator[str]:
     """The real app on the live database, with a search index; yields its base URL."""
-    from search.index import rebuild
+    from search.services.index import rebuild
 
     var = Path(live_db_url.removeprefix("sqlite:///")).parent
     rebuild(var / "index", live_db_url)  # what a worker does at start when the index is missing

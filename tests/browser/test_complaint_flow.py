@@ -16,8 +16,8 @@ def _sms_code(db_url: str, phone: str) -> str:
     """The feedback code the portal sent by SMS (the outbox row holds its text)."""
     from sqlalchemy import select
 
-    from portal.db import session_scope
-    from portal.notify import Notification
+    from portal.core.db import session_scope
+    from portal.core.notify import Notification
 
     with session_scope(db_url) as db:
         body = db.scalars(select(Notification.body).where(

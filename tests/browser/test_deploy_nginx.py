@@ -33,9 +33,9 @@ import pytest
 from sqlalchemy import func, select
 
 from complaints.models import Complaint
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
 from portal.accounts.services import AccountService
-from portal.db import dispose_engines, session_scope
+from portal.core.db import dispose_engines, session_scope
 from portal.institutions.models import Institution
 
 from factories import user
@@ -183,7 +183,7 @@ def stack(tmp_path, pg_url, redis_server):
     import redis
 
     from demo.seed import seed_demo
-    from search.index import rebuild
+    from search.services.index import rebuild
 
     if not Path(NGINX).exists():
         pytest.fail("nginx is missing: run scripts/setup.sh (Debian package nginx)")

@@ -49,7 +49,7 @@ def test_fee_change_is_public_after_approval(browser, live_server, live_db_url):
     from sqlalchemy import select
 
     from portal.accounts.models import User
-    from portal.db import session_scope
+    from portal.core.db import session_scope
 
     with session_scope(live_db_url) as db:
         inst_id = db.scalar(select(User.institution_id).where(User.username == "inst-1"))

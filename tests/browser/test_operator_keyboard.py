@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from portal.accounts.roles import Role
-from portal.db import get_engine, session_scope
+from portal.accounts.rules.roles import Role
+from portal.core.db import get_engine, session_scope
 
 from factories import PASSWORD, user
 from support import ARTIFACTS
@@ -93,7 +93,7 @@ def test_operator_files_a_call_with_the_keyboard_and_reads_back(page, live_serve
     page.wait_for_url("**/operator/filed/*")
     panel = page.locator(".readback")
     number = panel.locator("#tracking-no").inner_text()
-    assert len(number) == 16 and number.isdigit()  # the day and 8 digits (complaints/numbers.py)
+    assert len(number) == 16 and number.isdigit()  # the day and 8 digits (complaints/rules/numbers.py)
     assert "消防救援" in panel.inner_text()  # the district 大队 or the city 支队
     assert "24:00" in panel.inner_text()
     assert page.get_by_text("请记录您的投诉编号").is_visible()

@@ -16,7 +16,7 @@ def demo_institution_id(url: str) -> int:
     from sqlalchemy import select
 
     from portal.accounts.models import User
-    from portal.db import session_scope
+    from portal.core.db import session_scope
 
     with session_scope(url) as db:
         inst_id = db.scalar(select(User.institution_id).where(User.username == "inst-1"))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from portal.db import session_scope
+from portal.core.db import session_scope
 
 from factories.opendays import sms_code
 from support import ARTIFACTS, browser_login

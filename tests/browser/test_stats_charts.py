@@ -21,7 +21,7 @@ PAGES = ["/stats/", "/stats/departments"]
 @pytest.fixture(scope="module")
 def stats_server(tmp_path_factory, sqlite_template, redis_server) -> Iterator[str]:
     """Its own server and database (complaints over a year would disturb the shared demo city)."""
-    from portal.db import dispose_engines, session_scope, utcnow
+    from portal.core.db import dispose_engines, session_scope, utcnow
 
     from factories import department, district, institution
     from factories.complaints import complaint_row as add

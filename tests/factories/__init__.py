@@ -9,12 +9,12 @@ from itertools import count
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.accounts.passwords import hash_password
-from portal.accounts.roles import NEEDS_DEPARTMENT, NEEDS_INSTITUTION, Role
+from portal.accounts.rules.passwords import hash_password
+from portal.accounts.rules.roles import NEEDS_DEPARTMENT, NEEDS_INSTITUTION, Role
 from portal.institutions.models import FeeItem, Institution
 from portal.orgs.models import Department, District, Street
 from portal.orgs.vocab import office_name
-from search.pinyin import initials
+from search.rules.pinyin import initials
 
 PASSWORD = "Test-pass-2026"
 _seq = count(1)

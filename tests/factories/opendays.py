@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.db import utcnow
-from portal.notify import Notification
+from portal.core.db import utcnow
+from portal.core.notify import Notification
 from portal.opendays.models import Signup
-from portal.opendays.services import OpenDayService, SignupInput
+from portal.opendays.services.events import OpenDayService, SignupInput
 
 CODE_SUBJECT = "开放日报名验证码"
 CODE_RE = re.compile(r"验证码 (\d{6})")

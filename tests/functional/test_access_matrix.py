@@ -7,7 +7,7 @@ import re
 import pytest
 from starlette.routing import Mount, Route
 
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
 from portal.app import create_app
 
 from factories import PASSWORD, user

@@ -7,8 +7,8 @@ import logging
 from sqlalchemy import select, text
 
 from portal.accounts.models import User, UserSession
-from portal.accounts.roles import Role
-from portal.endpoints import SESSION_COOKIE
+from portal.accounts.rules.roles import Role
+from portal.core.endpoints import SESSION_COOKIE
 
 from factories import PASSWORD, user
 from support import csrf_token, login
@@ -84,7 +84,7 @@ def test_wrong_password_shows_one_chinese_error_and_throttles_after_five(client,
     response = client.post(
         "/accounts/login", data={"username": "op5", "password": PASSWORD, "csrf_token": token}
     )
-    # The account now waits a minute (portal/accounts/throttle.py); the page does not say so.
+    # The account now waits a minute (portal/accounts/rules/throttle.py); the page does not say so.
     assert response.status_code == 400
     assert "用户名或密码错误，或尝试过于频繁" in response.text
     assert "锁定" not in response.text

@@ -6,10 +6,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from starlette.routing import Mount, Route
 
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
 from portal.accounts.services import AccountService
 from portal.app import create_app
-from portal.openapi import document
+from portal.core.openapi import document
 
 from factories import department, district, institution, user
 
@@ -85,8 +85,8 @@ def operation_schema(path: str, status: str = "200") -> Draft202012Validator:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_search_and_suggest_responses_match_the_schemas(client, db, env):
-    from portal.settings import get_settings
-    from search.index import rebuild
+    from portal.core.settings import get_settings
+    from search.services.index import rebuild
 
     institution(db, name="幸福颐养院")
     db.commit()

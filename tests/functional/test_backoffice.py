@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.roles import Role
-from portal.audit import AuditEvent
+from portal.accounts.rules.roles import Role
 from portal.backoffice.models import DisclosureDraft, DisclosureVersion
+from portal.core.audit import AuditEvent
+from portal.core.settings import get_settings
 from portal.institutions.models import FeeItem, Institution
-from portal.settings import get_settings
 
 from factories import PASSWORD, user
 from support import index_jobs, login, sign_in

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from complaints.calendar_store import load_calendar
-from complaints.intake import ComplaintInput
 from complaints.models import ComplaintEvent
-from complaints.services import build_services
-from complaints.sweeps import sweep
-from portal.settings import get_settings
+from complaints.rules.intake import ComplaintInput
+from complaints.services.calendar_store import load_calendar
+from complaints.services.filing import build_services
+from complaints.services.sweeps import sweep
+from portal.core.settings import get_settings
 
 from factories import department, district, institution
 

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from sqlalchemy import select
 
 from complaints.models import HolidayYear, RoutingRule, RoutingRuleChange
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
 
 from factories import PASSWORD, user
 from support import csrf_token, login

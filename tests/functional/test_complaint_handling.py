@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from complaints.intake import ComplaintInput
 from complaints.models import Complaint
-from complaints.services import build_services
-from portal.accounts.roles import Role
-from portal.audit import AuditEvent
-from portal.db import utcnow
-from portal.settings import get_settings
+from complaints.rules.intake import ComplaintInput
+from complaints.services.filing import build_services
+from portal.accounts.rules.roles import Role
+from portal.core.audit import AuditEvent
+from portal.core.db import utcnow
+from portal.core.settings import get_settings
 
 from factories import PASSWORD, department, district, institution, user
 from support import csrf_token, login

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from complaints.models import CoHandling, Complaint, ComplaintEvent
-from complaints.numbers import number_key, permute
-from portal.db import get_engine
-from portal.jobs import OutboxJob
-from portal.settings import get_settings
+from complaints.rules.numbers import number_key, permute
+from portal.core.db import get_engine
+from portal.core.jobs import OutboxJob
+from portal.core.settings import get_settings
 
 from factories import department, district, institution
 from support import csrf_token
@@ -57,7 +57,7 @@ def test_public_complaint_is_routed_clocked_and_tracked(client, db):
     kinds = [e.kind for e in db.scalars(select(ComplaintEvent).order_by(ComplaintEvent.id))]
     assert kinds == ["received", "assigned", "co_handling_requested"]
     assert complaint.due_at > complaint.received_at
-    assert db.scalars(select(OutboxJob)).one().func == "portal.notify:send_notification"
+    assert db.scalars(select(OutboxJob)).one().func == "portal.core.notify:send_notification"
 
 
 def test_district_office_is_preferred_for_a_district_institution(client, db):

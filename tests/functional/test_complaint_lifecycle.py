@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from complaints.calendar_store import load_calendar
-from complaints.categories import DEFAULT_CATEGORIES
-from complaints.handling import HandlingService
-from complaints.intake import ComplaintInput
 from complaints.models import Complaint, ComplaintEvent
-from complaints.services import build_services
-from complaints.sweeps import close_unrated
-from portal.accounts.roles import Role
+from complaints.rules.categories import DEFAULT_CATEGORIES
+from complaints.rules.intake import ComplaintInput
+from complaints.services.calendar_store import load_calendar
+from complaints.services.filing import build_services
+from complaints.services.handling import HandlingService
+from complaints.services.sweeps import close_unrated
+from portal.accounts.rules.roles import Role
+from portal.core.settings import get_settings
 from portal.orgs.vocab import DEPARTMENT_TYPES
-from portal.settings import get_settings
 
 from factories import PASSWORD, department, district, institution, user
 from support import csrf_token, login

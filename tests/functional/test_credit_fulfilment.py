@@ -10,16 +10,16 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from complaints.intake import ComplaintInput
 from complaints.models import Complaint
-from complaints.services import build_services
-from complaints.tokens import tracking_tokens
-from portal.accounts.roles import Role
-from portal.audit import AuditEvent
+from complaints.rules.intake import ComplaintInput
+from complaints.services.filing import build_services
+from complaints.services.tokens import tracking_tokens
+from portal.accounts.rules.roles import Role
 from portal.backoffice.models import CreditCommitment, DisclosureDraft, DisclosureVersion
-from portal.institutions import pagedoc
+from portal.core.audit import AuditEvent
+from portal.core.settings import get_settings
 from portal.institutions.models import CreditEntry, FulfilmentAssessment
-from portal.settings import get_settings
+from portal.institutions.services import pagedoc
 
 from factories import PASSWORD, department, district, institution, user
 from factories.disclosures import credit_entry, inspection, penalty

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
 
 from factories import PASSWORD, user
 from support import csrf_token

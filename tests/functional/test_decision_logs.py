@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from complaints.models import Complaint
-from portal.jobs import MAX_ATTEMPTS, OutboxJob, redis_connection, run_outbox_job, sweep_outbox
-from portal.notify import queue_notification
-from portal.scheduler import ResilientCron
-from portal.settings import reset_settings
+from portal.core.jobs import MAX_ATTEMPTS, OutboxJob, redis_connection, run_outbox_job, sweep_outbox
+from portal.core.notify import queue_notification
+from portal.core.scheduler import ResilientCron
+from portal.core.settings import reset_settings
 
 from factories import department, district, institution
 from servers import free_port
@@ -56,15 +56,15 @@ def test_filing_a_complaint_logs_its_routing_clock_and_job_but_not_the_complaina
     assert run_outbox_job(job.id) == "done"  # the acknowledgement SMS (the `log` sender)
 
     lines = messages(caplog)
-    assert (f"complaints.routing INFO routing: rule fire_safety -> fire_rescue office {fire.id} "
+    assert (f"complaints.rules.routing INFO routing: rule fire_safety -> fire_rescue office {fire.id} "
             f"(no office in district {d.id}, the city's); co-handling offices [{civil.id}]; "
             f"supervising office {civil.id}") in lines
     received = complaint.received_at.astimezone(complaint.due_at.tzinfo).date()
-    assert any(line.startswith(f"complaints.clock DEBUG clock: received {received}, ")
+    assert any(line.startswith(f"complaints.rules.clock DEBUG clock: received {received}, ")
                for line in lines)
-    assert ("portal.jobs DEBUG outbox: portal.notify:send_notification recorded (queue default);"
+    assert ("portal.core.jobs DEBUG outbox: portal.core.notify:send_notification recorded (queue default);"
             " pushed after the commit") in lines
-    assert f"portal.jobs DEBUG outbox job {job.id} (portal.notify:send_notification): done at " \
+    assert f"portal.core.jobs DEBUG outbox job {job.id} (portal.core.notify:send_notification): done at " \
            "attempt 1" in lines
     assert_no_personal_data(caplog)
 
@@ -77,7 +77,7 @@ def test_a_failing_job_logs_each_retry_the_sweep_and_giving_up(db, env, caplog):
                            f"张三丰您好，回电 {PHONE}")
         db.commit()
         job = db.scalars(select(OutboxJob)).one()
-        caplog.set_level(logging.DEBUG, logger="portal.jobs")
+        caplog.set_level(logging.DEBUG, logger="portal.core.jobs")
         with pytest.raises(ConnectionRefusedError):
             run_outbox_job(job.id)
         assert sweep_outbox() == 1
@@ -90,7 +90,7 @@ def test_a_failing_job_logs_each_retry_the_sweep_and_giving_up(db, env, caplog):
         os.environ.pop("PORTAL_NOTIFICATION_SENDER", None)
         reset_settings()
     records = [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.INFO]
-    func = "portal.notify:send_notification"
+    func = "portal.core.notify:send_notification"
     assert [level for level, _ in records] == ["WARNING", "INFO", "INFO", "ERROR"]
     assert records[0][1].startswith(f"outbox job {job.id} ({func}): attempt 1 of {MAX_ATTEMPTS} "
                                     "failed, left for the sweeper to retry: "
@@ -104,13 +104,13 @@ def test_a_failing_job_logs_each_retry_the_sweep_and_giving_up(db, env, caplog):
 
 
 def test_a_failure_s_text_is_scrubbed_of_personal_data_before_it_is_logged(caplog):
-    from portal.jobs import _log_failure
+    from portal.core.jobs import _log_failure
 
-    caplog.set_level(logging.WARNING, logger="portal.jobs")
-    _log_failure(7, "portal.notify:send_notification", 1,
+    caplog.set_level(logging.WARNING, logger="portal.core.jobs")
+    _log_failure(7, "portal.core.notify:send_notification", 1,
                  ValueError(f"no route to {PHONE} (张三丰)"))
     assert caplog.records[0].getMessage().startswith(
-        "outbox job 7 (portal.notify:send_notification): attempt 1 of 5 failed, left for the "
+        "outbox job 7 (portal.core.notify:send_notification): attempt 1 of 5 failed, left for the "
         "sweeper to retry: ValueError: no route to 138****5678")
     assert PHONE not in caplog.text
 
@@ -118,7 +118,7 @@ def test_a_failure_s_text_is_scrubbed_of_personal_data_before_it_is_logged(caplo
 def test_the_scheduler_logs_each_job_it_enqueues(env, caplog):
     scheduler = ResilientCron(redis_connection(), env)
     scheduler.register(sweep_outbox, "default", interval=60)
-    caplog.set_level(logging.INFO, logger="portal.scheduler")
+    caplog.set_level(logging.INFO, logger="portal.core.scheduler")
     scheduler._tick()
     scheduler._tick()  # not due again for 60 s: nothing more logged
     lines = [r.getMessage() for r in caplog.records]

@@ -7,10 +7,10 @@ import io
 
 from openpyxl import load_workbook
 
-from complaints.intake import ComplaintInput
-from complaints.services import build_services
-from portal.accounts.roles import Role
-from portal.settings import get_settings
+from complaints.rules.intake import ComplaintInput
+from complaints.services.filing import build_services
+from portal.accounts.rules.roles import Role
+from portal.core.settings import get_settings
 
 from factories import PASSWORD, department, district, institution, user
 from support import login

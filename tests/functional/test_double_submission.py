@@ -9,15 +9,15 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from complaints.models import Complaint
-from complaints.services import build_services
-from complaints.views_public import submission_key
-from portal.accounts.roles import Role
+from complaints.services.filing import build_services
+from complaints.views.public import submission_key
+from portal.accounts.rules.roles import Role
 from portal.accounts.services import AccountService
 from portal.app import create_app
-from portal.db import session_scope
-from portal.jobs import OutboxJob
-from portal.notify import Notification
-from portal.settings import get_settings
+from portal.core.db import session_scope
+from portal.core.jobs import OutboxJob
+from portal.core.notify import Notification
+from portal.core.settings import get_settings
 
 from consistency import complaint_input, problems, seed_city
 from factories import user
@@ -130,7 +130,7 @@ def test_racing_requests_with_one_idempotency_key_file_one_complaint(env):
     errors: list[BaseException] = []
 
     # On SQLite a writing session holds the database from its first statement (BEGIN
-    # IMMEDIATE, portal/db.py): the requests start together there and the database orders them.
+    # IMMEDIATE, portal/core/db.py): the requests start together there and the database orders them.
     sqlite = env.startswith("sqlite")
 
     def submit() -> None:

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 from sqlalchemy import select
 
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
 from portal.backoffice.models import DisclosureDraft
 from portal.institutions.models import Institution, ServiceResources
 

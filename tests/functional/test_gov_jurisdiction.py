@@ -9,11 +9,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from complaints.models import CoHandling
-from portal.accounts.roles import Role
-from portal.audit import AuditEvent
-from portal.db import utcnow
-from portal.institutions.jurisdiction import CO_HANDLING_DAYS
+from portal.accounts.rules.roles import Role
+from portal.core.audit import AuditEvent
+from portal.core.db import utcnow
 from portal.institutions.models import Grade, Inspection, Penalty, RecordRevision
+from portal.institutions.rules.jurisdiction import CO_HANDLING_DAYS
 
 from factories import department, district, institution
 from factories.disclosures import penalty
@@ -79,9 +79,9 @@ def test_own_district_and_city_offices_may(client, db):
 
 
 def _co_handling(db, inst, dept, *, replied_days_ago: int | None):
-    from complaints.intake import ComplaintInput
-    from complaints.services import build_services
-    from portal.settings import get_settings
+    from complaints.rules.intake import ComplaintInput
+    from complaints.services.filing import build_services
+    from portal.core.settings import get_settings
 
     intake, _ = build_services(db, get_settings())
     complaint, _ = intake.submit(ComplaintInput(

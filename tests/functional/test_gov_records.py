@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.roles import Role
-from portal.audit import AuditEvent
-from portal.institutions import records
+from portal.accounts.rules.roles import Role
+from portal.core.audit import AuditEvent
+from portal.core.settings import get_settings
 from portal.institutions.models import CreditEntry, Grade, Inspection, Penalty
-from portal.settings import get_settings
+from portal.institutions.services import records
 
 from factories import department, institution
 from factories.disclosures import credit_entry, inspection, penalty

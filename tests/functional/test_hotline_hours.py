@@ -41,7 +41,7 @@ def hours_client(env, monkeypatch, request):
     from starlette.testclient import TestClient
 
     from portal.app import create_app
-    from portal.settings import reset_settings
+    from portal.core.settings import reset_settings
 
     if request.param is not None:
         monkeypatch.setenv("PORTAL_HOTLINE_HOURS", request.param)
@@ -80,7 +80,7 @@ def test_empty_hours_show_the_number_alone(hours_client):
 
 
 def test_too_long_hours_stop_start_up_with_the_name(monkeypatch):
-    from portal.settings import load_settings
+    from portal.core.settings import load_settings
 
     monkeypatch.setenv("PORTAL_HOTLINE_HOURS", "全" * 41)
     with pytest.raises(ValueError, match="PORTAL_HOTLINE_HOURS"):

@@ -11,8 +11,8 @@ from html.parser import HTMLParser
 
 from openpyxl import load_workbook
 
-from portal.accounts.roles import Role
-from portal.opendata.evaluation_form import FORM_COLUMNS, FORM_ROWS
+from portal.accounts.rules.roles import Role
+from portal.opendata.rules.evaluation_form import FORM_COLUMNS, FORM_ROWS
 
 from factories import PASSWORD, department, district, institution, user
 from factories.disclosures import grade, inspection
@@ -178,7 +178,7 @@ def test_indicators_read_the_recorded_outcome_discovery_and_civil_affairs_checks
 
 
 def test_indicators_follow_the_configured_deposit_cap_and_onsite_deadline(client, db, monkeypatch):
-    from portal.settings import reset_settings
+    from portal.core.settings import reset_settings
 
     east = district(db, name="东城区")
     office = department(db, "civil_affairs", east)

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from jsonschema import Draft202012Validator
 
-from portal.openapi import document
+from portal.core.openapi import document
 
 from factories import department, district, institution
 from factories.disclosures import credit_entry, fee, grade, inspection, penalty, resources

@@ -282,7 +282,7 @@ def test_read_pages_have_labels_and_no_inline_script_or_style(client, db):
 
 
 def test_video_retention_threshold_is_configurable(client, db, monkeypatch):
-    from portal.settings import reset_settings
+    from portal.core.settings import reset_settings
 
     inst = institution(db, name="录像测试养老院")
     resources(db, inst, caregivers=10, video_retention_days=30)

@@ -16,10 +16,10 @@ from portal.accounts import services
 from portal.accounts import views as account_views
 from portal.accounts.exceptions import LoginFailed
 from portal.accounts.models import User
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
+from portal.accounts.rules.throttle import FREE_FAILURES, MAX_DELAY, delay_after
 from portal.accounts.services import AccountService
-from portal.accounts.throttle import FREE_FAILURES, MAX_DELAY, delay_after
-from portal.db import session_scope, utcnow
+from portal.core.db import session_scope, utcnow
 
 from factories import PASSWORD, user
 from support import at_once, csrf_token

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from complaints.models import Complaint
-from complaints.services import build_services
-from portal.accounts.roles import Role
+from complaints.services.filing import build_services
+from portal.accounts.rules.roles import Role
 from portal.accounts.services import AccountService
-from portal.settings import get_settings
+from portal.core.settings import get_settings
 
 from factories import department, district, institution, user
 

@@ -9,19 +9,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.db import session_scope, utcnow
-from portal.jobs import OutboxJob
-from portal.notify import Notification
+from portal.core.db import session_scope, utcnow
+from portal.core.jobs import OutboxJob
+from portal.core.notify import Notification
+from portal.core.settings import get_settings
 from portal.opendays.models import OpenDay, Signup
-from portal.opendays.services import (
+from portal.opendays.services.events import (
     AlreadySignedUp,
     OpenDayService,
     SignupInput,
     SignupRefused,
     WrongCode,
 )
-from portal.opendays.signups import CODE_ATTEMPTS, HOLD, PHONE_SIGNUPS_PER_DAY, code_hash
-from portal.settings import get_settings
+from portal.opendays.services.signups import CODE_ATTEMPTS, HOLD, PHONE_SIGNUPS_PER_DAY, code_hash
 
 from factories import institution
 from factories.opendays import confirmed_signup, sms_code
@@ -70,7 +70,7 @@ def test_the_same_sign_up_raced_five_times_takes_one_sign_up(env, db):
     def sign_up(go):
         with session_scope(env) as s:
             # Connected before the race starts; on SQLite that would begin the transaction,
-            # which holds the database from its BEGIN IMMEDIATE (portal/db.py) until its end.
+            # which holds the database from its BEGIN IMMEDIATE (portal/core/db.py) until its end.
             if not env.startswith("sqlite"):
                 s.connection()
             go()

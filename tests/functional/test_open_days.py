@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from portal.accounts.roles import Role
-from portal.db import utcnow
-from portal.jobs import OutboxJob
-from portal.notify import Notification
+from portal.accounts.rules.roles import Role
+from portal.core.db import utcnow
+from portal.core.jobs import OutboxJob
+from portal.core.notify import Notification
 from portal.opendays.models import OpenDay, Signup
-from portal.opendays.services import (
+from portal.opendays.services.events import (
     OpenDayService,
     SignupInput,
     SignupRefused,
@@ -32,7 +32,7 @@ SECRET = "test-secret-" + "x" * 40
 
 
 def local(dt) -> str:
-    from portal.settings import get_settings
+    from portal.core.settings import get_settings
 
     return dt.astimezone(get_settings().timezone).strftime("%Y-%m-%dT%H:%M")
 
@@ -172,7 +172,7 @@ def test_sign_up_confirms_queues_notifications_and_masks_the_phone(client, db):
     link = note.body.split("请访问 ", 1)[1].strip()
     assert link.startswith("http://127.0.0.1:8000/opendays/signup/")
     assert client.get(link.removeprefix("http://127.0.0.1:8000")).status_code == 200
-    from portal.jobs import OutboxJob
+    from portal.core.jobs import OutboxJob
 
     keys = {job.dedupe_key for job in db.scalars(select(OutboxJob))}
     assert f"openday-reminder:{signup.id}" in keys

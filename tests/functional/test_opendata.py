@@ -11,10 +11,10 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from complaints.intake import ComplaintInput
-from complaints.services import build_services
-from portal.opendata.datasets import DATASETS
-from portal.settings import get_settings
+from complaints.rules.intake import ComplaintInput
+from complaints.services.filing import build_services
+from portal.core.settings import get_settings
+from portal.opendata.services.datasets import DATASETS
 
 from factories import department, district, institution
 from factories.disclosures import credit_entry, grade, inspection, penalty

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from complaints.models import Complaint, ComplaintEvent
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
 
 from factories import department, district, institution
 from support import csrf_token, sign_in

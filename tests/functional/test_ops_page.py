@@ -10,12 +10,12 @@ from rq import Queue, SimpleWorker
 from rq.cron import CronJob
 from sqlalchemy import select
 
-from portal.accounts.roles import Role
-from portal.audit import AuditEvent
-from portal.jobs import OutboxJob, redis_connection, resolve_task, sweep_outbox
-from portal.notify import queue_notification
-from portal.settings import get_settings
-from search.index import rebuild
+from portal.accounts.rules.roles import Role
+from portal.core.audit import AuditEvent
+from portal.core.jobs import OutboxJob, redis_connection, resolve_task, sweep_outbox
+from portal.core.notify import queue_notification
+from portal.core.settings import get_settings
+from search.services.index import rebuild
 
 from factories import PASSWORD, institution, user
 from support import csrf_token, login
@@ -142,10 +142,10 @@ def test_the_last_run_of_each_periodic_job_is_shown(client, db):
     CronJob("default", func=sweep_outbox, interval=60).enqueue(conn)
     CronJob("default", func=sweep_clocks, cron="*/5 * * * *").enqueue(conn)
     page = client.get("/admin/ops/")
-    assert "portal.jobs.sweep_outbox" in page.text and "排队中" in page.text
+    assert "portal.core.jobs.sweep_outbox" in page.text and "排队中" in page.text
     SimpleWorker([Queue("default", connection=conn)], connection=conn).work(burst=True)
     page = client.get("/admin/ops/")
-    row = page.text.split("portal.jobs.sweep_outbox")[1].split("</tr>")[0]
+    row = page.text.split("portal.core.jobs.sweep_outbox")[1].split("</tr>")[0]
     assert "完成" in row and f"每 {get_settings().outbox_sweep_seconds} 秒" in row
     assert page.text.count("尚未运行") == len(RECURRING) - 2
 

@@ -1,6 +1,6 @@
 """The institution page from its stored document: the same page as from the rows, and never
 stale — every change the page shows, whatever writes it, makes the document unusable until it
-is rebuilt (portal/institutions/pagedoc.py, migration 0009)."""
+is rebuilt (portal/institutions/services/pagedoc.py, migration 0009)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from complaints.models import Complaint
 from portal.backoffice.models import CreditCommitment, DisclosureVersion, InstitutionRule
-from portal.institutions import pagedoc
+from portal.core.jobs import OutboxJob, task_path
 from portal.institutions.models import Institution, InstitutionPageDoc
-from portal.institutions.page import InstitutionPage
-from portal.institutions.page_jobs import refresh_page, refresh_stale_pages
-from portal.jobs import OutboxJob, task_path
+from portal.institutions.services import pagedoc
+from portal.institutions.services.page import InstitutionPage
+from portal.institutions.tasks import refresh_page, refresh_stale_pages
 
 from factories import department, institution
 from factories.complaints import complaint_row
@@ -85,7 +85,7 @@ def test_document_page_is_the_page_from_the_rows(client, db, rich):
 
 def test_the_demo_city_reads_the_same_from_documents(client, db):
     from demo.seed import seed_demo
-    from portal.settings import get_settings
+    from portal.core.settings import get_settings
 
     url = get_settings().database_url
     seed_demo(url, institutions=12, seed=5, today=TODAY)
@@ -225,7 +225,7 @@ def test_a_deleted_institution_takes_its_document_with_it(db, rich):
 
 
 def test_recording_a_government_record_queues_the_rebuild(db, rich):
-    from portal.institutions import records
+    from portal.institutions.services import records
 
     inst, dept = rich
     jobs_before = db.scalar(select(func.count()).where(
@@ -238,7 +238,7 @@ def test_recording_a_government_record_queues_the_rebuild(db, rich):
 
 
 def _actor(db, dept):
-    from portal.accounts.roles import Role
+    from portal.accounts.rules.roles import Role
 
     from factories import user
 
@@ -254,12 +254,12 @@ def test_fragments_hold_no_links_but_anchors(db, rich):
 
 def test_a_batch_builds_before_it_writes_so_other_writers_do_not_wait(db, rich, monkeypatch):
     """On SQLite a writing transaction holds the database's one write lock from its BEGIN
-    IMMEDIATE (portal/db.py): a batch of rebuilds must not hold it while it reads and renders."""
+    IMMEDIATE (portal/core/db.py): a batch of rebuilds must not hold it while it reads and renders."""
     import sqlite3
 
     from sqlalchemy.engine import make_url
 
-    from portal.settings import get_settings
+    from portal.core.settings import get_settings
 
     if not get_settings().is_sqlite:
         pytest.skip("SQLite's write lock")

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from complaints.intake import ComplaintInput
 from complaints.models import Complaint, ComplaintEvent
-from complaints.services import build_services
-from complaints.tokens import tracking_tokens
-from portal.accounts.roles import Role
-from portal.db import utcnow
+from complaints.rules.intake import ComplaintInput
+from complaints.services.filing import build_services
+from complaints.services.tokens import tracking_tokens
+from portal.accounts.rules.roles import Role
+from portal.core.db import utcnow
+from portal.core.settings import get_settings
 from portal.reviews.models import Review
-from portal.settings import get_settings
 
 from factories import PASSWORD, department, district, institution, user
 from support import csrf_token, login

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from complaints import views_public, views_tracking
-from portal import ratelimit
+from complaints.views import public as views_public
+from complaints.views import tracking as views_tracking
 from portal.accounts import views as account_views
+from portal.core import ratelimit
 
 from consistency import seed_city
 from support import csrf_token
@@ -39,7 +40,7 @@ def forget_rate_limits() -> None:
 
 @pytest.fixture
 def redis_down(env, monkeypatch) -> Iterator[str]:
-    from portal.settings import reset_settings
+    from portal.core.settings import reset_settings
 
     forget_rate_limits()
     monkeypatch.setenv("PORTAL_REDIS_URL", refusing_redis_url())
@@ -58,14 +59,14 @@ def client_without_redis(redis_down) -> Iterator[TestClient]:
 
 def outage_warnings(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records
-            if r.name == "portal.ratelimit" and "Redis unreachable" in r.getMessage()]
+            if r.name == "portal.core.ratelimit" and "Redis unreachable" in r.getMessage()]
 
 
 @sqlite_only
 def test_filings_tracking_and_logins_stay_limited_and_the_outage_is_logged_once(
         client_without_redis, redis_down, monkeypatch, caplog):
     client = client_without_redis
-    caplog.set_level(logging.WARNING, logger="portal.ratelimit")
+    caplog.set_level(logging.WARNING, logger="portal.core.ratelimit")
     monkeypatch.setattr(views_public, "PUBLIC_FILINGS_PER_HOUR", 2)
     monkeypatch.setattr(views_tracking, "TRACK_LOOKUPS_PER_HOUR", 3)
     monkeypatch.setattr(account_views, "FAILED_LOGINS_PER_IP", 2)
@@ -99,7 +100,7 @@ def test_filings_tracking_and_logins_stay_limited_and_the_outage_is_logged_once(
 
 def test_the_recovery_is_logged_and_counting_goes_back_to_redis(monkeypatch, caplog):
     """Unit: a failure starts an outage; after RETRY_SECONDS a working Redis ends it."""
-    caplog.set_level(logging.WARNING, logger="portal.ratelimit")
+    caplog.set_level(logging.WARNING, logger="portal.core.ratelimit")
     forget_rate_limits()
     clock = [1000.0]
     monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
@@ -140,7 +141,7 @@ def test_the_recovery_is_logged_and_counting_goes_back_to_redis(monkeypatch, cap
         clock[0] += ratelimit.RETRY_SECONDS
         assert ratelimit.allow("b", "k", 2, 60) is True
         assert sum(Up.store.values()) == 1
-        messages = [r.getMessage() for r in caplog.records if r.name == "portal.ratelimit"]
+        messages = [r.getMessage() for r in caplog.records if r.name == "portal.core.ratelimit"]
         assert len(messages) == 2
         assert "Redis unreachable" in messages[0] and "reachable again" in messages[1]
     finally:

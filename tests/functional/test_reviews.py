@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select, text, update
 
-from portal.accounts.roles import Role
-from portal.audit import AuditEvent
-from portal.db import utcnow
+from portal.accounts.rules.roles import Role
+from portal.core.audit import AuditEvent
+from portal.core.db import utcnow
 from portal.reviews import views as review_views
 from portal.reviews.models import Review
 from portal.reviews.services import aggregates

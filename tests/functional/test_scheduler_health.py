@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from portal.accounts.roles import Role
-from portal.db import utcnow
-from portal.health import record_beat
-from portal.settings import get_settings
+from portal.accounts.rules.roles import Role
+from portal.core.db import utcnow
+from portal.core.health import record_beat
+from portal.core.settings import get_settings
 
 from factories import PASSWORD, user
 from support import login

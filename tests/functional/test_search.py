@@ -7,10 +7,10 @@ from html.parser import HTMLParser
 
 import pytest
 
+from portal.core.settings import get_settings
 from portal.institutions.models import Inspection, Penalty
-from portal.settings import get_settings
-from search.index import rebuild
-from search.pinyin import initials
+from search.rules.pinyin import initials
+from search.services.index import rebuild
 
 from factories import department, district, institution
 

@@ -6,12 +6,12 @@ import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
-from complaints.calendar_store import load_calendar
 from complaints.models import ComplaintEvent
-from portal.db import utcnow
-from portal.settings import get_settings
-from portal.stats.periods import add_month, month_key
-from portal.stats.snapshots import store_month
+from complaints.services.calendar_store import load_calendar
+from portal.core.db import utcnow
+from portal.core.settings import get_settings
+from portal.stats.rules.periods import add_month, month_key
+from portal.stats.services.snapshots import store_month
 
 from factories import department, district, institution
 from factories.complaints import complaint_row as add

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from portal.accounts.roles import Role
-from portal.db import utcnow
+from portal.accounts.rules.roles import Role
+from portal.core.db import utcnow
 
 from factories import PASSWORD, department, district, institution, user
 from factories.complaints import complaint_row as add

@@ -10,15 +10,15 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from complaints.intake import ComplaintInput
 from complaints.models import Complaint, ComplaintEvent
-from complaints.services import build_services
-from complaints.tracking import MAX_FAILURES, TrackingService
-from complaints.views_tracking import NOT_FOUND
-from portal.accounts.roles import Role
-from portal.db import session_factory, utcnow
-from portal.notify import Notification
-from portal.settings import get_settings
+from complaints.rules.intake import ComplaintInput
+from complaints.services.filing import build_services
+from complaints.services.tracking import MAX_FAILURES, TrackingService
+from complaints.views.tracking import NOT_FOUND
+from portal.accounts.rules.roles import Role
+from portal.core.db import session_factory, utcnow
+from portal.core.notify import Notification
+from portal.core.settings import get_settings
 
 from factories import department, district, institution, user
 from support import csrf_token

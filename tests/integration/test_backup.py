@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from complaints.models import Complaint
-from complaints.services import build_services
-from portal.backup import (
+from complaints.services.filing import build_services
+from portal.core.backup import (
     BackupError,
     backend,
     backups_in,
@@ -23,8 +23,8 @@ from portal.backup import (
     table_names,
     to_remove,
 )
-from portal.db import dispose_engines, session_scope
-from portal.settings import get_settings, reset_settings
+from portal.core.db import dispose_engines, session_scope
+from portal.core.settings import get_settings, reset_settings
 
 from consistency import (
     complaint_input,
@@ -171,7 +171,7 @@ def test_to_remove_keeps_the_newest():
 
 def test_nightly_backup_is_scheduled():
     import portal.cron
-    from portal.backup import nightly_backup
+    from portal.core.backup import nightly_backup
 
     assert any(func is nightly_backup and "cron" in sched
                for func, _, sched in portal.cron.RECURRING)

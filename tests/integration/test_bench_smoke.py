@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from complaints import clock
-from complaints.calendar_store import load_calendar
 from complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent, QueueCount
-from complaints.queues import tab_counts
-from complaints.routing import Rule, route
-from complaints.services import active_rules, office_map
+from complaints.rules import clock
+from complaints.rules.routing import Rule, route
+from complaints.services.calendar_store import load_calendar
+from complaints.services.filing import active_rules, office_map
+from complaints.services.queues import tab_counts
 from demo.seed import seed_demo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -42,7 +42,7 @@ def test_ceiling_route_renders_one_institution_when_enabled(env, monkeypatch):
     from starlette.testclient import TestClient
 
     from portal.app import create_app
-    from portal.settings import reset_settings
+    from portal.core.settings import reset_settings
 
     seed_demo(env, institutions=5, seed=2)
     monkeypatch.setenv("PORTAL_BENCH_ROUTES", "1")

@@ -1,5 +1,5 @@
 """Dead PostgreSQL connections (a restart, a terminated backend). One that died while idle in
-the pool is replaced when it is checked out, by the pool's pre-ping (portal.db.make_engine), so
+the pool is replaced when it is checked out, by the pool's pre-ping (portal.core.db.make_engine), so
 the next request or job is served. One lost while a request or job is using it fails that
 request (a 500 page) or job (given back by the sweeper); neither is ever run a second time, as
 its writes may have committed (issue 19: a reveal audited twice)."""
@@ -11,15 +11,15 @@ from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from complaints.intake import ComplaintInput
 from complaints.models import Complaint
-from complaints.services import build_services
-from portal.accounts.roles import Role
-from portal.audit import AuditEvent
-from portal.db import get_engine, session_factory
-from portal.jobs import OutboxJob, run_outbox_job, sweep_outbox
-from portal.notify import Notification, queue_notification
-from portal.settings import get_settings
+from complaints.rules.intake import ComplaintInput
+from complaints.services.filing import build_services
+from portal.accounts.rules.roles import Role
+from portal.core.audit import AuditEvent
+from portal.core.db import get_engine, session_factory
+from portal.core.jobs import OutboxJob, run_outbox_job, sweep_outbox
+from portal.core.notify import Notification, queue_notification
+from portal.core.settings import get_settings
 
 from factories import PASSWORD, department, district, institution, user
 from support import csrf_token, login

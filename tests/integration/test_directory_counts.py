@@ -10,12 +10,12 @@ from datetime import date
 
 from sqlalchemy import delete, func, select, update
 
+from portal.core.signed_counts import fold, fold_signed_counts
 from portal.institutions import vocab
-from portal.institutions.directory import Directory, filtered_ids
-from portal.institutions.directory_query import DirectoryQuery
 from portal.institutions.models import DirectoryCount, FeeItem, Institution
+from portal.institutions.rules.directory_query import DirectoryQuery
+from portal.institutions.services.directory import Directory, filtered_ids
 from portal.orgs.models import Street
-from portal.signed_counts import fold, fold_signed_counts
 
 from factories import district, institution
 

@@ -28,7 +28,7 @@ OUTCOMES = [  # (findings, rectification status, deadline) -> outcome
 def test_migration_0014_backfills_outcomes_and_discoveries(db, env):
     from alembic import command
 
-    from portal.migrate import alembic_config, upgrade
+    from portal.core.migrate import alembic_config, upgrade
 
     d = district(db, name="南湖区")
     civil, market = department(db, "civil_affairs", d), department(db, "market_regulation", d)

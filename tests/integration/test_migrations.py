@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from portal.db import get_engine
+from portal.core.db import get_engine
 from portal.models import Base
 
 
@@ -47,8 +47,8 @@ def test_0015_reads_old_fire_approval_text_into_a_status_and_keeps_the_text(db, 
     from alembic import command
     from sqlalchemy import text
 
-    from portal.db import dispose_engines
-    from portal.migrate import alembic_config, upgrade
+    from portal.core.db import dispose_engines
+    from portal.core.migrate import alembic_config, upgrade
 
     from factories import institution
     from factories.disclosures import resources
@@ -90,8 +90,8 @@ def test_0019_keeps_the_earliest_of_duplicate_open_day_sign_ups(db, database_url
     from alembic import command
     from sqlalchemy import text
 
-    from portal.db import dispose_engines, utcnow
-    from portal.migrate import alembic_config, upgrade
+    from portal.core.db import dispose_engines, utcnow
+    from portal.core.migrate import alembic_config, upgrade
     from portal.opendays.models import OpenDay
 
     from factories import institution

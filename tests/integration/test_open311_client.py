@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from georeport import GeoReport
 
-from complaints.intake import ComplaintInput
-from complaints.services import build_services
-from portal.accounts.roles import Role
-from portal.settings import get_settings
+from complaints.rules.intake import ComplaintInput
+from complaints.services.filing import build_services
+from portal.accounts.rules.roles import Role
+from portal.core.settings import get_settings
 
 from factories import department, district, institution, user
 from servers import serve_app

@@ -10,12 +10,12 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from portal.db import utcnow
-from portal.jobs import OutboxJob
-from portal.notify import Notification
+from portal.core.db import utcnow
+from portal.core.jobs import OutboxJob
+from portal.core.notify import Notification
 from portal.opendays import tasks
 from portal.opendays.models import OpenDay, Signup
-from portal.opendays.services import OpenDayService, SignupInput
+from portal.opendays.services.events import OpenDayService, SignupInput
 
 from factories import institution
 from factories.opendays import confirmed_signup
@@ -106,7 +106,7 @@ def test_periodic_sweeps_close_mark_held_and_flag(db):
 
 
 def test_reminders_recorded_before_the_move_still_find_their_task():
-    from portal.jobs import resolve_task, task_path
+    from portal.core.jobs import resolve_task, task_path
 
     old = resolve_task("portal.opendays.tasks:send_reminder")
     assert old is tasks.send_reminder

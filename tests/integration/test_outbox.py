@@ -9,10 +9,10 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.roles import Role
-from portal.db import utcnow
-from portal.jobs import OutboxJob, dispatch, sweep_outbox
-from portal.notify import Notification, queue_notification
+from portal.accounts.rules.roles import Role
+from portal.core.db import utcnow
+from portal.core.jobs import OutboxJob, dispatch, sweep_outbox
+from portal.core.notify import Notification, queue_notification
 
 from factories import PASSWORD, user
 from support import csrf_token, login
@@ -76,7 +76,7 @@ def test_with_redis_down_the_request_succeeds_and_the_job_runs_later(client, db,
     statuses = {row.func: row.status for row in db.scalars(select(OutboxJob))}
     assert statuses == {
         "portal.accounts.tasks:send_welcome": "done",
-        "portal.notify:send_notification": "done",
+        "portal.core.notify:send_notification": "done",
     }
     mail = db.scalars(select(Notification)).one()
     assert mail.recipient == "new-dept@example.org" and mail.status == "sent"
@@ -102,9 +102,9 @@ def test_an_sms_job_costs_the_worker_two_transactions_and_runs_once(db):
     """Claim, then send + mark sent + mark done together (it took three transactions)."""
     from sqlalchemy import event
 
-    from portal.db import get_engine
-    from portal.jobs import run_outbox_job
-    from portal.settings import get_settings
+    from portal.core.db import get_engine
+    from portal.core.jobs import run_outbox_job
+    from portal.core.settings import get_settings
 
     note = queue_notification(db, "sms", "13812345678", "投诉已受理", "您的投诉已受理")
     db.commit()
@@ -131,14 +131,14 @@ def test_a_burst_of_sms_wakes_one_batch_job_and_each_is_sent_once(db, redis_serv
     """One RQ job for a burst of notifications instead of one each; every row claimed once."""
     from rq import Queue
 
-    from portal.jobs import redis_connection
+    from portal.core.jobs import redis_connection
 
     notes = []
     for n in range(120):  # one commit each, as 120 complaints would
         notes.append(queue_notification(db, "sms", f"138{n:08d}", "投诉已受理", "您的投诉已受理"))
         db.commit()
     queue = Queue("default", connection=redis_connection())
-    assert [job.func_name for job in queue.jobs] == ["portal.jobs.run_batch"]
+    assert [job.func_name for job in queue.jobs] == ["portal.core.jobs.run_batch"]
     run_worker()
     db.expire_all()
     rows = db.scalars(select(OutboxJob)).all()
@@ -148,9 +148,9 @@ def test_a_burst_of_sms_wakes_one_batch_job_and_each_is_sent_once(db, redis_serv
 
 
 def test_a_failing_row_in_a_batch_is_kept_with_its_reason_and_the_others_go_on(db, env):
-    from portal.jobs import BatchFailures, run_batch, task_path
-    from portal.notify import send_notification
-    from portal.settings import reset_settings
+    from portal.core.jobs import BatchFailures, run_batch, task_path
+    from portal.core.notify import send_notification
+    from portal.core.settings import reset_settings
 
     sms = [queue_notification(db, "sms", "13812345678", "提醒", "明天开放日") for _ in range(3)]
     mail = queue_notification(db, "email", "family@example.org", "提醒", "明天开放日")
@@ -176,9 +176,9 @@ def test_a_failing_row_in_a_batch_is_kept_with_its_reason_and_the_others_go_on(d
 def test_two_batches_at_once_claim_different_rows(db, database_url):
     """PostgreSQL: a second claimer skips the rows the first holds (SKIP LOCKED) instead of
     waiting; on SQLite writers take turns, so the second sees them claimed."""
-    from portal.db import session_factory
-    from portal.jobs import claim_batch, task_path
-    from portal.notify import send_notification
+    from portal.core.db import session_factory
+    from portal.core.jobs import claim_batch, task_path
+    from portal.core.notify import send_notification
 
     for _ in range(8):
         queue_notification(db, "sms", "13812345678", "提醒", "明天开放日")

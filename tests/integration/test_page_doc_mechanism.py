@@ -8,9 +8,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from portal.db import get_engine
-from portal.institutions import pagedoc
-from portal.migrate import alembic_config
+from portal.core.db import get_engine
+from portal.core.migrate import alembic_config
+from portal.institutions.services import pagedoc
 
 # The tables whose rows the page shows, by institution (migration 0009's CHILDREN).
 SHOWN = ("fee_items", "service_resources", "grades", "inspections", "penalties",

@@ -8,14 +8,14 @@ from collections import Counter
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from complaints.intake import ComplaintInput
 from complaints.models import CoHandling, Complaint, ComplaintEvent, QueueCount
-from complaints.queue_counts import office_counts
-from complaints.queues import tab_counts
-from complaints.services import build_services
-from portal.accounts.roles import Role
-from portal.settings import get_settings
-from portal.signed_counts import fold as fold_counts
+from complaints.rules.intake import ComplaintInput
+from complaints.services.filing import build_services
+from complaints.services.queue_counts import office_counts
+from complaints.services.queues import tab_counts
+from portal.accounts.rules.roles import Role
+from portal.core.settings import get_settings
+from portal.core.signed_counts import fold as fold_counts
 
 from consistency import counted_queues
 from factories import department, district, institution, user
@@ -129,8 +129,8 @@ def test_a_fold_keeps_rows_written_after_it_and_repeats_harmlessly(db):
 
 
 def test_the_fold_job_is_scheduled_and_folds(db):
+    from portal.core.signed_counts import fold_signed_counts
     from portal.cron import RECURRING
-    from portal.signed_counts import fold_signed_counts
 
     assert any(func is fold_signed_counts for func, _, _ in RECURRING)
     offices, inst, staff = city(db)
@@ -144,7 +144,7 @@ def test_the_fold_job_is_scheduled_and_folds(db):
 def test_the_migration_counts_the_complaints_already_there_and_downgrades(db, env):
     from alembic import command
 
-    from portal.migrate import alembic_config, upgrade
+    from portal.core.migrate import alembic_config, upgrade
 
     offices, inst, staff = city(db)
     complaints = [file(db, inst) for _ in range(3)]
@@ -169,7 +169,7 @@ def test_the_migration_counts_the_complaints_already_there_and_downgrades(db, en
 def test_a_fold_beside_an_uncommitted_filing_loses_nothing(db, env):
     """PostgreSQL runs filings and the fold at once (on SQLite the fold waits for the writer's
     turn): a filing's row not yet committed when the fold deletes is neither summed nor lost."""
-    from portal.db import session_factory
+    from portal.core.db import session_factory
 
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time: the fold would wait for the filing")

@@ -1,4 +1,4 @@
-"""An office's queue page (complaints.queues.office_queue): one page of a tab and the tabs'
+"""An office's queue page (complaints.services.queues.office_queue): one page of a tab and the tabs'
 badges from one statement, the last page for a page past it, a filtered tab counting itself, on
 SQLite and PostgreSQL."""
 
@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from test_queue_counts import city, file
 
-from complaints import queues
-from complaints.queues import QueueFilter, office_queue, tab_counts
-from complaints.services import build_services
-from portal.db import utcnow
-from portal.settings import get_settings
+from complaints.services import queues
+from complaints.services.filing import build_services
+from complaints.services.queues import QueueFilter, office_queue, tab_counts
+from portal.core.db import utcnow
+from portal.core.settings import get_settings
 
 from support import statements
 

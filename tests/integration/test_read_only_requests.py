@@ -1,4 +1,4 @@
-"""A GET request's session is read-only in the database itself (portal/db.py: read_only): a READ
+"""A GET request's session is read-only in the database itself (portal/core/db.py: read_only): a READ
 ONLY transaction on PostgreSQL, `PRAGMA query_only` on SQLite. Any write fails, whatever its
 form, including a data-modifying CTE that a check of the statement's first word missed."""
 
@@ -12,8 +12,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from portal.db import read_only, session_factory
-from portal.endpoints import view
+from portal.core.db import read_only, session_factory
+from portal.core.endpoints import view
 
 WRITES = [
     "UPDATE users SET display_name = 'x'",
@@ -30,7 +30,7 @@ def _names(env) -> list[str]:
 
 @pytest.fixture
 def user(db):
-    from portal.accounts.roles import Role
+    from portal.accounts.rules.roles import Role
 
     from factories import user as make_user
 
@@ -65,7 +65,7 @@ def test_a_pooled_connection_writes_again_after_a_read_only_session(env, user):
 
 
 def test_a_get_handler_cannot_write_and_a_post_handler_can(env, user):
-    """Through the portal's view wrapper (portal/endpoints.py: view)."""
+    """Through the portal's view wrapper (portal/core/endpoints.py: view)."""
 
     @view()
     def rename(ctx):

@@ -1,4 +1,4 @@
-"""The complaint rules' reference data (complaints/reference.py) is read once per change: a
+"""The complaint rules' reference data (complaints/services/reference.py) is read once per change: a
 session reads one number, and any change of the rules, the offices or the calendar years, by the
 services, the ORM or plain SQL, is seen by the next session (SQLite and PostgreSQL)."""
 
@@ -8,15 +8,15 @@ from datetime import date
 
 from sqlalchemy import text, update
 
-from complaints.calendar import YearSchedule
-from complaints.calendar_store import load_calendar, save_year
-from complaints.intake import ComplaintInput
 from complaints.models import HolidayYear, RoutingRule
-from complaints.reference import reference
-from complaints.services import active_rules, build_services, office_map
-from portal.db import session_factory
+from complaints.rules.calendar import YearSchedule
+from complaints.rules.intake import ComplaintInput
+from complaints.services.calendar_store import load_calendar, save_year
+from complaints.services.filing import active_rules, build_services, office_map
+from complaints.services.reference import reference
+from portal.core.db import session_factory
+from portal.core.settings import get_settings
 from portal.orgs.models import Department
-from portal.settings import get_settings
 
 from factories import department, district, institution
 from support import statements
@@ -120,9 +120,9 @@ def test_a_session_sees_its_own_changes(db):
 
 
 def test_a_signed_in_request_reads_the_number_with_its_session(client, db, env):
-    """The session lookup brings the number (portal.reference_version): a queue view runs no
+    """The session lookup brings the number (portal.core.reference_version): a queue view runs no
     statement of its own for it, and still sees a rule changed just before it."""
-    from portal.accounts.roles import Role
+    from portal.accounts.rules.roles import Role
 
     from support import sign_in
 
@@ -142,7 +142,7 @@ def test_a_signed_in_request_reads_the_number_with_its_session(client, db, env):
 
 
 def test_an_open311_filing_reads_the_number_with_its_api_key(client, db):
-    from portal.accounts.roles import Role
+    from portal.accounts.rules.roles import Role
     from portal.accounts.services import AccountService
 
     from factories import user
@@ -163,7 +163,7 @@ def test_an_open311_filing_reads_the_number_with_its_api_key(client, db):
     again = [s for s in seen if "reference_version" in s and "api_keys" not in s
              and s.lstrip().startswith("SELECT")]
     # On SQLite the key's last use is written after the request's transaction, which holds
-    # the write lock, is ended (portal/db.py: own_transaction): the next one reads the number
+    # the write lock, is ended (portal/core/db.py: own_transaction): the next one reads the number
     # again, once (no round trip there).
     assert len(again) == (1 if db.get_bind().dialect.name == "sqlite" else 0), again
 
@@ -196,7 +196,7 @@ def test_the_directory_keeps_the_districts_until_they_change(client, db, env):
 def test_what_a_transaction_read_after_its_own_change_is_not_kept(db, env):
     """A session that renamed a district sees its rename, but what it read is not kept for
     others: it rolls back, another change takes the same number, and the others see that one."""
-    from portal.institutions.services import InstitutionQueries
+    from portal.institutions.services.queries import InstitutionQueries
     from portal.orgs.models import District
 
     d = district(db, name="南湖区")

@@ -20,12 +20,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from complaints.models import Complaint
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
 from portal.accounts.services import AccountService
-from portal.db import session_scope, utcnow
-from portal.jobs import OutboxJob, sweep_outbox
-from portal.notify import Notification
-from portal.settings import get_settings, reset_settings
+from portal.core.db import session_scope, utcnow
+from portal.core.jobs import OutboxJob, sweep_outbox
+from portal.core.notify import Notification
+from portal.core.settings import get_settings, reset_settings
 
 from consistency import CATEGORY, phone_for, problems, seed_city
 from factories import user

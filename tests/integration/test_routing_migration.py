@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select, text
 
-from complaints.categories import DEFAULT_BY_CODE, DEFAULT_CATEGORIES
 from complaints.models import RoutingRule, RoutingRuleChange
+from complaints.rules.categories import DEFAULT_BY_CODE, DEFAULT_CATEGORIES
 
 # The defaults before the correction, as migration 0002 wrote them (kept here on their own).
 OLD = {
@@ -30,7 +30,7 @@ def as_before_the_correction(db, env):
     """Go back to 0013 and put the old defaults in place, as a database made before had them."""
     from alembic import command
 
-    from portal.migrate import alembic_config
+    from portal.core.migrate import alembic_config
 
     db.close()
     command.downgrade(alembic_config(env), "0013")
@@ -69,7 +69,7 @@ def test_a_fresh_database_has_the_corrected_defaults(db):
 
 
 def test_the_migration_changes_default_rules_and_leaves_edited_ones_alone(db, env):
-    from portal.migrate import upgrade
+    from portal.core.migrate import upgrade
 
     as_before_the_correction(db, env)
     # An admin changed safety_incident's keywords: the rule is theirs now.
@@ -100,7 +100,7 @@ def test_the_migration_changes_default_rules_and_leaves_edited_ones_alone(db, en
 def test_downgrade_restores_the_old_defaults_and_upgrade_brings_them_back(db, env):
     from alembic import command
 
-    from portal.migrate import alembic_config, upgrade
+    from portal.core.migrate import alembic_config, upgrade
 
     db.close()
     command.downgrade(alembic_config(env), "0013")

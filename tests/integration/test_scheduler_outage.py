@@ -24,9 +24,9 @@ from sqlalchemy import func, select
 from test_restart_under_load import api_key, post_complaint, wait_for
 
 from complaints.models import Complaint
-from portal.db import session_scope, utcnow
-from portal.health import SCHEDULER, SchedulerBeat
-from portal.notify import Notification
+from portal.core.db import session_scope, utcnow
+from portal.core.health import SCHEDULER, SchedulerBeat
+from portal.core.notify import Notification
 
 from consistency import seed_city
 from servers import RedisServer, portal_env, start_portal

@@ -8,9 +8,9 @@ import sys
 
 from sqlalchemy import select
 
-from portal.jobs import OutboxJob
-from portal.settings import get_settings
-from search.index import SearchQuery, document_count, rebuild, search
+from portal.core.jobs import OutboxJob
+from portal.core.settings import get_settings
+from search.services.index import SearchQuery, document_count, rebuild, search
 from search.tasks import enqueue_index_update, enqueue_rebuild
 
 from factories import institution

@@ -1,5 +1,5 @@
 """The web server as production runs it: uvicorn's own command line with `--workers 2`
-(deploy/systemd/portal-web.service, portal.devstack.web_command). Both worker processes answer;
+(deploy/systemd/portal-web.service, portal.core.devstack.web_command). Both worker processes answer;
 a worker that dies is replaced by uvicorn's manager; SIGTERM stops them all; a bad PORTAL_*
 value stops start-up with one line naming it."""
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.devstack import web_command
+from portal.core.devstack import web_command
 
 from servers import free_port, portal_env, start_portal, stop_process, uvicorn_workers
 

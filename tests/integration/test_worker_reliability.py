@@ -18,11 +18,11 @@ from rq import Queue
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 
-from portal.db import utcnow
-from portal.jobs import OutboxJob, redis_connection, sweep_outbox
-from portal.notify import Notification, queue_notification
-from portal.settings import get_settings, reset_settings
-from search.index import SearchQuery, document_count, rebuild, search
+from portal.core.db import utcnow
+from portal.core.jobs import OutboxJob, redis_connection, sweep_outbox
+from portal.core.notify import Notification, queue_notification
+from portal.core.settings import get_settings, reset_settings
+from search.services.index import SearchQuery, document_count, rebuild, search
 
 from factories import district, institution
 from servers import free_port
@@ -106,7 +106,7 @@ def run_worker(*queues: str) -> None:
 def email(db, to: str = "family@example.org") -> OutboxJob:
     queue_notification(db, "email", to, "开放日报名成功", "您已报名")
     db.commit()  # dispatched to RQ after the commit
-    return db.scalars(select(OutboxJob).where(OutboxJob.func == "portal.notify:send_notification")).one()
+    return db.scalars(select(OutboxJob).where(OutboxJob.func == "portal.core.notify:send_notification")).one()
 
 
 def children(pid: int) -> list[int]:
@@ -150,7 +150,7 @@ def test_a_failing_job_is_visible_with_its_reason_and_retried_until_it_succeeds(
 
 
 def test_a_job_that_keeps_failing_stops_after_its_last_attempt(db, env):
-    from portal.jobs import MAX_ATTEMPTS
+    from portal.core.jobs import MAX_ATTEMPTS
 
     os.environ["PORTAL_NOTIFICATION_SENDER"] = f"smtp:127.0.0.1:{free_port()}"
     try:

@@ -12,7 +12,7 @@ import time
 import pytest
 from rq import Queue, SimpleWorker
 
-from portal.jobs import redis_connection
+from portal.core.jobs import redis_connection
 
 
 def _stop_after_unsubscription_confirmed(worker_class) -> float:

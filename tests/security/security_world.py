@@ -9,19 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from complaints.intake import ComplaintInput
 from complaints.models import Complaint
-from complaints.services import build_services
+from complaints.rules.intake import ComplaintInput
+from complaints.services.filing import build_services
 from portal.accounts.models import User
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
 from portal.backoffice.models import DisclosureDraft
-from portal.db import utcnow
+from portal.core.db import utcnow
+from portal.core.settings import get_settings
 from portal.institutions.models import Inspection, Institution
 from portal.opendays.models import OpenDay
-from portal.opendays.services import OpenDayService, SignupInput
+from portal.opendays.services.events import OpenDayService, SignupInput
 from portal.reviews.models import Review
 from portal.reviews.services import ReviewInput, ReviewService
-from portal.settings import get_settings
 
 from factories import department, district, institution, user
 from factories.disclosures import credit_entry, inspection, penalty

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from complaints.models import Complaint, ComplaintEvent
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
 from portal.backoffice.models import DisclosureDraft
 from portal.institutions.models import CreditEntry, Inspection, Penalty
 from portal.opendays.models import Signup

@@ -43,11 +43,11 @@ def seeds(operation, key: str) -> list[dict]:
 
 @sqlite_only
 def test_fuzzed_api_requests_never_break_the_server(db, capsys):
-    from portal.accounts.roles import Role
+    from portal.accounts.rules.roles import Role
     from portal.accounts.services import AccountService
     from portal.app import create_app
-    from portal.settings import get_settings
-    from search.index import rebuild
+    from portal.core.settings import get_settings
+    from search.services.index import rebuild
 
     from factories import user
 

@@ -7,8 +7,8 @@ import time
 
 from itsdangerous import TimestampSigner
 
-from complaints.tokens import tracking_tokens
-from portal.settings import get_settings, load_settings
+from complaints.services.tokens import tracking_tokens
+from portal.core.settings import get_settings, load_settings
 
 from security_world import COMPLAINANT_A, build_world
 from support import csrf_token

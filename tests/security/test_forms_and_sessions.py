@@ -12,10 +12,10 @@ from starlette.testclient import TestClient
 
 from portal.accounts import views as account_views
 from portal.accounts.exceptions import LoginFailed
-from portal.accounts.passwords import password_problems
-from portal.accounts.roles import Role
-from portal.endpoints import SESSION_COOKIE
-from portal.security import CSRF_EXEMPT_PREFIXES
+from portal.accounts.rules.passwords import password_problems
+from portal.accounts.rules.roles import Role
+from portal.core.endpoints import SESSION_COOKIE
+from portal.core.security import CSRF_EXEMPT_PREFIXES
 
 from factories import PASSWORD, user
 from security_world import app_routes

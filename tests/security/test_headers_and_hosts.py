@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from complaints.tokens import tracking_tokens
+from complaints.services.tokens import tracking_tokens
+from portal.core.settings import get_settings, reset_settings
 from portal.opendays.models import Signup
-from portal.opendays.services import OpenDayService
-from portal.settings import get_settings, reset_settings
+from portal.opendays.services.events import OpenDayService
 
 from factories import PASSWORD
 from security_world import build_world
@@ -95,7 +95,7 @@ def test_a_forged_host_is_refused_and_links_use_the_portal_s_names(client, monke
 
 
 def test_allowed_hosts_come_from_the_base_url_and_the_setting(monkeypatch):
-    from portal.settings import load_settings
+    from portal.core.settings import load_settings
 
     monkeypatch.setenv("PORTAL_BASE_URL", "https://yl.example.gov.cn:8443/")
     monkeypatch.setenv("PORTAL_ALLOWED_HOSTS", " a.example , ,*.b.example,YL.example.gov.cn")

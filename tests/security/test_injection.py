@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 
 from complaints.models import Complaint
 from portal.accounts.models import User
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
+from portal.core.settings import get_settings
 from portal.institutions.models import Institution
 from portal.reviews.models import Review
-from portal.settings import get_settings
-from search.index import rebuild
+from search.services.index import rebuild
 
 from factories import PASSWORD
 from security_world import app_routes, build_world

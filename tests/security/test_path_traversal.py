@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.settings import PROJECT_ROOT, get_settings
+from portal.core.settings import PROJECT_ROOT, get_settings
 
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

@@ -17,16 +17,16 @@ import zipfile
 import pytest
 from rq import Queue, SimpleWorker
 
-from complaints.tokens import tracking_tokens
-from portal.accounts.roles import Role
-from portal.institutions.lists import LISTS
-from portal.jobs import redis_connection
-from portal.opendata.datasets import DATASETS
-from portal.opendata.views import FORMATS
+from complaints.services.tokens import tracking_tokens
+from portal.accounts.rules.roles import Role
+from portal.core.jobs import redis_connection
+from portal.core.settings import get_settings
+from portal.institutions.services.lists import LISTS
+from portal.opendata.services.datasets import DATASETS
+from portal.opendata.views.public import FORMATS
 from portal.opendays.models import Signup
-from portal.opendays.services import OpenDayService
-from portal.settings import get_settings
-from search.index import rebuild, searcher_for
+from portal.opendays.services.events import OpenDayService
+from search.services.index import rebuild, searcher_for
 
 from factories import PASSWORD
 from security_world import World, app_routes, build_world

@@ -14,17 +14,17 @@ from sqlalchemy import func, select
 
 from complaints.exceptions import StatusChanged
 from complaints.models import Complaint, ComplaintEvent
-from complaints.services import build_services
-from complaints.tokens import tracking_tokens
+from complaints.services.filing import build_services
+from complaints.services.tokens import tracking_tokens
 from portal.accounts.models import User
-from portal.accounts.roles import Role
-from portal.audit import AuditEvent
-from portal.backoffice import workflow
+from portal.accounts.rules.roles import Role
 from portal.backoffice.models import DisclosureDraft, DisclosureVersion
-from portal.db import session_scope, utcnow
+from portal.backoffice.services import workflow
+from portal.core.audit import AuditEvent
+from portal.core.db import session_scope, utcnow
+from portal.core.notify import Notification
+from portal.core.settings import get_settings
 from portal.institutions.models import FeeItem
-from portal.notify import Notification
-from portal.settings import get_settings
 
 from consistency import complaint_input, queue_count_problems, seed_city
 from factories import PASSWORD, user
@@ -39,7 +39,7 @@ def race(url: str, load, act) -> list:
     acts), then `act(session, loaded)` and commit. Each result, or the exception raised.
 
     On SQLite a writing transaction holds the database from its BEGIN (`BEGIN IMMEDIATE`,
-    portal/db.py), so two cannot both have read before either writes: there each racer reads
+    portal/core/db.py), so two cannot both have read before either writes: there each racer reads
     in a read-only transaction of its own, ended (nothing expires) before it acts — the state
     a request acts on when another committed after it was read."""
     sqlite = url.startswith("sqlite")
@@ -213,12 +213,12 @@ def test_feedback_that_lost_the_race_gets_the_tracking_page(client, env, db, mon
     """The second of two simultaneous feedback posts reads 'answered' and then finds the
     complaint moved: it is sent to the result (303), not shown an error."""
     if env.startswith("sqlite"):
-        pytest.skip("SQLite orders writing requests whole (BEGIN IMMEDIATE, portal/db.py): none "
+        pytest.skip("SQLite orders writing requests whole (BEGIN IMMEDIATE, portal/core/db.py): none "
                     "commits between another's read and its write")
     complaint_id, handler_id = filed_complaint(env)
     answer(env, complaint_id, handler_id)
     token = tracking_tokens(get_settings()).dumps(str(complaint_id))
-    from complaints import handling as handling_module
+    from complaints.services import handling as handling_module
 
     real = handling_module.HandlingService._move
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from portal.db import utcnow
-from portal.notify import Notification
+from portal.core.db import utcnow
+from portal.core.notify import Notification
 from portal.opendays.models import OpenDay, Signup
 
 from factories import institution

@@ -15,7 +15,7 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
 from portal.institutions.models import CreditEntry, FulfilmentAssessment, Grade, Inspection, Penalty
 from portal.orgs.models import Department
 from portal.orgs.vocab import DEPARTMENT_TYPES

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from complaints.models import Complaint
-from portal.db import utcnow
+from portal.core.db import utcnow
+from portal.core.settings import get_settings
 from portal.opendays.models import OpenDay
 from portal.reviews.models import Review
-from portal.settings import get_settings
 
 from factories import PASSWORD
 from security_world import build_world
@@ -141,7 +141,7 @@ def test_payloads_in_every_free_text_field_render_inert_everywhere(client, db):
 
     # --- public pages -----------------------------------------------------------------------
     client.cookies.clear()
-    from search.storage import rebuild
+    from search.services.storage import rebuild
 
     rebuild(get_settings().index_dir, get_settings().database_url)
     public_pages = {

@@ -19,15 +19,15 @@ import httpx2
 import pytest
 from sqlalchemy import select, update
 
-from complaints.intake import ComplaintInput
 from complaints.models import Complaint
-from complaints.services import build_services
-from complaints.tracking import MAX_FAILURES
-from complaints.views_tracking import TRACK_LOOKUPS_PER_HOUR
-from portal.accounts.roles import Role
-from portal.db import utcnow
-from portal.notify import Notification
-from portal.settings import get_settings
+from complaints.rules.intake import ComplaintInput
+from complaints.services.filing import build_services
+from complaints.services.tracking import MAX_FAILURES
+from complaints.views.tracking import TRACK_LOOKUPS_PER_HOUR
+from portal.accounts.rules.roles import Role
+from portal.core.db import utcnow
+from portal.core.notify import Notification
+from portal.core.settings import get_settings
 
 from factories import department, district, institution, user
 from servers import portal_env, start_portal

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from portal.accounts.roles import Role
+from portal.accounts.rules.roles import Role
 from portal.accounts.services import AccountService
 from search import views as search_views
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal.settings import get_settings
-from search.index import rebuild
+from portal.core.settings import get_settings
+from search.services.index import rebuild
 
 from factories import district, institution
 from support import server_error

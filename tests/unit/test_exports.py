@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from portal.exports import (
+from portal.core.exports import (
     Sheet,
     csv_chunks,
     csv_value,

@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from portal.logfilters import DropQueryString
-from portal.settings import PROJECT_ROOT
+from portal.core.logfilters import DropQueryString
+from portal.core.settings import PROJECT_ROOT
 
 
 def test_query_string_is_cut_from_access_records():
@@ -20,10 +20,10 @@ def test_query_string_is_cut_from_access_records():
 
 
 def test_uvicorn_config_installs_the_filter():
-    """deploy/uvicorn-log.json: the web server's --log-config (portal.devstack.web_command)."""
+    """deploy/uvicorn-log.json: the web server's --log-config (portal.core.devstack.web_command)."""
     config = json.loads((PROJECT_ROOT / "deploy" / "uvicorn-log.json").read_text())
     assert config["handlers"]["access"]["filters"] == ["no_query"]
-    assert config["filters"]["no_query"]["()"] == "portal.logfilters.DropQueryString"
+    assert config["filters"]["no_query"]["()"] == "portal.core.logfilters.DropQueryString"
 
 
 def _access(path: str) -> logging.LogRecord:

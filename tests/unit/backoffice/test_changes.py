@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.backoffice.changes import diff, form_values
+from portal.backoffice.rules.changes import diff, form_values
 
 OLD_FEES = {"items": [
     {"id": 1, "item": "床位费", "unit": "元/月", "price": "1800.00", "pricing_type": "market",

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from demo.seed import seed_demo
 from portal.accounts.models import User
-from portal.backoffice import workflow
 from portal.backoffice.models import CreditCommitment, DisclosureVersion, InstitutionRule
+from portal.backoffice.services import workflow
 from portal.institutions.models import Institution
 
 TODAY = date(2026, 11, 25)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from portal.backoffice.validation import (
+from portal.backoffice.rules.validation import (
     InvalidDraft,
     phone_problem,
     validate_basic,
@@ -16,7 +16,7 @@ from portal.backoffice.validation import (
     validate_resources,
     validate_rules,
 )
-from portal.institutions import creditcode
+from portal.institutions.rules import creditcode
 
 TODAY = date(2026, 11, 25)
 VALID_CODE = creditcode.generate(random.Random(7), registration_dept="5", org_type="2",

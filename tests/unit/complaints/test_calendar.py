@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from complaints.calendar import (
+from complaints.rules.calendar import (
     CalendarFileError,
     DayKind,
     WorkCalendar,
@@ -486,7 +486,7 @@ def test_day_kind_follows_the_schedule(schedule: YearSchedule, d: date) -> None:
 
 
 def test_a_year_without_a_schedule_is_logged_once_as_read_weekends_only(caplog) -> None:
-    caplog.set_level(logging.INFO, logger="complaints.calendar")
+    caplog.set_level(logging.INFO, logger="complaints.rules.calendar")
     calendar = WorkCalendar({})
     for offset in range(10):
         calendar.day_kind(date(2031, 3, 1) + timedelta(days=offset))
@@ -497,7 +497,7 @@ def test_a_year_without_a_schedule_is_logged_once_as_read_weekends_only(caplog) 
 
 
 def test_adding_and_replacing_a_year_is_logged(caplog) -> None:
-    caplog.set_level(logging.INFO, logger="complaints.calendar")
+    caplog.set_level(logging.INFO, logger="complaints.rules.calendar")
     schedule = parse_year_file("year: 2031\nholiday: 2031-10-01..2031-10-07 # 国庆节\n"
                                "workday: 2031-09-28\n", source="admin upload")
     calendar = WorkCalendar({}).with_year(schedule)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from complaints.categories import DEFAULT_BY_CODE, DEFAULT_CATEGORIES, seed_basis
+from complaints.rules.categories import DEFAULT_BY_CODE, DEFAULT_CATEGORIES, seed_basis
 from portal.orgs.vocab import DEPARTMENT_TYPES
 
 

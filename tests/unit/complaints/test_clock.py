@@ -11,8 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from complaints.calendar import DayKind, WorkCalendar, YearSchedule, schedules_from_chinesecalendar
-from complaints.clock import (
+from complaints.rules.calendar import (
+    DayKind,
+    WorkCalendar,
+    YearSchedule,
+    schedules_from_chinesecalendar,
+)
+from complaints.rules.clock import (
     MAX_WORKING_DAYS,
     SHANGHAI,
     ClockStatus,
@@ -216,7 +221,7 @@ def test_explain_marks_a_provisional_deadline() -> None:
 
 
 def test_uploading_the_unknown_year_settles_a_provisional_deadline() -> None:
-    from complaints.calendar import parse_year_file
+    from complaints.rules.calendar import parse_year_file
 
     calendar = CALENDAR.with_year(parse_year_file("year: 2027\nholiday: 2027-01-01..2027-01-03\n"))
     deadline = compute_deadline(at("2026-12-30 09:00"), 5, calendar)
@@ -472,7 +477,7 @@ def test_working_days_left_only_goes_down_and_overdue_means_past_due_at(
 
 
 def test_a_deadline_and_its_extension_are_logged_with_the_days_skipped(caplog) -> None:
-    caplog.set_level(logging.DEBUG, logger="complaints.clock")
+    caplog.set_level(logging.DEBUG, logger="complaints.rules.clock")
     deadline = compute_deadline(at("2026-09-23 10:00"), 5, CALENDAR)
     extend(deadline, 5, CALENDAR)
     # 09-24 Thu(1); 25–27 中秋; 28(2), 29(3), 30(4); 10-01–07 国庆节; 10-08(5). Then 10-09(6),
@@ -487,6 +492,6 @@ def test_a_deadline_and_its_extension_are_logged_with_the_days_skipped(caplog) -
 
 
 def test_a_provisional_deadline_says_which_years_had_no_schedule(caplog) -> None:
-    caplog.set_level(logging.DEBUG, logger="complaints.clock")
+    caplog.set_level(logging.DEBUG, logger="complaints.rules.clock")
     compute_deadline(at("2026-12-30 10:00"), 3, CALENDAR)
     assert caplog.records[-1].getMessage().endswith("provisional: no schedule for 2027)")

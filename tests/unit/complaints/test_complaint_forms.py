@@ -15,7 +15,7 @@ from complaints.forms import (
     Open311RequestForm,
     OperatorComplaintForm,
 )
-from complaints.georeport import BadParameter
+from complaints.rules.georeport import BadParameter
 
 TZ = ZoneInfo("Asia/Shanghai")
 

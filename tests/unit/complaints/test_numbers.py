@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from complaints.numbers import (
+from complaints.rules.numbers import (
     complaint_number,
     normalise_number,
     number_key,

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from complaints.calendar import WorkCalendar, schedules_from_chinesecalendar
-from complaints.clock import SHANGHAI, compute_deadline
-from complaints.presenters import clock_view
-from complaints.queues import QueueRow
+from complaints.rules.calendar import WorkCalendar, schedules_from_chinesecalendar
+from complaints.rules.clock import SHANGHAI, compute_deadline
+from complaints.rules.presenters import clock_view
+from complaints.services.queues import QueueRow
 
 CALENDAR = WorkCalendar(schedules_from_chinesecalendar(range(2025, 2027)))
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from complaints.routing import NoOffice, Rule, route
+from complaints.rules.routing import NoOffice, Rule, route
 
 TYPES = ["civil_affairs", "market_regulation", "fire_rescue", "public_security", "health",
          "development_reform", "financial_regulation"]
@@ -95,7 +95,7 @@ MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
 def test_the_routing_decision_is_logged_with_its_reasons(caplog):
-    caplog.set_level(logging.INFO, logger="complaints.routing")
+    caplog.set_level(logging.INFO, logger="complaints.rules.routing")
     rule = Rule("fire_safety", "fire_rescue", ("civil_affairs", "health"))
     route(rule, 2, OFFICES)
     lines = [r.getMessage() for r in caplog.records]
@@ -111,7 +111,7 @@ def test_the_routing_decision_is_logged_with_its_reasons(caplog):
 
 
 def test_a_complaint_no_office_can_take_is_logged_as_a_warning(caplog):
-    caplog.set_level(logging.INFO, logger="complaints.routing")
+    caplog.set_level(logging.INFO, logger="complaints.rules.routing")
     with pytest.raises(NoOffice):
         route(Rule("elder_health", "health"), 1, OFFICES)
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [

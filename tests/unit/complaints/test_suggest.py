@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from complaints.categories import DEFAULT_CATEGORIES
-from complaints.suggest import score, suggest_categories
+from complaints.rules.categories import DEFAULT_CATEGORIES
+from complaints.rules.suggest import score, suggest_categories
 
 PROPERTY = settings(database=None, deadline=None)
 DEFAULT_RULES = [(c.code, c.label, c.keywords) for c in DEFAULT_CATEGORIES]

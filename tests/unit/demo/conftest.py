@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from portal.db import dispose_engines
-from portal.demo.seed import SeedSummary, seed_demo
-from portal.settings import reset_settings
+from demo.seed import SeedSummary, seed_demo
+from portal.core.db import dispose_engines
+from portal.core.settings import reset_settings
 
 TODAY = date(2026, 11, 25)
 

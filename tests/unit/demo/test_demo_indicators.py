@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from complaints.calendar_store import load_calendar
-from portal.db import get_engine
+from complaints.services.calendar_store import load_calendar
+from portal.core.db import get_engine
+from portal.core.settings import get_settings, reset_settings
 from portal.institutions.models import FeeItem, Inspection, Institution
-from portal.opendata.indicators import CITY, IndicatorService
+from portal.opendata.services.indicators import CITY, IndicatorService
 from portal.orgs.models import Department
-from portal.settings import get_settings, reset_settings
 
 TODAY = date(2026, 11, 25)
 YEAR = 2026

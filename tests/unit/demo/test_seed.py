@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from demo.seed import DEMO_PASSWORD, SeedError, demo_logins, seed_demo
 from portal.accounts.models import User
-from portal.accounts.passwords import verify_password
-from portal.accounts.roles import Role
-from portal.db import get_engine
-from portal.institutions import creditcode
+from portal.accounts.rules.passwords import verify_password
+from portal.accounts.rules.roles import Role
+from portal.core.db import get_engine
+from portal.core.settings import reset_settings
 from portal.institutions.models import (
     CreditEntry,
     FeeItem,
@@ -26,6 +26,7 @@ from portal.institutions.models import (
     Penalty,
     ServiceResources,
 )
+from portal.institutions.rules import creditcode
 from portal.institutions.vocab import (
     DISCOVERY_CHANNELS,
     FILING_STATUSES,
@@ -36,8 +37,7 @@ from portal.institutions.vocab import (
 from portal.opendays.models import OpenDay, Signup
 from portal.orgs.models import Department, District, Street
 from portal.orgs.vocab import DEPARTMENT_TYPES
-from portal.settings import reset_settings
-from search.pinyin import initials
+from search.rules.pinyin import initials
 
 TODAY = date(2026, 11, 25)
 
@@ -435,7 +435,7 @@ def test_indicator_4_9_of_the_demo_is_the_count_of_its_rows(seeded):
 
     from sqlalchemy.orm import Session
 
-    from portal.opendata.indicators import CITY, IndicatorService
+    from portal.opendata.services.indicators import CITY, IndicatorService
 
     url = seeded[0]
     # 养老机构总数: residential institutions with a registration.
@@ -466,10 +466,10 @@ def test_indicator_4_9_of_the_demo_is_the_count_of_its_rows(seeded):
 
 def test_demo_records_respect_the_offices_reach_and_duties(seeded):
     """Every demo inspection, penalty and credit entry could have been entered by a user of the
-    office it names (portal/institutions/jurisdiction.py: district, duty)."""
-    from portal.accounts.roles import Role
-    from portal.institutions.jurisdiction import Office, decide
+    office it names (portal/institutions/rules/jurisdiction.py: district, duty)."""
+    from portal.accounts.rules.roles import Role
     from portal.institutions.models import CreditEntry, Inspection, Institution, Penalty
+    from portal.institutions.rules.jurisdiction import Office, decide
 
     url = seeded[0]
     checked = 0

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.institutions import checks, flags, thresholds
-from portal.institutions.checks import compute_flags
-from portal.institutions.completeness import DISCLOSURE_ITEMS, completeness
-from portal.institutions.facts import (
+from portal.institutions.models import FeeItem, Grade, Inspection, Institution, ServiceResources
+from portal.institutions.rules import checks, flags, thresholds
+from portal.institutions.rules.checks import compute_flags
+from portal.institutions.rules.completeness import DISCLOSURE_ITEMS, completeness
+from portal.institutions.rules.facts import (
     Facts,
     FeeFacts,
     GradeFacts,
@@ -26,9 +27,8 @@ from portal.institutions.facts import (
     monthly_totals,
     yuan,
 )
-from portal.institutions.flags import CATALOGUE
-from portal.institutions.models import FeeItem, Grade, Inspection, Institution, ServiceResources
-from portal.institutions.thresholds import Thresholds
+from portal.institutions.rules.flags import CATALOGUE
+from portal.institutions.rules.thresholds import Thresholds
 
 PROPERTY = settings(database=None, deadline=None)
 TODAY = date(2025, 6, 30)

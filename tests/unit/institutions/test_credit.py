@@ -1,4 +1,4 @@
-"""Credit blockers (portal/institutions/credit.py): hand-made cases on a fixed date."""
+"""Credit blockers (portal/institutions/rules/credit.py): hand-made cases on a fixed date."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.institutions.credit import (
+from portal.institutions.rules.credit import (
     AssessmentFact,
     ComplaintFact,
     CreditFacts,

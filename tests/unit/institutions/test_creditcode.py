@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from portal.institutions import creditcode
+from portal.institutions.rules import creditcode
 
 # Published codes that pass both the GB 32100 check and the GB 11714 check of their
 # organisation code (a random string passes both about once in 341 tries).

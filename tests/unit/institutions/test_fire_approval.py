@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from portal.institutions.fire_approval import legacy_status, summary, upgrade_payload
+from portal.institutions.rules.fire_approval import legacy_status, summary, upgrade_payload
 
 # The texts of the issue and the demo's old texts, read by hand.
 LEGACY = [
@@ -39,8 +39,8 @@ def test_migration_reads_the_text_with_the_same_words():
     # module does); they must agree today.
     from importlib.util import module_from_spec, spec_from_file_location
 
-    from portal.institutions import fire_approval
-    from portal.settings import PROJECT_ROOT
+    from portal.core.settings import PROJECT_ROOT
+    from portal.institutions.rules import fire_approval
 
     path = PROJECT_ROOT / "migrations/versions/0015_fire_approval_status.py"
     spec = spec_from_file_location("migration_0015", path)

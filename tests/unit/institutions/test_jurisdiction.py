@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from portal.accounts.roles import Role
-from portal.institutions.jurisdiction import (
+from portal.accounts.rules.roles import Role
+from portal.institutions.rules.jurisdiction import (
     CO_HANDLING_DAYS,
     DUTIES,
     KINDS,

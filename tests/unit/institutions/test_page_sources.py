@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.institutions import page_sources, pagedoc
+from portal.institutions.services import page_sources, pagedoc
 
 ROOT = Path(__file__).resolve().parents[3]
 OURS = ("portal", "complaints", "search")
@@ -29,7 +29,7 @@ class _OursOnly(modulefinder.ModuleFinder):
 
 def _page_modules() -> set[Path]:
     finder = _OursOnly(path=[str(ROOT)])
-    renderer = ROOT / "portal" / "institutions" / "pagedoc.py"
+    renderer = ROOT / "portal" / "institutions" / "services" / "pagedoc.py"
     finder.run_script(str(renderer))
     files = {Path(m.__file__).resolve() for name, m in finder.modules.items()
              if name != "__main__" and m.__file__}
@@ -74,9 +74,9 @@ def _key_with_changed(monkeypatch, changed: Path) -> str:
 def test_the_independent_closure_is_the_page_and_more_than_a_few_files():
     names = {p.relative_to(ROOT).as_posix() for p in PAGE_MODULES}
     # What the page shows is read through these: a closure without them is a broken finder.
-    assert {"portal/institutions/page.py", "portal/backoffice/public.py",
-            "portal/backoffice/current.py", "portal/institutions/checks.py",
-            "portal/templating.py"} <= names
+    assert {"portal/institutions/services/page.py", "portal/backoffice/services/public.py",
+            "portal/backoffice/services/current.py", "portal/institutions/rules/checks.py",
+            "portal/core/templating.py"} <= names
     assert "backoffice/_public_rules.html" in {p.relative_to(ROOT / "templates").as_posix()
                                                for p in PAGE_TEMPLATES}
 
@@ -93,7 +93,7 @@ def test_a_change_to_any_source_of_the_page_changes_the_build_key(monkeypatch, s
 def test_a_change_elsewhere_leaves_the_build_key(monkeypatch):
     pagedoc._build_key.cache_clear()
     before = pagedoc.build_key()
-    elsewhere = ROOT / "portal" / "health.py"
+    elsewhere = ROOT / "portal" / "core" / "health.py"
     assert elsewhere not in PAGE_MODULES
     assert _key_with_changed(monkeypatch, elsewhere) == before
 

@@ -7,11 +7,17 @@ from decimal import Decimal
 
 import pytest
 
-from complaints.calendar import WorkCalendar, schedules_from_chinesecalendar
-from portal.institutions.facts import Facts, FeeFacts, GradeFacts, InstitutionFacts, ResourceFacts
-from portal.institutions.thresholds import Thresholds
-from portal.opendata import indicator_rules as rules
-from portal.opendata.indicator_types import (
+from complaints.rules.calendar import WorkCalendar, schedules_from_chinesecalendar
+from portal.institutions.rules.facts import (
+    Facts,
+    FeeFacts,
+    GradeFacts,
+    InstitutionFacts,
+    ResourceFacts,
+)
+from portal.institutions.rules.thresholds import Thresholds
+from portal.opendata.rules import indicators as rules
+from portal.opendata.rules.indicator_types import (
     CreditRow,
     InspectionRow,
     PenaltyRow,

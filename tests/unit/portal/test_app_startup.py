@@ -18,11 +18,11 @@ def test_requests_run_on_the_configured_number_of_threads(env, monkeypatch):
     import anyio.to_thread
     from starlette.testclient import TestClient
 
-    import portal.settings
+    import portal.core.settings
     from portal.app import create_app
 
     monkeypatch.setenv("PORTAL_WEB_THREADS", "3")
-    monkeypatch.setattr(portal.settings, "_settings", None)
+    monkeypatch.setattr(portal.core.settings, "_settings", None)
     with TestClient(create_app()) as test_client:
         assert test_client.get("/healthz").status_code == 200
         tokens = test_client.portal.call(
@@ -36,7 +36,7 @@ def test_requests_run_on_the_configured_number_of_threads(env, monkeypatch):
     "PORTAL_BACKUP_KEEP", "PORTAL_TRACKING_LINK_DAYS",
     "PORTAL_CREDIT_LOOKBACK_DAYS"])
 def test_a_bad_whole_number_setting_is_refused_with_its_name(monkeypatch, name):
-    from portal.settings import load_settings
+    from portal.core.settings import load_settings
 
     for bad in ("0", "-2", "many"):
         monkeypatch.setenv(name, bad)
@@ -45,7 +45,7 @@ def test_a_bad_whole_number_setting_is_refused_with_its_name(monkeypatch, name):
 
 
 def test_credit_lookback_is_read_from_the_environment(monkeypatch):
-    from portal.settings import load_settings
+    from portal.core.settings import load_settings
 
     monkeypatch.delenv("PORTAL_CREDIT_LOOKBACK_DAYS", raising=False)
     assert load_settings().credit_lookback_days == 365
@@ -56,7 +56,7 @@ def test_credit_lookback_is_read_from_the_environment(monkeypatch):
 def test_requests_share_one_session_class_per_database(client, db):
     """A sessionmaker per request made a Session subclass per request, and SQLAlchemy set up
     every event listener again for each new class."""
-    from portal.db import dispose_engines, get_engine, session_factory
+    from portal.core.db import dispose_engines, get_engine, session_factory
 
     url = str(db.get_bind().url.render_as_string(hide_password=False))
     first = session_factory(url)

@@ -3,7 +3,7 @@ passed in: no waiting on wall-clock time)."""
 
 import sys
 
-from portal.devstack import BACKOFF_MAX, STEADY, Supervisor
+from portal.core.devstack import BACKOFF_MAX, STEADY, Supervisor
 
 QUICK = [sys.executable, "-c", "pass"]  # a child that exits at once
 

@@ -8,10 +8,10 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from portal.app import DOMAIN_ERRORS, create_app, domain_error
-from portal.backoffice.workflow import AlreadyDecided, DraftNotFound
-from portal.institutions.records import RecordNotFound
-from portal.opendays.errors import OpenDayNotFound, SignupRefused
-from portal.opendays.months import MonthOutOfRange
+from portal.backoffice.services.workflow import AlreadyDecided, DraftNotFound
+from portal.institutions.services.records import RecordNotFound
+from portal.opendays.exceptions import OpenDayNotFound, SignupRefused
+from portal.opendays.rules.months import MonthOutOfRange
 from portal.reviews.services import ReviewNotFound
 
 CASES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.formfields import MAX_ROW_ID, parse_id
+from portal.core.formfields import MAX_ROW_ID, parse_id
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -19,7 +19,7 @@ def test_parse_id(raw, expected):
 # --- the form layer's fields, read from Starlette's multidicts --------------------------------
 from starlette.datastructures import FormData, QueryParams  # noqa: E402
 
-from portal.formfields import (  # noqa: E402
+from portal.core.formfields import (  # noqa: E402
     Choice,
     Flag,
     PortalForm,

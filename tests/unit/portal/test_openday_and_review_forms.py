@@ -8,7 +8,7 @@ from starlette.datastructures import FormData, QueryParams
 
 from portal.accounts.forms import LoginForm, UserForm
 from portal.opendata.forms import IndicatorQuery
-from portal.opendata.indicators import CITY
+from portal.opendata.services.indicators import CITY
 from portal.opendays.forms import ListQuery, OverdueQuery, SignupForm
 from portal.reviews.forms import ReviewForm
 from portal.reviews.models import DIMENSIONS

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from portal.opendays.months import MonthOutOfRange, calendar_month, neighbours
+from portal.opendays.rules.months import MonthOutOfRange, calendar_month, neighbours
 
 TODAY = date(2026, 5, 17)
 

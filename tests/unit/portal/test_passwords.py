@@ -7,7 +7,7 @@ import importlib.util
 
 from argon2 import Type
 
-from portal.accounts import passwords
+from portal.accounts.rules import passwords
 
 
 def production_module():

@@ -1,4 +1,4 @@
-"""portal.privacy.scrub: a corpus of the ways personal data is written in answers and notes,
+"""portal.core.privacy.scrub: a corpus of the ways personal data is written in answers and notes,
 and the numbers an answer carries that are not personal data."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.privacy import personal_data_kinds, scrub, valid_id_number
+from portal.core.privacy import personal_data_kinds, scrub, valid_id_number
 
 NAME = "张三丰"
 PHONE = "13912345678"

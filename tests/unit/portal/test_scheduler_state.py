@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from portal.health import SchedulerBeat, scheduler_state
+from portal.core.health import SchedulerBeat, scheduler_state
 
 NOW = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from portal.db import make_engine
+from portal.core.db import make_engine
 
 
 def _mode(path: Path) -> str:

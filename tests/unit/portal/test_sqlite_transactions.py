@@ -1,4 +1,4 @@
-"""SQLite transactions by SQLAlchemy's recipe (portal/db.py): the driver's own BEGIN switched off,
+"""SQLite transactions by SQLAlchemy's recipe (portal/core/db.py): the driver's own BEGIN switched off,
 `BEGIN IMMEDIATE` for writing sessions, a deferred `BEGIN` with `PRAGMA query_only` for a GET
 request's reading session.
 
@@ -20,7 +20,7 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from portal.db import READ_ONLY, make_engine, read_only
+from portal.core.db import READ_ONLY, make_engine, read_only
 
 ROWS_PER_WRITER = 40
 # Processes start one after another: enough rows each that they overlap for a while.
@@ -39,7 +39,7 @@ def increment(conn, writer, n):
 WRITER = """
 import sys
 from sqlalchemy import text
-from portal.db import make_engine
+from portal.core.db import make_engine
 """ + inspect.getsource(increment) + """
 engine = make_engine("sqlite:///" + sys.argv[1])
 with engine.connect():

@@ -9,7 +9,7 @@ import pytest
 from markupsafe import escape
 from starlette.routing import NoMatchFound
 
-from portal.templating import _path, _path_html, _route, templates
+from portal.core.templating import _path, _path_html, _route, templates
 
 
 def test_links_with_ids_are_the_routers_paths_from_one_lookup_per_route(client):
@@ -81,8 +81,8 @@ def test_dates_in_pages_are_strftimes_of_the_citys_time():
     import random
     from datetime import UTC, date, datetime, timedelta
 
-    from portal.settings import get_settings
-    from portal.templating import _FORMATS, _deadline, _local, _ymd
+    from portal.core.settings import get_settings
+    from portal.core.templating import _FORMATS, _deadline, _local, _ymd
 
     tz = get_settings().timezone
     start = datetime(1999, 12, 31, 15, 59, 30, tzinfo=UTC)

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from portal.devstack import web_command
-from portal.settings import PROJECT_ROOT, load_settings
+from portal.core.devstack import web_command
+from portal.core.settings import PROJECT_ROOT, load_settings
 
 
 def test_no_proxy_is_trusted_unless_configured(monkeypatch):

@@ -15,9 +15,10 @@ from markupsafe import Markup
 from sqlalchemy import delete
 from whoosh.query import Term
 
+from portal.core.settings import get_settings
 from portal.institutions.models import CreditEntry, FeeItem, Inspection, Institution, Penalty
-from portal.settings import get_settings
-from search.index import (
+from search.rules.pinyin import initials
+from search.services.index import (
     DOCUMENT_FIELDS,
     MAX_QUERY_CHARS,
     FeeRow,
@@ -38,7 +39,6 @@ from search.index import (
     searcher_for,
     update_institution,
 )
-from search.pinyin import initials
 
 from factories import department, district, institution
 
@@ -255,7 +255,7 @@ def test_update_waits_for_whoosh_writer_lock(db, index_dir):
     done = threading.Event()
 
     def update():
-        from portal.db import session_factory
+        from portal.core.db import session_factory
 
         with session_factory(get_settings().database_url)() as session:
             update_institution(index_dir, session, inst.id)

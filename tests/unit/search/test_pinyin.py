@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.pinyin import MAX_READINGS, OVERRIDES, all_readings, initials
+from search.rules.pinyin import MAX_READINGS, OVERRIDES, all_readings, initials
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from starlette.datastructures import QueryParams
 
 from search.forms import API_MAX_PAGE, BadParam, SearchForm, SuggestQuery
-from search.index import MAX_QUERY_CHARS
+from search.services.index import MAX_QUERY_CHARS
 
 
 def test_the_page_leaves_broken_values_out_and_keeps_the_rest():

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from portal.stats.charts import Series, bar_chart, column_chart, format_value, line_chart
+from portal.stats.rules.charts import Series, bar_chart, column_chart, format_value, line_chart
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaints import clock
-from complaints.calendar_store import load_calendar
 from complaints.models import Complaint, ComplaintEvent
-from portal.stats.complaints import (
+from complaints.rules import clock
+from complaints.services.calendar_store import load_calendar
+from portal.stats.services.complaints import (
     Breakdown,
     ComplaintCounts,
     Scope,

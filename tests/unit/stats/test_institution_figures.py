@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.stats.institutions import activity_by_month, institution_figures
+from portal.stats.services.institutions import activity_by_month, institution_figures
 
 from factories import district, institution
 from factories.disclosures import grade, inspection, penalty

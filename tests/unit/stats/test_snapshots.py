@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from complaints.calendar_store import load_calendar
 from complaints.models import Complaint
-from portal.db import utcnow
+from complaints.services.calendar_store import load_calendar
+from portal.core.db import utcnow
 from portal.stats.models import StatsSnapshot
-from portal.stats.periods import Period, previous_month
-from portal.stats.snapshots import period_figures, store_month
+from portal.stats.rules.periods import Period, previous_month
+from portal.stats.services.snapshots import period_figures, store_month
 from portal.stats.tasks import snapshot_previous_month
 
 from factories import department, district, institution

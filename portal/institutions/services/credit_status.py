@@ -1,0 +1,178 @@
+"""An institution's credit status for the public page, the red list and red-list entry: the
+latest 履约评价 of civil affairs and the credit blockers of `portal.institutions.rules.credit`.
+
+Loads the rows behind the rules for several institutions at once (a page of the red list), a
+few statements whatever the number, and hands them to the pure rules with the caller's `today`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, cast, literal, null, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from complaints.models import Complaint
+from portal.institutions.models import (
+    CreditEntry,
+    FulfilmentAssessment,
+    Inspection,
+    Penalty,
+)
+from portal.institutions.rules.credit import (
+    SUBSTANTIATED,
+    AssessmentFact,
+    Blocker,
+    ComplaintFact,
+    CreditFacts,
+    PenaltyFact,
+    RectificationFact,
+    blockers,
+    latest_assessment,
+)
+from portal.orgs.models import Department
+
+
+@dataclass(frozen=True)
+class CreditStatus:
+    """What the public sees of an institution's credit on a date."""
+
+    assessment: AssessmentFact | None = None  # the 履约评价 in force; None: 尚未评价
+    blockers: list[Blocker] = field(default_factory=list)
+    red_listed: bool = False  # a red-list entry in force on the date
+    lookback_days: int = 365
+
+    @property
+    def flagged_red(self) -> bool:
+        """On the red list although something now stands against it (history is kept)."""
+        return self.red_listed and bool(self.blockers)
+
+
+def _dated_records(ids: Collection[int], since: date, today: date) -> Any:
+    """Rectifications not done, penalties of the period, 履约评价 and red-list entries in force,
+    as rows of one shape (kind, institution, day, due, code, ref, department, basis, id): one
+    statement for all of them."""
+    blank, no_date = literal(""), cast(null(), Date)
+
+    def shaped(kind: str, model: Any, day: Any, *, due: Any = no_date, code: Any = blank,
+               ref: Any = blank, basis: Any = blank, dept: Any = Department.name) -> Any:
+        return (
+            select(literal(kind).label("kind"), model.institution_id.label("institution_id"),
+                   day.label("day"), due.label("due"), code.label("code"), ref.label("ref"),
+                   dept.label("dept"), basis.label("basis"), model.id.label("id"))
+            .select_from(model)
+            .join(Department, Department.id == model.department_id)
+            .where(model.institution_id.in_(ids))
+        )
+
+    i, p, a, e = Inspection, Penalty, FulfilmentAssessment, CreditEntry
+    return union_all(
+        shaped("rectification", i, i.inspected_on, due=i.rectification_deadline,
+               code=i.rectification_status).where(
+            i.rectification_status.in_(("pending", "overdue"))),
+        shaped("penalty", p, p.decided_on, ref=p.decision_no).where(
+            p.decided_on > since, p.decided_on <= today),
+        shaped("assessment", a, a.assessed_on, code=a.result, basis=a.basis),
+        shaped("red", e, e.listed_on, dept=blank).where(
+            e.list_type == "red", e.removed_on.is_(None),
+            or_(e.expires_on.is_(None), e.expires_on >= today)),
+    )
+
+
+def credit_facts(db: Session, ids: Collection[int], today: date, lookback_days: int,
+                 tz: ZoneInfo) -> tuple[dict[int, CreditFacts], set[int]]:
+    """The rows the blockers read, per institution (absent ids: no rows), and the ids with a
+    red-list entry in force on `today`. Two statements whatever the number of ids."""
+    if not ids:
+        return {}, set()
+    since = today - timedelta(days=lookback_days)
+    parts: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    red: set[int] = set()
+    for row in db.execute(_dated_records(ids, since, today)):
+        inst = row.institution_id
+        if row.kind == "rectification":
+            parts[inst]["rectifications"].append(
+                RectificationFact(row.day, row.code, row.due, row.dept))
+        elif row.kind == "penalty":
+            parts[inst]["penalties"].append(PenaltyFact(row.day, row.ref, row.dept))
+        elif row.kind == "assessment":
+            parts[inst]["assessments"].append(
+                AssessmentFact(row.day, row.code, row.basis, row.dept, row.id))
+        else:
+            red.add(inst)
+    # A day's slack before `since`: the local date is worked out below.
+    start = datetime.combine(since - timedelta(days=1), time(), tz)
+    for institution_id, answered_at, outcome in db.execute(
+        select(Complaint.institution_id, Complaint.answered_at, Complaint.outcome)
+        .where(Complaint.institution_id.in_(ids), Complaint.outcome.in_(tuple(SUBSTANTIATED)),
+               Complaint.answered_at >= start)
+    ):
+        parts[institution_id]["complaints"].append(
+            ComplaintFact(answered_at.astimezone(tz).date(), outcome))
+    facts = {k: CreditFacts(**{name: tuple(rows) for name, rows in v.items()})
+             for k, v in parts.items()}
+    return facts, red
+
+
+def credit_statuses(db: Session, ids: Collection[int], today: date, lookback_days: int,
+                    tz: ZoneInfo) -> dict[int, CreditStatus]:
+    """Each institution's status on `today`."""
+    facts, red = credit_facts(db, ids, today, lookback_days, tz)
+    out = {}
+    for institution_id in ids:
+        f = facts.get(institution_id, CreditFacts())
+        out[institution_id] = CreditStatus(
+            assessment=latest_assessment(a for a in f.assessments if a.assessed_on <= today),
+            blockers=blockers(f, today, lookback_days), red_listed=institution_id in red,
+            lookback_days=lookback_days)
+    return out
+
+
+def credit_status(db: Session, institution_id: int, today: date, lookback_days: int,
+                  tz: ZoneInfo) -> CreditStatus:
+    return credit_statuses(db, [institution_id], today, lookback_days, tz)[institution_id]
+
+
+def status_json(s: CreditStatus) -> dict[str, Any]:
+    a = s.assessment
+    return {
+        "fulfilment_assessment": None if a is None else {
+            "result": a.result, "label": a.label, "assessed_on": a.assessed_on.isoformat(),
+            "assessed_by": a.department, "basis": a.basis},
+        "red_listed": s.red_listed,
+        "lookback_days": s.lookback_days,
+        "blockers": [{"code": b.code, "severity": b.severity, "title": b.title,
+                      "detail": b.detail, "rule": b.rule} for b in s.blockers],
+    }
+
+
+CREDIT_CHECK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "守信激励核查: civil affairs' latest 履约评价 and what keeps the institution "
+                   "off the red list (portal/institutions/rules/credit.py)",
+    "required": ["fulfilment_assessment", "red_listed", "lookback_days", "blockers"],
+    "properties": {
+        "fulfilment_assessment": {
+            "type": ["object", "null"], "description": "null: 尚未评价",
+            "required": ["result", "label", "assessed_on", "assessed_by", "basis"],
+            "properties": {"result": {"enum": ["kept", "breach", "serious_breach"]},
+                           "label": {"type": "string"},
+                           "assessed_on": {"type": "string", "format": "date"},
+                           "assessed_by": {"type": "string",
+                                           "description": "the department, never a person"},
+                           "basis": {"type": "string"}}},
+        "red_listed": {"type": "boolean"},
+        "lookback_days": {"type": "integer"},
+        "blockers": {"type": "array", "items": {
+            "type": "object", "required": ["code", "severity", "title", "detail", "rule"],
+            "properties": {"code": {"type": "string"},
+                           "severity": {"enum": ["serious", "warning"]},
+                           "title": {"type": "string"}, "detail": {"type": "string"},
+                           "rule": {"type": "string"}}}},
+    },
+}

@@ -1,0 +1,1 @@
+"""Services: the rules applied to the database, one transaction at a time."""

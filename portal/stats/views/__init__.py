@@ -1,0 +1,1 @@
+"""Web views: parse the request (forms), call a service, render."""
