@@ -11,7 +11,7 @@ from typing import Protocol
 from sqlalchemy import String, Text, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from portal.core.db import Base, UTCDateTime, core_rows, utcnow
+from portal.core.db import Base, UTCDateTime, core_rows, read_only, session_factory, utcnow
 from portal.core.jobs import record_job, task
 from portal.core.logfilters import BEARER_LINK, REDACTED
 from portal.core.privacy import mask_phone, scrub
@@ -100,17 +100,30 @@ def queue_notification(
 @task(in_session=True, batched=True)
 def send_notification(session: Session, notification_id: int) -> None:
     """Deliver one notification unless it was already sent (marked sent in the outbox's
-    transaction, which also marks the job done)."""
-    # Plain rows, not ORM objects: one per complaint through the worker (bench/RESULTS.md,
-    # sixth pass). The senders read the same attributes from either.
-    note = core_rows(session, _NOTE, {"note_id": notification_id})[0]
-    if note.status == "sent":
+    transaction, which also marks the job done).
+
+    The notification is read in a read-only transaction of its own, and the outbox's
+    transaction starts only with the mark: on SQLite a writing transaction holds the one write
+    lock from its first statement (`BEGIN IMMEDIATE`, portal/core/db.py), and holding it while
+    an SMTP relay or SMS gateway answers (up to its timeout) kept every other writer waiting —
+    complaint intake, and the job lease's heartbeat, so a live worker's claim lapsed. One worker
+    runs a notification at a time: the outbox claim (`run_outbox_job`) sees to that."""
+    note = _unsent(notification_id)
+    if note is None:
         return
     make_sender(get_settings().notification_sender).send(note)
     session.connection().execute(_SENT, {"note_id": notification_id, "at": utcnow()})
 
 
-_NOTE = (select(*Notification.__table__.c).where(Notification.id == bindparam("note_id"))
-         .with_for_update())
+def _unsent(notification_id: int):
+    # Plain rows, not ORM objects: one per complaint through the worker (bench/RESULTS.md,
+    # sixth pass). The senders read the same attributes from either.
+    with session_factory(get_settings().database_url)() as reader:
+        read_only(reader)
+        note = core_rows(reader, _NOTE, {"note_id": notification_id})[0]
+    return None if note.status == "sent" else note
+
+
+_NOTE = select(*Notification.__table__.c).where(Notification.id == bindparam("note_id"))
 _SENT = (update(Notification.__table__).where(Notification.id == bindparam("note_id"))
          .values(status="sent", sent_at=bindparam("at")))

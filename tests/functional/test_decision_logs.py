@@ -123,5 +123,5 @@ def test_the_scheduler_logs_each_job_it_enqueues(env, caplog):
     scheduler._tick()  # not due again for 60 s: nothing more logged
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 1
-    assert re.fullmatch(r"scheduler: portal\.jobs\.sweep_outbox due, enqueued on default; "
+    assert re.fullmatch(r"scheduler: portal\.core\.jobs\.sweep_outbox due, enqueued on default; "
                         r"next at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S*", lines[0])
