@@ -103,7 +103,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    from search.services.cli import reindex
+    from search.commands import reindex
 
     settings = get_settings()
     reindex(settings.database_url, settings.index_dir, only_if_broken=args.check, procs=args.procs)
