@@ -162,6 +162,11 @@ def test_unreadable_files_and_unknown_users_write_nothing(db, tmp_path, capsys):
     (tmp_path / "a.txt").write_text("x")
     assert main(["import", "institutions", str(tmp_path / "a.txt")]) == 2
     assert main(["import", "institutions", str(tmp_path / "none.xlsx")]) == 2
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not a zip")
+    assert main(["import", "institutions", str(tmp_path / "broken.xlsx")]) == 2
+    (tmp_path / "few.csv").write_bytes("机构名称,地址\n福寿院,路\n".encode())
+    assert main(["import", "institutions", str(tmp_path / "few.csv"), "--valid-only"]) == 1
+    assert "表头，统一社会信用代码：缺少必填列" in capsys.readouterr().out
     path = write_xlsx(tmp_path / "a.xlsx", rows(3))
     assert main(["import", "institutions", str(path), "--user", "nobody"]) == 2
     assert "没有该用户" in capsys.readouterr().err
