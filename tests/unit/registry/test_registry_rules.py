@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from portal.institutions import creditcode
-from portal.registry import rules
+from portal.registry import cells, rules
 from portal.registry.services import ImportFileError, decode
 
 CODE = "91350100M000100Y43"  # GB 32100-2015's worked example
@@ -60,7 +60,7 @@ def test_headers_accept_aliases_and_name_what_is_not_kept_and_what_is_missing():
     (" 2021-12-31 ", date(2021, 12, 31)),
 ])
 def test_dates_in_every_accepted_form(value, expected):
-    assert rules.a_date(value) == expected
+    assert cells.a_date(value) == expected
 
 
 @pytest.mark.parametrize("value, message", [
@@ -68,8 +68,8 @@ def test_dates_in_every_accepted_form(value, expected):
     ("1800-01-01", "年份不合理"),
 ])
 def test_bad_dates_say_why(value, message):
-    with pytest.raises(rules.CellError, match=message):
-        rules.a_date(value)
+    with pytest.raises(cells.CellError, match=message):
+        cells.a_date(value)
 
 
 def test_cell_problems_are_reported_by_row_and_column_in_chinese():
@@ -126,8 +126,8 @@ def test_blank_rows_are_skipped_and_labels_or_codes_are_both_accepted():
 
 
 def test_a_code_in_a_number_cell_has_lost_digits_and_is_refused():
-    with pytest.raises(rules.CellError, match="数字格式"):
-        rules.credit_code(9.1350100e17)
+    with pytest.raises(cells.CellError, match="数字格式"):
+        cells.credit_code(9.1350100e17)
 
 
 def stored(**changes):
