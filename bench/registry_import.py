@@ -51,7 +51,7 @@ def child(file: str) -> None:
         with session_scope(url) as db:
             outcome = import_institutions(db, Path(file))
         result[f"{label}_s"] = time.perf_counter() - started
-        result[f"{label}_rows"] = outcome.plan.checked.total
+        result[f"{label}_rows"] = outcome.checker.total
         summary = outcome.summary
         result[f"{label}_counts"] = [summary.added, summary.updated, summary.unchanged,
                                      summary.bad]

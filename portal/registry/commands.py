@@ -52,7 +52,7 @@ def run_institutions(args: argparse.Namespace) -> int:
     except ImportFileError as exc:
         print(f"import: {exc}", file=sys.stderr)
         return 2
-    problems = outcome.plan.checked.problems
+    problems = outcome.problems
     for row, column, message in rules.report_rows(problems):
         print(rules.Problem(row, column, message).line())
     for line in outcome.summary.lines():

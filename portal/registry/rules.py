@@ -173,29 +173,42 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+class RowChecker:
+    """Checks rows one at a time, as a file is streamed, keeping the problems and the credit
+    codes seen (a code twice in the file is an error on the later row)."""
+
+    def __init__(self, headers: Headers, places: Places) -> None:
+        self.index = headers.index
+        self.places = places
+        self.problems: list[Problem] = list(headers.problems)
+        self.bad_rows: set[int] = set()
+        self.total = 0
+        self._first_seen: dict[str, int] = {}
+
+    def check(self, number: int, cells: tuple[Any, ...]) -> Row | None:
+        """The row's values if it is valid; None for a bad row (recorded) or a blank one."""
+        if all(_blank(cell) for cell in cells):
+            return None
+        self.total += 1
+        values, problems = _check_row(self.index, number, cells, self.places)
+        code = values.get(_KEY)
+        if code is not None:
+            first = self._first_seen.setdefault(code, number)
+            if first != number:
+                problems.append(Problem(number, "统一社会信用代码", f"与行 {first} 重复"))
+        if problems:
+            self.problems.extend(problems)
+            self.bad_rows.add(number)
+            return None
+        return Row(number, values)
+
+
 def check_rows(headers: Headers, rows: Iterable[tuple[int, tuple[Any, ...]]],
                places: Places) -> Checked:
     """Every row's cells and the row as a whole; duplicates of a credit code within the file."""
-    out = Checked(problems=list(headers.problems))
-    first_seen: dict[str, int] = {}
-    for number, cells in rows:
-        if all(_blank(cell) for cell in cells):
-            continue
-        out.total += 1
-        values, problems = _check_row(headers.index, number, cells, places)
-        code = values.get(_KEY)
-        if code is not None:
-            if code in first_seen:
-                problems.append(Problem(number, "统一社会信用代码",
-                                        f"与行 {first_seen[code]} 重复"))
-            else:
-                first_seen[code] = number
-        if problems:
-            out.problems.extend(problems)
-            out.bad_rows.add(number)
-        else:
-            out.rows.append(Row(number, values))
-    return out
+    checker = RowChecker(headers, places)
+    valid = [row for number, cells in rows if (row := checker.check(number, cells)) is not None]
+    return Checked(valid, checker.problems, checker.bad_rows, checker.total)
 
 
 def _check_row(index: dict[int, Column], number: int, cells: tuple[Any, ...],

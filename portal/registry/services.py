@@ -16,7 +16,8 @@ import io
 import logging
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError  # noqa: S405 (the exception only)
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 # More changed institutions than this: one index rebuild and one page sweep, not a job each.
 BULK = 500
-_CHUNK = 500
+_CHUNK = 1000
 CLI_ACTOR = "命令行"
 
 
@@ -118,51 +119,94 @@ def _stored(db: Session, codes: list[str]) -> dict[str, dict[str, Any]]:
 
 
 @dataclass
-class Plan:
-    """What an import of a file would do, worked out in the session that would write it."""
+class Outcome:
+    """What an import did (or, not written, would do): counts and the problems by row."""
 
     file: str
     encoding: str
-    checked: rules.Checked
+    checker: rules.RowChecker
     ignored: list[str]
-    added: list[dict[str, Any]]
-    updated: list[dict[str, Any]]
-    unchanged: int
+    written: bool = False
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changed_ids: list[int] = field(default_factory=list)
 
     @property
-    def valid(self) -> bool:
-        return not self.checked.problems
+    def problems(self) -> list[rules.Problem]:
+        return self.checker.problems
 
-    def summary(self, written: bool) -> rules.Summary:
-        return rules.Summary(self.file, self.encoding, self.checked.total,
-                             len(self.checked.bad_rows), len(self.added), len(self.updated),
-                             self.unchanged, self.ignored, written)
+    @property
+    def summary(self) -> rules.Summary:
+        return rules.Summary(self.file, self.encoding, self.checker.total,
+                             len(self.checker.bad_rows), self.added, self.updated,
+                             self.unchanged, self.ignored, self.written)
 
 
-def plan(db: Session, path: Path) -> Plan:
-    """The dry run: every row checked, and each valid row compared with what is stored."""
+def _pass(db: Session, path: Path, city: rules.Places, *, write: bool,
+          collect_ids: bool = False) -> Outcome:
+    """One pass over the file: every row checked and each valid one compared with what is
+    stored, a chunk at a time (memory stays that of a chunk whatever the file's length);
+    with `write`, the chunk's new and changed institutions are written as it goes."""
     table = read_table(path)
     headers = rules.map_headers(table.headers)
-    checked = rules.check_rows(headers, table.rows if not headers.problems else iter(()),
-                               places(db))
-    stored = _stored(db, [row.code for row in checked.rows])
-    added, updated, unchanged = [], [], 0
-    for row in checked.rows:
+    outcome = Outcome(path.name, table.encoding, rules.RowChecker(headers, city),
+                      [*headers.ignored], written=write)
+    if headers.problems:
+        return outcome
+    chunk: list[rules.Row] = []
+    now = utcnow()
+    for number, cells in table.rows:
+        row = outcome.checker.check(number, cells)
+        if row is not None:
+            chunk.append(row)
+            if len(chunk) == _CHUNK:
+                _settle(db, chunk, outcome, now if write else None, collect_ids)
+                chunk = []
+    if chunk:
+        _settle(db, chunk, outcome, now if write else None, collect_ids)
+    return outcome
+
+
+def _settle(db: Session, rows: list[rules.Row], outcome: Outcome, now: datetime | None,
+            collect_ids: bool) -> None:
+    """Compare a chunk of valid rows with the stored institutions; write them if `now`."""
+    stored = _stored(db, [row.code for row in rows])
+    added: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
+    for row in rows:
         old = stored.get(row.code)
         if old is None:
-            values = rules.new_values(row)
-            values["name_initials"] = initials(values["name"])[:60]
-            added.append(values)
+            added.append(rules.new_values(row))
             continue
         changes = rules.changed_values(row, old)
-        if not changes:
-            unchanged += 1
-            continue
+        if changes:
+            changes["id"] = old["id"]
+            updated.append(changes)
+        else:
+            outcome.unchanged += 1
+    outcome.added += len(added)
+    outcome.updated += len(updated)
+    if now is None:
+        return
+    for values in added:
+        values.update(name_initials=initials(values["name"])[:60], created_at=now,
+                      updated_at=now)
+    if added:
+        # Core, without RETURNING: the ORM's bulk insert splices each batch's returned rows onto
+        # the earlier ones, quadratic in the rows.
+        db.execute(insert(Institution.__table__), added)
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for changes in updated:
         if "name" in changes:
             changes["name_initials"] = initials(changes["name"])[:60]
-        changes["id"] = old["id"]
-        updated.append(changes)
-    return Plan(path.name, table.encoding, checked, [*headers.ignored], added, updated, unchanged)
+        changes["updated_at"] = now
+        groups.setdefault(tuple(sorted(changes)), []).append(changes)
+    for batch in groups.values():
+        db.execute(update(Institution), batch)
+    if collect_ids:
+        added_ids = [old["id"] for old in _stored(db, [v["credit_code"] for v in added]).values()]
+        outcome.changed_ids.extend(added_ids + [changes["id"] for changes in updated])
 
 
 def _actor(db: Session, username: str | None) -> tuple[int | None, str]:
@@ -174,60 +218,35 @@ def _actor(db: Session, username: str | None) -> tuple[int | None, str]:
     return user_id, username
 
 
-def write(db: Session, the_plan: Plan, actor_id: int | None, actor: str) -> None:
-    """Upsert the planned rows, audit the import, and record the page and index jobs."""
-    now = utcnow()
-    for start in range(0, len(the_plan.added), 2_000):
-        # No RETURNING: SQLAlchemy splices each batch's returned rows onto the earlier ones,
-        # quadratic in the rows (a 5,000-row import spent most of its time there).
-        db.execute(insert(Institution.__table__), [dict(values, created_at=now, updated_at=now)
-                                         for values in the_plan.added[start:start + 2_000]])
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for changes in the_plan.updated:
-        groups.setdefault(tuple(sorted(changes)), []).append(dict(changes, updated_at=now))
-    for batch in groups.values():
-        db.execute(update(Institution), batch)
-    changed = len(the_plan.added) + len(the_plan.updated)
-    audit.record(db, actor_id, "registry.imported", "institutions", "",
-                 file=the_plan.file, encoding=the_plan.encoding, rows=the_plan.checked.total,
-                 bad_rows=len(the_plan.checked.bad_rows), added=len(the_plan.added),
-                 updated=len(the_plan.updated), unchanged=the_plan.unchanged, by=actor)
-    if changed > BULK:
-        enqueue_rebuild(db)
-        record_job(db, refresh_stale_pages)
-    else:
-        codes = [values["credit_code"] for values in the_plan.added]
-        added_ids = [found["id"] for found in _stored(db, codes).values()]
-        for institution_id in added_ids + [changes["id"] for changes in the_plan.updated]:
-            enqueue_index_update(db, institution_id)
-            enqueue_refresh(db, institution_id)
-    log.info("registry import %s by %s: %d added, %d updated, %d unchanged, %d bad rows",
-             the_plan.file, actor, len(the_plan.added), len(the_plan.updated),
-             the_plan.unchanged, len(the_plan.checked.bad_rows))
-
-
-@dataclass
-class Outcome:
-    plan: Plan
-    written: bool
-
-    @property
-    def summary(self) -> rules.Summary:
-        return self.plan.summary(self.written)
-
-
 def import_institutions(db: Session, path: Path, *, dry_run: bool = False,
                         valid_only: bool = False, username: str | None = None) -> Outcome:
-    """Check the file and, unless a dry run, write it if it is all valid (or `valid_only`).
-    The caller commits (one transaction)."""
+    """Check the whole file (the dry run) and, unless `dry_run`, write it when it is all valid
+    or `valid_only` is given: a second pass, in the same transaction, writes what the first
+    found. The caller commits: the import is one transaction and one audited change."""
     actor_id, actor = _actor(db, username)
-    the_plan = plan(db, path)
-    blocked = the_plan.checked.problems and not valid_only
-    header_broken = any(p.row <= 1 for p in the_plan.checked.problems)
-    if dry_run or blocked or header_broken or not (the_plan.added or the_plan.updated):
-        return Outcome(the_plan, written=False)
-    write(db, the_plan, actor_id, actor)
-    return Outcome(the_plan, written=True)
+    city = places(db)
+    checked = _pass(db, path, city, write=False)
+    header_broken = any(p.row <= 1 for p in checked.problems)
+    if (dry_run or header_broken or (checked.problems and not valid_only)
+            or not (checked.added or checked.updated)):
+        return checked
+    each = checked.added + checked.updated <= BULK
+    done = _pass(db, path, city, write=True, collect_ids=each)
+    audit.record(db, actor_id, "registry.imported", "institutions", "",
+                 file=done.file, encoding=done.encoding, rows=done.checker.total,
+                 bad_rows=len(done.checker.bad_rows), added=done.added, updated=done.updated,
+                 unchanged=done.unchanged, by=actor)
+    if each:
+        for institution_id in done.changed_ids:
+            enqueue_index_update(db, institution_id)
+            enqueue_refresh(db, institution_id)
+    else:  # past BULK changes: one index rebuild and one page sweep, not a job each
+        enqueue_rebuild(db)
+        record_job(db, refresh_stale_pages)
+    log.info("registry import %s by %s: %d added, %d updated, %d unchanged, %d bad rows",
+             done.file, actor, done.added, done.updated, done.unchanged,
+             len(done.checker.bad_rows))
+    return done
 
 
 def write_report(problems: list[rules.Problem], out: Path) -> None:
