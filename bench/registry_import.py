@@ -129,7 +129,9 @@ def main() -> int:
         if args.backend in ("postgres", "both"):
             from bench.stack import Postgres
 
-            pg = Postgres(work / "pg")
+            # Its own folder under /tmp, given to the postgres user (`work` is private to us).
+            pg_root = Path(tempfile.mkdtemp(prefix="bench-registry-pg-"))
+            pg = Postgres(pg_root)
             pg.start()
             try:
                 results = []
@@ -140,6 +142,7 @@ def main() -> int:
                 _report("postgres", results, args.rows)
             finally:
                 pg.stop()
+                shutil.rmtree(pg_root, ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

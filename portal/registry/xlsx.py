@@ -39,6 +39,8 @@ def _parse(fh: IO[bytes], events: tuple[str, ...] = ("end",)):
 
 def _text(element) -> str:
     """A string item's text: its runs' <t>, without phonetic guides (<rPh>)."""
+    if len(element) == 1 and element[0].tag == _T:  # the usual <t>…</t> alone
+        return element[0].text or ""
     parts = []
     for child in element:
         if child.tag == _T:
@@ -107,14 +109,19 @@ def _date_styles(book: zipfile.ZipFile) -> set[int]:
     return dates
 
 
+_COLUMNS: dict[str, int] = {}
+
+
 def _column(ref: str) -> int:
-    number = 0
-    for ch in ref:
-        if "A" <= ch <= "Z":
+    """The 0-based column of a cell reference such as "AB12"."""
+    letters = ref.rstrip("0123456789")
+    number = _COLUMNS.get(letters)
+    if number is None:
+        number = 0
+        for ch in letters:
             number = number * 26 + ord(ch) - 64
-        else:
-            break
-    return number - 1
+        number = _COLUMNS[letters] = number - 1
+    return number
 
 
 def _number(raw: str) -> int | float:
