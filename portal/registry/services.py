@@ -231,7 +231,15 @@ def import_institutions(db: Session, path: Path, *, dry_run: bool = False,
             or not (checked.added or checked.updated)):
         return checked
     each = checked.added + checked.updated <= BULK
-    done = _pass(db, path, city, write=True, collect_ids=each)
+    # The check read in a transaction of its own: the writing one starts now (on SQLite it takes
+    # the write lock at its first insert, not for the whole check). It checks every row again
+    # and gives up if the file is no longer valid against what others changed meanwhile.
+    db.rollback()
+    done = _pass(db, path, places(db), write=True, collect_ids=each)
+    if done.problems and not valid_only:
+        db.rollback()
+        done.written = False
+        return done
     audit.record(db, actor_id, "registry.imported", "institutions", "",
                  file=done.file, encoding=done.encoding, rows=done.checker.total,
                  bad_rows=len(done.checker.bad_rows), added=done.added, updated=done.updated,

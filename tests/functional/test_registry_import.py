@@ -186,3 +186,32 @@ def test_the_template_has_every_column_and_a_data_dictionary(db, tmp_path, capsy
     # The template's header row, filled in, imports.
     from data.registry_rows import HEADERS as FULL
     assert FULL[:len(header)] == header
+
+
+def test_a_file_made_invalid_between_the_check_and_the_write_writes_nothing(
+        db, tmp_path, capsys, monkeypatch):
+    """The writing pass checks every row again against the city as it is then (here a street
+    removed meanwhile): a row gone bad stops the import, in its one transaction."""
+    from portal.registry import services
+
+    make_city(db)
+    calls = []
+    real = services.places
+
+    def places_then_one_street_fewer(session):
+        found = real(session)
+        calls.append(1)
+        if len(calls) > 1:
+            for _, streets in found.districts.values():
+                streets.pop("南湖一街道", None)
+        return found
+
+    monkeypatch.setattr(services, "places", places_then_one_street_fewer)
+    data = rows(40)
+    for row in data:
+        row[HEADERS.index("乡镇（街道）")] = "南湖一街道" if row[HEADERS.index("所在区县")] == "南湖区" \
+            else ""
+    code, out = run(capsys, write_xlsx(tmp_path / "a.xlsx", data))
+    assert len(calls) == 2 and code == 1
+    assert "南湖区没有该乡镇（街道）：南湖一街道" in out and "未写入任何数据" in out
+    assert counts(db) == (0, 0, 0)
