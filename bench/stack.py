@@ -1,15 +1,14 @@
 """Start the real stack for a benchmark: database, Redis, an RQ worker and uvicorn.
 
-Production settings used for the web server (documented in bench/RESULTS.md):
+The web server is started with production's command line (deploy/systemd/portal-web.service,
+portal.devstack.web_command) and these uvicorn options (documented in bench/RESULTS.md):
 
-    portal serve --host 127.0.0.1 --port PORT --workers 2 --no-access-log
-                 --http httptools --loop uvloop
+    --workers 2 --no-access-log --http httptools --loop uvloop
 
-i.e. one uvicorn worker process per core (2 here), each accepting on its own socket
-(portal/serve.py; uvicorn's --workers share one and split connections unevenly), no access log
-(it costs ≈11 %; put it in the reverse proxy), the C HTTP parser and uvloop from
-uvicorn[standard]. `--http h11` and
-`--loop asyncio` are the pure-Python alternatives (--http/--loop on bench/load.py).
+i.e. one uvicorn worker process per core (2 here) under uvicorn's own process manager, no
+access log (it costs ≈11 %; put it in the reverse proxy), the C HTTP parser and uvloop from
+uvicorn[standard]. `--http h11` and `--loop asyncio` are the pure-Python alternatives
+(--http/--loop on bench/load.py).
 
 Data sets are built once and cached under BENCH_WORK (default /work/bench-data, outside the repo):
 
@@ -38,6 +37,8 @@ import time
 import urllib.request
 from contextlib import closing
 from pathlib import Path
+
+from portal.devstack import web_command
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -307,20 +308,18 @@ class Stack:
         queues = ["default", "index"] if self.dataset == "demo" else ["default"]
         self.worker = self._spawn("worker", [str(VENV_BIN / "portal"), "worker", *queues],
                                   self.env)
-        # `portal serve`, as a deployment runs it (the parent hands connections to the
-        # workers in turn).
-        self.web = self._spawn("web", [
-            str(VENV_BIN / "portal"), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-            "--workers", str(self.workers), "--no-access-log", "--http", self.http,
-            "--loop", self.loop], self.env)
+        # The web server as a deployment runs it (uvicorn's own --workers manager).
+        self.web = self._spawn("web", web_command(
+            self.env, port=self.port, workers=self.workers,
+            extra=["--no-access-log", "--http", self.http, "--loop", self.loop]), self.env)
         wait_for_http(self.base + "/healthz")
 
     def web_worker_pids(self) -> list[int]:
         if self.workers == 1:
             return [self.web.pid]
-        # Not multiprocessing's resource tracker, which the spawning parent also starts.
+        # uvicorn's workers (multiprocessing spawn children), not its resource tracker.
         return [pid for pid in children(self.web.pid)
-                if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
     def stop_worker(self) -> None:
         """Stop the RQ worker (a warm shutdown: it finishes the job in hand)."""

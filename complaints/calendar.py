@@ -1,13 +1,20 @@
-"""The working-day calendar as data: statutory holidays and 调休 make-up workdays per year."""
+"""The working-day calendar as data: statutory holidays and 调休 make-up workdays per year.
+
+Logged (logger `complaints.calendar`): a year without a schedule read as weekends only (INFO,
+once per calendar and year), a year's schedule added or replaced, schedules loaded.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from types import MappingProxyType
+
+log = logging.getLogger(__name__)
 
 SATURDAY = 5
 
@@ -71,6 +78,7 @@ class WorkCalendar:
             if schedule.year != year:
                 raise ValueError(f"schedule for {schedule.year} filed under {year}")
         self._schedules = schedules
+        self._guessed: set[int] = set()  # years already logged as read without a schedule
 
     def __repr__(self) -> str:
         return f"WorkCalendar(known_years={self.known_years()!r})"
@@ -86,6 +94,9 @@ class WorkCalendar:
 
     def with_year(self, schedule: YearSchedule) -> WorkCalendar:
         """A new calendar with `schedule` added or replacing that year (an admin upload)."""
+        log.info("calendar: %s %d's schedule (%d holidays, %d make-up workdays, source %s)",
+                 "replacing" if schedule.year in self._schedules else "adding", schedule.year,
+                 len(schedule.holidays), len(schedule.makeup_workdays), schedule.source)
         return WorkCalendar({**self._schedules, schedule.year: schedule})
 
     def day_kind(self, d: date) -> DayKind:
@@ -95,6 +106,10 @@ class WorkCalendar:
                 return DayKind.HOLIDAY
             if d in schedule.makeup_workdays:
                 return DayKind.MAKEUP_WORKDAY
+        elif d.year not in self._guessed:
+            self._guessed.add(d.year)
+            log.info("calendar: no schedule for %d; its days are counted as weekends-only "
+                     "(provisional until the year's schedule is loaded)", d.year)
         return DayKind.WEEKEND if d.weekday() >= SATURDAY else DayKind.WORKDAY
 
     def is_workday(self, d: date) -> bool:
@@ -145,6 +160,7 @@ def schedules_from_chinesecalendar(years: Iterable[int] | None = None) -> dict[i
             source=source,
             names=names,
         )
+    log.info("calendar: %d year(s) of schedules from %s", len(result), source)
     return result
 
 

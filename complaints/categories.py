@@ -11,6 +11,7 @@ and the public category help show it while the stored rule still routes as the d
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # The seed clauses behind the defaults corrected on 2026-12-06 (SPEC §3 table), as shown on the
@@ -93,7 +94,7 @@ DEFAULT_CATEGORIES: tuple[DefaultCategory, ...] = (
 DEFAULT_BY_CODE = {c.code: c for c in DEFAULT_CATEGORIES}
 
 
-def seed_basis(code: str, responsible_type: str, co_handling_types) -> str:
+def seed_basis(code: str, responsible_type: str, co_handling_types: Iterable[str]) -> str:
     """The seed clause behind a stored rule, while it still routes as its default does ("" else:
     an admin's own routing has no seed to cite)."""
     default = DEFAULT_BY_CODE.get(code)

@@ -4,16 +4,24 @@ The day of receipt is not counted; day 1 is the first working day after it; the 
 by 24:00 local time of the Nth working day. 24:00 is represented as `due_at`, the aware
 datetime 00:00 of the following calendar day, so "answered on time" is `answered_at < due_at`
 and "overdue" is `now >= due_at`.
+
+Each deadline computed is logged at DEBUG (logger `complaints.clock`: the days counted and the
+weekend days, holidays and provisional years skipped over), an extension at INFO; only dates and
+counts, never anything of the complaint.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from complaints.calendar import DayKind, WorkCalendar
+
+log = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Far beyond any statutory answer period; guards against a typo turning into a year-long clock.
@@ -69,7 +77,12 @@ def compute_deadline(
     _require_day_count(working_days, "working_days")
     received_day = received_at.astimezone(tz).date()
     days = _count_forward(received_day, working_days, calendar, already_counted=0)
-    return _deadline(received_at, working_days, days, tz)
+    deadline = _deadline(received_at, working_days, days, tz)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("clock: received %s, %d working days -> due by 24:00 of %s (%s)",
+                  received_day.isoformat(), working_days, deadline.last_day.isoformat(),
+                  _skipped(days))
+    return deadline
 
 
 def extend(deadline: Deadline, extra_working_days: int, calendar: WorkCalendar) -> Deadline:
@@ -81,7 +94,28 @@ def extend(deadline: Deadline, extra_working_days: int, calendar: WorkCalendar) 
     more = _count_forward(
         deadline.last_day, extra_working_days, calendar, already_counted=deadline.working_days
     )
-    return _deadline(deadline.received_at, total, deadline.days + more, deadline.tz)
+    extended = _deadline(deadline.received_at, total, deadline.days + more, deadline.tz)
+    log.info("clock: extended by %d working days, from 24:00 of %s to 24:00 of %s (%s)",
+             extra_working_days, deadline.last_day.isoformat(), extended.last_day.isoformat(),
+             _skipped(more))
+    return extended
+
+
+def _skipped(days: tuple[CountedDay, ...]) -> str:
+    """What a count passed over, for the log: 'skipped 3 holiday days (国庆节), 2 weekend days'."""
+    kinds = Counter(c.kind for c in days if not c.counted)
+    names = sorted({c.name for c in days if c.name and c.kind is DayKind.HOLIDAY})
+    parts = [f"{n} {kind} days" + (f" ({'、'.join(names)})" if kind is DayKind.HOLIDAY and names
+                                   else "")
+             for kind, n in sorted(kinds.items())]
+    text = "skipped " + ", ".join(parts) if parts else "no day skipped"
+    makeup = sum(1 for c in days if c.kind is DayKind.MAKEUP_WORKDAY)
+    if makeup:
+        text += f"; {makeup} make-up workday counted"
+    provisional = sorted({c.day.year for c in days if c.provisional})
+    if provisional:
+        text += f"; provisional: no schedule for {', '.join(map(str, provisional))}"
+    return text
 
 
 def working_days_left(deadline: Deadline, now: datetime, calendar: WorkCalendar) -> int:

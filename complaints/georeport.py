@@ -55,12 +55,12 @@ def parse_datetime(name: str, raw: str) -> datetime:
     if value.tzinfo is None:
         raise BadParameter(name, "a UTC offset is required (e.g. +08:00 or Z)")
     try:
-        value = value.astimezone(UTC)
+        in_utc: datetime | None = value.astimezone(UTC)
     except OverflowError:
-        value = None
-    if value is None or not EARLIEST <= value < LATEST:
+        in_utc = None
+    if in_utc is None or not EARLIEST <= in_utc < LATEST:
         raise BadParameter(name, f"out of range ({EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d} UTC)")
-    return value
+    return in_utc
 
 
 def search_window(start_raw: str | None, end_raw: str | None, now: datetime) -> tuple[datetime, datetime]:

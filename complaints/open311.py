@@ -21,15 +21,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from complaints.exceptions import InvalidComplaint
+from complaints.forms import Open311RequestForm
 from complaints.georeport import (
     BadParameter,
     errors_xml,
-    parse_datetime,
     request_view,
     search_window,
     to_xml,
 )
-from complaints.intake import ComplaintInput
 from complaints.models import Complaint
 from complaints.reference import reference
 from complaints.services import active_rules, build_services, may_see_personal_data, visible_to
@@ -140,10 +139,6 @@ def service_definition(ctx: Ctx) -> Response:
     ]})
 
 
-def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 @view(api=True)
 def create(ctx: Ctx) -> Response:
     user, _ = _caller(ctx)
@@ -154,30 +149,13 @@ def create(ctx: Ctx) -> Response:
     if not ctx.request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
         return error(ctx, 400, "send application/x-www-form-urlencoded as GeoReport v2 requires")
-    received_raw = ctx.field("attribute[received_at]") or ctx.field("received_at")
-    received_at: datetime | None = None
-    if received_raw:
-        try:
-            received_at = parse_datetime("attribute[received_at]", received_raw)
-        except BadParameter as exc:
-            return error(ctx, 400, str(exc))
-    name = (ctx.field("last_name") + ctx.field("first_name")).strip()
-    key = ctx.request.headers.get("idempotency-key") or ctx.field("attribute[idempotency_key]") or None
-    inp = ComplaintInput(
-        channel="handover" if received_at else "open311",
-        category_code=ctx.field("service_code"),
-        description=ctx.field("description"),
-        institution_id=_int(ctx.field("attribute[institution_id]")),
-        place_name=ctx.field("attribute[place_name]"),
-        place_address=ctx.field("address_string"),
-        district_id=_int(ctx.field("attribute[district]") or ctx.field("attribute[district_id]")),
-        complainant_name=name,
-        complainant_phone=ctx.field("phone"),
-        anonymous=not (name or ctx.field("phone")),
-        urgent=ctx.field("attribute[urgent]").lower() in ("true", "1", "yes"),
-        received_at=received_at,
-        idempotency_key=f"open311:{user.id}:{key}" if key else None,
-    )
+    form = Open311RequestForm(ctx.form)
+    try:
+        received_at = form.received()
+    except BadParameter as exc:
+        return error(ctx, 400, str(exc))
+    key = ctx.request.headers.get("idempotency-key") or form.idempotency_key.data or None
+    inp = form.to_input(user.id, received_at, key)
     intake, _ = build_services(ctx.db, ctx.settings)
     try:
         complaint, created = intake.submit(inp, actor=user)

@@ -1,12 +1,17 @@
 """Routing (归口负责, 属地管理): category → department type → the district's office or the city's.
 
-Pure: takes the rule and the known offices as plain values, never the database.
+Pure: takes the rule and the known offices as plain values, never the database. Each decision
+is logged (INFO, logger `complaints.routing`) with the rule, the department types and office
+ids — never anything of the complainant.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 # (type_code, district_id or None for city level) -> office id
 OfficeMap = Mapping[tuple[str, int | None], int]
@@ -47,19 +52,32 @@ def office_for(type_code: str, district_id: int | None, offices: OfficeMap) -> t
 
 
 def route(rule: Rule, district_id: int | None, offices: OfficeMap) -> Routing:
-    responsible, fell_back = office_for(rule.responsible, district_id, offices)
+    try:
+        responsible, fell_back = office_for(rule.responsible, district_id, offices)
+    except NoOffice:
+        log.warning("routing: rule %s needs a %s office; neither district %s nor the city has one",
+                    rule.code, rule.responsible, district_id)
+        raise
     co: list[int] = []
     for type_code in rule.co_handling:
         try:
             office, _ = office_for(type_code, district_id, offices)
         except NoOffice:
-            continue  # a missing co-handling office must not block the complaint
+            # a missing co-handling office must not block the complaint
+            log.info("routing: rule %s: no %s office for district %s; co-handling skipped",
+                     rule.code, type_code, district_id)
+            continue
         if office != responsible and office not in co:
             co.append(office)
     try:
         supervising, _ = office_for("civil_affairs", district_id, offices)
     except NoOffice:
         supervising = None
+    log.info("routing: rule %s -> %s office %d (%s); co-handling offices %s; supervising office %s",
+             rule.code, rule.responsible, responsible,
+             f"no office in district {district_id}, the city's" if fell_back
+             else "the city's" if district_id is None else f"district {district_id}'s",
+             list(co) or "none", supervising)
     return Routing(
         responsible_office=responsible,
         co_offices=tuple(co),

@@ -12,6 +12,7 @@ from complaints.calendar import format_year_file
 from complaints.calendar_store import load_calendar
 from complaints.categories import DEFAULT_BY_CODE
 from complaints.exceptions import InvalidComplaint
+from complaints.forms import CalendarUploadForm, RoutingRuleForm
 from complaints.models import HolidayYear, RoutingRule, RoutingRuleChange
 from complaints.reference import package_schedules
 from portal.accounts.roles import Role
@@ -40,14 +41,14 @@ def routing(ctx: Ctx) -> Response:
 @view(roles=ADMINS)
 def routing_update(ctx: Ctx) -> Response:
     code = ctx.request.path_params["code"]
+    form = RoutingRuleForm(ctx.form)
     try:
         update_rule(
             ctx.db, code,
-            label=ctx.field("label"), help_text=ctx.field("help_text"),
-            keywords=ctx.field("keywords").replace("，", ",").split(","),
-            responsible_type=ctx.field("responsible_type"),
-            co_handling_types=[v for v in ctx.form.getlist("co_handling_types") if isinstance(v, str)],
-            active=ctx.field("active") == "1", actor_id=ctx.user.id,
+            label=form.label.data, help_text=form.help_text.data, keywords=form.keyword_list,
+            responsible_type=form.responsible_type.data,
+            co_handling_types=form.co_handling_types.data,
+            active=form.active.data, actor_id=ctx.user.id,
         )
     except InvalidComplaint as exc:
         ctx.db.rollback()
@@ -76,12 +77,7 @@ def calendar_page(ctx: Ctx) -> Response:
 
 @view(roles=ADMINS)
 def calendar_upload(ctx: Ctx) -> Response:
-    upload = ctx.form.get("file")
-    raw, name = b"", "calendar.txt"
-    if upload is not None and hasattr(upload, "file"):
-        raw, name = upload.file.read(), upload.filename or name
-    elif ctx.field("text"):
-        raw = ctx.field("text").encode()
+    raw, name = CalendarUploadForm(ctx.form).content()
     if not raw:
         return ctx.render("complaints/admin/calendar.html", status_code=400,
                           **_calendar_context(ctx, errors={"file": "请选择文件或粘贴内容"}))

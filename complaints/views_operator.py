@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import secrets
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
@@ -14,6 +14,13 @@ from starlette.routing import Route
 from complaints.calendar_store import load_calendar
 from complaints.events import add_event
 from complaints.exceptions import InvalidComplaint
+from complaints.forms import (
+    OPERATOR_CHANNELS,
+    CallerQuery,
+    CategoryQuery,
+    LinkedQuery,
+    OperatorComplaintForm,
+)
 from complaints.intake import ComplaintInput, normalise_phone, phone_problem, validate
 from complaints.models import CHANNELS, STATUSES, Complaint
 from complaints.numbers import spoken_groups
@@ -28,7 +35,6 @@ from complaints.operator_queries import (
 from complaints.presenters import clock_view
 from complaints.services import active_rules, build_services
 from complaints.suggest import suggest_categories
-from complaints.views_public import input_from_values
 from portal.accounts.roles import Role
 from portal.db import utcnow
 from portal.endpoints import Ctx, view
@@ -38,7 +44,6 @@ from portal.orgs.models import District
 from search.index import Suggestion
 
 CONSOLE = "complaints/operator/console.html"
-OPERATOR_CHANNELS = ("phone", "handover")
 FIELDS = (
     "complainant_phone", "complainant_name", "anonymous", "institution_q", "institution_id",
     "unregistered", "place_name", "place_address", "district_id", "description", "category",
@@ -58,51 +63,10 @@ FIELD_IDS = {
     "received_at": "f-received_at",
 }
 PLACE_ERRORS = ("place_name", "place_address", "district")
-LOCAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
 WEEKDAYS = "一二三四五六日"
 
 
 # --- input --------------------------------------------------------------------------------
-def parse_local_datetime(raw: str, tz: tzinfo) -> datetime:
-    """A datetime-local value (2026-05-11T09:30) read as wall-clock time in `tz`."""
-    if not LOCAL_DATETIME.fullmatch(raw):
-        raise ValueError(raw)
-    return datetime.fromisoformat(raw.replace(" ", "T")).replace(tzinfo=tz)
-
-
-def _values(ctx: Ctx) -> dict[str, str]:
-    values = {name: ctx.field(name) for name in FIELDS}
-    values["channel"] = values["channel"] or "phone"
-    return values
-
-
-def _received_at(values: dict[str, str], tz: tzinfo) -> tuple[datetime | None, dict[str, str]]:
-    """The original receipt time of a hand-over; phone calls are received now."""
-    raw, channel = values["received_at"], values["channel"]
-    if channel not in OPERATOR_CHANNELS:
-        return None, {"channel": "请选择来源：电话来电或 12345 转办"}
-    if channel == "phone":
-        if raw:
-            return None, {"received_at": "原始受理时间只用于 12345 转办件：电话来电请清空此项，"
-                                         "或把来源改为“12345 转办”"}
-        return None, {}
-    if not raw:
-        return None, {"received_at": "12345 转办件请填写原始受理时间（对方热线受理来电的时间）"}
-    try:
-        return parse_local_datetime(raw, tz), {}
-    except ValueError:
-        return None, {"received_at": "原始受理时间格式不正确，请按“年-月-日 时:分”填写，"
-                                     "例如 2026-05-11 09:30"}
-
-
-def _input(ctx: Ctx, values: dict[str, str], received_at: datetime | None) -> ComplaintInput:
-    channel = values["channel"] if values["channel"] in OPERATOR_CHANNELS else "phone"
-    key = values["form_key"]
-    idempotency_key = f"operator:{ctx.user.id}:{key}" if key and len(key) <= 64 else None
-    return input_from_values(values, channel, received_at=received_at,
-                             idempotency_key=idempotency_key)
-
-
 def _all_errors(ctx: Ctx, inp: ComplaintInput, own: dict[str, str]) -> dict[str, str]:
     """The console's own problems plus the intake checks, so the operator fixes all at once."""
     institution = ctx.db.get(Institution, inp.institution_id) if inp.institution_id else None
@@ -150,9 +114,7 @@ def _history_context(ctx: Ctx, raw_phone: str) -> dict:
 
 def _matches(ctx: Ctx, values: dict[str, str], search: bool) -> list[Suggestion] | None:
     """The picker's choices: the search results, always including the chosen institution."""
-    chosen = values.get("institution_id", "")
-    chosen_id = (int(chosen) if chosen.isdigit() and len(chosen) < 10
-                 and values.get("unregistered") != "1" else None)
+    chosen_id = OperatorComplaintForm(FormData(values)).chosen_institution
     matches = InstitutionQueries(ctx.db).picker_choices(
         values.get("institution_q", ""), chosen_id, index_dir=ctx.settings.index_dir)
     return matches if (matches or search) else None
@@ -216,9 +178,9 @@ def _due_words(due_local: datetime) -> str:
 def console(ctx: Ctx) -> Response:
     """The empty form for the next call; ?linked=<event id> confirms a duplicate just linked."""
     linked = None
-    raw = ctx.request.query_params.get("linked", "")
-    if raw.isdigit() and len(raw) < 12:
-        event = linked_call(ctx.db, int(raw), ctx.user.id)
+    linked_id = LinkedQuery(ctx.request.query_params).linked.data
+    if linked_id is not None:
+        event = linked_call(ctx.db, linked_id, ctx.user.id)
         if event is not None:
             calendar = load_calendar(ctx.db)
             view_ = clock_view(event.complaint, calendar, utcnow(), ctx.settings.timezone)
@@ -229,19 +191,20 @@ def console(ctx: Ctx) -> Response:
 @view(roles=[Role.OPERATOR])
 def file(ctx: Ctx) -> Response:
     """File the call; or redraw the form for the no-JS 查找 and category buttons, or link a duplicate."""
-    values = _values(ctx)
-    picked = ctx.field("pick_category")
+    form = OperatorComplaintForm(ctx.form)
+    values = form.texts(*FIELDS)
+    picked = form.pick_category.data
     if picked:
         known = picked in active_rules(ctx.db)
         if known:
             values["category"] = picked
         return _console(ctx, values, focus="f-category", picked=picked if known else "")
-    if ctx.field("action") == "find":
+    if form.action.data == "find":
         return _console(ctx, values, search=True, focus="f-institution")
 
-    received_at, own_errors = _received_at(values, ctx.settings.timezone)
-    inp = _input(ctx, values, received_at)
-    link_to = ctx.field("link_to")
+    received_at, own_errors = form.received(ctx.settings.timezone)
+    inp = form.to_operator_input(ctx.user.id, received_at)
+    link_to = form.link_to.data
     if link_to:
         # Nothing is filed, so only the choice of complaint matters, not the receipt time.
         return _link_duplicate(ctx, values, inp, link_to)
@@ -292,9 +255,8 @@ def caller(ctx: Ctx) -> Response:
     The console asks by POST so phone numbers stay out of URLs and access logs; GET ?phone=
     works for links.
     """
-    raw = (ctx.request.query_params.get("phone", "") if ctx.request.method == "GET"
-           else ctx.field("complainant_phone") or ctx.field("phone"))
-    raw = raw.strip()[:30]
+    raw = CallerQuery(ctx.request.query_params if ctx.request.method == "GET"
+                      else ctx.form).number
     if not ctx.is_htmx:
         return _console(ctx, {"channel": "phone", "complainant_phone": raw},
                         focus="f-complainant_name" if raw else None)
@@ -304,12 +266,12 @@ def caller(ctx: Ctx) -> Response:
 @view(roles=[Role.OPERATOR])
 def suggest_category(ctx: Ctx) -> Response:
     """The category field with up to three categories suggested by the description's words."""
-    source = ctx.request.query_params if ctx.request.method == "GET" else ctx.form
-    description = str(source.get("description", ""))[:4000]
+    query = CategoryQuery(ctx.request.query_params if ctx.request.method == "GET" else ctx.form)
+    description = query.description.data
     rules = list(active_rules(ctx.db).values())
     known = {r.code for r in rules}
-    picked = str(source.get("pick_category", "")).strip()
-    chosen = picked if picked in known else str(source.get("category", "")).strip()
+    picked = query.pick_category.data
+    chosen = picked if picked in known else query.category.data
     return ctx.render(
         "complaints/operator/_category_suggestions.html",
         rules=rules,

@@ -13,6 +13,7 @@ from complaints import clock
 from complaints.calendar_store import load_calendar
 from complaints.events import EVENT_LABELS
 from complaints.exceptions import InvalidComplaint, NotAllowed
+from complaints.forms import BulkForm, HandlingForm, SupervisionQuery
 from complaints.handling import OUTCOMES
 from complaints.models import CHANNELS, CoHandling, Complaint
 from complaints.presenters import clock_view, status_label
@@ -35,7 +36,6 @@ from portal.accounts.roles import Role
 from portal.db import utcnow
 from portal.endpoints import Ctx, view
 from portal.exports import table_export
-from portal.formfields import parse_id
 from portal.orgs.models import Department
 from portal.privacy import personal_data_kinds, scrub
 
@@ -125,7 +125,7 @@ def queue_attention(ctx: Ctx) -> Response:
 @view(roles=HANDLERS)
 def bulk_sign(ctx: Ctx) -> Response:
     _, handling = build_services(ctx.db, ctx.settings)
-    ids = [int(v) for v in ctx.form.getlist("ids") if isinstance(v, str) and v.isdigit() and len(v) < 10]
+    ids = BulkForm(ctx.form).ids.data
     signed = 0
     for complaint in ctx.db.scalars(select(Complaint).where(
             Complaint.id.in_(ids[:200]), Complaint.responsible_department_id == ctx.user.department_id,
@@ -140,8 +140,7 @@ def _supervision_params(ctx: Ctx) -> tuple[str, int | None]:
     params = ctx.request.query_params
     view_name = params.get("view", "overdue")
     view_name = view_name if view_name in SUPERVISION_VIEWS else "overdue"
-    office = params.get("office", "")
-    return view_name, int(office) if office.isdigit() and len(office) < 10 else None
+    return view_name, SupervisionQuery(params).office.data
 
 
 @view(roles=SUPERVISORS)
@@ -287,28 +286,27 @@ def _handling(ctx: Ctx):
     return build_services(ctx.db, ctx.settings)[1]
 
 
-def _days(ctx: Ctx) -> int:
-    raw = ctx.field("days")
-    return int(raw) if raw.isdigit() and len(raw) < 4 else 0
+def _form(ctx: Ctx) -> HandlingForm:
+    return HandlingForm(ctx.form)
 
 
 sign = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).sign(ctx.user, c)))
 answer = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).answer(
-    ctx.user, c, ctx.field("answer"), ctx.field("outcome")), checked="answer"))
-return_ = view(roles=HANDLERS)(_action(
-    lambda ctx, c: _handling(ctx).return_misrouted(ctx.user, c, ctx.field("reason")), checked="reason"))
-extension = view(roles=HANDLERS)(_action(
-    lambda ctx, c: _handling(ctx).request_extension(ctx.user, c, _days(ctx), ctx.field("reason"))))
+    ctx.user, c, _form(ctx).answer.data, _form(ctx).outcome.data), checked="answer"))
+return_ = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).return_misrouted(
+    ctx.user, c, _form(ctx).reason.data), checked="reason"))
+extension = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).request_extension(
+    ctx.user, c, _form(ctx).days.data, _form(ctx).reason.data)))
 co_request = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).request_co_handling(
-    ctx.user, c, parse_id(ctx.field("department_id")) or 0)))
+    ctx.user, c, _form(ctx).department_id.data or 0)))
 co_reply = view(roles=HANDLERS)(_action(
-    lambda ctx, c: _handling(ctx).co_reply(ctx.user, c, ctx.field("reply")), checked="reply"))
+    lambda ctx, c: _handling(ctx).co_reply(ctx.user, c, _form(ctx).reply.data), checked="reply"))
 reassign = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).reassign(
-    ctx.user, c, parse_id(ctx.field("department_id")) or 0, ctx.field("reason"))))
+    ctx.user, c, _form(ctx).department_id.data or 0, _form(ctx).reason.data)))
 supervise = view(roles=SUPERVISORS)(_action(
-    lambda ctx, c: _handling(ctx).supervise(ctx.user, c, ctx.field("note")), checked="note"))
+    lambda ctx, c: _handling(ctx).supervise(ctx.user, c, _form(ctx).note.data), checked="note"))
 decide_extension = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).decide_extension(
-    ctx.user, c, ctx.field("decision") == "approve", ctx.field("note"))))
+    ctx.user, c, _form(ctx).decision.data == "approve", _form(ctx).note.data)))
 
 routes = [
     Route("/queue", queue, methods=["GET"], name="queue"),

@@ -14,7 +14,8 @@ from starlette.responses import Response
 
 from complaints.calendar_store import load_calendar
 from complaints.exceptions import InvalidComplaint, NotAllowed, StatusChanged
-from complaints.handling import FEEDBACK_LEVELS, OUTCOMES
+from complaints.forms import FeedbackForm, TrackForm
+from complaints.handling import OUTCOMES
 from complaints.models import Complaint
 from complaints.presenters import clock_view, public_timeline, status_label
 from complaints.services import build_services
@@ -88,21 +89,21 @@ def tracked(ctx: Ctx) -> Response:
 @view(private=True)
 def feedback(ctx: Ctx) -> Response:
     complaint, token, full = _from_token(ctx)
-    level = ctx.field("satisfied")
-    if level not in FEEDBACK_LEVELS:
-        raise HTTPException(400, "请选择满意、基本满意或不满意")
+    form = FeedbackForm(ctx.form)
+    for problem in form.check().values():
+        raise HTTPException(400, problem)
     if complaint.status != "answered":
         raise HTTPException(400, "投诉尚未答复或已办结，暂不能评价")
     if not full:
         tracking = _service(ctx)
         if not tracking.may_send_code(complaint):
             return _page(ctx, complaint, token, full, status_code=403, error=NO_CODE)
-        if not tracking.use_code(complaint, ctx.field("code"), utcnow()):
+        if not tracking.use_code(complaint, form.code.data, utcnow()):
             ctx.db.commit()  # the try is counted
             return _page(ctx, complaint, token, full, status_code=400, error=WRONG_CODE)
     _, handling = build_services(ctx.db, ctx.settings)
     try:
-        handling.complainant_feedback(complaint, level, ctx.field("note"))
+        handling.complainant_feedback(complaint, form.satisfied.data, form.note.data)
     except InvalidComplaint as exc:
         raise HTTPException(400, next(iter(exc.errors.values()))) from None
     except StatusChanged:
@@ -141,8 +142,9 @@ def track_form(ctx: Ctx) -> Response:
 
 @view(private=True)
 def track_lookup(ctx: Ctx) -> Response:
-    number, secret = ctx.field("tracking_no"), ctx.field("secret")
-    values = {"tracking_no": number}
+    form = TrackForm(ctx.form)
+    number, secret = form.tracking_no.data, form.secret.data
+    values = form.texts("tracking_no")
     if not allow("track", client_ip(ctx.request), TRACK_LOOKUPS_PER_HOUR, 3600):
         return ctx.render("complaints/track.html", status_code=429, values=values,
                           error="查询过于频繁，请一小时后再试。")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
@@ -23,15 +24,20 @@ from complaints import views_staff as staff_views
 from complaints.georeport import errors_xml
 from portal.accounts import views as accounts_views
 from portal.backoffice import views as backoffice_views
+from portal.backoffice.workflow import WorkflowError
 from portal.db import dispose_engines
 from portal.endpoints import LoginRequired, login_url
 from portal.institutions import views as institution_views
 from portal.institutions import views_records as gov_views
+from portal.institutions.records import RecordError
 from portal.opendata import views as opendata_views
 from portal.opendata import views_indicators as indicator_views
 from portal.opendays import views as openday_views
+from portal.opendays.errors import OpenDayError
+from portal.opendays.months import MonthOutOfRange
 from portal.ops import views as ops_views
 from portal.reviews import views as review_views
+from portal.reviews.services import ReviewError
 from portal.security import (
     AllowedHostsMiddleware,
     BodyTooLarge,
@@ -40,7 +46,7 @@ from portal.security import (
     FormRejected,
     SecurityHeadersMiddleware,
 )
-from portal.settings import PROJECT_ROOT, get_settings
+from portal.settings import PROJECT_ROOT, SettingError, get_settings
 from portal.site import views as site_views
 from portal.stats import dashboards as dashboard_views
 from portal.stats import views as stats_views
@@ -96,6 +102,20 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     return error_response(request, exc.status_code, detail)
 
 
+async def domain_error(request: Request, exc: Exception) -> Response:
+    """A domain error that means the same answer on every page: its `status` (400 when it has
+    none) and its Chinese `message`. The session of the request is closed unsaved (rolled back)
+    on the way out of the view."""
+    return error_response(request, getattr(exc, "status", 400), getattr(exc, "message", ""))
+
+
+# Domain errors answered by `domain_error` wherever a view lets them through; a view catches
+# one itself only to answer differently (the form again with the typed values, a 409 page).
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (
+    OpenDayError, MonthOutOfRange, ReviewError, WorkflowError, RecordError,
+)
+
+
 async def login_required(request: Request, exc: Exception) -> Response:
     return RedirectResponse(login_url(request), status_code=303)
 
@@ -131,7 +151,16 @@ async def lifespan(app: Starlette):
 
 
 def create_app() -> Starlette:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except SettingError as exc:
+        # uvicorn calls this factory in each web process: a bad PORTAL_* value is one line
+        # naming it, not a traceback, and uvicorn's start-up failure code, on which its
+        # `--workers` manager stops instead of starting workers again and again.
+        from uvicorn.config import STARTUP_FAILURE
+
+        logging.getLogger("uvicorn.error").error("portal: %s", exc)
+        sys.exit(STARTUP_FAILURE)
     routes = [
         *site_views.routes,
         # Before Mount("/api/v1"): that mount answers 404 for the rest of /api/v1.
@@ -182,6 +211,7 @@ def create_app() -> Starlette:
             HTTPException: http_exception,
             LoginRequired: login_required,
             FormRejected: guard_error,
+            **dict.fromkeys(DOMAIN_ERRORS, domain_error),
             Exception: server_error,
         },
     )

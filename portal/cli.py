@@ -1,4 +1,5 @@
-"""The `portal` command: database, demo data, web server, workers and accounts."""
+"""The `portal` command: database, demo data, workers, accounts, and `portal dev` (everything for
+a local demo). The web server is uvicorn's own command (portal/devstack.py: web_command)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import getpass
 import importlib
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -14,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from types import ModuleType
 
-from portal.settings import PROJECT_ROOT, SettingError, Settings, get_settings
+from portal.settings import PROJECT_ROOT, SettingError, get_settings
 
 
 def _positive_int(value: str) -> int:
@@ -76,33 +78,6 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     for username, role, what in seed.demo_logins():
         print(f"  {username:32} {role:8} {what}")
     return 0
-
-
-def proxy_options(settings: Settings) -> dict[str, object]:
-    """uvicorn's proxy-header options: X-Forwarded-For and -Proto are believed only from the
-    addresses in PORTAL_TRUSTED_PROXIES, none by default. Given explicitly, so uvicorn's own
-    default (trust 127.0.0.1, or FORWARDED_ALLOW_IPS from the environment) never applies: with
-    it, anyone on the same host — or a client reaching a port published to 127.0.0.1 — chose
-    the address the rate limits count (issue 18, item 2)."""
-    if not settings.trusted_proxies:
-        return {"proxy_headers": False, "forwarded_allow_ips": ""}
-    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from portal.logfilters import uvicorn_log_config
-
-    options = dict(app="portal.app:create_app", factory=True, **proxy_options(get_settings()),
-                   log_level="info", log_config=uvicorn_log_config(),
-                   http=args.http, loop=args.loop, access_log=not args.no_access_log)
-    if args.workers == 1:
-        uvicorn.run(host=args.host, port=args.port, **options)
-        return 0
-    from portal.serve import serve
-
-    return serve(options, args.host, args.port, args.workers)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -223,42 +198,46 @@ def cmd_dev(args: argparse.Namespace) -> int:
         empty = not session.scalar(select(func.count(Institution.id)))
     if empty:
         cmd_seed_demo(argparse.Namespace(institutions=args.institutions, seed=0, complaints=80))
-    from portal.devstack import Supervisor
+    from portal.devstack import Supervisor, web_command
 
     stack = Supervisor()
-    if not _redis_reachable(settings.redis_url):
-        redis_server = shutil.which("redis-server")
-        if not redis_server:
-            print("dev: Redis is not reachable and redis-server is not installed", file=sys.stderr)
-            return 2
-        port = str(settings.redis_url.rsplit(":", 1)[-1].split("/")[0] or "6379")
-        redis_dir = settings.var_dir / "redis"
-        redis_dir.mkdir(parents=True, exist_ok=True)
-        stack.start(
-            "redis-server",
-            [redis_server, "--bind", "127.0.0.1", "--port", port, "--dir", str(redis_dir),
-             "--appendonly", "yes", "--save", "60 1"],
-            # Its own session: a Ctrl-C in the terminal reaches the worker and cron, and
-            # Redis is stopped after them (below).
-            start_new_session=True,
-        )
-        for _ in range(50):
-            if _redis_reachable(settings.redis_url):
-                break
-            time.sleep(0.1)
-    portal_cmd = [sys.executable, "-m", "portal.cli"]
-    stack.start("worker", [*portal_cmd, "worker"])
-    stack.start("cron", [*portal_cmd, "cron"])
-    # A child that dies is started again, with backoff, and the log says so.
-    stack.watch()
-    # uvicorn shuts down on SIGTERM and then raises the signal again with the handler it found:
-    # the default one would end this process before the `finally` stops Redis, the worker and
-    # cron (they were left running after `kill`). This handler unwinds through it instead.
+    # A plain `kill` (SIGTERM) unwinds through the `finally` as Ctrl-C does: with the default
+    # handler this process ended at once and left Redis, the worker, cron and the web running.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
+        if not _redis_reachable(settings.redis_url):
+            redis_server = shutil.which("redis-server")
+            if not redis_server:
+                print("dev: Redis is not reachable and redis-server is not installed",
+                      file=sys.stderr)
+                return 2
+            port = str(settings.redis_url.rsplit(":", 1)[-1].split("/")[0] or "6379")
+            redis_dir = settings.var_dir / "redis"
+            redis_dir.mkdir(parents=True, exist_ok=True)
+            stack.start(
+                "redis-server",
+                [redis_server, "--bind", "127.0.0.1", "--port", port, "--dir", str(redis_dir),
+                 "--appendonly", "yes", "--save", "60 1"],
+                # Its own session: a Ctrl-C in the terminal reaches the worker, cron and the
+                # web, and Redis is stopped after them (below).
+                start_new_session=True,
+            )
+            for _ in range(50):
+                if _redis_reachable(settings.redis_url):
+                    break
+                time.sleep(0.1)
+        portal_cmd = [sys.executable, "-m", "portal.cli"]
+        stack.start("worker", [*portal_cmd, "worker"])
+        stack.start("cron", [*portal_cmd, "cron"])
+        # The web server as production runs it (deploy/systemd/portal-web.service), one process.
+        stack.start("web", web_command(os.environ, args.host, args.port))
+        # A child that dies is started again, with backoff, and the log says so.
+        stack.watch()
         print(f"portal: http://{args.host}:{args.port}/  (Ctrl-C stops everything)", flush=True)
-        return cmd_serve(argparse.Namespace(host=args.host, port=args.port, workers=1,
-                                            http="auto", loop="auto", no_access_log=False))
+        while True:
+            signal.pause()
+    except KeyboardInterrupt:
+        return 0
     finally:
         # In the reverse order of their start, each waited for: the worker and cron release
         # their locks in Redis on the way out, so Redis goes last.
@@ -309,16 +288,6 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--complaints", type=_positive_int, default=80,
                       help="demo complaints to file through the real services (default 80)")
     seed.set_defaults(func=cmd_seed_demo)
-
-    serve = sub.add_parser("serve", help="run the web server (uvicorn)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_positive_int, default=8000)
-    serve.add_argument("--workers", type=_positive_int, default=1,
-                       help="worker processes, each accepting on its own socket (portal/serve.py)")
-    serve.add_argument("--http", choices=("auto", "httptools", "h11"), default="auto")
-    serve.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto")
-    serve.add_argument("--no-access-log", action="store_true")
-    serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run an RQ worker with the scheduler")
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")

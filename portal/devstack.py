@@ -1,5 +1,10 @@
-"""`portal dev`'s child processes (Redis, the RQ worker, the scheduler): started, watched, each
-started again with backoff when it dies, and stopped in the reverse order of their start.
+"""The web server's command line, and `portal dev`'s child processes (Redis, the RQ worker, the
+scheduler, the web server): started, watched, each started again with backoff when it dies,
+and stopped in the reverse order of their start.
+
+The web server is uvicorn's own command with its own process manager (`--workers`): the same
+command line in production (deploy/systemd/portal-web.service), `portal dev`, the tests and the
+benchmark (`web_command`; tests/unit/portal/test_trusted_proxies.py checks the unit against it).
 
 A scheduler or worker that died used to stay dead until `portal dev` was restarted, and the
 outbox sweeper, clock sweeps and backups stopped with it (issue 18 item 4). Production runs
@@ -11,16 +16,37 @@ from __future__ import annotations
 import logging
 import signal
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from portal.settings import PROJECT_ROOT
 
 log = logging.getLogger("portal.dev")
 
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 30.0
 STEADY = 60.0  # a child that ran this long before dying starts again after BACKOFF_FIRST
+LOG_CONFIG = PROJECT_ROOT / "deploy" / "uvicorn-log.json"  # the access log without query strings
+
+
+def web_command(env: Mapping[str, str], host: str = "127.0.0.1", port: int = 8000,
+                workers: int | None = None, extra: Sequence[str] = ()) -> list[str]:
+    """uvicorn serving the app factory, as deploy/systemd/portal-web.service runs it.
+
+    X-Forwarded-For and -Proto are believed only from the addresses in PORTAL_TRUSTED_PROXIES
+    (as the unit's `--forwarded-allow-ips=${PORTAL_TRUSTED_PROXIES}`), none when it is empty;
+    given explicitly, so uvicorn's own default (127.0.0.1, or FORWARDED_ALLOW_IPS) never
+    applies (issue 18, item 2). The app refuses a value that is not a list of addresses at
+    start-up (portal/settings.py). Without `workers`, uvicorn reads WEB_CONCURRENCY (else 1)."""
+    return [sys.executable, "-m", "uvicorn", "portal.app:create_app", "--factory",
+            "--host", host, "--port", str(port), "--proxy-headers",
+            f"--forwarded-allow-ips={env.get('PORTAL_TRUSTED_PROXIES', '')}",
+            "--log-config", str(LOG_CONFIG), "--timeout-graceful-shutdown", "30",
+            *(["--workers", str(workers)] if workers else []), *extra]
 
 
 @dataclass

@@ -24,7 +24,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.accounts.services import AccountService
 from portal.db import reading, session_factory
-from portal.formfields import MAX_ROW_ID
+from portal.formfields import MAX_ROW_ID, parse_whole
 from portal.security import read_form
 from portal.settings import Settings, get_settings
 from portal.templating import templates
@@ -93,8 +93,8 @@ class Ctx:
 
     def page_param(self, name: str = "page", last: int = 100_000) -> int:
         """A 1-based page number from the query string; junk becomes 1."""
-        raw = self.request.query_params.get(name, "1")
-        return min(max(1, int(raw)), last) if raw.isdigit() and len(raw) < 7 else 1
+        number = parse_whole(self.request.query_params.get(name, "1"), 1, 999_999)
+        return min(number, last) if number else 1
 
     def api_error(self, status: int, message: str, field: str | None = None) -> JSONResponse:
         """The API error shape: {"error": {"status", "message", "field"?}}."""

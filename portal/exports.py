@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from os import PathLike
+from typing import IO
 
 from starlette.responses import Response, StreamingResponse
 
@@ -107,7 +109,7 @@ class Sheet:
     widths: Sequence[int] = ()  # column widths in characters
 
 
-def write_xlsx(target, sheets: Iterable[Sheet]) -> None:
+def write_xlsx(target: str | PathLike[str] | IO[bytes], sheets: Iterable[Sheet]) -> None:
     """Write the sheets to a path or binary file object, row by row (write-only mode)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell

@@ -1,16 +1,26 @@
-"""Reading raw form values into typed ones, collecting Chinese problems keyed by field name.
+"""The form layer's shared part: WTForms fields that read a request's form or query into typed
+values, each rule with its Chinese message written once (the forms are in each domain's
+`forms.py`).
 
-Pure: no database, no request. Government entry (institutions.records) and the institution back
-office (backoffice.validation) both read their forms with `FieldReader`.
+A form is built from Starlette's `FormData` or `QueryParams` (multidicts with `getlist`, which
+WTForms reads as they are). No CSRF here: portal/security.py checks every POST already.
+`form.problems` is {field name: first message}, the shape the templates and the domain's own
+checks use; `form.texts()` is what was typed (stripped), to show again beside the messages.
+
+Pure: no database, no request. `FieldReader` still reads the government record forms and the
+institution back office (institutions.records, backoffice.validation).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from wtforms import Field, Form
+from wtforms.validators import StopValidation
 
 TEXT_MAX = 2000
 _DATE_RE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
@@ -19,7 +29,6 @@ _INT_RE = re.compile(r"^\d{1,9}$")
 # querying with it overflows the column (SQLite: OverflowError; PostgreSQL: out of range).
 MAX_ROW_ID = 2**31 - 1
 
-
 def parse_id(raw: str) -> int | None:
     """A row id typed or picked in a form: digits in 1..MAX_ROW_ID, else None."""
     value = raw.strip()
@@ -27,6 +36,174 @@ def parse_id(raw: str) -> int | None:
         return None
     number = int(value)
     return number if 1 <= number <= MAX_ROW_ID else None
+
+
+def parse_whole(raw: str, low: int, high: int) -> int | None:
+    """ASCII digits naming a number in [low, high], else None (never a huge int())."""
+    value = raw.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > len(str(high)):
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
+
+
+def _sent_text(valuelist: list[Any], strip: bool = True) -> str:
+    """The value sent for a name, stripped; a file upload or nothing reads as "". Sent twice,
+    the last one counts, as Starlette's `.get` reads it (a hidden default before a check box)."""
+    value = valuelist[-1] if valuelist else ""
+    if not isinstance(value, str):
+        return ""
+    return value.strip() if strip else value
+
+
+class PortalForm(Form):
+    """Base of every form: no WTForms CSRF (portal/security.py has it), typed fields below."""
+
+    class Meta:
+        csrf = False
+
+    @property
+    def problems(self) -> dict[str, str]:
+        """The first message of each field that has one, keyed by its name in the request."""
+        return {f.name: f.errors[0] for f in self if f.errors}
+
+    def check(self) -> dict[str, str]:
+        """Validate; the problems (empty when the form is fine)."""
+        self.validate()
+        return self.problems
+
+    def texts(self, *names: str) -> dict[str, str]:
+        """What was typed (stripped), by name: all fields, or those named."""
+        return {f.name: f.text for f in self if not names or f.name in names}
+
+
+class Text(Field):
+    """Text as typed, stripped; `blank` ("") when absent. `required` and `max_length` carry
+    their messages."""
+
+    def __init__(self, label: str | None = None, validators: Iterable[Callable] = (), *,
+                 required: str = "", max_length: int | None = None, too_long: str = "",
+                 blank: str = "", strip: bool = True, **kwargs: Any) -> None:
+        super().__init__(label, list(validators), **kwargs)
+        self.required, self.max_length, self.too_long = required, max_length, too_long
+        self.blank = blank  # the value when nothing was typed
+        self.strip = strip  # False for a password: every character counts
+
+    def process_data(self, value: Any) -> None:
+        self.data = self.text = self.blank if value is None else str(value)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = self.text = _sent_text(valuelist, self.strip) or self.blank
+
+    def pre_validate(self, form: Form) -> None:
+        if self.required and not self.data:
+            raise StopValidation(self.required)
+        if self.max_length is not None and len(self.data) > self.max_length:
+            raise StopValidation(self.too_long or f"{self.label.text}不能超过 {self.max_length} 个字")
+
+
+class Choice(Text):
+    """One of `choices` (codes); anything else (blank included) is `message`."""
+
+    def __init__(self, label: str | None = None, validators: Iterable[Callable] = (), *,
+                 choices: Iterable[str] | Callable[[], Iterable[str]] = (), message: str = "",
+                 optional: bool = False, **kwargs: Any) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.choices, self.message, self.optional = choices, message, optional
+
+    def pre_validate(self, form: Form) -> None:
+        choices = self.choices() if callable(self.choices) else self.choices
+        if self.optional and not self.data:
+            return
+        if self.data not in choices:
+            raise StopValidation(self.message or f"请选择{self.label.text}")
+
+
+class RowId(Field):
+    """A row id picked or typed (`parse_id`); `data` None when blank or not an id. With
+    `message`, something typed that is no id is a problem; without, it reads as blank."""
+
+    def __init__(self, label: str | None = None, validators: Iterable[Callable] = (), *,
+                 message: str = "", **kwargs: Any) -> None:
+        super().__init__(label, list(validators), **kwargs)
+        self.message = message
+
+    def process_data(self, value: Any) -> None:
+        self.data, self.text = (value, str(value)) if isinstance(value, int) else (None, "")
+
+    parse = staticmethod(parse_id)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.text = _sent_text(valuelist)
+        self.data = parse_id(self.text)
+
+    def pre_validate(self, form: Form) -> None:
+        if self.message and self.text and self.data is None:
+            raise StopValidation(self.message)
+
+
+class RowIds(Field):
+    """Every row id sent under the name (check boxes); values that are no id are left out."""
+
+    def process_data(self, value: Any) -> None:
+        self.data, self.text = list(value or ()), ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        ids = (parse_id(v) for v in valuelist if isinstance(v, str))
+        self.data = [i for i in ids if i is not None]
+
+
+class Texts(Field):
+    """Every text sent under the name (check boxes of codes), as sent; uploads left out."""
+
+    def process_data(self, value: Any) -> None:
+        self.data, self.text = list(value or ()), ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = [v for v in valuelist if isinstance(v, str)]
+
+
+class WholeNumber(Field):
+    """A whole number in [low, high] (`parse_whole`); `data` is `default` when blank or not
+    such a number. With `message`, something typed that is not such a number is that problem,
+    and so is a blank when `required`."""
+
+    def __init__(self, label: str | None = None, validators: Iterable[Callable] = (), *,
+                 low: int = 0, high: int = 1_000_000, message: str = "", required: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(label, list(validators), **kwargs)
+        self.low, self.high, self.message, self.required = low, high, message, required
+
+    def process_data(self, value: Any) -> None:
+        self.data, self.text, self.invalid = value, "" if value is None else str(value), False
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.text = _sent_text(valuelist)
+        number = parse_whole(self.text, self.low, self.high) if self.text else None
+        self.invalid = bool(self.text) and number is None
+        if number is not None:
+            self.data = number
+
+    def pre_validate(self, form: Form) -> None:
+        if self.message and (self.invalid or (self.required and self.data is None)):
+            raise StopValidation(self.message)
+
+
+class Flag(Field):
+    """A check box or yes/no value: true when it is one of `true` (case-insensitive)."""
+
+    def __init__(self, label: str | None = None, validators: Iterable[Callable] = (), *,
+                 true: Iterable[str] = ("1",), **kwargs: Any) -> None:
+        super().__init__(label, list(validators), **kwargs)
+        self.true = frozenset(true)
+
+    def process_data(self, value: Any) -> None:
+        self.data = bool(value)
+        self.text = "1" if self.data else ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.text = _sent_text(valuelist)
+        self.data = self.text.lower() in self.true
 
 
 def parse_money(raw: str, label: str, maximum: Decimal, *, blank: str = "") -> tuple[

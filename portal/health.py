@@ -8,10 +8,10 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from redis.exceptions import RedisError
-from sqlalchemy import Integer, String, Text, update
+from sqlalchemy import CursorResult, Integer, String, Text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.db import Base, UTCDateTime
@@ -38,8 +38,9 @@ def record_beat(session: Session, now: datetime, redis_error: str = "") -> None:
     """The scheduler is alive at `now` (and could, or could not, reach Redis)."""
     values = dict(beat_at=now, host=socket.gethostname()[:255], pid=os.getpid(),
                   redis="unavailable" if redis_error else "ok", error=redis_error[:500])
-    if not session.execute(update(SchedulerBeat).where(SchedulerBeat.name == SCHEDULER)
-                           .values(**values)).rowcount:
+    updated = session.execute(update(SchedulerBeat).where(SchedulerBeat.name == SCHEDULER)
+                              .values(**values))
+    if not cast(CursorResult[Any], updated).rowcount:
         session.add(SchedulerBeat(name=SCHEDULER, **values))
 
 

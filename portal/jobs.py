@@ -1,4 +1,4 @@
-"""Background jobs: the outbox table, the one task decorator, dispatch after commit, the sweeper.
+"""Background jobs: recording in the outbox, dispatch after commit, running, the sweeper.
 
 A change and the job it needs are written in one transaction (`record_job`); after the commit
 the job is pushed to RQ. If Redis is down the row waits and `sweep_outbox` (run by `portal cron`)
@@ -6,104 +6,46 @@ pushes it later. Each RQ job only carries the outbox id; `run_outbox_job` claims
 conditional UPDATE, so a job dispatched twice still runs once. The rows of a batched task are
 claimed many at a time by one `run_batch` job instead (below). A claim is a lease that the
 claiming process renews while it lives (`portal.outbox_lease`): the sweeper gives back the rows
-of a worker that died within a minute, and never those of a live one.
+of a worker that died within a minute, and never those of a live one. The table and the `@task`
+decorator are `portal.outbox`'s, and importable from here.
+
+Logged (logger `portal.jobs`): a job recorded and pushed (DEBUG), a failed attempt left for a
+retry (WARNING), a job given up after MAX_ATTEMPTS (ERROR), a batch's outcome, the sweeper's
+re-enqueues (INFO). A line names the job's id, task and attempt, never its arguments; an
+error's text is scrubbed of personal data (`portal.privacy.scrub`).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy import JSON, Index, Integer, String, Text, event, or_, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import CursorResult, event, or_, select, update
+from sqlalchemy.orm import Session
 
-from portal.db import (
-    Base,
-    UTCDateTime,
-    session_factory,
-    session_scope,
-    utcnow,
+from portal.db import session_factory, session_scope, utcnow
+
+# The outbox's definitions, imported from here by the tasks and the tests as before.
+from portal.outbox import (
+    BATCHED,
+    MAX_ATTEMPTS,
+    OutboxJob,
+    resolve_task,
+    task_path,
 )
+from portal.outbox import task as task
 from portal.outbox_lease import Lease
+from portal.privacy import scrub
 from portal.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-TASK_PACKAGES = ("portal.", "complaints.", "search.")
-# Paths of the tasks marked `batched` (`task`); a process that records such a job has imported
-# its module, so the task is here when the job is pushed after the commit.
-BATCHED: set[str] = set()
-MAX_ATTEMPTS = 5
 JOB_TIMEOUT = 600
-
-
-class OutboxJob(Base):
-    __tablename__ = "outbox_jobs"
-    __table_args__ = (Index("ix_outbox_jobs_status_created", "status", "created_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    func: Mapped[str] = mapped_column(String(200))
-    args: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    queue: Mapped[str] = mapped_column(String(30), default="default")
-    # pending → running → done; failed after MAX_ATTEMPTS.
-    status: Mapped[str] = mapped_column(String(10), default="pending")
-    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")
-
-
-def task(fn: Callable[..., Any] | None = None, *, in_session: bool = False,
-         batched: bool = False) -> Any:
-    """Mark a function as a background task that the outbox may run: `@task`.
-
-    `@task(in_session=True)`: the task takes the outbox's database session as its first
-    argument and writes in it, and the outbox marks the job done in the same transaction — one
-    write transaction fewer per job. On SQLite every write transaction waits for the single
-    write turn, and an acknowledgement SMS took three (claim, mark sent, mark done) against a
-    complaint's one. The claim stays its own transaction: it is what makes a job pushed twice
-    run once.
-
-    `@task(in_session=True, batched=True)`: for jobs that come one per request (a complaint's
-    SMS). After a commit they are not pushed one RQ job each: one `run_batch` job is woken for
-    the task, claims up to BATCH of its pending rows in one transaction and runs each in its own
-    (see `run_batch`).
-    """
-    if batched and not in_session:
-        raise ValueError("a batched task runs in the outbox's session: in_session=True")
-
-    def mark(f: Callable[..., Any]) -> Callable[..., Any]:
-        f.is_portal_task = True  # type: ignore[attr-defined]
-        f.in_session = in_session  # type: ignore[attr-defined]
-        if batched:
-            BATCHED.add(task_path(f))
-        return f
-
-    return mark(fn) if fn is not None else mark
-
-
-def task_path(fn: Callable[..., Any]) -> str:
-    return f"{fn.__module__}:{fn.__qualname__}"
-
-
-def resolve_task(path: str) -> Callable[..., Any]:
-    module_name, _, name = path.partition(":")
-    if not module_name.startswith(TASK_PACKAGES):
-        raise ValueError(f"not a portal task: {path}")
-    fn = getattr(importlib.import_module(module_name), name, None)
-    if fn is None or not getattr(fn, "is_portal_task", False):
-        raise ValueError(f"not a portal task: {path}")
-    return fn
 
 
 def record_job(
@@ -126,6 +68,8 @@ def record_job(
     )
     session.add(job)
     session.info.setdefault("outbox_new", []).append(job)
+    log.debug("outbox: %s recorded (queue %s%s); pushed after the commit", job.func, queue,
+              f", runs at {run_at.isoformat()}" if run_at else "")
     return job
 
 
@@ -180,6 +124,8 @@ def _push_after_commit(jobs: list[tuple[int, str, datetime | None, str]]) -> Non
             else:
                 _enqueue(conn, outbox_id, queue, run_at)
             pushed.add(outbox_id)
+        log.debug("outbox: pushed job(s) %s to RQ%s", sorted(pushed),
+                  f"; woke the batch of {', '.join(sorted(woken))}" if woken else "")
     except RedisError as exc:
         left = [job[0] for job in jobs if job[0] not in pushed]
         log.warning("outbox: Redis unavailable, %d job(s) left for the sweeper: %s",
@@ -206,6 +152,7 @@ def dispatch(ids: list[int]) -> int:
                 session.execute(
                     update(OutboxJob).where(OutboxJob.id.in_(sent)).values(enqueued_at=utcnow())
                 )
+                log.info("outbox: job(s) %s enqueued again", sent)
             return len(sent)
     except RedisError as exc:
         log.warning("outbox: Redis unavailable, %d job(s) left for the sweeper: %s", len(ids), exc)
@@ -221,10 +168,11 @@ def run_outbox_job(outbox_id: int) -> str:
             update(OutboxJob)
             .where(OutboxJob.id == outbox_id, OutboxJob.status == "pending")
             .values(status="running", started_at=utcnow(), attempts=OutboxJob.attempts + 1)
-        ).rowcount
-        if not claimed:
+        )
+        if not cast(CursorResult[Any], claimed).rowcount:
+            log.debug("outbox job %d: not pending (run or claimed elsewhere); skipped", outbox_id)
             return "skipped"
-        row = session.get(OutboxJob, outbox_id)
+        row = session.get_one(OutboxJob, outbox_id)
         func, args, attempts = row.func, list(row.args), row.attempts
     _lease.hold([outbox_id])
     try:
@@ -269,8 +217,10 @@ def _run_claimed(outbox_id: int, func: str, args: list[Any], attempts: int,
             session.execute(update(OutboxJob).where(OutboxJob.id == outbox_id)
                             .values(status="done", finished_at=utcnow()))
             session.commit()
+            log.debug("outbox job %d (%s): done at attempt %d", outbox_id, func, attempts)
         except Exception as exc:
             session.rollback()
+            _log_failure(outbox_id, func, attempts, exc)
             session.execute(
                 update(OutboxJob)
                 .where(OutboxJob.id == outbox_id)
@@ -285,6 +235,16 @@ def _run_claimed(outbox_id: int, func: str, args: list[Any], attempts: int,
     finally:
         if own:
             session.close()
+
+
+def _log_failure(outbox_id: int, func: str, attempts: int, exc: Exception) -> None:
+    error = f"{type(exc).__name__}: {scrub(str(exc))}"[:500]
+    if attempts >= MAX_ATTEMPTS:
+        log.error("outbox job %d (%s): given up after %d attempts: %s", outbox_id, func,
+                  attempts, error)
+    else:
+        log.warning("outbox job %d (%s): attempt %d of %d failed, left for the sweeper to retry: "
+                    "%s", outbox_id, func, attempts, MAX_ATTEMPTS, error)
 
 
 # A batched task's jobs (`@task(batched=True)`) come one per request: at intake's rate one RQ job
@@ -304,6 +264,8 @@ def wake_batch(conn: Redis, func: str, queue: str = "default") -> None:
     if conn.set(WAKE_KEY + func, "1", nx=True, ex=WAKE_TTL):
         Queue(queue, connection=conn).enqueue(run_batch, func, queue, job_timeout=JOB_TIMEOUT,
                                               result_ttl=0, failure_ttl=86400)
+    else:
+        log.debug("outbox: a batch of %s is already waiting to start; not woken again", func)
 
 
 def claim_batch(session: Session, func: str, limit: int, now: datetime) -> list[tuple]:
@@ -359,7 +321,11 @@ def run_batch(func: str, queue: str = "default") -> int:
         if len(rows) < BATCH:
             break
     else:
+        log.info("outbox: batch of %s ran %d rounds; more rows waiting, next batch woken", func,
+                 BATCH_ROUNDS)
         wake_batch(conn, func, queue)  # more are waiting: after the jobs queued meanwhile
+    log.log(logging.INFO if ran or errors else logging.DEBUG,
+            "outbox: batch of %s: %d job(s) done, %d failed", func, ran, len(errors))
     if errors:
         raise BatchFailures(f"{len(errors)} of {ran + len(errors)} failed; {errors[0]}")
     return ran
@@ -396,10 +362,13 @@ def sweep_outbox(now: datetime | None = None) -> int:
             # A worker that died mid-job leaves 'running'; give it back.
             # The lease is checked again in the UPDATE: a renewal since the SELECT keeps it.
             hung = (now or utcnow()) - timedelta(seconds=settings.outbox_lease_seconds)
-            session.execute(
+            given_back = session.execute(
                 update(OutboxJob)
                 .where(OutboxJob.id.in_(ids), OutboxJob.status == "running",
                        OutboxJob.started_at < hung)
                 .values(status="pending")
             )
+            log.info("outbox sweeper: job(s) %s left behind (%d running past their lease given "
+                     "back); pushing them again", ids,
+                     cast(CursorResult[Any], given_back).rowcount)
     return dispatch(ids)

@@ -1,5 +1,5 @@
 """Logging filters: keep query strings (phone numbers, search words) and bearer-link tokens
-out of access logs."""
+out of access logs (installed by deploy/uvicorn-log.json, the web server's `--log-config`)."""
 
 from __future__ import annotations
 
@@ -29,11 +29,3 @@ class DropQueryString(logging.Filter):
             record.args = (*args[:2], clean_path(args[2]), *args[3:])
         return True
 
-
-def uvicorn_log_config() -> dict:
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = {**LOGGING_CONFIG, "filters": {"no_query": {"()": DropQueryString}}}
-    config["handlers"] = {name: dict(h) for name, h in LOGGING_CONFIG["handlers"].items()}
-    config["handlers"]["access"]["filters"] = ["no_query"]
-    return config

@@ -11,6 +11,9 @@ registry and job history, which the operations page reads) with three changes:
 - every tick, even during an outage, is recorded in the database (`portal.health`), where
   /healthz and the operations page see a scheduler that died or hangs;
 - a stop (SIGTERM, Ctrl-C) while Redis is away ends it quietly.
+
+Logged (logger `portal.scheduler`): each job enqueued when due (INFO, with its next time), the
+start and end of a Redis outage (WARNING), start and stop.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from portal.db import session_scope, utcnow
 from portal.health import record_beat
 from portal.settings import get_settings
 
-log = logging.getLogger("portal.scheduler")
+log = logging.getLogger(__name__)
 
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 30.0
@@ -49,7 +52,11 @@ class ResilientCron(CronScheduler):
             except DuplicateSchedulerError:
                 pass  # the first attempt reached Redis before its answer was lost
             self._registered = True
-        if self.enqueue_jobs():
+        enqueued = self.enqueue_jobs()
+        for job in enqueued:
+            log.info("scheduler: %s due, enqueued on %s; next at %s", job.name, job.queue_name,
+                     job.get_next_enqueue_time().isoformat(timespec="seconds"))
+        if enqueued:
             self.save()
         self.heartbeat()
 

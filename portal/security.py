@@ -189,7 +189,7 @@ class FormGuardMiddleware:
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_body:
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > self.max_body:
             raise BodyTooLarge()
         chunks, size = [], 0
         while True:

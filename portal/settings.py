@@ -132,7 +132,7 @@ TRACKING_LINK_MARGIN_DAYS = 30
 
 def _positive_int(name: str, default: int) -> int:
     raw = os.environ.get(name, str(default))
-    if not raw.strip().isdigit() or int(raw) < 1:
+    if not (raw.strip().isascii() and raw.strip().isdigit()) or int(raw) < 1:
         raise SettingError(f"{name} must be a whole number of at least 1, got {raw!r}")
     return int(raw)
 

@@ -22,8 +22,21 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v -i warning || true
-.venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v -i warning || true
+pip_install() {
+  # pip's warnings (e.g. about this machine's extra package indexes) are noise; its failures are not.
+  local out
+  if ! out=$(.venv/bin/python -m pip install -q "$@" 2>&1); then
+    printf '%s\n' "$out" >&2
+    echo "setup: pip install $* failed" >&2
+    exit 1
+  fi
+  grep -v -i warning <<<"$out" || true
+}
+pip_install --upgrade pip
+# The locked dependencies (runtime and test, every file checked against its hash; regenerate the
+# lock with scripts/lock.sh, see README), then the project itself without resolving anything more.
+pip_install --require-hashes -r requirements/test.txt
+pip_install --no-deps -e .
 .venv/bin/python -c "import portal.app, whoosh, jieba, chinese_calendar, playwright" \
   || { echo "setup: the Python environment is incomplete" >&2; exit 1; }
 echo "setup: ready (.venv)"

@@ -99,7 +99,7 @@ class JiebaTokenizer(Tokenizer):
             yield token
 
 
-def _analyzer(grams: bool):
+def _analyzer(grams: bool) -> Any:  # a whoosh analyzer chain (whoosh has no types)
     return JiebaTokenizer(grams) | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
 
 

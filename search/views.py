@@ -13,6 +13,7 @@ from portal.endpoints import Ctx, view
 from portal.institutions import vocab
 from portal.openapi import register
 from portal.ratelimit import allow, client_ip
+from search.forms import API_MAX_PER_PAGE, BadParam, SearchForm, SuggestQuery
 from search.index import (
     GRADE_VALUES,
     MAX_QUERY_CHARS,
@@ -32,61 +33,13 @@ NOTICES = {
     "truncated": f"关键词太长，只按前 {MAX_QUERY_CHARS} 个字搜索。",
 }
 UNAVAILABLE = "搜索服务正在维护（索引重建中），请稍后再试，或使用“养老机构查询”按名称查找。"
-API_MAX_PAGE = 1000
-API_MAX_PER_PAGE = 50
 # The type-ahead fires as people type; a person never needs more than this per minute.
 SUGGEST_PER_MINUTE = 120
 
 
-class BadParam(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-def _choice(params: QueryParams, name: str, allowed: Any, strict: bool) -> str | None:
-    raw = (params.get(name) or "").strip()
-    if not raw:
-        return None
-    if raw in allowed:
-        return raw
-    if strict:
-        raise BadParam(name, f"{name} 的取值无效：可选 {', '.join(map(str, allowed))}")
-    return None
-
-
-def _number(params: QueryParams, name: str, strict: bool, low: int, high: int) -> int | None:
-    raw = (params.get(name) or "").strip()
-    if not raw:
-        return None
-    if raw.isdigit() and len(raw) < 10 and low <= int(raw) <= high:
-        return int(raw)
-    if strict:
-        raise BadParam(name, f"{name} 必须是 {low}–{high} 之间的整数")
-    return None
-
-
 def search_query(params: QueryParams, *, strict: bool, page: int | None = None) -> SearchQuery:
     """Read the search form or API parameters; junk is ignored on pages, a 400 in the API."""
-    q = params.get("q") or ""
-    if strict and len(q.strip()) > MAX_QUERY_CHARS:
-        raise BadParam("q", f"q 不能超过 {MAX_QUERY_CHARS} 个字符")
-    vacancies = _choice(params, "vacancies", ("1", "0", "true", "false"), strict)
-    if page is None:
-        page = _number(params, "page", strict, 1, API_MAX_PAGE) or 1
-    per_page = _number(params, "per_page", strict, 1, API_MAX_PER_PAGE) if strict else None
-    return SearchQuery(
-        q=q.strip()[: MAX_QUERY_CHARS * 2],
-        district_id=_number(params, "district", strict, 1, 10**9),
-        kind=_choice(params, "kind", vocab.KINDS, strict),
-        nature=_choice(params, "nature", vocab.NATURES, strict),
-        grade=_choice(params, "grade", GRADE_VALUES, strict),
-        price=_choice(params, "price", PRICE_BUCKETS, strict),
-        vacancies=vacancies in ("1", "true"),
-        page=page,
-        per_page=per_page or 20,
-    )
+    return SearchForm(params).query(strict=strict, page=page)
 
 
 @view()
@@ -171,19 +124,11 @@ def api_suggest(ctx: Ctx) -> Response:
     # call-takers) are not limited per address.
     if ctx.user is None and not allow("suggest", client_ip(ctx.request), SUGGEST_PER_MINUTE, 60):
         return ctx.api_error(429, "输入提示请求过于频繁，请稍等一分钟后再试。")
-    params = ctx.request.query_params
-    q = (params.get("q") or "").strip()
-    if not q:
-        return ctx.api_error(400, "请提供 q：机构名称中的字或拼音首字母", "q")
-    if len(q) > SUGGEST_MAX_CHARS:
-        return ctx.api_error(400, f"q 不能超过 {SUGGEST_MAX_CHARS} 个字符", "q")
-    limit = 10
-    if params.get("limit"):
-        raw = params["limit"]
-        if not (raw.isdigit() and 1 <= int(raw) <= 10):
-            return ctx.api_error(400, "limit 必须是 1–10 之间的整数", "limit")
-        limit = int(raw)
-    found = suggest(ctx.db, q, limit, index_dir=ctx.settings.index_dir)
+    form = SuggestQuery(ctx.request.query_params)
+    for field, message in form.check().items():
+        return ctx.api_error(400, message, field)
+    q = form.q.data
+    found = suggest(ctx.db, q, form.limit.data, index_dir=ctx.settings.index_dir)
     return ctx.json({"query": q, "results": [asdict(s) for s in found]})
 
 

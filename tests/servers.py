@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from portal.devstack import web_command
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -140,13 +142,16 @@ def portal_env(db_url: str, redis_url: str, secret: str, var: Path) -> dict[str,
 
 
 def start_portal(env: dict[str, str], *args: str, port: int | None = None,
-                 log: Path | None = None) -> tuple[subprocess.Popen, str]:
-    """`portal serve` (or another `portal ARGS` when given) in a subprocess; returns the process
-    and, for serve, its base URL once it listens."""
-    command = [sys.executable, "-m", "portal.cli", *(args or ("serve",))]
-    if not args:
+                 log: Path | None = None, workers: int | None = None) -> tuple[subprocess.Popen, str]:
+    """The web server — uvicorn's command line as deploy/systemd/portal-web.service runs it
+    (portal.devstack.web_command), `workers` processes (default 1) — or `portal ARGS` when
+    given, in a subprocess; returns the process and, for the web server, its base URL once it
+    listens."""
+    if args:
+        command = [sys.executable, "-m", "portal.cli", *args]
+    else:
         port = port or free_port()
-        command += ["--port", str(port)]
+        command = web_command(env, port=port, workers=workers)
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     if log:
@@ -154,6 +159,33 @@ def start_portal(env: dict[str, str], *args: str, port: int | None = None,
     if not args:
         wait_for_port(port, timeout=30)
     return proc, f"http://127.0.0.1:{port}" if port else ""
+
+
+def uvicorn_workers(manager: int) -> set[int]:
+    """uvicorn's worker processes (multiprocessing spawn children) of its `--workers` manager."""
+    try:
+        children = Path(f"/proc/{manager}/task/{manager}/children").read_text().split()
+    except FileNotFoundError:
+        return set()
+    found = set()
+    for pid in children:
+        try:
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.add(int(pid))
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 40) -> None:
+    """SIGTERM (uvicorn finishes the requests in hand), SIGKILL if it is not gone in time."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @contextmanager

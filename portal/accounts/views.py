@@ -8,12 +8,12 @@ from starlette.routing import Route
 
 from portal import audit
 from portal.accounts.exceptions import AccountError, LoginFailed
+from portal.accounts.forms import LoginForm, UserForm
 from portal.accounts.models import User
 from portal.accounts.roles import ROLE_LABELS, Role
 from portal.accounts.services import AccountService
 from portal.accounts.tasks import send_welcome
 from portal.endpoints import SESSION_COOKIE, Ctx, safe_next, session_tokens, view
-from portal.formfields import parse_id
 from portal.jobs import record_job
 from portal.orgs.models import Department
 from portal.ratelimit import allow, client_ip, refund
@@ -49,8 +49,9 @@ def login_form(ctx: Ctx) -> Response:
 
 @view()
 def login_submit(ctx: Ctx) -> Response:
-    username, password = ctx.field("username"), ctx.form.get("password") or ""
-    next_url = safe_next(ctx.field("next"), "")
+    form = LoginForm(ctx.form)
+    username, password = form.username.data, form.password.data
+    next_url = safe_next(form.next.data, "")
     accounts = AccountService(ctx.db)
     ip = client_ip(ctx.request)
     failed = None
@@ -58,7 +59,7 @@ def login_submit(ctx: Ctx) -> Response:
         failed = 429  # the address's attempts are used up: no password is checked
     else:
         try:
-            user = accounts.authenticate(username, str(password))
+            user = accounts.authenticate(username, password)
         except LoginFailed:
             failed = 400
     if failed is not None:
@@ -122,32 +123,21 @@ def users_page(ctx: Ctx) -> Response:
     return ctx.render("accounts/users.html", **_user_form_context(ctx))
 
 
-def _row_id(raw: str) -> int | None:
-    """Blank is None; anything else that is no valid id is 0, which names no row (the service
-    then reports the department or institution as not found)."""
-    return (parse_id(raw) or 0) if raw else None
-
-
 @view(roles=[Role.ADMIN])
 def users_create(ctx: Ctx) -> Response:
-    values = {k: ctx.field(k) for k in ("username", "display_name", "email", "role")}
-    errors = []
-    try:
-        role = Role(values["role"])
-    except ValueError:
-        role, errors = None, ["请选择角色"]
-    department_id = ctx.field("department_id")
-    institution_id = ctx.field("institution_id")
+    form = UserForm(ctx.form)
+    values = form.texts("username", "display_name", "email", "role")
+    errors = list(form.check().values())
     if not errors:
         try:
             user = AccountService(ctx.db).create_user(
-                username=values["username"],
-                display_name=values["display_name"],
-                email=values["email"],
-                password=str(ctx.form.get("password") or ""),
-                role=role,
-                department_id=_row_id(department_id),
-                institution_id=_row_id(institution_id),
+                username=form.username.data,
+                display_name=form.display_name.data,
+                email=form.email.data,
+                password=form.password.data,
+                role=Role(form.role.data),
+                department_id=form.row_id(form.department_id),
+                institution_id=form.row_id(form.institution_id),
             )
         except AccountError as exc:
             errors = [exc.message]

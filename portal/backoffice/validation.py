@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from portal.formfields import FieldReader
+from portal.formfields import FieldReader, parse_id, parse_whole
 from portal.institutions import creditcode, fire_approval, vocab
 
 PRICE_MAX = Decimal("99999999.99")  # FeeItem.price is Numeric(10, 2)
@@ -208,18 +208,18 @@ def validate_commitment(data: Mapping[str, Any], today: date) -> dict[str, Any]:
 
 def row_count(data: Mapping[str, Any]) -> int:
     raw = data.get("rows")
-    value = raw.strip() if isinstance(raw, str) else ""
-    return min(int(value), MAX_ROWS) if value.isdigit() and len(value) < 5 else 0
+    return min(parse_whole(raw if isinstance(raw, str) else "", 0, 9999) or 0, MAX_ROWS)
 
 
 def _row_id(form: _Reader, n: int, known_ids: Collection[int]) -> int | None:
     raw = form.raw(f"id-{n}")
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) not in known_ids:
+    row_id = parse_id(raw)
+    if row_id is None or row_id not in known_ids:
         form.errors[f"id-{n}"] = "这一行已不是现行内容，请刷新页面后重新填写"
         return None
-    return int(raw)
+    return row_id
 
 
 def _blank(form: _Reader, n: int, names: tuple[str, ...]) -> bool:

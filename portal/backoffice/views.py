@@ -16,6 +16,7 @@ from portal.backoffice.models import SECTION_LABELS, SECTIONS, DisclosureDraft
 from portal.backoffice.validation import CYCLES, InvalidDraft
 from portal.backoffice.workflow import REVIEWERS, WorkflowError
 from portal.endpoints import Ctx, view
+from portal.formfields import parse_whole
 from portal.institutions import vocab
 from portal.institutions.models import Institution
 
@@ -37,10 +38,6 @@ def _today(ctx: Ctx) -> date:
     return datetime.now(ctx.settings.timezone).date()
 
 
-def _fail(err: WorkflowError) -> HTTPException:
-    return HTTPException(err.status, err.message)
-
-
 def _common() -> dict[str, Any]:
     return {"vocab": vocab, "cycles": CYCLES, "section_labels": SECTION_LABELS,
             "status_labels": STATUS_LABELS}
@@ -48,10 +45,7 @@ def _common() -> dict[str, Any]:
 
 def _institution(ctx: Ctx) -> Institution:
     assert ctx.user is not None
-    try:
-        return workflow.own_institution(ctx.db, ctx.user)
-    except WorkflowError as err:
-        raise _fail(err) from err
+    return workflow.own_institution(ctx.db, ctx.user)
 
 
 def _section(ctx: Ctx) -> str:
@@ -117,22 +111,18 @@ def save(ctx: Ctx) -> Response:
         draft = workflow.save_draft(ctx.db, ctx.user, section, raw, _today(ctx))
     except InvalidDraft as err:
         ctx.db.rollback()
-        rows = {"rows": str(max(0, _int(raw.get("rows")) - BLANK_ROWS))}
+        rows = {"rows": str(max(0, (parse_whole(raw.get("rows", ""), 0, 9999) or 0) - BLANK_ROWS))}
         return _edit_page(ctx, inst, section, {**raw, **rows}, err.errors, status=400)
     except WorkflowError as err:
         ctx.db.rollback()
         if err.status != 400:
-            raise _fail(err) from err
+            raise  # answered by portal.app's domain_error
         draft = workflow.open_draft(ctx.db, inst.id, section)
         payload = draft.payload if draft is not None else {}
         return _edit_page(ctx, inst, section, changes.form_values(section, payload),
                           status=400, notice=err.message)
     ctx.db.commit()
     return ctx.redirect(ctx.url("manage:draft", draft_id=draft.id) + "?done=saved")
-
-
-def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and len(value) < 5 else 0
 
 
 def _diff_for(ctx: Ctx, draft: DisclosureDraft) -> list[dict[str, str]]:
@@ -145,10 +135,7 @@ def _diff_for(ctx: Ctx, draft: DisclosureDraft) -> list[dict[str, str]]:
 @view(roles=STAFF)
 def draft_page(ctx: Ctx) -> Response:
     assert ctx.user is not None
-    try:
-        draft = workflow.own_draft(ctx.db, ctx.user, _draft_id(ctx))
-    except WorkflowError as err:
-        raise _fail(err) from err
+    draft = workflow.own_draft(ctx.db, ctx.user, _draft_id(ctx))
     return ctx.render(
         "backoffice/draft.html", draft=draft, inst=draft.institution,
         diff=_diff_for(ctx, draft) if draft.status in ("draft", "submitted") else [],
@@ -168,7 +155,7 @@ def _staff_action(ctx: Ctx, action: str) -> Response:
     except WorkflowError as err:
         ctx.db.rollback()
         if err.status != 400:
-            raise _fail(err) from err
+            raise  # answered by portal.app's domain_error
         draft = workflow.own_draft(ctx.db, ctx.user, draft_id)
         return ctx.render("backoffice/draft.html", status_code=400, draft=draft,
                           inst=draft.institution, diff=_diff_for(ctx, draft),
@@ -217,10 +204,7 @@ def _review_page(ctx: Ctx, draft: DisclosureDraft, status: int = 200,
 @view(roles=REVIEWERS)
 def review(ctx: Ctx) -> Response:
     assert ctx.user is not None
-    try:
-        draft = workflow.submitted_draft(ctx.db, ctx.user, _draft_id(ctx))
-    except WorkflowError as err:
-        raise _fail(err) from err
+    draft = workflow.submitted_draft(ctx.db, ctx.user, _draft_id(ctx))
     return _review_page(ctx, draft)
 
 
@@ -236,7 +220,7 @@ def _decide(ctx: Ctx, action: str) -> Response:
     except (InvalidDraft, WorkflowError) as err:
         ctx.db.rollback()
         if isinstance(err, WorkflowError) and err.status != 400:
-            raise _fail(err) from err
+            raise  # answered by portal.app's domain_error
         draft = workflow.submitted_draft(ctx.db, ctx.user, draft_id)
         if isinstance(err, workflow.AlreadyDecided) and draft.status == action:
             # The same decision posted twice (a double click): the first one counted.

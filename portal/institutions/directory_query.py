@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from portal.formfields import parse_whole
 from portal.institutions import vocab
 
 SORTS = {"name": "名称", "grade": "等级（高到低）", "price": "月费（低到高）", "vacancies": "空余床位（多到少）"}
@@ -48,9 +49,10 @@ class DirectoryQuery:
 
 
 def _int(raw: str, field: str, low: int, high: int, message: str) -> int:
-    if not raw.isdigit() or len(raw) > 9 or not low <= int(raw) <= high:
+    number = parse_whole(raw, low, high)
+    if number is None:
         raise FilterError(field, message)
-    return int(raw)
+    return number
 
 
 def _choice(raw: str, field: str, allowed: Mapping[str, Any], what: str) -> str:

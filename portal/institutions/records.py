@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from portal import audit
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.formfields import FieldReader, parse_money
+from portal.formfields import FieldReader, parse_id, parse_money, parse_whole
 from portal.institutions import reach, vocab
 from portal.institutions.models import Grade, Inspection, Institution, Penalty
 from portal.institutions.page_jobs import enqueue_refresh
@@ -135,10 +135,10 @@ def _department(db: Session, actor: User, form: _Form, name: str = "department_i
         if actor.department_id is None:
             form.errors[name] = "请选择部门"
         return actor.department_id
-    if not raw.isdigit() or len(raw) > 9:
+    dept_id = parse_id(raw)
+    if dept_id is None:
         form.errors[name] = "请选择部门"
         return None
-    dept_id = int(raw)
     if _role(actor) == Role.DEPARTMENT and dept_id != actor.department_id:
         raise NotAllowed("部门经办人只能以本部门名义录入")
     if db.get(Department, dept_id) is None:
@@ -180,7 +180,7 @@ def record_grade(db: Session, actor: User, institution_id: int, data: Mapping[st
     check_reach(db, actor, "grade", inst, today)
     form = _Form(data, today)
     level_raw = form.raw("level")
-    level = int(level_raw) if level_raw.isdigit() and len(level_raw) == 1 else 0
+    level = parse_whole(level_raw, 0, 9) or 0
     if level not in vocab.GRADES:
         form.errors["level"] = "等级应为一级至五级（1–5）"
     if not form.raw("awarded_by") and actor.department is not None:

@@ -23,6 +23,7 @@ from portal.institutions.directory_query import (
     parse,
 )
 from portal.institutions.flags import SEVERITY_LABELS
+from portal.institutions.forms import MAX_COMPARE, ApiPageQuery, CompareQuery
 from portal.institutions.lists import LISTS, PublicLists
 from portal.institutions.page import load_page
 from portal.institutions.page_json import page_json, summary_json
@@ -30,8 +31,6 @@ from portal.institutions.pagedoc import shown_page
 from portal.institutions.services import InstitutionQueries
 from portal.institutions.thresholds import Thresholds, configured_thresholds
 from portal.openapi import register
-
-MAX_COMPARE = 3
 
 
 def _today(ctx: Ctx) -> date:
@@ -87,21 +86,11 @@ def print_view(ctx: Ctx) -> Response:
     return ctx.render("institutions/print.html", p=page, inst=page.inst, **_common(ctx))
 
 
-def _compare_ids(ctx: Ctx) -> tuple[list[int], bool]:
-    ids: list[int] = []
-    for raw in ctx.request.query_params.getlist("ids"):
-        for part in raw.split(","):
-            part = part.strip()
-            if part.isdigit() and len(part) < 10 and int(part) not in ids:
-                ids.append(int(part))
-    return ids[:MAX_COMPARE], len(ids) > MAX_COMPARE
-
-
 @view()
 def compare(ctx: Ctx) -> Response:
-    ids, trimmed = _compare_ids(ctx)
-    level = ctx.request.query_params.get("level", "self_care")
-    level = level if level in vocab.CARE_LEVELS else "self_care"
+    query = CompareQuery(ctx.request.query_params)
+    ids, trimmed = query.ids()
+    level = query.care_level
     today, thresholds = _today(ctx), _thresholds(ctx)
     pages = [p for p in (load_page(ctx.db, i, today, thresholds) for i in ids) if p is not None]
     return ctx.render(
@@ -153,20 +142,12 @@ def api_list(ctx: Ctx) -> Response:
     params = ctx.request.query_params
     try:
         query = parse(params, strict=True, default_sort="id")
-        page_no = 1
-        if params.get("page"):
-            raw = params["page"]
-            if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
-                raise FilterError("page", "页码应为 1 以上的整数")
-            page_no = int(raw)
-        per_page = PER_PAGE
-        if params.get("per_page"):
-            raw = params["per_page"]
-            if not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
-                raise FilterError("per_page", f"每页条数应为 1 到 {MAX_PER_PAGE}")
-            per_page = int(raw)
     except FilterError as err:
         return _bad_request(ctx, err)
+    paging = ApiPageQuery(params)
+    for field, message in paging.check().items():
+        return ctx.api_error(400, message, field)
+    page_no, per_page = paging.page.data, paging.per_page.data
     page = Directory(ctx.db).search(query, page_no, _today(ctx), per_page)
     return ctx.json({
         "items": [summary_json(r.institution, r.grade, r.monthly) for r in page.rows],

@@ -25,6 +25,7 @@ from portal.endpoints import Ctx, view
 from portal.institutions import corrections, reach, records, records_credit, vocab
 from portal.institutions.credit import FULFILMENT_RESULTS
 from portal.institutions.credit_status import credit_status
+from portal.institutions.forms import SearchQuery
 from portal.institutions.models import (
     CreditEntry,
     FulfilmentAssessment,
@@ -39,7 +40,6 @@ from portal.institutions.records import (
     RECORDERS,
     InvalidRecord,
     NotAllowed,
-    RecordError,
 )
 from portal.institutions.services import InstitutionQueries
 from portal.institutions.views_review import review_page
@@ -85,7 +85,7 @@ def age_label(awarded_on: date, today: date) -> str:
 
 @view(roles=RECORDERS)
 def search_page(ctx: Ctx) -> Response:
-    q = ctx.request.query_params.get("q", "").strip()[:50]
+    q = SearchQuery(ctx.request.query_params).q.data
     matches = (InstitutionQueries(ctx.db).picker_choices(q, index_dir=ctx.settings.index_dir)
                if q else [])
     dept = ctx.user.department if ctx.user.role_enum == Role.DEPARTMENT else None
@@ -176,9 +176,6 @@ def _action(
             ctx.db.rollback()
             reach.note_refusal(ctx.db, ctx.user, key, institution_id, exc.message)
             ctx.db.commit()
-            raise HTTPException(exc.status, exc.message) from None
-        except RecordError as exc:
-            ctx.db.rollback()
             raise HTTPException(exc.status, exc.message) from None
         ctx.db.commit()
         url = ctx.url("gov:institution", institution_id=institution_id)

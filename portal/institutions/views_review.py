@@ -8,7 +8,6 @@ any record from the institution's entry page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -17,47 +16,17 @@ from sqlalchemy.orm import joinedload
 from starlette.responses import Response
 
 from portal.endpoints import Ctx, view
-from portal.formfields import parse_id
 from portal.institutions import vocab
+from portal.institutions.forms import Filters, ReviewQuery
 from portal.institutions.models import Inspection, Institution, Penalty, RecordRevision
 from portal.institutions.records import CIVIL_AFFAIRS
 from portal.orgs.models import Department
 
-DEFAULT_DAYS = 30
 LIMIT = 200
 
 
-@dataclass(frozen=True)
-class Filters:
-    office_id: int | None
-    since: date
-    until: date
-    problems: tuple[str, ...]
-
-
-def _day(raw: str, fallback: date, problems: list[str], label: str) -> date:
-    if not raw:
-        return fallback
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        problems.append(f"{label}格式应为年-月-日，已按默认处理")
-        return fallback
-
-
 def parse_filters(params: Any, today: date) -> Filters:
-    problems: list[str] = []
-    office_raw = params.get("office", "").strip()
-    office_id = parse_id(office_raw) if office_raw else None
-    if office_raw and office_id is None:
-        problems.append("部门选择有误，已显示全部部门")
-    since = _day(params.get("since", "").strip(), today - timedelta(days=DEFAULT_DAYS),
-                 problems, "起始日期")
-    until = _day(params.get("until", "").strip(), today, problems, "截止日期")
-    if until < since:
-        problems.append("截止日期早于起始日期，已对调")
-        since, until = until, since
-    return Filters(office_id, since, until, tuple(problems))
+    return ReviewQuery(params).filters(today)
 
 
 @view(roles=CIVIL_AFFAIRS)

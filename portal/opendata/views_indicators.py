@@ -14,8 +14,9 @@ from portal.endpoints import Ctx, view
 from portal.exports import csv_response, xlsx_stream
 from portal.institutions.thresholds import configured_thresholds
 from portal.opendata.evaluation_form import FORM_ROWS
+from portal.opendata.forms import IndicatorQuery
 from portal.opendata.indicator_export import FIGURE_HEADER, figure_rows, workbook
-from portal.opendata.indicators import CITY, IndicatorService
+from portal.opendata.indicators import IndicatorService
 
 CIVIL_AFFAIRS = [Role.ADMIN, Role.SUPERVISOR]
 
@@ -26,11 +27,7 @@ def _today(ctx: Ctx) -> date:
 
 def _params(ctx: Ctx, service: IndicatorService) -> tuple[int, int]:
     """(year, scope id) from the query string; junk falls back to this year and the city."""
-    params = ctx.request.query_params
-    today = _today(ctx)
-    raw_year, raw_scope = params.get("year", ""), params.get("district", "")
-    year = int(raw_year) if raw_year.isdigit() and 2000 <= int(raw_year) <= today.year else today.year
-    scope = int(raw_scope) if raw_scope.isdigit() and len(raw_scope) < 10 else CITY
+    year, scope = IndicatorQuery(ctx.request.query_params).chosen(_today(ctx))
     if service.scope_name(scope) is None:
         raise HTTPException(404, "没有这个区县，请从列表中选择。")
     return year, scope

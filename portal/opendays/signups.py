@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from complaints.intake import MOBILE, normalise_phone
 from portal.db import session_scope
+from portal.formfields import parse_whole
 from portal.jobs import record_job, task
 from portal.notify import queue_notification
 from portal.opendays.errors import (
@@ -78,10 +79,7 @@ class SignupInput:
 
 
 def parse_int(raw: str, low: int, high: int) -> int | None:
-    raw = (raw or "").strip()
-    if raw.isdigit() and len(raw) <= 4 and low <= int(raw) <= high:
-        return int(raw)
-    return None
+    return parse_whole((raw or "").strip(), low, high)
 
 
 def validate_signup(inp: SignupInput) -> dict[str, str]:

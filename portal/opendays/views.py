@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -14,15 +13,20 @@ from portal.db import utcnow
 from portal.endpoints import Ctx, view
 from portal.institutions.models import Institution
 from portal.institutions.thresholds import configured_thresholds
+from portal.opendays.forms import (
+    CodeForm,
+    EventForm,
+    FeedbackForm,
+    ListQuery,
+    OverdueQuery,
+    SignupForm,
+)
 from portal.opendays.models import CAPACITY_MAX, HELD, IDENTITIES, PARTY_MAX
-from portal.opendays.months import MonthOutOfRange, calendar_month, neighbours
+from portal.opendays.months import calendar_month, neighbours
 from portal.opendays.services import (
     AlreadySignedUp,
-    EventInput,
     InvalidInput,
-    OpenDayError,
     OpenDayService,
-    SignupInput,
     SignupRefused,
     WrongCode,
     month_weeks,
@@ -37,22 +41,14 @@ from portal.opendays.signups import (
 from portal.ratelimit import allow, client_ip
 
 CIVIL_AFFAIRS = [Role.SUPERVISOR, Role.ADMIN]
-EVENT_FIELDS = ["title", "starts_at", "ends_at", "signup_deadline", "place", "capacity",
-                "description", "accessibility_notes"]
-SIGNUP_FIELDS = ["name", "phone", "identity", "party_size"]
 
 
 def _service(ctx: Ctx) -> OpenDayService:
     return OpenDayService(ctx.db, ctx.settings.secret_key, ctx.settings.base_url)
 
 
-def _fail(exc: OpenDayError) -> HTTPException:
-    return HTTPException(exc.status, exc.message)
-
-
 def _district(ctx: Ctx) -> int | None:
-    raw = ctx.request.query_params.get("district", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return ListQuery(ctx.request.query_params).district.data
 
 
 # --- the public ---------------------------------------------------------------------------
@@ -71,10 +67,7 @@ def upcoming(ctx: Ctx) -> Response:
 def month_calendar(ctx: Ctx) -> Response:
     tz = ctx.settings.timezone
     today = utcnow().astimezone(tz).date()
-    try:
-        first = calendar_month(ctx.request.query_params.get("month", ""), today)
-    except MonthOutOfRange as exc:
-        raise HTTPException(400, exc.message) from None
+    first = calendar_month(ListQuery(ctx.request.query_params).month.data, today)
     weeks = month_weeks(first.year, first.month)
     start = datetime.combine(weeks[0][0], datetime.min.time(), tz)
     end = datetime.combine(weeks[-1][-1] + timedelta(days=1), datetime.min.time(), tz)
@@ -91,10 +84,7 @@ def month_calendar(ctx: Ctx) -> Response:
 
 def _event_page(ctx: Ctx, open_day_id: int, status: int = 200, **extra: Any) -> Response:
     service = _service(ctx)
-    try:
-        event = service.get(open_day_id)
-    except OpenDayError as exc:
-        raise _fail(exc) from None
+    event = service.get(open_day_id)
     summary = service.feedback_summary(event.id) if event.status == HELD else None
     now = utcnow()
     open_for_signup = event.status == "scheduled" and event.signup_deadline > now
@@ -113,14 +103,13 @@ def event_page(ctx: Ctx) -> Response:
 @view(private=True)
 def sign_up(ctx: Ctx) -> Response:
     open_day_id = ctx.request.path_params["open_day_id"]
-    values = {name: ctx.field(name) for name in SIGNUP_FIELDS}
-    inp = SignupInput(**values)
+    form = SignupForm(ctx.form)
+    inp = form.to_input()
     # Forms with mistakes are answered without counting; every complete one counts, so one
     # address cannot hoard seats under many phones (signups.py: ADDRESS_SIGNUPS_PER_HOUR).
     if not validate_signup(inp) and not allow("openday-signup", client_ip(ctx.request),
                                               ADDRESS_SIGNUPS_PER_HOUR, 3600):
-        values["phone"] = ""
-        return _event_page(ctx, open_day_id, 429, values=values,
+        return _event_page(ctx, open_day_id, 429, values=form.shown_again(),
                            errors={"form": "报名过于频繁，请一小时后再试。"})
     service = _service(ctx)
     try:
@@ -128,22 +117,18 @@ def sign_up(ctx: Ctx) -> Response:
                                  browser=ctx.field("csrf_token"))
     except InvalidInput as exc:
         ctx.db.rollback()
-        values["phone"] = ""  # personal data is not echoed back into the page
-        return _event_page(ctx, open_day_id, 400, values=values, errors=exc.errors)
+        return _event_page(ctx, open_day_id, 400, values=form.shown_again(), errors=exc.errors)
     except AlreadySignedUp as exc:
         ctx.db.rollback()
         if exc.same_browser:  # the same form posted again: back to the sign-up it made
             token = service.cancel_tokens.dumps(str(exc.signup_id))
             return ctx.redirect(ctx.url("opendays:signup", token=token) + "?new=1")
-        values["phone"] = ""
-        return _event_page(ctx, open_day_id, 409, values=values, errors={"form": exc.message})
+        return _event_page(ctx, open_day_id, 409, values=form.shown_again(),
+                           errors={"form": exc.message})
     except SignupRefused as exc:
         ctx.db.rollback()
-        values["phone"] = ""
-        return _event_page(ctx, open_day_id, 409, values=values, errors={"form": exc.message})
-    except OpenDayError as exc:
-        ctx.db.rollback()
-        raise _fail(exc) from None
+        return _event_page(ctx, open_day_id, 409, values=form.shown_again(),
+                           errors={"form": exc.message})
     ctx.db.commit()
     token = service.cancel_tokens.dumps(str(signup.id))
     return ctx.redirect(ctx.url("opendays:signup", token=token) + "?new=1")
@@ -151,10 +136,7 @@ def sign_up(ctx: Ctx) -> Response:
 
 def _signup_page(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
     token = ctx.request.path_params["token"]
-    try:
-        signup = _service(ctx).signup_by_token(token)
-    except OpenDayError as exc:
-        raise _fail(exc) from None
+    signup = _service(ctx).signup_by_token(token)
     return ctx.render("opendays/signup.html", status_code=status, signup=signup,
                       event=signup.open_day, token=token, now=utcnow(),
                       new=ctx.request.query_params.get("new") == "1",
@@ -172,7 +154,7 @@ def signup_page(ctx: Ctx) -> Response:
 def confirm(ctx: Ctx) -> Response:
     token = ctx.request.path_params["token"]
     try:
-        _service(ctx).confirm(token, ctx.field("code"), now=utcnow())
+        _service(ctx).confirm(token, CodeForm(ctx.form).code.data, now=utcnow())
     except InvalidInput as exc:
         ctx.db.rollback()
         return _signup_page(ctx, 400, errors=exc.errors)
@@ -182,9 +164,6 @@ def confirm(ctx: Ctx) -> Response:
     except SignupRefused as exc:
         ctx.db.rollback()
         return _signup_page(ctx, 409, notice=exc.message)
-    except OpenDayError as exc:
-        ctx.db.rollback()
-        raise _fail(exc) from None
     ctx.db.commit()
     return ctx.redirect(ctx.url("opendays:signup", token=token) + "?confirmed=1")
 
@@ -197,19 +176,13 @@ def cancel(ctx: Ctx) -> Response:
     except SignupRefused as exc:
         ctx.db.rollback()
         return _signup_page(ctx, 409, notice=exc.message)
-    except OpenDayError as exc:
-        ctx.db.rollback()
-        raise _fail(exc) from None
     ctx.db.commit()
     return ctx.redirect(ctx.url("opendays:signup", token=token) + "?cancelled=1")
 
 
 def _feedback_page(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
     token = ctx.request.path_params["token"]
-    try:
-        signup = _service(ctx).feedback_signup(token)
-    except OpenDayError as exc:
-        raise _fail(exc) from None
+    signup = _service(ctx).feedback_signup(token)
     return ctx.render("opendays/feedback.html", status_code=status, signup=signup,
                       event=signup.open_day, token=token, errors=extra.pop("errors", {}),
                       **extra)
@@ -223,18 +196,15 @@ def feedback_form(ctx: Ctx) -> Response:
 @view(private=True)
 def feedback(ctx: Ctx) -> Response:
     token = ctx.request.path_params["token"]
+    form = FeedbackForm(ctx.form)
     try:
-        signup = _service(ctx).give_feedback(token, ctx.field("rating"), ctx.field("text"),
-                                             now=utcnow())
+        signup = _service(ctx).give_feedback(token, form.rating.data, form.text.data, now=utcnow())
     except InvalidInput as exc:
         ctx.db.rollback()
         return _feedback_page(ctx, 400, errors=exc.errors)
     except SignupRefused as exc:
         ctx.db.rollback()
         return _feedback_page(ctx, 409, notice=exc.message)
-    except OpenDayError as exc:
-        ctx.db.rollback()
-        raise _fail(exc) from None
     ctx.db.commit()
     return ctx.redirect(ctx.url("opendays:event", open_day_id=signup.open_day_id)
                         + "?thanks=1")
@@ -264,16 +234,13 @@ def new_form(ctx: Ctx) -> Response:
 @view(roles=[Role.INSTITUTION])
 def create(ctx: Ctx) -> Response:
     assert ctx.user is not None
-    values = {name: ctx.field(name) for name in EVENT_FIELDS}
+    form = EventForm(ctx.form)
     try:
-        event = _service(ctx).create(EventInput(**values), ctx.user, now=utcnow(),
+        event = _service(ctx).create(form.to_input(), ctx.user, now=utcnow(),
                                      tz=ctx.settings.timezone)
     except InvalidInput as exc:
         ctx.db.rollback()
-        return _new_form(ctx, 400, values=values, errors=exc.errors)
-    except OpenDayError as exc:
-        ctx.db.rollback()
-        raise _fail(exc) from None
+        return _new_form(ctx, 400, values=form.texts(), errors=exc.errors)
     ctx.db.commit()
     return ctx.redirect(ctx.url("opendays:event", open_day_id=event.id) + "?created=1")
 
@@ -282,11 +249,8 @@ def create(ctx: Ctx) -> Response:
 def signups(ctx: Ctx) -> Response:
     service = _service(ctx)
     assert ctx.user is not None
-    try:
-        event = service.get(ctx.request.path_params["open_day_id"])
-        rows = service.signups(event, ctx.user)
-    except OpenDayError as exc:
-        raise _fail(exc) from None
+    event = service.get(ctx.request.path_params["open_day_id"])
+    rows = service.signups(event, ctx.user)
     return ctx.render("opendays/signups.html", event=event, signups=rows,
                       summary=service.feedback_summary(event.id))
 
@@ -296,9 +260,8 @@ def signups(ctx: Ctx) -> Response:
 
 @view(roles=CIVIL_AFFAIRS)
 def overdue(ctx: Ctx) -> Response:
-    raw = ctx.request.query_params.get("days", "")
     configured = configured_thresholds(ctx.settings.check_thresholds).open_day_period_days
-    days = int(raw) if raw.isdigit() and 0 < int(raw) <= 3650 else configured
+    days = OverdueQuery(ctx.request.query_params).days.data or configured
     rows = _service(ctx).overdue_institutions(utcnow(), days)
     return ctx.render("opendays/overdue.html", institutions=rows, days=days)
 

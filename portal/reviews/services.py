@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from complaints.intake import normalise_phone, phone_problem
 from portal import audit
 from portal.accounts.models import User
+from portal.formfields import parse_whole
 from portal.institutions.models import Institution
 from portal.reviews.models import (
     DIMENSIONS,
@@ -90,9 +91,7 @@ def keyed_hash(secret_key: str, purpose: str, value: str) -> str:
 
 def parse_rating(raw: str) -> int | None:
     raw = (raw or "").strip()
-    if raw.isdigit() and len(raw) == 1 and RATING_MIN <= int(raw) <= RATING_MAX:
-        return int(raw)
-    return None
+    return parse_whole(raw, RATING_MIN, RATING_MAX)
 
 
 def validate(inp: ReviewInput) -> dict[str, str]:

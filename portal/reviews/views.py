@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.orm import Session
-from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -14,20 +13,17 @@ from portal.db import utcnow
 from portal.endpoints import Ctx, view
 from portal.institutions.models import Institution
 from portal.ratelimit import allow, client_ip
+from portal.reviews.forms import ModerationForm, ReplyForm, ReviewForm
 from portal.reviews.models import DIMENSIONS
 from portal.reviews.services import (
     AlreadyDone,
     InvalidReview,
-    ReviewError,
-    ReviewInput,
-    ReviewNotFound,
     ReviewService,
     aggregates,
 )
 
 REVIEWS_PER_HOUR = 10
 MODERATORS = [Role.SUPERVISOR, Role.ADMIN]
-FIELDS = ["text", "reviewer_name", "phone"] + [column for column, _ in DIMENSIONS]
 
 
 def _service(ctx: Ctx) -> ReviewService:
@@ -35,10 +31,7 @@ def _service(ctx: Ctx) -> ReviewService:
 
 
 def _institution(ctx: Ctx) -> Institution:
-    try:
-        return _service(ctx).institution(ctx.request.path_params["institution_id"])
-    except ReviewNotFound as exc:
-        raise HTTPException(404, exc.message) from None
+    return _service(ctx).institution(ctx.request.path_params["institution_id"])
 
 
 def list_context(db: Session, institution: Institution, page: int, secret_key: str = "") -> dict:
@@ -70,23 +63,15 @@ def new_form(ctx: Ctx) -> Response:
 @view()
 def submit(ctx: Ctx) -> Response:
     inst = _institution(ctx)
-    values = {name: ctx.field(name) for name in FIELDS}
+    form = ReviewForm(ctx.form)
     if not allow("review", client_ip(ctx.request), REVIEWS_PER_HOUR, 3600):
-        return _form(ctx, inst, 429, values=values, errors={
+        return _form(ctx, inst, 429, values=form.shown_again(), errors={
             "form": "提交过于频繁，请一小时后再试。"})
-    inp = ReviewInput(
-        institution_id=inst.id,
-        ratings={column: values[column] for column, _ in DIMENSIONS},
-        text=values["text"],
-        phone=values["phone"],
-        reviewer_name=values["reviewer_name"],
-    )
     try:
-        _service(ctx).submit(inp, ip=client_ip(ctx.request), now=utcnow())
+        _service(ctx).submit(form.to_input(inst.id), ip=client_ip(ctx.request), now=utcnow())
     except InvalidReview as exc:
         ctx.db.rollback()
-        values["phone"] = ""  # never echo the phone back into the page
-        return _form(ctx, inst, 400, values=values, errors=exc.errors)
+        return _form(ctx, inst, 400, values=form.shown_again(), errors=exc.errors)
     ctx.db.commit()
     return ctx.redirect(ctx.url("reviews:institution", institution_id=inst.id) + "?submitted=1")
 
@@ -122,19 +107,18 @@ def moderation(ctx: Ctx) -> Response:
 @view(roles=MODERATORS)
 def moderate(ctx: Ctx) -> Response:
     review_id = ctx.request.path_params["review_id"]
-    approve = ctx.field("decision") == "approve"
+    form = ModerationForm(ctx.form)
+    approve = form.decision.data == "approve"
     assert ctx.user is not None
     try:
         _service(ctx).moderate(review_id, ctx.user, approve=approve,
-                               reason=ctx.field("reason"), now=utcnow())
+                               reason=form.reason.data, now=utcnow())
     except InvalidReview as exc:
         ctx.db.rollback()
         return _queue(ctx, 400, errors={review_id: exc.message})
     except AlreadyDone as exc:
         ctx.db.rollback()
         return _queue(ctx, 409, notice=exc.message)
-    except ReviewError as exc:
-        raise HTTPException(exc.status, exc.message) from None
     ctx.db.commit()
     return ctx.redirect(ctx.url("reviews:moderation") + ("?done=approved" if approve
                                                          else "?done=rejected"))
@@ -149,7 +133,7 @@ def reply(ctx: Ctx) -> Response:
     service = _service(ctx)
     assert ctx.user is not None
     try:
-        review = service.reply(review_id, ctx.user, ctx.field("reply"), now=utcnow())
+        review = service.reply(review_id, ctx.user, ReplyForm(ctx.form).reply.data, now=utcnow())
     except InvalidReview as exc:
         ctx.db.rollback()
         inst = service.get(review_id).institution
@@ -158,8 +142,6 @@ def reply(ctx: Ctx) -> Response:
         ctx.db.rollback()
         inst = service.get(review_id).institution
         return _list_page(ctx, inst, 409, notice=exc.message)
-    except ReviewError as exc:
-        raise HTTPException(exc.status, exc.message) from None
     ctx.db.commit()
     url = ctx.url("reviews:institution", institution_id=review.institution_id)
     return ctx.redirect(f"{url}#review-{review_id}")

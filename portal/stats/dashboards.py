@@ -15,6 +15,7 @@ from portal.endpoints import Ctx, view
 from portal.institutions.flags import SEVERITY_LABELS
 from portal.orgs.models import Department
 from portal.stats.boards import institution_board, office_board, office_ranking
+from portal.stats.forms import OfficeQuery
 
 STAFF = [Role.DEPARTMENT, Role.SUPERVISOR, Role.ADMIN, Role.INSTITUTION]
 SUPERVISORS = [Role.SUPERVISOR, Role.ADMIN]
@@ -47,10 +48,9 @@ def office(ctx: Ctx) -> Response:
     if ctx.user.role_enum is Role.DEPARTMENT:
         office_id = ctx.user.department_id
     else:
-        raw = ctx.request.query_params.get("office", "")
-        if not (raw.isdigit() and len(raw) < 10):
+        office_id = OfficeQuery(ctx.request.query_params).office.data
+        if office_id is None:
             return ctx.redirect(ctx.url("dashboard:offices"))
-        office_id = int(raw)
     dept = ctx.db.get(Department, office_id) if office_id else None
     if dept is None:
         raise HTTPException(404, "没有找到该部门")

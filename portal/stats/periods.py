@@ -79,7 +79,7 @@ def period_from_query(value: str | None, today: date, earliest_year: int = 2000)
     """
     value = (value or "").strip()
     try:
-        if len(value) == 4 and value.isdigit():
+        if len(value) == 4 and value.isascii() and value.isdigit():
             year = int(value)
             if earliest_year <= year <= today.year:
                 return calendar_year(year)

@@ -39,7 +39,7 @@ from portal.db import dispose_engines, session_scope
 from portal.institutions.models import Institution
 
 from factories import user
-from servers import free_port, portal_env
+from servers import free_port, portal_env, stop_process, uvicorn_workers
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -123,22 +123,6 @@ http {{
 }}
 """)
     return conf
-
-
-def workers_of(parent: int) -> set[int]:
-    """uvicorn's worker processes (multiprocessing spawn children) of the manager `parent`."""
-    try:
-        children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-    except FileNotFoundError:
-        return set()
-    found = set()
-    for pid in children:
-        try:
-            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.add(int(pid))
-        except FileNotFoundError:
-            continue
-    return found
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -238,16 +222,11 @@ def stack(tmp_path, pg_url, redis_server):
         wait_until(lambda: nginx.poll() is None and fetch(base + "/healthz")[0] == 200
                    or nginx.poll() is not None, 90, "the portal through nginx")
         assert nginx.poll() is None, (prefix / "error.log").read_text()
-        wait_until(lambda: len(workers_of(web.pid)) == 2, 60, "two web workers")
+        wait_until(lambda: len(uvicorn_workers(web.pid)) == 2, 60, "two web workers")
         yield base, web_port, web, web_log
     finally:
         for proc in (nginx, web):
-            proc.terminate()
-            try:
-                proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
         dispose_engines()
         shutil.rmtree(prefix, ignore_errors=True)
 
@@ -365,12 +344,12 @@ def test_browser_through_nginx_with_a_web_worker_killed_loses_nothing(stack, bro
     try:
         file(0)
         wait_until(lambda: len(accepted) >= 8, 60, "the first hand-overs")
-        killed = sorted(workers_of(web.pid))[0]  # with requests in flight
+        killed = sorted(uvicorn_workers(web.pid))[0]  # with requests in flight
         os.kill(killed, signal.SIGKILL)
         for n in (1, 2, 3):
             file(n)
         restarted = wait_until(
-            lambda: (w := workers_of(web.pid)) and len(w) == 2 and killed not in w and w,
+            lambda: (w := uvicorn_workers(web.pid)) and len(w) == 2 and killed not in w and w,
             60, "uvicorn to start the killed worker again")
         after_restart, before = time.monotonic(), len(accepted)
         wait_until(lambda: any(t > after_restart and s == 200 for t, s in list(statuses)), 30,

@@ -161,6 +161,14 @@ def test_clock_api_counts_working_days_with_offset_conversion(client):
     assert counted == ["2026-10-08", "2026-10-09", "2026-10-10", "2026-10-12", "2026-10-13"]
 
 
+def test_clock_api_names_the_field_of_a_number_too_long_to_read(client):
+    # 5000 digits once reached int() (Python refuses > 4300 digits): a 500, now the API's 400.
+    response = client.get("/api/v1/clock", params={
+        "received_at": "2026-09-30T16:30:00Z", "working_days": "9" * 5000})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "working_days"
+
+
 def test_clock_api_marks_unknown_years_provisional(client):
     body = client.get("/api/v1/clock", params={
         "received_at": "2027-03-01T10:00:00+08:00", "working_days": "3"}).json()

@@ -131,6 +131,8 @@ def test_indicators_are_for_civil_affairs_only_and_bad_input_is_friendly(client,
     client.cookies.clear()
     login(client, supervisor.username, PASSWORD)
     assert client.get("/indicators/?year=abc&district=x").status_code == 200
+    # 5000 digits once reached int() (a 500): junk like any other, this year is shown.
+    assert client.get("/indicators/", params={"year": "9" * 5000}).status_code == 200
     missing = client.get("/indicators/?district=999999")
     assert missing.status_code == 404 and "没有这个区县" in missing.text
     assert client.get("/indicators/9.9").status_code == 404

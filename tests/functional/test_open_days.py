@@ -355,3 +355,6 @@ def test_institutions_without_a_recent_open_day_are_flagged_for_civil_affairs(cl
     page = client.get("/opendays/overdue")
     assert page.status_code == 200 and "沉默颐养院" in page.text and "活跃颐养院" not in page.text
     assert "近 180 天内有" in page.text
+    # 5000 digits once reached int() (a 500): junk, so the configured period is used.
+    junk = client.get("/opendays/overdue", params={"days": "9" * 5000})
+    assert junk.status_code == 200 and "近 180 天内有" in junk.text

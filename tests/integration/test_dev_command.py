@@ -1,6 +1,6 @@
-"""`portal dev` (the README's first command) starts Redis, the worker, cron and the web, starts
-again a child that died, and stops all of them when it is stopped — by Ctrl-C or by a plain
-`kill` (SIGTERM)."""
+"""`portal dev` (the README's first command) starts Redis, the worker, cron and the web server
+(uvicorn's command line, as in production), starts again a child that died, and stops all of
+them when it is stopped — by Ctrl-C or by a plain `kill` (SIGTERM)."""
 
 from __future__ import annotations
 
@@ -37,17 +37,29 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _cron_child(pid: int) -> int | None:
-    """The `portal cron` process among `portal dev`'s descendants."""
+def _child(pid: int, *words: bytes) -> int | None:
+    """The process among `portal dev`'s descendants whose command line has `words`."""
     for child in _descendants(pid):
         try:
             with open(f"/proc/{child}/cmdline", "rb") as fh:
                 argv = fh.read().split(b"\0")
         except OSError:
             continue
-        if b"portal.cli" in argv and b"cron" in argv and _alive(child):
+        if all(word in argv for word in words) and _alive(child):
             return child
     return None
+
+
+def _cron_child(pid: int) -> int | None:
+    return _child(pid, b"portal.cli", b"cron")
+
+
+def _health(port: int) -> dict:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            return json.load(r)
+    except OSError:
+        return {}
 
 
 def _alive(pid: int) -> bool:
@@ -73,17 +85,18 @@ def test_portal_dev_starts_everything_and_a_stop_stops_everything(tmp_path, stop
     try:
         health: dict = {}
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/healthz",
-                                            timeout=2) as r:
-                    health = json.load(r)
-                if health.get("workers"):
-                    break
-            except OSError:
-                pass
+        while time.monotonic() < deadline and not (health := _health(web_port)).get("workers"):
             time.sleep(0.5)
         assert health.get("redis") == "ok" and health.get("workers") == 1, health
+        # The web server is uvicorn's own command, a child started again when it dies too.
+        web = _child(proc.pid, b"uvicorn", b"portal.app:create_app")
+        assert web is not None
+        os.kill(web, signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while (_child(proc.pid, b"uvicorn", b"portal.app:create_app") in (None, web)
+               or not _health(web_port)):
+            assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+            time.sleep(0.5)
         # A scheduler that dies is started again (issue 18: it stayed dead until noticed).
         cron = _cron_child(proc.pid)
         assert cron is not None
@@ -92,10 +105,11 @@ def test_portal_dev_starts_everything_and_a_stop_stops_everything(tmp_path, stop
         while (again := _cron_child(proc.pid)) in (None, cron):
             assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
             time.sleep(0.2)
-        assert "cron" in log.read_text(errors="replace").split("started again")[0][-300:]
+        output = log.read_text(errors="replace")
+        assert "dev: web started again" in output and "dev: cron started again" in output
         children = _descendants(proc.pid)
         assert again in children
-        assert len(children) >= 3  # redis-server, the worker, portal cron
+        assert len(children) >= 4  # redis-server, the worker, portal cron, uvicorn
         at_stop = log.stat().st_size
         proc.send_signal(stop_signal)
         proc.wait(timeout=30)

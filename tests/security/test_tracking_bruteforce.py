@@ -2,7 +2,8 @@
 
 The probe tried 2,800 secrets in 17 s, each from a new forged X-Forwarded-For address, found
 the complainant's 4 phone digits and posted "satisfied", closing someone else's complaint. Here
-the same attack runs against `portal serve`, twice:
+the same attack runs against the web server as production starts it (uvicorn with
+`--proxy-headers --forwarded-allow-ips=$PORTAL_TRUSTED_PROXIES`, tests/servers.py), twice:
 - behind a trusted proxy (PORTAL_TRUSTED_PROXIES=127.0.0.1), so every guess really comes from a
   different address and no per-address limit applies: the per-complaint lock must stop it;
 - with no proxy configured: the forged header must not change the address that is counted.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 
-from portal.logfilters import DropQueryString, uvicorn_log_config
+from portal.logfilters import DropQueryString
+from portal.settings import PROJECT_ROOT
 
 
 def test_query_string_is_cut_from_access_records():
@@ -18,8 +20,10 @@ def test_query_string_is_cut_from_access_records():
 
 
 def test_uvicorn_config_installs_the_filter():
-    config = uvicorn_log_config()
+    """deploy/uvicorn-log.json: the web server's --log-config (portal.devstack.web_command)."""
+    config = json.loads((PROJECT_ROOT / "deploy" / "uvicorn-log.json").read_text())
     assert config["handlers"]["access"]["filters"] == ["no_query"]
+    assert config["filters"]["no_query"]["()"] == "portal.logfilters.DropQueryString"
 
 
 def _access(path: str) -> logging.LogRecord:

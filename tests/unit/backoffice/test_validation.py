@@ -223,3 +223,12 @@ def test_fee_rows_blank_ignored_duplicates_refused_closing_kept():
 def test_rule_field_problems(field, value, message):
     errors = errors_of(validate_rules, {"rows": "1", **RULE_ROW, field: value})
     assert message in errors[field]
+
+
+@pytest.mark.parametrize("raw", ["9" * 5000, "0", "x", "١"])
+def test_a_row_id_that_names_no_current_row_is_a_message_not_a_crash(raw):
+    # 5000 digits once reached int() (Python refuses > 4300 digits: a 500); a 1 MB field passes
+    # the form guard, so the row id is read like every other id (formfields.parse_id).
+    for validate, row in ((validate_fees, FEE_ROW), (validate_rules, RULE_ROW)):
+        errors = errors_of(validate, {"rows": "1", "id-0": raw, **row}, {1})
+        assert errors == {"id-0": "这一行已不是现行内容，请刷新页面后重新填写"}

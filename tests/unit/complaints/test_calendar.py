@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -479,3 +480,31 @@ def test_day_kind_follows_the_schedule(schedule: YearSchedule, d: date) -> None:
         assert kind is DayKind.MAKEUP_WORKDAY
     else:
         assert kind is (DayKind.WEEKEND if d.weekday() >= 5 else DayKind.WORKDAY)
+
+
+# --- Logging --------------------------------------------------------------------------------
+
+
+def test_a_year_without_a_schedule_is_logged_once_as_read_weekends_only(caplog) -> None:
+    caplog.set_level(logging.INFO, logger="complaints.calendar")
+    calendar = WorkCalendar({})
+    for offset in range(10):
+        calendar.day_kind(date(2031, 3, 1) + timedelta(days=offset))
+    assert [r.getMessage() for r in caplog.records] == [
+        "calendar: no schedule for 2031; its days are counted as weekends-only (provisional "
+        "until the year's schedule is loaded)",
+    ]
+
+
+def test_adding_and_replacing_a_year_is_logged(caplog) -> None:
+    caplog.set_level(logging.INFO, logger="complaints.calendar")
+    schedule = parse_year_file("year: 2031\nholiday: 2031-10-01..2031-10-07 # 国庆节\n"
+                               "workday: 2031-09-28\n", source="admin upload")
+    calendar = WorkCalendar({}).with_year(schedule)
+    calendar.with_year(schedule)
+    assert [r.getMessage() for r in caplog.records] == [
+        "calendar: adding 2031's schedule (7 holidays, 1 make-up workdays, source admin upload)",
+        "calendar: replacing 2031's schedule (7 holidays, 1 make-up workdays, source admin "
+        "upload)",
+    ]
+    assert not re.search(r"1[3-9]\d{9}", caplog.text)

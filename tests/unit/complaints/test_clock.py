@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -464,3 +466,27 @@ def test_working_days_left_only_goes_down_and_overdue_means_past_due_at(
         overdue = status(deadline, moment, calendar) is ClockStatus.OVERDUE
         assert overdue == (moment >= deadline.due_at)
         assert (left == 0) == overdue
+
+
+# --- Logging --------------------------------------------------------------------------------
+
+
+def test_a_deadline_and_its_extension_are_logged_with_the_days_skipped(caplog) -> None:
+    caplog.set_level(logging.DEBUG, logger="complaints.clock")
+    deadline = compute_deadline(at("2026-09-23 10:00"), 5, CALENDAR)
+    extend(deadline, 5, CALENDAR)
+    # 09-24 Thu(1); 25–27 中秋; 28(2), 29(3), 30(4); 10-01–07 国庆节; 10-08(5). Then 10-09(6),
+    # 10-10 Sat 调休(7), 10-11 Sun, 12(8), 13(9), 14(10).
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("DEBUG", "clock: received 2026-09-23, 5 working days -> due by 24:00 of 2026-10-08 "
+                  "(skipped 10 holiday days (中秋、国庆节))"),
+        ("INFO", "clock: extended by 5 working days, from 24:00 of 2026-10-08 to 24:00 of "
+                 "2026-10-14 (skipped 1 weekend days; 1 make-up workday counted)"),
+    ]
+    assert not re.search(r"1[3-9]\d{9}", caplog.text)
+
+
+def test_a_provisional_deadline_says_which_years_had_no_schedule(caplog) -> None:
+    caplog.set_level(logging.DEBUG, logger="complaints.clock")
+    compute_deadline(at("2026-12-30 10:00"), 3, CALENDAR)
+    assert caplog.records[-1].getMessage().endswith("provisional: no schedule for 2027)")

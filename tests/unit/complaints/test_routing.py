@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -86,3 +89,32 @@ def test_adding_a_district_office_only_moves_its_own_type_there(rule, district, 
     assert after.responsible_office == extra and not after.fell_back_to_city
     if (rule.responsible, district) in offices:
         assert before.responsible_office == offices[(rule.responsible, district)]
+
+
+MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def test_the_routing_decision_is_logged_with_its_reasons(caplog):
+    caplog.set_level(logging.INFO, logger="complaints.routing")
+    rule = Rule("fire_safety", "fire_rescue", ("civil_affairs", "health"))
+    route(rule, 2, OFFICES)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == [
+        "routing: rule fire_safety: no health office for district 2; co-handling skipped",
+        "routing: rule fire_safety -> fire_rescue office 102 (no office in district 2, the "
+        "city's); co-handling offices [300]; supervising office 300",
+    ]
+    caplog.clear()
+    route(Rule("food_safety", "market_regulation"), 1, OFFICES)
+    assert "market_regulation office 201 (district 1's); co-handling offices none" in caplog.text
+    assert not MOBILE.search(caplog.text)
+
+
+def test_a_complaint_no_office_can_take_is_logged_as_a_warning(caplog):
+    caplog.set_level(logging.INFO, logger="complaints.routing")
+    with pytest.raises(NoOffice):
+        route(Rule("elder_health", "health"), 1, OFFICES)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", "routing: rule elder_health needs a health office; neither district 1 nor "
+                    "the city has one"),
+    ]
