@@ -341,6 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("file")
     rs.add_argument("--force", action="store_true", help="replace a database that has tables")
     rs.set_defaults(func=cmd_restore)
+
+    from portal.registry.commands import add_parser as add_import_parser
+
+    add_import_parser(sub)  # `portal import …` (portal/registry/commands.py)
     return parser
 
 

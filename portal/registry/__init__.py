@@ -1,0 +1,1 @@
+"""Importing the institution registry from the spreadsheets a city has (issue 20)."""
