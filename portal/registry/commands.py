@@ -36,10 +36,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_institutions(args: argparse.Namespace) -> int:
-    from portal.db import session_scope
-    from portal.registry import rules
+    from portal.core.db import session_scope
+    from portal.core.settings import get_settings
+    from portal.registry.rules import imports
     from portal.registry.services import ImportFileError, import_institutions, write_report
-    from portal.settings import get_settings
 
     path = Path(args.file)
     if not path.is_file():
@@ -53,8 +53,8 @@ def run_institutions(args: argparse.Namespace) -> int:
         print(f"import: {exc}", file=sys.stderr)
         return 2
     problems = outcome.problems
-    for row, column, message in rules.report_rows(problems):
-        print(rules.Problem(row, column, message).line())
+    for row, column, message in imports.report_rows(problems):
+        print(imports.Problem(row, column, message).line())
     for line in outcome.summary.lines():
         print(line)
     if args.report:

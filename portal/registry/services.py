@@ -1,11 +1,11 @@
 """Importing the institution registry from a city's spreadsheets: read the file, check every
-row (portal/registry/rules.py), and — only when the whole file is valid, or valid rows only are
+row (portal/registry/rules/imports.py), and — only when the whole file is valid, or valid rows only are
 asked for — upsert by credit code in one transaction, audited as one change.
 
 The written institutions reach the rest of the portal as other changes do: database triggers
 raise their `records_version` (migration 0009) and keep the directory counts (0011); a job per
 changed institution rebuilds its page document and its search document (the outbox,
-`portal.jobs.record_job`), or, past BULK changes, one index rebuild and one sweep of stale
+`portal.core.jobs.record_job`), or, past BULK changes, one index rebuild and one sweep of stale
 page documents instead of a job each.
 """
 
@@ -26,15 +26,15 @@ from sqlalchemy import Table as SqlTable
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from portal import audit
 from portal.accounts.models import User
-from portal.db import utcnow
+from portal.core import audit
+from portal.core.db import utcnow
+from portal.core.jobs import record_job
 from portal.institutions.models import Institution
-from portal.institutions.page_jobs import enqueue_refresh, refresh_stale_pages
-from portal.jobs import record_job
+from portal.institutions.tasks import enqueue_refresh, refresh_stale_pages
 from portal.orgs.models import District, Street
-from portal.registry import rules
-from search.pinyin import initials
+from portal.registry.rules import imports
+from search.rules.pinyin import initials
 from search.tasks import enqueue_index_update, enqueue_rebuild
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def read_table(path: Path) -> Table:
     raise ImportFileError(f"不支持的文件类型：{path.suffix or '无扩展名'}（请用 .xlsx 或 .csv）")
 
 
-def places(db: Session) -> rules.Places:
+def places(db: Session) -> imports.Places:
     districts: dict[str, tuple[int, dict[str, int]]] = {
         name: (district_id, {}) for district_id, name in db.execute(
             select(District.id, District.name))}
@@ -114,11 +114,11 @@ def places(db: Session) -> rules.Places:
     for district_id, street_id, name in db.execute(
             select(Street.district_id, Street.id, Street.name)):
         by_id[district_id][name] = street_id
-    return rules.Places(districts)
+    return imports.Places(districts)
 
 
 def _stored(db: Session, codes: list[str]) -> dict[str, dict[str, Any]]:
-    columns = [getattr(Institution, name) for name in rules.STORED_FIELDS]
+    columns = [getattr(Institution, name) for name in imports.STORED_FIELDS]
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(codes), _CHUNK):
         chunk = codes[start:start + _CHUNK]
@@ -135,7 +135,7 @@ class Outcome:
 
     file: str
     encoding: str
-    checker: rules.RowChecker
+    checker: imports.RowChecker
     ignored: list[str]
     written: bool = False
     added: int = 0
@@ -144,28 +144,28 @@ class Outcome:
     changed_ids: list[int] = field(default_factory=list)
 
     @property
-    def problems(self) -> list[rules.Problem]:
+    def problems(self) -> list[imports.Problem]:
         return self.checker.problems
 
     @property
-    def summary(self) -> rules.Summary:
-        return rules.Summary(self.file, self.encoding, self.checker.total,
+    def summary(self) -> imports.Summary:
+        return imports.Summary(self.file, self.encoding, self.checker.total,
                              len(self.checker.bad_rows), self.added, self.updated,
                              self.unchanged, self.ignored, self.written)
 
 
-def _pass(db: Session, path: Path, city: rules.Places, *, write: bool,
+def _pass(db: Session, path: Path, city: imports.Places, *, write: bool,
           collect_ids: bool = False) -> Outcome:
     """One pass over the file: every row checked and each valid one compared with what is
     stored, a chunk at a time (memory stays that of a chunk whatever the file's length);
     with `write`, the chunk's new and changed institutions are written as it goes."""
     table = read_table(path)
-    headers = rules.map_headers(table.headers)
-    outcome = Outcome(path.name, table.encoding, rules.RowChecker(headers, city),
+    headers = imports.map_headers(table.headers)
+    outcome = Outcome(path.name, table.encoding, imports.RowChecker(headers, city),
                       [*headers.ignored], written=write)
     if headers.problems:
         return outcome
-    chunk: list[rules.Row] = []
+    chunk: list[imports.Row] = []
     now = utcnow()
     for number, cells in table.rows:
         row = outcome.checker.check(number, cells)
@@ -179,7 +179,7 @@ def _pass(db: Session, path: Path, city: rules.Places, *, write: bool,
     return outcome
 
 
-def _settle(db: Session, rows: list[rules.Row], outcome: Outcome, now: datetime | None,
+def _settle(db: Session, rows: list[imports.Row], outcome: Outcome, now: datetime | None,
             collect_ids: bool) -> None:
     """Compare a chunk of valid rows with the stored institutions; write them if `now`."""
     stored = _stored(db, [row.code for row in rows])
@@ -188,9 +188,9 @@ def _settle(db: Session, rows: list[rules.Row], outcome: Outcome, now: datetime 
     for row in rows:
         old = stored.get(row.code)
         if old is None:
-            added.append(rules.new_values(row))
+            added.append(imports.new_values(row))
             continue
-        changes = rules.changed_values(row, old)
+        changes = imports.changed_values(row, old)
         if changes:
             changes["id"] = old["id"]
             updated.append(changes)
@@ -268,18 +268,18 @@ def import_institutions(db: Session, path: Path, *, dry_run: bool = False,
     return done
 
 
-def write_report(problems: list[rules.Problem], out: Path) -> None:
+def write_report(problems: list[imports.Problem], out: Path) -> None:
     """The per-row report as XLSX or CSV (UTF-8 with BOM, which Excel opens correctly)."""
-    rows = rules.report_rows(problems)
+    rows = imports.report_rows(problems)
     if out.suffix.lower() == ".csv":
         with out.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(rules.REPORT_HEADER)
+            writer.writerow(imports.REPORT_HEADER)
             writer.writerows(rows)
         return
     book = Workbook(write_only=True)
     sheet = book.create_sheet("检查结果")
-    sheet.append(rules.REPORT_HEADER)
+    sheet.append(imports.REPORT_HEADER)
     for row in rows:
         sheet.append(row)
     book.save(out)
@@ -290,14 +290,14 @@ def write_template(out: Path) -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = "养老机构"
-    sheet.append([column.header for column in rules.COLUMNS])
+    sheet.append([column.header for column in imports.COLUMNS])
     for cell in sheet[1]:
         cell.number_format = "@"
     guide = book.create_sheet("数据字典")
     guide.append(["列名", "是否必填", "格式", "允许的值", "也接受的列名"])
-    for column in rules.COLUMNS:
+    for column in imports.COLUMNS:
         guide.append([column.header, "必填" if column.required else "选填", column.fmt,
                       column.allowed, "、".join(column.aliases)])
-    for name in rules.NOT_KEPT:
+    for name in imports.NOT_KEPT:
         guide.append([name, "选填", "文本", "", "可保留在文件中，本平台不保存"])
     book.save(out)

@@ -13,8 +13,9 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from portal.institutions import creditcode, vocab
-from portal.registry.rules import COLUMNS
+from portal.institutions import vocab
+from portal.institutions.rules import creditcode
+from portal.registry.rules.imports import COLUMNS
 
 HEADERS = [column.header for column in COLUMNS] + ["登记机关", "备案机关"]
 _AT = {header: i for i, header in enumerate(HEADERS)}

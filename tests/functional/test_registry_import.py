@@ -12,13 +12,13 @@ from data.registry_rows import HEADERS, city, rows, spoil, write_csv, write_xlsx
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from portal.accounts.roles import Role
-from portal.audit import AuditEvent
+from portal.accounts.rules.roles import Role
 from portal.cli import main
-from portal.institutions.directory import Directory
-from portal.institutions.directory_query import DirectoryQuery
+from portal.core.audit import AuditEvent
+from portal.core.jobs import OutboxJob
 from portal.institutions.models import Institution
-from portal.jobs import OutboxJob
+from portal.institutions.rules.directory_query import DirectoryQuery
+from portal.institutions.services.directory import Directory
 from portal.orgs.models import District, Street
 
 from factories import user
@@ -88,7 +88,7 @@ def test_a_registry_with_bad_rows_is_reported_whole_then_imported_once(db, tmp_p
                                  "by": "命令行"}
     # Past BULK changes: one index rebuild and one page sweep, not 4,000 jobs.
     assert sorted(db.scalars(select(OutboxJob.func))) == [
-        "portal.institutions.page_jobs:refresh_stale_pages", "search.tasks:rebuild_index"]
+        "portal.institutions.tasks:refresh_stale_pages", "search.tasks:rebuild_index"]
     first = db.scalars(select(Institution).where(Institution.credit_code == good[0][1])).one()
     assert (first.name, first.district_id, first.beds_total) == (good[0][0], districts["南湖区"],
                                                                  good[0][HEADERS.index("床位数")])

@@ -7,18 +7,18 @@ from datetime import date, datetime
 
 import pytest
 
-from portal.institutions import creditcode
-from portal.registry import cells, rules
+from portal.institutions.rules import creditcode
+from portal.registry.rules import cells, imports
 from portal.registry.services import ImportFileError, decode
 
 CODE = "91350100M000100Y43"  # GB 32100-2015's worked example
-PLACES = rules.Places({"南湖区": (1, {"湖滨街道": 11}), "北山区": (2, {"山前镇": 21})})
+PLACES = imports.Places({"南湖区": (1, {"湖滨街道": 11}), "北山区": (2, {"山前镇": 21})})
 HEADERS = ["机构名称", "统一社会信用代码", "机构类型", "机构性质", "所在区县", "乡镇(街道)",
            "地址", "床位数", "空余床位数", "登记日期", "登记机关"]
 
 
 def check(*rows):
-    return rules.check_rows(rules.map_headers(HEADERS), enumerate(rows, start=2), PLACES)
+    return imports.check_rows(imports.map_headers(HEADERS), enumerate(rows, start=2), PLACES)
 
 
 _rng = random.Random(3)
@@ -46,7 +46,7 @@ def test_a_valid_row_maps_every_column_to_the_institution():
 
 
 def test_headers_accept_aliases_and_name_what_is_not_kept_and_what_is_missing():
-    headers = rules.map_headers(["名称", " 统一社会信用代码 ", "*机构类型", "备案机关", None])
+    headers = imports.map_headers(["名称", " 统一社会信用代码 ", "*机构类型", "备案机关", None])
     assert [c.field for c in headers.index.values()] == ["name", "credit_code", "kind"]
     assert headers.ignored == ["备案机关"]
     missing = {p.column for p in headers.problems}
@@ -142,25 +142,25 @@ def stored(**changes):
 
 def test_the_same_values_change_nothing_and_blank_cells_keep_what_is_stored():
     row = check(good(统一社会信用代码=CODE)).rows[0]
-    assert rules.changed_values(row, stored()) == {}
-    assert rules.changed_values(row, stored(phone="0571-1")) == {}
-    assert rules.changed_values(row, stored(beds_total=80)) == {"beds_total": 100}
+    assert imports.changed_values(row, stored()) == {}
+    assert imports.changed_values(row, stored(phone="0571-1")) == {}
+    assert imports.changed_values(row, stored(beds_total=80)) == {"beds_total": 100}
 
 
 def test_updates_keep_the_stored_row_consistent():
     row = check(good(**{"所在区县": "北山区", "乡镇(街道)": "", "统一社会信用代码": CODE})).rows[0]
-    assert rules.changed_values(row, stored()) == {"district_id": 2, "street_id": None}
-    fewer_beds = rules.Row(2, {"credit_code": CODE, "beds_total": 5})
-    assert rules.changed_values(fewer_beds, stored()) == {"beds_total": 5, "beds_vacant": 5}
-    filed = rules.Row(2, {"credit_code": CODE, "filing_no": "备1"})
-    assert rules.changed_values(filed, stored()) == {"filing_no": "备1", "filing_status": "filed"}
+    assert imports.changed_values(row, stored()) == {"district_id": 2, "street_id": None}
+    fewer_beds = imports.Row(2, {"credit_code": CODE, "beds_total": 5})
+    assert imports.changed_values(fewer_beds, stored()) == {"beds_total": 5, "beds_vacant": 5}
+    filed = imports.Row(2, {"credit_code": CODE, "filing_no": "备1"})
+    assert imports.changed_values(filed, stored()) == {"filing_no": "备1", "filing_status": "filed"}
 
 
 def test_a_new_institution_gets_every_field_and_its_filing_status_from_the_filing_number():
-    values = rules.new_values(rules.Row(2, {"credit_code": CODE, "filing_no": "备1"}))
+    values = imports.new_values(imports.Row(2, {"credit_code": CODE, "filing_no": "备1"}))
     assert values["filing_status"] == "filed" and values["beds_total"] == 0
-    assert set(rules.NEW_DEFAULTS) <= set(values)
-    assert rules.new_values(rules.Row(2, {"credit_code": CODE}))["filing_status"] == \
+    assert set(imports.NEW_DEFAULTS) <= set(values)
+    assert imports.new_values(imports.Row(2, {"credit_code": CODE}))["filing_status"] == \
         "registered_unfiled"
 
 

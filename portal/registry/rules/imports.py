@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from portal.institutions import vocab
-from portal.registry.cells import (
+from portal.registry.rules.cells import (
     DATE_FORMATS,
     CellError,
     a_date,

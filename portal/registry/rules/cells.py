@@ -1,6 +1,6 @@
 """The cells of an imported registry: a value as a spreadsheet or CSV gives it (str, int,
 float, datetime, None) → the value stored, or a CellError saying in Chinese what is wrong.
-Pure (portal/registry/rules.py puts them in columns)."""
+Pure (portal/registry/rules/imports.py puts them in columns)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from portal.institutions import creditcode
+from portal.institutions.rules import creditcode
 
 
 class CellError(ValueError):
