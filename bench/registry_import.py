@@ -46,9 +46,9 @@ def _rss_mb() -> float:
 
 def child(file: str) -> None:
     """One measured process: import the file twice (new, then unchanged); print JSON."""
-    from portal.db import session_scope
+    from portal.core.db import session_scope
+    from portal.core.settings import get_settings
     from portal.registry.services import import_institutions
-    from portal.settings import get_settings
 
     url = get_settings().database_url
     baseline = _rss_mb()
@@ -76,7 +76,7 @@ def _env(url: str, var: Path) -> dict[str, str]:
 
 def _prepare(url: str, var: Path) -> None:
     """Migrate and add the city's districts and streets (in a process of its own)."""
-    code = ("from portal.migrate import upgrade; from portal.db import session_scope;"
+    code = ("from portal.core.migrate import upgrade; from portal.core.db import session_scope;"
             "from portal.orgs.models import District, Street;"
             "from tests.data.registry_rows import city;"
             f"upgrade({url!r})\n"
