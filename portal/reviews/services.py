@@ -90,7 +90,6 @@ def keyed_hash(secret_key: str, purpose: str, value: str) -> str:
 
 
 def parse_rating(raw: str) -> int | None:
-    raw = (raw or "").strip()
     return parse_whole(raw, RATING_MIN, RATING_MAX)
 
 

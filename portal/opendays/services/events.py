@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, select, union_all, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import User
+from portal.core.formfields import parse_whole
 from portal.core.notify import queue_notification
 from portal.core.tokens import TokenInvalid, TokenService
 from portal.institutions.models import Institution
@@ -39,7 +40,6 @@ from portal.opendays.services.signups import (  # noqa: F401  (re-exported, as a
     SIGNUP_PATH,
     SignupDesk,
     SignupInput,
-    parse_int,
     refusal,
     validate_signup,
 )
@@ -106,7 +106,7 @@ def validate_event(inp: EventInput, *, now: datetime, tz: tzinfo) -> dict[str, s
         errors["signup_deadline"] = "报名截止时间须早于开始时间"
     elif deadline <= now:
         errors["signup_deadline"] = "报名截止时间不能早于现在"
-    if parse_int(inp.capacity, CAPACITY_MIN, CAPACITY_MAX) is None:
+    if parse_whole(inp.capacity, CAPACITY_MIN, CAPACITY_MAX) is None:
         errors["capacity"] = f"名额须为 {CAPACITY_MIN}–{CAPACITY_MAX} 之间的整数"
     if len(inp.description.strip()) > DESCRIPTION_MAX:
         errors["description"] = f"活动介绍不能超过 {DESCRIPTION_MAX} 个字"
@@ -309,7 +309,7 @@ class OpenDayService(SignupDesk):
     def give_feedback(self, token: str, rating: str, text: str, *, now: datetime) -> Signup:
         signup = self.feedback_signup(token)
         errors: dict[str, str] = {}
-        value = parse_int(rating, RATING_MIN, RATING_MAX)
+        value = parse_whole(rating, RATING_MIN, RATING_MAX)
         if value is None:
             errors["rating"] = "请为本次开放日打分（1–5 星）"
         if len(text.strip()) > FEEDBACK_TEXT_MAX:

@@ -78,10 +78,6 @@ class SignupInput:
     party_size: str
 
 
-def parse_int(raw: str, low: int, high: int) -> int | None:
-    return parse_whole((raw or "").strip(), low, high)
-
-
 def validate_signup(inp: SignupInput) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not inp.name.strip():
@@ -95,7 +91,7 @@ def validate_signup(inp: SignupInput) -> dict[str, str]:
         errors["phone"] = "手机号码格式不正确：须为 11 位数字，如 13812345678"
     if inp.identity not in IDENTITIES:
         errors["identity"] = "请选择您的身份"
-    if parse_int(inp.party_size, PARTY_MIN, PARTY_MAX) is None:
+    if parse_whole(inp.party_size, PARTY_MIN, PARTY_MAX) is None:
         errors["party_size"] = f"报名人数须为 {PARTY_MIN}–{PARTY_MAX} 人"
     return errors
 
