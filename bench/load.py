@@ -257,9 +257,11 @@ def run(args: argparse.Namespace) -> dict:
     results: dict = {"backend": args.backend, "dataset": args.dataset, "workers": args.workers,
                      "http": args.http, "loop": args.loop, "seconds": args.seconds,
                      "rounds": args.rounds, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-                     "web_threads": args.web_threads, "scenarios": {}}
+                     "web_threads": args.web_threads, "proxy": not args.no_proxy,
+                     "page_docs": not args.no_page_docs, "scenarios": {}}
     with Stack(args.backend, args.dataset, args.workers, args.http, args.loop,
-               web_threads=args.web_threads) as stack:
+               web_threads=args.web_threads, proxy=not args.no_proxy,
+               page_docs=not args.no_page_docs) as stack:
         low, high, districts = institution_ids(stack.database_url)
         base_env = {"BENCH_ID_MIN": str(low), "BENCH_ID_MAX": str(high)}
         # Warm-up: imports, templates and connection pools in both web workers.
@@ -312,7 +314,9 @@ def intake(stack: Stack, base_env: dict[str, str], args: argparse.Namespace) -> 
 
 
 def print_table(results: dict) -> None:
-    print(f"\n{results['backend']} / {results['dataset']}: {results['workers']} uvicorn workers, "
+    print(f"\n{results['backend']} / {results['dataset']}: "
+          f"{'nginx, ' if results.get('proxy') else ''}{results['workers']} uvicorn workers, "
+          f"page documents {'on' if results.get('page_docs', True) else 'off'}, "
           f"--http {results['http']} --loop {results['loop']}, "
           f"web threads {results.get('web_threads') or 'default'}, wrk -t2 -c64, "
           f"{results['seconds']} s x {results['rounds']} rounds (medians)")
@@ -352,6 +356,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="PORTAL_WEB_THREADS for the web processes (default: the portal's)")
     parser.add_argument("--http", default="httptools", choices=["httptools", "h11"])
     parser.add_argument("--loop", default="uvloop", choices=["uvloop", "asyncio"])
+    parser.add_argument("--no-proxy", action="store_true",
+                        help="wrk straight to uvicorn, without nginx in front")
+    parser.add_argument("--no-page-docs", action="store_true",
+                        help="institution pages built from the rows per view (documents emptied)")
     parser.add_argument("--out", help="also write the results as JSON here")
     args = parser.parse_args(argv)
     results = run(args)

@@ -1,4 +1,4 @@
-"""Start the real stack for a benchmark: database, Redis, an RQ worker and uvicorn.
+"""Start the real stack for a benchmark: database, Redis, an RQ worker, uvicorn and nginx.
 
 The web server is started with production's command line (deploy/systemd/portal-web.service,
 portal.core.devstack.web_command) and these uvicorn options (documented in bench/RESULTS.md):
@@ -6,9 +6,15 @@ portal.core.devstack.web_command) and these uvicorn options (documented in bench
     --workers 2 --no-access-log --http httptools --loop uvloop
 
 i.e. one uvicorn worker process per core (2 here) under uvicorn's own process manager, no
-access log (it costs ≈11 %; put it in the reverse proxy), the C HTTP parser and uvloop from
+access log (it costs ≈11 %; the reverse proxy keeps it), the C HTTP parser and uvloop from
 uvicorn[standard]. `--http h11` and `--loop asyncio` are the pure-Python alternatives
 (--http/--loop on bench/load.py).
+
+In front of it, as in production, Debian's nginx with deploy/nginx/portal.conf
+(portal/core/nginxconf.py: two worker processes, its access log on); `proxy=False` measures
+uvicorn alone, as every figure before 2026-12-07 did. `page_docs=False` serves institution
+pages without their stored documents (the table emptied, no `portal build-pages`): what the
+page costs without that mechanism.
 
 Data sets are built once and cached under BENCH_WORK (default /work/bench-data, outside the repo):
 
@@ -38,6 +44,7 @@ import urllib.request
 from contextlib import closing
 from pathlib import Path
 
+from portal.core import nginxconf
 from portal.core.devstack import web_command
 
 REPO = Path(__file__).resolve().parent.parent
@@ -170,6 +177,20 @@ def vacuum_analyze(url: str) -> None:
         engine.dispose()
 
 
+def drop_page_docs(url: str) -> int:
+    """Empty the institution page documents (pages are then built from the rows per view)."""
+    from sqlalchemy import create_engine, delete
+
+    from portal.institutions.models import InstitutionPageDoc
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            return conn.execute(delete(InstitutionPageDoc)).rowcount
+    finally:
+        engine.dispose()
+
+
 def prepare(backend: str, dataset: str) -> dict:
     """Build the data set once; later calls return its summary (ready.json) at once."""
     root = dataset_dir(backend, dataset)
@@ -222,9 +243,11 @@ class Stack:
 
     def __init__(self, backend: str, dataset: str, workers: int = 2, http: str = "httptools",
                  loop: str = "uvloop", fresh_copy: bool | None = None,
-                 web_threads: int | None = None) -> None:
+                 web_threads: int | None = None, proxy: bool = True,
+                 page_docs: bool = True) -> None:
         self.backend, self.dataset = backend, dataset
         self.workers, self.http, self.loop = workers, http, loop
+        self.proxy, self.page_docs = proxy, page_docs
         self.web_threads = web_threads  # PORTAL_WEB_THREADS; None: the portal's default
         # The demo database is copied per run so intake runs do not pile up in it.
         self.fresh_copy = dataset == "demo" if fresh_copy is None else fresh_copy
@@ -277,6 +300,8 @@ class Stack:
         index_dir = self.run_dir / "index"
         self.env = _env(url, self.run_dir, PORTAL_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
                         PORTAL_INDEX_DIR=str(index_dir), PORTAL_BENCH_ROUTES="1",
+                        # The client address from nginx's X-Forwarded-For (deploy/portal.env).
+                        PORTAL_TRUSTED_PROXIES="127.0.0.1" if self.proxy else "",
                         PORTAL_SECRET_KEY="bench-" + os.urandom(16).hex(),
                         **({"PORTAL_WEB_THREADS": str(self.web_threads)}
                            if self.web_threads else {}))
@@ -285,7 +310,11 @@ class Stack:
         _portal(self.env, "db", "upgrade", log=self.run_dir / "upgrade.log")
         # Institution page documents missing or stale (a data set built before them, or a
         # template change since): built here, as a deploy runs `portal build-pages`.
-        _portal(self.env, "build-pages", "--procs", "2", log=self.run_dir / "build-pages.log")
+        if self.page_docs:
+            _portal(self.env, "build-pages", "--procs", "2",
+                    log=self.run_dir / "build-pages.log")
+        else:
+            drop_page_docs(url)
         # The signed counts that `rq cron` folds every minute in a deployment (the stack runs
         # no cron): each intake run left two rows per complaint, and a queue view summed 13,000
         # of them for the busiest office (243,821 in all, found in the sixth pass).
@@ -309,9 +338,15 @@ class Stack:
         self.worker = self._spawn("worker", [str(VENV_BIN / "portal"), "worker", *queues],
                                   self.env)
         # The web server as a deployment runs it (uvicorn's own --workers manager).
+        web_port = free_port() if self.proxy else self.port
         self.web = self._spawn("web", web_command(
-            self.env, port=self.port, workers=self.workers,
+            self.env, port=web_port, workers=self.workers,
             extra=["--no-access-log", "--http", self.http, "--loop", self.loop]), self.env)
+        if self.proxy:
+            prefix = self.run_dir / "nginx"
+            prefix.mkdir()
+            conf = nginxconf.config(prefix, self.port, web_port)
+            self._spawn("nginx", nginxconf.command(prefix, conf))
         wait_for_http(self.base + "/healthz")
 
     def web_worker_pids(self) -> list[int]:
@@ -348,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=BACKENDS, default="sqlite")
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="demo")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-proxy", action="store_true", help="uvicorn without nginx")
     args = parser.parse_args(argv)
     if args.action == "prepare":
         print(json.dumps(prepare(args.backend, args.dataset)))
@@ -357,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # `kill PID` (SIGTERM) stops the whole stack as Ctrl-C does.
     signal.signal(signal.SIGTERM, interrupted)
-    with Stack(args.backend, args.dataset, args.workers) as stack:
+    with Stack(args.backend, args.dataset, args.workers, proxy=not args.no_proxy) as stack:
         print(json.dumps({"base": stack.base, "database_url": stack.database_url,
                           "api_key": stack.api_key, **stack.info}), flush=True)
         try:

@@ -111,7 +111,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_build_pages(args: argparse.Namespace) -> int:
-    from portal.institutions.services.queries.pagedoc import build_stale_parallel
+    from portal.institutions.services.pagedoc import build_stale_parallel
 
     started = time.monotonic()
     done = build_stale_parallel(get_settings().database_url, procs=args.procs,

@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from complaints.models import Complaint
 from portal.accounts.rules.roles import Role
 from portal.accounts.services import AccountService
+from portal.core import nginxconf
 from portal.core.db import dispose_engines, session_scope
 from portal.institutions.models import Institution
 
@@ -45,7 +46,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
-NGINX = "/usr/sbin/nginx"
 SECRET = "deploy-" + "d" * 40
 FORGED = "203.0.113.9"  # TEST-NET-3: never a real client here
 CLIENT = "127.0.0.5"  # a loopback address other than nginx's own 127.0.0.1
@@ -87,42 +87,6 @@ def web_command(env: dict[str, str], port: int) -> list[str]:
     argv[0] = str(Path(sys.executable).parent / "uvicorn")  # this test's venv
     argv[argv.index("--port") + 1] = str(port)
     return argv
-
-
-def nginx_config(prefix: Path, listen: int, upstream: int) -> Path:
-    """deploy/nginx/portal.conf as the site, in the http block Debian's nginx.conf would give
-    it (its modules, mime types), with pid, logs and temp files under `prefix`."""
-    site = (DEPLOY / "nginx" / "portal.conf").read_text()
-    site = substitute(site, "listen 80;", f"listen 127.0.0.1:{listen};")
-    site = substitute(site, "listen [::]:80;", "")
-    site = substitute(site, "server 127.0.0.1:8000", f"server 127.0.0.1:{upstream}")
-    site = substitute(site, "/opt/portal/", f"{REPO}/")
-    (prefix / "site.conf").write_text(site)
-    temps = "\n".join(f"  {kind}_temp_path {prefix}/{kind};"
-                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    # Debian's modules (brotli among them), loaded as its nginx.conf does but by absolute path:
-    # modules-enabled names them relative to the default prefix.
-    modules = "\n".join(
-        line.replace("modules/", "/usr/lib/nginx/modules/", 1)
-        for path in sorted(Path("/etc/nginx/modules-enabled").glob("*.conf"))
-        for line in path.read_text().splitlines() if line.startswith("load_module"))
-    conf = prefix / "nginx.conf"
-    conf.write_text(f"""
-{"user root;" if os.geteuid() == 0 else ""}
-{modules}
-worker_processes 2;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log;
-events {{ worker_connections 256; }}
-http {{
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log {prefix}/access.log;
-{temps}
-  include {prefix}/site.conf;
-}}
-""")
-    return conf
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -185,7 +149,7 @@ def stack(tmp_path, pg_url, redis_server):
     from demo.seed import seed_demo
     from search.services.index import rebuild
 
-    if not Path(NGINX).exists():
+    if not Path(nginxconf.NGINX).exists():
         pytest.fail("nginx is missing: run scripts/setup.sh (Debian package nginx)")
     redis.Redis.from_url(redis_server.url).flushall()  # rate-limit counters of earlier tests
     var = tmp_path / "var"
@@ -213,9 +177,8 @@ def stack(tmp_path, pg_url, redis_server):
                                stderr=subprocess.STDOUT)
     prefix = tmp_path / "nginx"
     prefix.mkdir()
-    conf = nginx_config(prefix, nginx_port, web_port)
-    nginx = subprocess.Popen([NGINX, "-p", str(prefix), "-e", str(prefix / "error.log"),
-                              "-c", str(conf), "-g", "daemon off;"],
+    conf = nginxconf.config(prefix, nginx_port, web_port)
+    nginx = subprocess.Popen(nginxconf.command(prefix, conf),
                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{nginx_port}"
     try:
@@ -414,25 +377,24 @@ def test_systemd_units_pass_systemd_analyze_verify(tmp_path):
 def test_site_passes_nginx_t_in_debians_own_nginx_conf(tmp_path):
     """deploy/nginx/portal.conf unchanged, in Debian's /etc/nginx/nginx.conf in place of
     sites-enabled/: what `nginx -t` says after the installation steps of deploy/README.md."""
-    if not Path(NGINX).exists():
+    if not Path(nginxconf.NGINX).exists():
         pytest.fail("nginx is missing: run scripts/setup.sh (Debian package nginx)")
     debian = Path("/etc/nginx/nginx.conf").read_text()
     conf = tmp_path / "nginx.conf"
     conf.write_text(substitute(debian, "include /etc/nginx/sites-enabled/*;",
                                f"include {DEPLOY / 'nginx' / 'portal.conf'};"))
-    result = subprocess.run([NGINX, "-t", "-c", str(conf)], capture_output=True, text=True)
+    result = subprocess.run([nginxconf.NGINX, "-t", "-c", str(conf)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "[warn]" not in result.stderr and "[emerg]" not in result.stderr, result.stderr
 
 
 def test_nginx_answers_in_chinese_while_the_web_processes_are_down(tmp_path):
     """No web process listening (a restart): the site's 502 page, in Chinese, not cached."""
-    if not Path(NGINX).exists():
+    if not Path(nginxconf.NGINX).exists():
         pytest.fail("nginx is missing: run scripts/setup.sh (Debian package nginx)")
     port = free_port()
-    conf = nginx_config(tmp_path, port, free_port())  # an upstream port nobody listens on
-    nginx = subprocess.Popen([NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"),
-                              "-c", str(conf), "-g", "daemon off;"],
+    conf = nginxconf.config(tmp_path, port, free_port())  # an upstream port nobody listens on
+    nginx = subprocess.Popen(nginxconf.command(tmp_path, conf),
                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         status, headers, body = wait_until(
