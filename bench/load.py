@@ -258,11 +258,14 @@ def run(args: argparse.Namespace) -> dict:
                      "http": args.http, "loop": args.loop, "seconds": args.seconds,
                      "rounds": args.rounds, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
                      "web_threads": args.web_threads, "proxy": not args.no_proxy,
-                     "page_docs": not args.no_page_docs, "scenarios": {}}
+                     "page_docs": args.page_docs, "scenarios": {}}
     with Stack(args.backend, args.dataset, args.workers, args.http, args.loop,
                web_threads=args.web_threads, proxy=not args.no_proxy,
-               page_docs=not args.no_page_docs) as stack:
+               page_docs=args.page_docs) as stack:
         low, high, districts = institution_ids(stack.database_url)
+        if args.id_max:
+            high = min(high, args.id_max)
+            results["id_max"] = high
         base_env = {"BENCH_ID_MIN": str(low), "BENCH_ID_MAX": str(high)}
         # Warm-up: imports, templates and connection pools in both web workers.
         wrk(stack.base, "random_page.lua", 3, {**base_env, "BENCH_PATH": "ceiling"}, "warm")
@@ -316,7 +319,8 @@ def intake(stack: Stack, base_env: dict[str, str], args: argparse.Namespace) -> 
 def print_table(results: dict) -> None:
     print(f"\n{results['backend']} / {results['dataset']}: "
           f"{'nginx, ' if results.get('proxy') else ''}{results['workers']} uvicorn workers, "
-          f"page documents {'on' if results.get('page_docs', True) else 'off'}, "
+          f"page documents {results.get('page_docs', 'build')}"
+          f"{', ids ≤ ' + str(results['id_max']) if results.get('id_max') else ''}, "
           f"--http {results['http']} --loop {results['loop']}, "
           f"web threads {results.get('web_threads') or 'default'}, wrk -t2 -c64, "
           f"{results['seconds']} s x {results['rounds']} rounds (medians)")
@@ -358,8 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loop", default="uvloop", choices=["uvloop", "asyncio"])
     parser.add_argument("--no-proxy", action="store_true",
                         help="wrk straight to uvicorn, without nginx in front")
-    parser.add_argument("--no-page-docs", action="store_true",
-                        help="institution pages built from the rows per view (documents emptied)")
+    parser.add_argument("--page-docs", choices=["build", "keep", "drop"], default="build",
+                        help="institution page documents: built at start (default), kept as "
+                             "they are, or dropped (every page built from the rows per view)")
+    parser.add_argument("--id-max", type=int,
+                        help="the page scenario draws institutions with ids up to this only")
     parser.add_argument("--out", help="also write the results as JSON here")
     args = parser.parse_args(argv)
     results = run(args)

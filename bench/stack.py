@@ -12,9 +12,10 @@ uvicorn[standard]. `--http h11` and `--loop asyncio` are the pure-Python alterna
 
 In front of it, as in production, Debian's nginx with deploy/nginx/portal.conf
 (portal/core/nginxconf.py: two worker processes, its access log on); `proxy=False` measures
-uvicorn alone, as every figure before 2026-12-07 did. `page_docs=False` serves institution
-pages without their stored documents (the table emptied, no `portal build-pages`): what the
-page costs without that mechanism.
+uvicorn alone, as every figure before 2026-12-07 did. `page_docs`: "build" (the stale
+institution page documents built at start, as a deploy runs `portal build-pages`), "keep" (the
+documents as they are: a page without a current one is built from the rows), "drop" (the table
+emptied: every page from the rows, what the page costs without that mechanism).
 
 Data sets are built once and cached under BENCH_WORK (default /work/bench-data, outside the repo):
 
@@ -244,7 +245,7 @@ class Stack:
     def __init__(self, backend: str, dataset: str, workers: int = 2, http: str = "httptools",
                  loop: str = "uvloop", fresh_copy: bool | None = None,
                  web_threads: int | None = None, proxy: bool = True,
-                 page_docs: bool = True) -> None:
+                 page_docs: str = "build") -> None:
         self.backend, self.dataset = backend, dataset
         self.workers, self.http, self.loop = workers, http, loop
         self.proxy, self.page_docs = proxy, page_docs
@@ -310,10 +311,10 @@ class Stack:
         _portal(self.env, "db", "upgrade", log=self.run_dir / "upgrade.log")
         # Institution page documents missing or stale (a data set built before them, or a
         # template change since): built here, as a deploy runs `portal build-pages`.
-        if self.page_docs:
+        if self.page_docs == "build":
             _portal(self.env, "build-pages", "--procs", "2",
                     log=self.run_dir / "build-pages.log")
-        else:
+        elif self.page_docs == "drop":
             drop_page_docs(url)
         # The signed counts that `rq cron` folds every minute in a deployment (the stack runs
         # no cron): each intake run left two rows per complaint, and a queue view summed 13,000
