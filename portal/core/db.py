@@ -166,28 +166,28 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 
-# A GET request's session (`read_only`) is one the database refuses to write in: on PostgreSQL a
-# READ ONLY transaction (`postgresql_readonly`, psycopg sends `BEGIN READ ONLY`; the pool resets
-# it when the connection comes back), on SQLite `PRAGMA query_only` (`_sqlite_begin`). A GET must
-# not write, whatever form the statement takes (a data-modifying CTE, a function). psycopg
-# ignores read_only in autocommit, so GETs run in a transaction like any other session: its
-# BEGIN and the pool's ROLLBACK cost two round trips. bench/readonly.py measures them: in-process
-# on the demo set, on the shared and loaded 2-core machine (2026-12-07), the page ran at 0.53,
-# 0.59 and 0.81 of its autocommit rate (median of paired rounds, three runs; 0.45-0.82 over five
-# runs as ratios of medians); a second pool of autocommit connections opened with
-# `default_transaction_read_only=on`, which PostgreSQL also refuses writes on, ran at 1.00-1.08
-# of it. The standard form is kept here; the other needs a second pool per process.
+# A GET request's session (`read_only`) is one the database refuses to write in, whatever form a
+# statement takes (a data-modifying CTE, a function):
+# - on PostgreSQL it runs on a second pool of autocommit connections opened with
+#   `default_transaction_read_only=on` (`reading_engine`): PostgreSQL refuses their writes, and a
+#   read costs one round trip per statement, as in autocommit. A `BEGIN READ ONLY` transaction
+#   (`postgresql_readonly`) was tried first: its BEGIN and ROLLBACK made three round trips of
+#   the benchmark's one-query ceiling page, which then ran at 510 req/s where it had run at
+#   1,700-1,900 (bench/RESULTS.md, 2026-12-07: the 400k bench behind nginx); statement by
+#   statement the two see the same data (read committed takes a snapshot per statement);
+# - on SQLite `PRAGMA query_only` on a deferred transaction (`_sqlite_begin`).
 READ_ONLY = "portal_read_only"
+WRITER = "portal_writer"  # in a read-only session's info: the engine it would write with
 
 
 def read_only(session: Session) -> None:
-    """Make this session's transaction read-only: the database refuses its writes. Call before
-    its first statement; it holds for the session's current transaction only (after a commit or
-    rollback the session writes again)."""
-    options: dict[str, Any] = {READ_ONLY: True}
-    if session.get_bind().dialect.name == "postgresql":
-        options["postgresql_readonly"] = True
-    session.connection(execution_options=options)
+    """Make this session read-only: the database refuses its writes. Call before its first
+    statement; it holds until the session is closed (on SQLite, for its current transaction)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.info[WRITER] = bind
+        session.bind = reading_engine(bind)
+    session.connection(execution_options={READ_ONLY: True})
 
 
 def is_read_only(session: Session) -> bool:
@@ -207,11 +207,12 @@ def own_transaction(session: Session) -> Iterator[Connection]:
     if (session.get_bind().dialect.name == "sqlite" and session.in_transaction()
             and not is_read_only(session)):
         session.commit()
-    with session.get_bind().begin() as conn:
+    with session.info.get(WRITER, session.get_bind()).begin() as conn:
         yield conn
 
 
 _engines: dict[str, Engine] = {}
+_readers: dict[Engine, Engine] = {}
 
 
 def get_engine(url: str) -> Engine:
@@ -221,10 +222,22 @@ def get_engine(url: str) -> Engine:
     return _engines[url]
 
 
+def reading_engine(engine: Engine) -> Engine:
+    """The PostgreSQL engine's read-only twin (one per engine per process): autocommit
+    connections on which PostgreSQL refuses writes (`default_transaction_read_only`)."""
+    reader = _readers.get(engine)
+    if reader is None:
+        reader = _readers[engine] = create_engine(
+            engine.url, isolation_level="AUTOCOMMIT", pool_size=20, max_overflow=20,
+            pool_pre_ping=True, connect_args={"options": "-c default_transaction_read_only=on"})
+    return reader
+
+
 def dispose_engines() -> None:
-    for engine in _engines.values():
+    for engine in [*_engines.values(), *_readers.values()]:
         engine.dispose()
     _engines.clear()
+    _readers.clear()
     _factories.clear()
 
 

@@ -1,5 +1,6 @@
-"""A GET request's session is read-only in the database itself (portal/core/db.py: read_only): a READ
-ONLY transaction on PostgreSQL, `PRAGMA query_only` on SQLite. Any write fails, whatever its
+"""A GET request's session is read-only in the database itself (portal/core/db.py: read_only): a
+connection of the read-only pool on PostgreSQL (`default_transaction_read_only`), `PRAGMA
+query_only` on SQLite. Any write fails, whatever its
 form, including a data-modifying CTE that a check of the statement's first word missed."""
 
 from __future__ import annotations
@@ -53,12 +54,15 @@ def test_a_read_only_session_refuses_writes(env, user, statement):
 
 
 def test_a_pooled_connection_writes_again_after_a_read_only_session(env, user):
+    """SQLite: the connection the reader gave back is lent to a writer and writes. PostgreSQL:
+    readers have their own pool, whose connections a writer is never lent."""
     with session_factory(env)() as db:
         read_only(db)
         reader = db.connection().connection.driver_connection
         db.execute(text("SELECT 1"))
-    with session_factory(env)() as db:  # the connection the reader gave back, lent to a writer
-        assert db.connection().connection.driver_connection is reader
+    with session_factory(env)() as db:
+        writer = db.connection().connection.driver_connection
+        assert (writer is reader) == env.startswith("sqlite")
         db.execute(text("UPDATE users SET display_name = 'written'"))
         db.commit()
     assert set(_names(env)) == {"written"}
