@@ -1,16 +1,16 @@
 """What a GET request's read-only transaction costs on PostgreSQL (portal/core/db.py: read_only).
 
 GET requests ran in autocommit (no BEGIN, no ROLLBACK) guarded by a check of each statement's
-first word; they now run in a READ ONLY transaction, which PostgreSQL enforces itself (psycopg
-ignores read-only in autocommit), at the price of two round trips per request. This serves the
+first word; they now run on a second pool of autocommit connections opened with
+`default_transaction_read_only=on`, on which PostgreSQL refuses writes itself. This serves the
 institution page in-process (Starlette's TestClient, one thread: the database's share of each
 request is what differs) on the demo data set on PostgreSQL, in alternating rounds of:
 
-    readonly     the portal as it is: BEGIN READ ONLY … ROLLBACK
-    autocommit   as before: the session in autocommit (the prefix check left out, ≈ 1 µs)
-    ro-pool      an alternative not taken: a second pool of autocommit connections opened
-                 with `default_transaction_read_only=on` (PostgreSQL refuses writes on them
-                 without a BEGIN; costs a second pool of connections per process)
+    ro-pool      the portal as it is (portal/core/db.py: read_only)
+    readonly     the first form tried: BEGIN READ ONLY … ROLLBACK (`postgresql_readonly`),
+                 two round trips more per request; the 400k bench behind nginx found the
+                 ceiling page at 510 req/s with them and ≈ 900 without (bench/RESULTS.md)
+    autocommit   as before issue 19: the session in autocommit (the prefix check left out)
 
 and prints each mode's median req/s over the rounds and the ratio. The machine is shared and
 noisy: compare the ratio, not the figures, and run it more than once.
@@ -35,25 +35,11 @@ def autocommit(session) -> None:
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-def read_only_pool(url: str):
-    """`ro-pool`: the session on an engine whose connections refuse writes in autocommit."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import DBAPIError
+def read_only_transaction(session) -> None:
+    """`readonly`: the session in a READ ONLY transaction on the portal's writing pool."""
+    from portal.core.db import READ_ONLY
 
-    engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True,
-                           connect_args={"options": "-c default_transaction_read_only=on"})
-    with engine.connect() as conn:  # the point of it: PostgreSQL refuses the write
-        try:
-            conn.execute(text("UPDATE institutions SET name = name WHERE id = -1"))
-        except DBAPIError:
-            pass
-        else:
-            raise AssertionError("a default_transaction_read_only connection wrote")
-
-    def begin(session) -> None:
-        session.bind = engine
-
-    return begin
+    session.connection(execution_options={READ_ONLY: True, "postgresql_readonly": True})
 
 
 def measure(rounds: int, requests: int) -> dict[str, list[float]]:
@@ -68,8 +54,7 @@ def measure(rounds: int, requests: int) -> dict[str, list[float]]:
 
     with session_factory(get_settings().database_url)() as db:
         ids = db.scalars(select(Institution.id).order_by(Institution.id).limit(50)).all()
-    url = get_settings().database_url
-    modes = {"readonly": read_only, "autocommit": autocommit, "ro-pool": read_only_pool(url)}
+    modes = {"ro-pool": read_only, "readonly": read_only_transaction, "autocommit": autocommit}
     rates: dict[str, list[float]] = {mode: [] for mode in modes}
     with TestClient(create_app()) as client:
         for path in (f"/institutions/{i}" for i in ids):  # warm: page documents, templates

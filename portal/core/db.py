@@ -180,14 +180,20 @@ READ_ONLY = "portal_read_only"
 WRITER = "portal_writer"  # in a read-only session's info: the engine it would write with
 
 
-def read_only(session: Session) -> None:
+def read_only(session: Session, *, streaming: bool = False) -> None:
     """Make this session read-only: the database refuses its writes. Call before its first
-    statement; it holds until the session is closed (on SQLite, for its current transaction)."""
+    statement; it holds until the session is closed (on SQLite, for its current transaction).
+    `streaming`: it reads with a server-side cursor (`yield_per`), which PostgreSQL keeps only
+    inside a transaction: a `BEGIN READ ONLY` one on the writing pool, for downloads."""
     bind = session.get_bind()
+    options: dict[str, Any] = {READ_ONLY: True}
     if bind.dialect.name == "postgresql":
-        session.info[WRITER] = bind
-        session.bind = reading_engine(bind)
-    session.connection(execution_options={READ_ONLY: True})
+        if streaming:
+            options["postgresql_readonly"] = True
+        else:
+            session.info[WRITER] = bind
+            session.bind = reading_engine(bind)
+    session.connection(execution_options=options)
 
 
 def is_read_only(session: Session) -> bool:

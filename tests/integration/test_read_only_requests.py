@@ -39,14 +39,16 @@ def user(db):
     db.commit()
 
 
+@pytest.mark.parametrize("streaming", [False, True], ids=["pooled", "streaming"])
 @pytest.mark.parametrize("statement", WRITES)
-def test_a_read_only_session_refuses_writes(env, user, statement):
+def test_a_read_only_session_refuses_writes(env, user, statement, streaming):
+    """`streaming` (a download's server-side cursor): a READ ONLY transaction on PostgreSQL."""
     if statement.startswith("WITH") and env.startswith("sqlite"):
         # SQLite has no data-modifying CTE; its form is WITH … UPDATE (the unit tests').
         statement = "WITH c AS (SELECT 'x' AS v) UPDATE users SET display_name = (SELECT v FROM c)"
     before = _names(env)
     with session_factory(env)() as db:
-        read_only(db)
+        read_only(db, streaming=streaming)
         with pytest.raises(DBAPIError, match="read-only transaction|readonly database"):
             db.execute(text(statement))
         db.rollback()

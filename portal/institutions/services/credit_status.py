@@ -18,6 +18,7 @@ from sqlalchemy import Date, bindparam, cast, literal, null, or_, select, union_
 from sqlalchemy.orm import Session
 
 from complaints.models import Complaint
+from portal.core.db import UTCDateTime
 from portal.institutions.models import (
     CreditEntry,
     FulfilmentAssessment,
@@ -55,11 +56,13 @@ class CreditStatus:
 
 def _dated_records() -> Any:
     """Rectifications not done, penalties of the period, 履约评价 and red-list entries in force,
-    as rows of one shape (kind, institution, day, due, code, ref, department, basis, id): one
-    statement for all of them, built once with the institutions ("ids", expanding), "since"
-    and "today" bound at execution. Building it per call took ≈ 2 ms of the 2.6 ms it cost an
+    and substantiated complaints answered since "start", as rows of one shape (kind,
+    institution, day, due, code, ref, department, basis, id, at): one statement for all of them
+    (each statement is a round trip, and a page's round trips were most of its time behind
+    nginx at 400k), built once with the institutions ("ids", expanding), "since", "today" and
+    "start" bound at execution. Building it per call took ≈ 2 ms of the 2.6 ms it cost an
     institution page at 400k, where PostgreSQL ran it in 0.17 ms (bench/RESULTS.md, 2026-12-07)."""
-    blank, no_date = literal(""), cast(null(), Date)
+    blank, no_date, no_time = literal(""), cast(null(), Date), cast(null(), UTCDateTime())
     ids, since, today = bindparam("ids", expanding=True), bindparam("since"), bindparam("today")
 
     def shaped(kind: str, model: Any, day: Any, *, due: Any = no_date, code: Any = blank,
@@ -67,7 +70,8 @@ def _dated_records() -> Any:
         return (
             select(literal(kind).label("kind"), model.institution_id.label("institution_id"),
                    day.label("day"), due.label("due"), code.label("code"), ref.label("ref"),
-                   dept.label("dept"), basis.label("basis"), model.id.label("id"))
+                   dept.label("dept"), basis.label("basis"), model.id.label("id"),
+                   no_time.label("at"))
             .select_from(model)
             .join(Department, Department.id == model.department_id)
             .where(model.institution_id.in_(ids))
@@ -84,30 +88,37 @@ def _dated_records() -> Any:
         shaped("red", e, e.listed_on, dept=blank).where(
             e.list_type == "red", e.removed_on.is_(None),
             or_(e.expires_on.is_(None), e.expires_on >= today)),
+        # The local date of `at` is worked out in Python ("start" is a day before `since`).
+        select(literal("complaint"), Complaint.institution_id, no_date, no_date,
+               Complaint.outcome, blank, blank, blank, Complaint.id, Complaint.answered_at)
+        .where(Complaint.institution_id.in_(ids),
+               Complaint.outcome.in_(tuple(SUBSTANTIATED)),
+               Complaint.answered_at >= bindparam("start")),
     )
 
 
 _DATED_RECORDS = _dated_records()
-# Substantiated complaints answered since "start" (a day's slack before `since`: the local date
-# is worked out in Python).
-_COMPLAINTS = select(Complaint.institution_id, Complaint.answered_at, Complaint.outcome).where(
-    Complaint.institution_id.in_(bindparam("ids", expanding=True)),
-    Complaint.outcome.in_(tuple(SUBSTANTIATED)), Complaint.answered_at >= bindparam("start"))
 
 
 def credit_facts(db: Session, ids: Collection[int], today: date, lookback_days: int,
                  tz: ZoneInfo) -> tuple[dict[int, CreditFacts], set[int]]:
     """The rows the blockers read, per institution (absent ids: no rows), and the ids with a
-    red-list entry in force on `today`. Two statements whatever the number of ids."""
+    red-list entry in force on `today`. One statement whatever the number of ids."""
     if not ids:
         return {}, set()
     ids = list(ids)
     since = today - timedelta(days=lookback_days)
     parts: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     red: set[int] = set()
-    for row in db.execute(_DATED_RECORDS, {"ids": ids, "since": since, "today": today}):
+    # A day's slack before `since`: the local date of an answer is worked out below.
+    start = datetime.combine(since - timedelta(days=1), time(), tz)
+    values = {"ids": ids, "since": since, "today": today, "start": start}
+    for row in db.execute(_DATED_RECORDS, values):
         inst = row.institution_id
-        if row.kind == "rectification":
+        if row.kind == "complaint":
+            parts[inst]["complaints"].append(
+                ComplaintFact(row.at.astimezone(tz).date(), row.code))
+        elif row.kind == "rectification":
             parts[inst]["rectifications"].append(
                 RectificationFact(row.day, row.code, row.due, row.dept))
         elif row.kind == "penalty":
@@ -117,11 +128,6 @@ def credit_facts(db: Session, ids: Collection[int], today: date, lookback_days: 
                 AssessmentFact(row.day, row.code, row.basis, row.dept, row.id))
         else:
             red.add(inst)
-    start = datetime.combine(since - timedelta(days=1), time(), tz)
-    for institution_id, answered_at, outcome in db.execute(_COMPLAINTS,
-                                                           {"ids": ids, "start": start}):
-        parts[institution_id]["complaints"].append(
-            ComplaintFact(answered_at.astimezone(tz).date(), outcome))
     facts = {k: CreditFacts(**{name: tuple(rows) for name, rows in v.items()})
              for k, v in parts.items()}
     return facts, red

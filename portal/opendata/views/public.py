@@ -39,7 +39,7 @@ def _rows(dataset: Dataset, settings: Settings) -> Iterator[tuple]:
     """The rows, read when the response is sent, in a session of their own (the request's
     session is closed by then), read-only like the request's."""
     with session_factory(settings.database_url)() as db:
-        read_only(db)
+        read_only(db, streaming=True)
         today = datetime.now(settings.timezone).date()
         yield from dataset.rows(Query(db, today, settings.timezone))
 
