@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from portal.backoffice.rules.phones import phone_problem
 from portal.backoffice.rules.validation import (
     InvalidDraft,
-    phone_problem,
     validate_basic,
     validate_commitment,
     validate_fees,
