@@ -74,8 +74,9 @@ def test_a_rectification_update_keeps_the_deadline_left_blank_and_never_none_req
     assert update({"rectification_status": "done"}) == ({}, date(2026, 4, 10))
     assert update({"rectification_status": "overdue"}, None) == (
         {"rectification_deadline": "需要整改的，请填写整改期限"}, None)
-    assert update({"rectification_status": "none_required"})[0] == {
-        "rectification_status": "责令限期整改的检查，整改情况不能改为“无需整改”"}
+    for status in ("none_required", ""):  # left blank, it reads as none required
+        assert update({"rectification_status": status})[0] == {
+            "rectification_status": "责令限期整改的检查，整改情况不能改为“无需整改”"}
     assert update({"rectification_status": "done", "rectification_deadline": "2026-03-01"})[0] \
         == {"rectification_deadline": "整改期限不能早于检查日期"}
 
