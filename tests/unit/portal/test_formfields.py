@@ -226,3 +226,5 @@ def test_a_problem_found_outside_the_field_shows_only_when_it_has_none_of_its_ow
     form.fail("year", "开业年份早于登记年份")
     assert form.problems == {"beds": "床位数应为整数", "year": "开业年份早于登记年份"}
     assert form.failed("year") and not _Counted({"beds": "1"}).failed("beds")
+    form.fail("beds", "床位数多于房间容量", instead=True)
+    assert form.problems["beds"] == "床位数多于房间容量"
