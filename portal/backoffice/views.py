@@ -11,9 +11,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.accounts.rules.roles import Role
+from portal.backoffice.forms import CYCLES
 from portal.backoffice.models import SECTION_LABELS, SECTIONS, DisclosureDraft
 from portal.backoffice.rules import changes
-from portal.backoffice.rules.validation import CYCLES, InvalidDraft
+from portal.backoffice.rules.validation import InvalidDraft
 from portal.backoffice.services import workflow
 from portal.backoffice.services.workflow import REVIEWERS, WorkflowError
 from portal.core.endpoints import Ctx, view

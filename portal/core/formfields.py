@@ -1,14 +1,15 @@
 """The form layer's shared part: WTForms fields that read a request's form or query into typed
 values, each rule with its Chinese message written once (the forms are in each domain's
-`forms.py`).
+`forms.py`; a field's messages take its label: 请填写{label}, {label}不能超过 N 个字 …).
 
-A form is built from Starlette's `FormData` or `QueryParams` (multidicts with `getlist`, which
-WTForms reads as they are). No CSRF here: portal/core/security.py checks every POST already.
-`form.problems` is {field name: first message}, the shape the templates and the domain's own
-checks use; `form.texts()` is what was typed (stripped), to show again beside the messages.
+A form reads Starlette's `FormData` or `QueryParams` (multidicts, as they are) or a plain mapping
+(a JSON body, a test), one value per name. No CSRF here: portal/core/security.py checks every
+POST. `form.problems` is {field name: first message}, the shape the templates use; `form.texts()`
+is what was typed (stripped), shown again beside the messages. A rule that needs the database
+stays in the service, which adds its problem (`form.fail`) before raising its domain's error.
+Repeated rows of one form (a fee table) are `RowForm`s, their fields named `<name>-<row>`.
 
-Pure: no database, no request. `FieldReader` still reads the government record forms and the
-institution back office (institutions.records, backoffice.validation).
+Pure: no database, no request.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from starlette.datastructures import ImmutableMultiDict
 from wtforms import Field, Form
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
 
-TEXT_MAX = 2000
+TEXT_MAX = 2000  # a free text's length when its form names none
+EARLIEST_YEAR = 1949  # a date before it is a typo (the year), not a record
 _DATE_RE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _INT_RE = re.compile(r"^\d{1,9}$")
 # Row ids are INTEGER columns (32-bit on PostgreSQL): a larger number names no row, and
@@ -56,11 +59,30 @@ def _sent_text(valuelist: list[Any], strip: bool = True) -> str:
     return value.strip() if strip else value
 
 
+def as_formdata(data: Mapping[str, Any] | None) -> Any:
+    """A multidict (FormData, QueryParams) as it is; a plain mapping as a multidict of its
+    values, one per name (WTForms reads only multidicts)."""
+    if data is None or hasattr(data, "getlist"):
+        return data
+    return ImmutableMultiDict(data)
+
+
 class PortalForm(Form):
-    """Base of every form: no WTForms CSRF (portal/core/security.py has it), typed fields below."""
+    """Base of every form: no WTForms CSRF (portal/core/security.py has it), typed fields below.
+
+    `today` is the date a `Day(not_future=True)` may not pass (the caller's clock, so tests
+    and the demo can set it)."""
 
     class Meta:
         csrf = False
+
+        def wrap_formdata(self, form: Form, formdata: Any) -> Any:
+            return as_formdata(formdata)
+
+    def __init__(self, formdata: Any = None, *, today: date | None = None,
+                 **kwargs: Any) -> None:
+        self.today = today
+        super().__init__(formdata, **kwargs)
 
     @property
     def problems(self) -> dict[str, str]:
@@ -76,13 +98,31 @@ class PortalForm(Form):
         """What was typed (stripped), by name: all fields, or those named."""
         return {f.name: f.text for f in self if not names or f.name in names}
 
+    def fail(self, name: str, message: str, *, instead: bool = False) -> None:
+        """A problem of field `name` found by a rule outside the field's own (another field, the
+        database), after `validate`: shown when the field has no problem of its own, or
+        `instead` of it."""
+        field = self[name]
+        field.errors = [message] if instead else [*field.errors, message]
+
+    def failed(self, name: str) -> bool:
+        """Whether field `name` has a problem (after `validate`)."""
+        return bool(self[name].errors)
+
+
+def _required_message(required: str | bool, label: str) -> str:
+    """The message of a blank required field: its own, or 请填写{label} (`required=True`)."""
+    if isinstance(required, str):
+        return required
+    return f"请填写{label}" if required else ""
+
 
 class Text(Field):
-    """Text as typed, stripped; `blank` ("") when absent. `required` and `max_length` carry
-    their messages."""
+    """Text as typed, stripped; `blank` ("") when absent. `required` (its message, or True for
+    请填写{label}) and `max_length` (message {label}不能超过 N 个字 unless `too_long`)."""
 
     def __init__(self, label: str | None = None, validators: Iterable[Callable] = (), *,
-                 required: str = "", max_length: int | None = None, too_long: str = "",
+                 required: str | bool = "", max_length: int | None = None, too_long: str = "",
                  blank: str = "", strip: bool = True, **kwargs: Any) -> None:
         super().__init__(label, list(validators), **kwargs)
         self.required, self.max_length, self.too_long = required, max_length, too_long
@@ -97,7 +137,7 @@ class Text(Field):
 
     def pre_validate(self, form: Form) -> None:
         if self.required and not self.data:
-            raise StopValidation(self.required)
+            raise StopValidation(_required_message(self.required, self.label.text))
         if self.max_length is not None and len(self.data) > self.max_length:
             raise StopValidation(self.too_long or f"{self.label.text}不能超过 {self.max_length} 个字")
 
@@ -228,93 +268,142 @@ def parse_money(raw: str, label: str, maximum: Decimal, *, blank: str = "") -> t
     return amount.quantize(Decimal("0.01")), ""
 
 
-class FieldReader:
-    """Reads raw form values and collects the problems, keyed by field name."""
+def parse_day(raw: str) -> date | None:
+    """年-月-日 as typed (2026-03-10, 2026-3-1): the date, or None when it is no date."""
+    if not _DATE_RE.match(raw):
+        return None
+    year, month, day = (int(part) for part in raw.split("-"))
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
-    def __init__(self, data: Mapping[str, Any], today: date) -> None:
-        self.data = data
-        self.today = today
-        self.errors: dict[str, str] = {}
 
-    def raw(self, name: str) -> str:
-        value = self.data.get(name)
-        return value.strip() if isinstance(value, str) else ""
+class Day(Field):
+    """A date typed as 年-月-日; `data` None when blank or with a problem. Its messages:
+    请填写{label} (when `required`), the format, not before EARLIEST_YEAR, and with
+    `not_future` not after the form's `today`."""
 
-    def text(self, name: str, label: str, *, required: bool = True,
-             max_len: int = TEXT_MAX) -> str:
-        value = self.raw(name)
-        if required and not value:
-            self.errors[name] = f"请填写{label}"
-        elif len(value) > max_len:
-            self.errors[name] = f"{label}不能超过 {max_len} 个字"
-        return value
+    def __init__(self, label: str | None = None, validators: Iterable[Callable] = (), *,
+                 required: str | bool = False, not_future: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(label, list(validators), **kwargs)
+        self.required, self.not_future = required, not_future
 
-    def date(self, name: str, label: str, *, required: bool = True,
-             not_future: bool = False) -> date | None:
-        value = self.raw(name)
-        if not value:
-            if required:
-                self.errors[name] = f"请填写{label}"
-            return None
-        try:
-            if not _DATE_RE.match(value):
-                raise ValueError(value)
-            year, month, day = (int(part) for part in value.split("-"))
-            parsed = date(year, month, day)
-        except ValueError:
-            self.errors[name] = f"{label}格式应为 年-月-日，如 2026-03-10"
-            return None
-        if parsed.year < 1949:
-            self.errors[name] = f"{label}不应早于 1949 年"
-            return None
-        if not_future and parsed > self.today:
-            self.errors[name] = f"{label}不能晚于今天（{self.today.isoformat()}）"
-            return None
-        return parsed
+    def process_data(self, value: Any) -> None:
+        self.data = value if isinstance(value, date) else None
+        self.text = self.data.isoformat() if self.data is not None else ""
 
-    def choice(self, name: str, label: str, choices: Mapping[str, str],
-               default: str | None = None) -> str:
-        value = self.raw(name) or (default or "")
-        if value not in choices:
-            self.errors[name] = f"请选择{label}"
-        return value
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.text = _sent_text(valuelist)
+        self.data = parse_day(self.text) if self.text else None
 
-    def after(self, name: str, later: date | None, earlier: date | None, message: str,
-              strict: bool = True) -> None:
-        if later is None or earlier is None or name in self.errors:
+    def pre_validate(self, form: Form) -> None:
+        label = self.label.text
+        if not self.text:
+            if self.required:
+                raise StopValidation(_required_message(self.required, label))
             return
-        if later < earlier or (strict and later == earlier):
-            self.errors[name] = message
+        if self.data is None:
+            problem = f"{label}格式应为 年-月-日，如 2026-03-10"
+        elif self.data.year < EARLIEST_YEAR:
+            problem = f"{label}不应早于 {EARLIEST_YEAR} 年"
+        elif self.not_future and self.data > form.today:
+            problem = f"{label}不能晚于今天（{form.today.isoformat()}）"
+        else:
+            return
+        self.data = None  # a date with a problem is no date for the rules that compare dates
+        raise StopValidation(problem)
 
-    def integer(self, name: str, label: str, *, required: bool = True, minimum: int = 0,
-                maximum: int = 1_000_000) -> int | None:
-        """A whole number in [minimum, maximum]; blank is None (a problem when required)."""
-        value = self.raw(name)
+
+class After:
+    """Validator of a `Day`: later than the date in the form's field (or plain attribute)
+    `than`; with `same_day`, that date itself too. Skipped while either date is missing or has
+    a problem of its own (declare `than` first)."""
+
+    def __init__(self, than: str, message: str, *, same_day: bool = False) -> None:
+        self.than, self.message, self.same_day = than, message, same_day
+
+    def __call__(self, form: Form, field: Field) -> None:
+        earlier = getattr(form, self.than, None)
+        if isinstance(earlier, Field):
+            earlier = None if earlier.errors else earlier.data
+        if field.data is None or earlier is None:
+            return
+        if field.data < earlier or (field.data == earlier and not self.same_day):
+            raise ValidationError(self.message)
+
+
+class Integer(Field):
+    """A whole number typed, in [low, high]. Its messages: 请填写{label} (when `required`),
+    {label}不能为负数, {label}应为整数, {label}不能小于 low, {label}不能大于 high. `data` None when
+    blank, negative or no whole number; out of range, the number itself (the rules that compare
+    it with another field still see what was typed; the message stands)."""
+
+    def __init__(self, label: str | None = None, validators: Iterable[Callable] = (), *,
+                 required: str | bool = False, low: int = 0, high: int = 1_000_000,
+                 **kwargs: Any) -> None:
+        super().__init__(label, list(validators), **kwargs)
+        self.required, self.low, self.high = required, low, high
+
+    def process_data(self, value: Any) -> None:
+        self.data = value if isinstance(value, int) else None
+        self.text = "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.text = _sent_text(valuelist)
+        self.data = int(self.text) if _INT_RE.match(self.text) else None
+
+    def pre_validate(self, form: Form) -> None:
+        label, value = self.label.text, self.text
         if not value:
-            if required:
-                self.errors[name] = f"请填写{label}"
-            return None
-        if value.startswith("-") and _INT_RE.match(value[1:]):
-            self.errors[name] = f"{label}不能为负数"
-            return None
-        if not _INT_RE.match(value):
-            self.errors[name] = f"{label}应为整数"
-            return None
-        number = int(value)
-        if number < minimum:
-            self.errors[name] = f"{label}不能小于 {minimum}"
-        elif number > maximum:
-            self.errors[name] = f"{label}不能大于 {maximum}"
-        return number
+            if self.required:
+                raise StopValidation(_required_message(self.required, label))
+        elif value.startswith("-") and _INT_RE.match(value[1:]):
+            raise StopValidation(f"{label}不能为负数")
+        elif self.data is None:
+            raise StopValidation(f"{label}应为整数")
+        elif self.data < self.low:
+            raise StopValidation(f"{label}不能小于 {self.low}")
+        elif self.data > self.high:
+            raise StopValidation(f"{label}不能大于 {self.high}")
 
-    def flag(self, name: str) -> bool:
-        """A checkbox: present with a true-ish value."""
-        return self.raw(name) in ("1", "on", "true", "yes")
 
-    def money(self, name: str, label: str, maximum: Decimal, *,
-              required: bool = True) -> Decimal | None:
-        amount, problem = parse_money(self.raw(name), label, maximum,
-                                      blank=f"请填写{label}（元）" if required else "")
-        if problem:
-            self.errors[name] = problem
-        return amount
+class Money(Field):
+    """A sum in yuan (`parse_money`: ≥ 0, at most 2 decimals, at most `maximum`); `data` a
+    Decimal, None when blank or with a problem. Blank and `required`: its message, or
+    请填写{label}（元） for `required=True`."""
+
+    def __init__(self, label: str | None = None, validators: Iterable[Callable] = (), *,
+                 maximum: Decimal, required: str | bool = False, **kwargs: Any) -> None:
+        super().__init__(label, list(validators), **kwargs)
+        self.maximum, self.required = maximum, required
+        self.problem = ""
+
+    def process_data(self, value: Any) -> None:
+        self.data = value if isinstance(value, Decimal) else None
+        self.text, self.problem = ("" if self.data is None else str(self.data)), ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.text = _sent_text(valuelist)
+        label = self.label.text
+        blank = _required_message(self.required, f"{label}（元）")
+        self.data, self.problem = parse_money(self.text, label, self.maximum, blank=blank)
+
+    def pre_validate(self, form: Form) -> None:
+        if self.problem:
+            raise StopValidation(self.problem)
+
+
+class RowForm(PortalForm):
+    """One of a form's repeated rows (fees, rules): each field is named `<name>-<row>` in the
+    request (item-0, item-1 …) and in `problems`; `form.item` is this row's `item`."""
+
+    class Meta:
+        def bind_field(self, form: Form, unbound_field: Any, options: dict[str, Any]) -> Field:
+            return super().bind_field(
+                form, unbound_field, {**options, "name": f"{options['name']}-{form.row}"})
+
+    def __init__(self, formdata: Any, row: int, **kwargs: Any) -> None:
+        self.row = row
+        super().__init__(formdata, **kwargs)

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from portal.backoffice.rules.validation import CYCLES, ELDER_FIELDS, STAFF_FIELDS
+from portal.backoffice.forms import CYCLES, ELDER_FIELDS, STAFF_FIELDS
 from portal.institutions import vocab
 from portal.institutions.rules import fire_approval
 

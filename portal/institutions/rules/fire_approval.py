@@ -2,7 +2,7 @@
 institutions published before it (migration 0015 and drafts saved before it).
 
 Pure: no database, no request. The flags are in portal.institutions.rules.checks, indicator 4.9 in
-portal.opendata.rules.indicators, the form's rules in portal.backoffice.rules.validation.
+portal.opendata.rules.indicators, the form's rules in portal.backoffice.forms.
 
 From the seeds: 住房城乡建设部门 "负责养老服务机构消防设计审查、消防验收、备案工作" (seed 001
 株洲, 部门职责); 苏州 (seed 000) 任务分解表第 4 项 "排查整治未依法取得消防许可从事相关经营活动的";

@@ -22,22 +22,22 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.core.db import utcnow
+from portal.institutions.forms import InspectionCorrection, PenaltyCorrection, WithdrawalForm
 from portal.institutions.models import Inspection, Penalty, RecordRevision
 from portal.institutions.services.records import (
     InvalidRecord,
     RecordNotFound,
+    _check,
     _done,
-    _Form,
     _may_change,
     _plain,
-    inspection_fields,
-    penalty_fields,
+    _validated,
+    check_decision_no,
 )
 
 MODELS: dict[str, type[Inspection] | type[Penalty]] = {
     "inspection": Inspection, "penalty": Penalty}
 MISSING = {"inspection": "没有这条检查记录", "penalty": "没有这条处罚记录"}
-REASON_MAX = 500
 # The kept version's fields as the entry page names them (the history shows these only).
 FIELD_LABELS: dict[str, str] = {
     "inspected_on": "检查日期", "items_checked": "检查内容", "outcome": "检查结论",
@@ -70,20 +70,16 @@ def _revision(db: Session, actor: User, kind: str, row: Inspection | Penalty, ac
     return rev
 
 
-def _reason(form: _Form, label: str, required: bool) -> str:
-    return form.text("reason", label, required=required, max_len=REASON_MAX)
-
-
 def correct(db: Session, actor: User, kind: str, record_id: int, data: Mapping[str, Any],
             today: date) -> Inspection | Penalty:
     row = _row(db, actor, kind, record_id)
-    form = _Form(data, today)
     if kind == "inspection":
-        fields = inspection_fields(form)
+        form = _validated(InspectionCorrection(data, today=today))
     else:
-        fields = penalty_fields(db, form, penalty_id=row.id)
-    reason = _reason(form, "更正原因", required=True)
-    form.check()
+        form = _validated(PenaltyCorrection(data, today=today))
+        check_decision_no(db, form, penalty_id=row.id)
+    _check(form)
+    fields, reason = form.record(), form.reason.data
     before = snapshot(row)
     changed = {k: v for k, v in fields.items() if _plain(v) != before.get(k)}
     if not changed:
@@ -102,9 +98,9 @@ def correct(db: Session, actor: User, kind: str, record_id: int, data: Mapping[s
 def withdraw(db: Session, actor: User, kind: str, record_id: int, data: Mapping[str, Any],
              today: date) -> RecordRevision:
     row = _row(db, actor, kind, record_id)
-    form = _Form(data, today)
-    reason = _reason(form, "撤销原因", required=True)
-    form.check()
+    form = _validated(WithdrawalForm(data, today=today))
+    _check(form)
+    reason = form.reason.data
     before = snapshot(row)
     rev = _revision(db, actor, kind, row, "withdraw", before, reason)
     institution_id = row.institution_id

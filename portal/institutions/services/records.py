@@ -2,9 +2,10 @@
 rectification) and penalties; red/black-list entries and the 履约评价 of the credit commitment
 are in `records_credit`.
 
-Each service validates the raw form values (Chinese messages keyed by field name), checks who
-may do it, stamps `recorded_by_id`, writes an audit event and enqueues the search-index update in
-the caller's transaction. The caller commits (or rolls back on an error).
+Each service reads the values posted with its form (portal/institutions/forms.py: each field's
+rule, the rules between fields, Chinese messages keyed by field name), adds the rules that need
+the database, checks who may do it, stamps `recorded_by_id`, writes an audit event and enqueues
+the search-index update in the caller's transaction. The caller commits (or rolls back on an error).
 
 Who may do what: civil affairs supervisors (ADMIN, SUPERVISOR) everything; DEPARTMENT users
 record in their own department's name only, within their office's reach and duties
@@ -19,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,8 +28,15 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import User
 from portal.accounts.rules.roles import Role
 from portal.core import audit
-from portal.core.formfields import FieldReader, parse_id, parse_money, parse_whole
-from portal.institutions import vocab
+from portal.core.formfields import PortalForm
+from portal.institutions.forms import (
+    GradeForm,
+    InspectionForm,
+    PenaltyFields,
+    PenaltyForm,
+    PenaltyStatusForm,
+    RectificationForm,
+)
 from portal.institutions.models import Grade, Inspection, Institution, Penalty
 from portal.institutions.services import reach
 from portal.institutions.tasks import enqueue_refresh
@@ -38,7 +46,7 @@ from search.tasks import enqueue_index_update
 CIVIL_AFFAIRS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 RECORDERS = CIVIL_AFFAIRS | {Role.DEPARTMENT}
 
-AMOUNT_MAX = Decimal("9999999999.99")  # Numeric(12, 2)
+F = TypeVar("F", bound=PortalForm)
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -92,20 +100,26 @@ def check_named_office(db: Session, actor: User, kind: str, inst: Institution,
         raise NotAllowed(f"不能以{named.name}的名义录入：{found.reason}")
 
 
-# --- parsing helpers ----------------------------------------------------------------------
+# --- forms ----------------------------------------------------------------------------------
 
 
-class _Form(FieldReader):
-    """The shared field reader; `check` raises this module's InvalidRecord."""
+def _validated(form: F) -> F:
+    """The form, validated; the service adds its database rules (`form.fail`), then `_check`."""
+    form.validate()
+    return form
 
-    def check(self) -> None:
-        if self.errors:
-            raise InvalidRecord(self.errors)
+
+def _check(form: PortalForm) -> None:
+    """Raise InvalidRecord with the form's problems, if it has any."""
+    if form.problems:
+        raise InvalidRecord(form.problems)
 
 
 def parse_amount(raw: str) -> tuple[Decimal | None, str]:
-    """A fine in yuan: ≥ 0 with at most 2 decimals. Returns (value, problem)."""
-    return parse_money(raw, "罚款金额", AMOUNT_MAX, blank="请填写罚款金额（元），没有罚款请填 0")
+    """A fine in yuan as the penalty form reads it: ≥ 0 with at most 2 decimals. Returns
+    (value, problem)."""
+    amount = PenaltyForm({"amount": raw}).amount
+    return amount.data, amount.problem
 
 
 def _role(actor: User) -> Role:
@@ -129,23 +143,22 @@ def _institution(db: Session, institution_id: int) -> Institution:
     return inst
 
 
-def _department(db: Session, actor: User, form: _Form, name: str = "department_id") -> int | None:
-    """The department in whose name the record is made. DEPARTMENT users: their own only."""
-    raw = form.raw(name)
-    if not raw:
-        if actor.department_id is None:
-            form.errors[name] = "请选择部门"
+def _department(db: Session, actor: User, form: PortalForm) -> int | None:
+    """The department in whose name the record is made (the form's `department_id`; left
+    blank, the actor's own). DEPARTMENT users: their own only."""
+    field = form["department_id"]
+    if not field.text and actor.department_id is not None:
         return actor.department_id
-    dept_id = parse_id(raw)
+    dept_id = field.data
     if dept_id is None:
-        form.errors[name] = "请选择部门"
+        form.fail("department_id", "请选择部门")
         return None
     if _role(actor) == Role.DEPARTMENT and dept_id != actor.department_id:
         raise NotAllowed("部门经办人只能以本部门名义录入")
     if db.get(Department, dept_id) is None:
-        form.errors[name] = "没有这个部门，请重新选择"
+        form.fail("department_id", "没有这个部门，请重新选择")
         return None
-    return dept_id
+    return int(dept_id)
 
 
 def _may_change(actor: User, department_id: int) -> None:
@@ -179,22 +192,13 @@ def record_grade(db: Session, actor: User, institution_id: int, data: Mapping[st
     _require_recorder(actor)
     inst = _institution(db, institution_id)
     check_reach(db, actor, "grade", inst, today)
-    form = _Form(data, today)
-    level_raw = form.raw("level")
-    level = parse_whole(level_raw, 0, 9) or 0
-    if level not in vocab.GRADES:
-        form.errors["level"] = "等级应为一级至五级（1–5）"
-    if not form.raw("awarded_by") and actor.department is not None:
-        data = {**data, "awarded_by": actor.department.name}
-        form.data = data
-    awarded_by = form.text("awarded_by", "评定机关", max_len=80)
-    awarded_on = form.date("awarded_on", "评定日期", not_future=True)
-    valid_until = form.date("valid_until", "有效期至", required=False)
-    form.after("valid_until", valid_until, awarded_on, "有效期应晚于评定日期")
-    compliant = form.raw("gb38600_compliant")
-    if compliant not in ("1", "0"):
-        form.errors["gb38600_compliant"] = "请选择是否符合 GB 38600"
-    form.check()
+    form = GradeForm(data, today=today)
+    if not form.awarded_by.data and actor.department is not None:
+        form.awarded_by.process_data(actor.department.name)  # the recording office's own
+    _check(_validated(form))
+    level, awarded_by = int(form.level.data), form.awarded_by.data
+    awarded_on, valid_until = form.awarded_on.data, form.valid_until.data
+    compliant = form.gb38600_compliant.data
     row = Grade(institution_id=inst.id, level=level, awarded_by=awarded_by,
                 awarded_on=awarded_on, valid_until=valid_until,
                 gb38600_compliant=compliant == "1", recorded_by_id=actor.id)
@@ -208,43 +212,6 @@ def record_grade(db: Session, actor: User, institution_id: int, data: Mapping[st
 # --- inspections --------------------------------------------------------------------------
 
 
-def _rectification(form: _Form, inspected_on: date | None) -> tuple[str, date | None]:
-    status = form.choice("rectification_status", "整改情况", vocab.RECTIFICATION_STATUSES,
-                         default="none_required")
-    deadline = form.date("rectification_deadline", "整改期限", required=False)
-    form.after("rectification_deadline", deadline, inspected_on,
-               "整改期限不能早于检查日期", strict=False)
-    if status in ("pending", "overdue") and deadline is None \
-            and "rectification_deadline" not in form.errors:
-        form.errors["rectification_deadline"] = "需要整改的，请填写整改期限"
-    return status, deadline
-
-
-def _outcome(form: _Form, findings: str, status: str, deadline: date | None) -> str:
-    """The inspection's conclusion, checked against its findings and rectification fields."""
-    outcome = form.choice("outcome", "检查结论", vocab.INSPECTION_OUTCOMES)
-    if "outcome" in form.errors:
-        return outcome
-    if outcome == "rectification_required":
-        if not findings and "findings" not in form.errors:
-            form.errors["findings"] = "责令限期整改的，请写明发现的问题"
-        if status == "none_required" and "rectification_status" not in form.errors:
-            form.errors["rectification_status"] = \
-                "责令限期整改的，请选择整改情况（整改中、已整改或逾期未整改）"
-        if deadline is None and "rectification_deadline" not in form.errors:
-            form.errors["rectification_deadline"] = "责令限期整改的，请填写整改期限"
-        return outcome
-    if outcome == "closed_on_spot" and not findings and "findings" not in form.errors:
-        form.errors["findings"] = "当场整改的，请写明发现并当场整改的问题"
-    if status != "none_required" and "rectification_status" not in form.errors:
-        form.errors["rectification_status"] = (
-            "未发现问题或已当场整改的，整改情况应为“无需整改”；需要限期整改的，检查结论请选"
-            "“发现问题，责令限期整改”")
-    if deadline is not None and "rectification_deadline" not in form.errors:
-        form.errors["rectification_deadline"] = "不需要限期整改的，请不要填写整改期限"
-    return outcome
-
-
 def _note_discovery(inst: Institution, inspected_on: date, department: Department | None) -> None:
     """An unfiled place without a recorded discovery was found by this inspection."""
     unfiled = inst.filing_status == "unregistered" or (
@@ -256,28 +223,16 @@ def _note_discovery(inst: Institution, inspected_on: date, department: Departmen
     inst.discovered_via = "inspection"
 
 
-def inspection_fields(form: _Form) -> dict[str, Any]:
-    """An inspection's own fields from its form (the caller checks the form)."""
-    inspected_on = form.date("inspected_on", "检查日期", not_future=True)
-    items = form.text("items_checked", "检查内容")
-    findings = form.text("findings", "发现问题", required=False)
-    status, deadline = _rectification(form, inspected_on)
-    outcome = _outcome(form, findings, status, deadline)
-    return {"inspected_on": inspected_on, "items_checked": items, "findings": findings,
-            "rectification_deadline": deadline, "rectification_status": status,
-            "outcome": outcome}
-
-
 def record_inspection(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
                       today: date) -> Inspection:
     _require_recorder(actor)
     inst = _institution(db, institution_id)
-    form = _Form(data, today)
+    form = _validated(InspectionForm(data, today=today))
     department_id = _department(db, actor, form)
     check_reach(db, actor, "inspection", inst, today)
     check_named_office(db, actor, "inspection", inst, department_id, today)
-    fields = inspection_fields(form)
-    form.check()
+    _check(form)
+    fields = form.record()
     assert department_id is not None and fields["inspected_on"] is not None
     row = Inspection(institution_id=inst.id, department_id=department_id,
                      recorded_by_id=actor.id, **fields)
@@ -298,14 +253,10 @@ def update_rectification(db: Session, actor: User, inspection_id: int,
     _may_change(actor, row.department_id)
     if row.outcome != "rectification_required":
         raise RecordError("该次检查未责令限期整改，没有整改情况可更新")
-    form = _Form(data, today)
-    if not form.raw("rectification_deadline") and row.rectification_deadline:
-        data = {**data, "rectification_deadline": row.rectification_deadline.isoformat()}
-        form = _Form(data, today)
-    status, deadline = _rectification(form, row.inspected_on)
-    if status == "none_required" and "rectification_status" not in form.errors:
-        form.errors["rectification_status"] = "责令限期整改的检查，整改情况不能改为“无需整改”"
-    form.check()
+    form = _validated(RectificationForm(data, today=today, inspected_on=row.inspected_on,
+                                        deadline=row.rectification_deadline))
+    _check(form)
+    status, deadline = form.rectification_status.data, form.rectification_deadline.data
     before = row.rectification_status
     row.rectification_status, row.rectification_deadline = status, deadline
     db.flush()
@@ -317,36 +268,27 @@ def update_rectification(db: Session, actor: User, inspection_id: int,
 # --- penalties ----------------------------------------------------------------------------
 
 
-def penalty_fields(db: Session, form: _Form, penalty_id: int | None = None) -> dict[str, Any]:
-    """A penalty's own fields from its form; `penalty_id`: the row being corrected."""
-    decision_no = form.text("decision_no", "处罚决定书文号", max_len=60)
-    if decision_no and "decision_no" not in form.errors and db.scalar(
+def check_decision_no(db: Session, form: PenaltyFields, penalty_id: int | None = None) -> None:
+    """A decision number is entered once; `penalty_id`: the row being corrected."""
+    decision_no = form.decision_no.data
+    if decision_no and not form.failed("decision_no") and db.scalar(
         select(Penalty.id).where(Penalty.decision_no == decision_no, Penalty.id != (
             penalty_id or 0))
     ) is not None:
-        form.errors["decision_no"] = f"决定书文号“{decision_no}”已录入过，请核对"
-    decided_on = form.date("decided_on", "决定日期", not_future=True)
-    violation = form.text("violation", "违法行为")
-    basis = form.text("basis", "处罚依据")
-    penalty = form.text("penalty", "处罚内容", max_len=200)
-    amount, problem = parse_amount(form.raw("amount"))
-    if problem:
-        form.errors["amount"] = problem
-    status = form.choice("status", "执行状态", vocab.PENALTY_STATUSES, default="decided")
-    return {"decision_no": decision_no, "decided_on": decided_on, "violation": violation,
-            "basis": basis, "penalty": penalty, "amount": amount, "status": status}
+        form.fail("decision_no", f"决定书文号“{decision_no}”已录入过，请核对")
 
 
 def record_penalty(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
                    today: date) -> Penalty:
     _require_recorder(actor)
     inst = _institution(db, institution_id)
-    form = _Form(data, today)
+    form = _validated(PenaltyForm(data, today=today))
     department_id = _department(db, actor, form)
     check_reach(db, actor, "penalty", inst, today)
     check_named_office(db, actor, "penalty", inst, department_id, today)
-    fields = penalty_fields(db, form)
-    form.check()
+    check_decision_no(db, form)
+    _check(form)
+    fields = form.record()
     assert department_id is not None
     row = Penalty(institution_id=inst.id, department_id=department_id, recorded_by_id=actor.id,
                   **fields)
@@ -364,9 +306,9 @@ def update_penalty_status(db: Session, actor: User, penalty_id: int, data: Mappi
     if row is None:
         raise RecordNotFound("没有这条处罚记录")
     _may_change(actor, row.department_id)
-    form = _Form(data, today)
-    status = form.choice("status", "执行状态", vocab.PENALTY_STATUSES)
-    form.check()
+    form = _validated(PenaltyStatusForm(data, today=today))
+    _check(form)
+    status = form.status.data
     before = row.status
     row.status = status
     db.flush()

@@ -13,14 +13,13 @@ from portal.backoffice.services.public import PUBLISHED_PROPERTIES
 from portal.core.endpoints import Ctx, view
 from portal.core.openapi import register
 from portal.institutions import vocab
-from portal.institutions.forms import MAX_COMPARE, ApiPageQuery, CompareQuery
+from portal.institutions.forms import MAX_COMPARE, ApiPageQuery, CompareQuery, parse_directory
 from portal.institutions.rules.directory_query import (
     ADMITS,
     MAX_PER_PAGE,
     PER_PAGE,
     SORTS,
     FilterError,
-    parse,
 )
 from portal.institutions.rules.flags import SEVERITY_LABELS
 from portal.institutions.rules.thresholds import Thresholds, configured_thresholds
@@ -48,7 +47,7 @@ def _common(ctx: Ctx) -> dict:
 
 @view()
 def directory(ctx: Ctx) -> Response:
-    query = parse(ctx.request.query_params, strict=False)
+    query = parse_directory(ctx.request.query_params, strict=False)
     places = InstitutionQueries(ctx.db)
     if query.street and query.district:
         chosen = next((d for d in places.districts() if d.id == query.district), None)
@@ -141,7 +140,7 @@ def _bad_request(ctx: Ctx, err: FilterError) -> Response:
 def api_list(ctx: Ctx) -> Response:
     params = ctx.request.query_params
     try:
-        query = parse(params, strict=True, default_sort="id")
+        query = parse_directory(params, strict=True, default_sort="id")
     except FilterError as err:
         return _bad_request(ctx, err)
     paging = ApiPageQuery(params)

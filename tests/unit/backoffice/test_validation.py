@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from portal.backoffice.rules.phones import phone_problem
 from portal.backoffice.rules.validation import (
     InvalidDraft,
-    phone_problem,
     validate_basic,
     validate_commitment,
     validate_fees,
@@ -232,3 +232,11 @@ def test_a_row_id_that_names_no_current_row_is_a_message_not_a_crash(raw):
     for validate, row in ((validate_fees, FEE_ROW), (validate_rules, RULE_ROW)):
         errors = errors_of(validate, {"rows": "1", "id-0": raw, **row}, {1})
         assert errors == {"id-0": "这一行已不是现行内容，请刷新页面后重新填写"}
+
+
+def test_the_rules_between_counts_speak_instead_of_a_counts_range():
+    # As before the form layer: the comparison names both numbers, even one out of range.
+    errors = errors_of(validate_resources, {**RESOURCES, "certified_caregivers": "100001"}, 120)
+    assert errors["certified_caregivers"] == "持证护理员（100001）不能多于护理员总数（20）"
+    errors = errors_of(validate_resources, {**RESOURCES, "elders_severe": "100001"}, 120)
+    assert errors == {"elders_severe": "在住老人合计 100071 人，多于床位总数 120 张，请核对"}
