@@ -23,6 +23,11 @@ OPERATOR_CHANNELS = ("phone", "handover")
 LOCAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
 CLOCK_YEARS = (2000, 2099)
 FORM_KEY_MAX = 64
+# The unregistered place's fields (and the keys of their problems in intake.validate).
+PLACE_FIELDS = ("place_name", "place_address", "district")
+FIELD_ORDER = {name: n for n, name in enumerate((
+    "form", "institution", *PLACE_FIELDS, "category", "description", "complainant_name",
+    "complainant_phone"))}
 
 
 def parse_local_datetime(raw: str, tz: tzinfo) -> datetime:
@@ -49,6 +54,18 @@ class ComplaintForm(PortalForm):
     unregistered = Flag()
     form_nonce = Text()
     action = Text()  # "find": the no-JS 查找 button redraws the form with the matches
+
+    def shown_errors(self, errors: dict[str, str]) -> dict[str, str]:
+        """The problems worth showing: those of the unregistered place's fields only when the
+        user chose to describe such a place (an empty form lacks an institution, not an
+        address); then a missing place name is the name field's problem."""
+        if not self.unregistered.data:
+            errors = {k: v for k, v in errors.items() if k not in PLACE_FIELDS}
+        elif "institution" in errors and not self.place_name.data:
+            errors = {k: v for k, v in errors.items() if k != "institution"}
+            errors["place_name"] = "未登记场所请填写场所名称"
+        # In the order the form asks (the summary at its top lists them so).
+        return dict(sorted(errors.items(), key=lambda item: FIELD_ORDER.get(item[0], 99)))
 
     @property
     def chosen_institution(self) -> int | None:

@@ -28,6 +28,7 @@ from portal.backoffice.services.workflow import WorkflowError
 from portal.core.db import dispose_engines
 from portal.core.endpoints import LoginRequired, login_url
 from portal.core.security import (
+    CSRF_REFUSED,
     AllowedHostsMiddleware,
     BodyTooLarge,
     CsrfRejected,
@@ -127,9 +128,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 async def guard_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, CsrfRejected):
-        return error_response(
-            request, 403, "表单已过期或来源不明（安全校验未通过），请返回上一页刷新后重新提交。"
-        )
+        return error_response(request, 403, CSRF_REFUSED)
     if isinstance(exc, FormRejected):
         return error_response(request, exc.status, exc.message)
     assert isinstance(exc, BodyTooLarge)

@@ -80,7 +80,15 @@ def _choices(ctx: Ctx, form: ComplaintForm):
         form.institution_q.data, form.institution_id.data, index_dir=ctx.settings.index_dir)
 
 
-@view(private=True)
+def _form_again(ctx: Ctx) -> Response:
+    """The form as it was posted (after a failed CSRF check): nothing checked, nothing filed."""
+    form = ComplaintForm(ctx.form)
+    matches = _choices(ctx, form) if form.institution_q.data or form.institution_id.data else None
+    return ctx.render("complaints/new.html",
+                      **_form_context(ctx, values=form.texts(), matches=matches))
+
+
+@view(private=True, form_again=_form_again)
 def submit(ctx: Ctx) -> Response:
     form = ComplaintForm(ctx.form)
     values = form.texts()
@@ -98,8 +106,8 @@ def submit(ctx: Ctx) -> Response:
     except InvalidComplaint as exc:
         ctx.db.rollback()
         matches = _choices(ctx, form) if form.institution_q.data else None
-        return ctx.render("complaints/new.html", status_code=400,
-                          **_form_context(ctx, values=values, errors=exc.errors, matches=matches))
+        return ctx.render("complaints/new.html", status_code=400, **_form_context(
+            ctx, values=values, errors=form.shown_errors(exc.errors), matches=matches))
     ctx.db.commit()
     token = tracking_tokens(ctx.settings).dumps(str(complaint.id))
     return ctx.redirect(ctx.url("complaints:tracked", token=token) + "?new=1")

@@ -56,7 +56,8 @@ def _from_token(ctx: Ctx) -> tuple[Complaint, str, bool]:
 
 
 def _page(ctx: Ctx, complaint: Complaint, token: str, full: bool, *, status_code: int = 200,
-          error: str = "") -> Response:
+          error: str = "", errors: dict[str, str] | None = None,
+          values: dict[str, str] | None = None) -> Response:
     calendar = load_calendar(ctx.db)
     query = ctx.request.query_params
     return ctx.render(
@@ -71,6 +72,8 @@ def _page(ctx: Ctx, complaint: Complaint, token: str, full: bool, *, status_code
         code_digits=CODE_DIGITS,
         code_minutes=int(CODE_TTL.total_seconds() // 60),
         error=error,
+        errors=errors or {},
+        values=values or {},
         clock=clock_view(complaint, calendar, utcnow(), ctx.settings.timezone),
         timeline=public_timeline(complaint),
         status=status_label(complaint),
@@ -86,21 +89,30 @@ def tracked(ctx: Ctx) -> Response:
     return _page(ctx, complaint, token, full)
 
 
-@view(private=True)
+def _tracked_again(ctx: Ctx) -> Response:
+    """The tracking page with the feedback as posted (after a failed CSRF check)."""
+    complaint, token, full = _from_token(ctx)
+    return _page(ctx, complaint, token, full, values=FeedbackForm(ctx.form).texts())
+
+
+@view(private=True, form_again=_tracked_again)
 def feedback(ctx: Ctx) -> Response:
     complaint, token, full = _from_token(ctx)
     form = FeedbackForm(ctx.form)
-    for problem in form.check().values():
-        raise HTTPException(400, problem)
+    problems = form.check()
     if complaint.status != "answered":
         raise HTTPException(400, "投诉尚未答复或已办结，暂不能评价")
+    if problems:
+        return _page(ctx, complaint, token, full, status_code=400, errors=problems,
+                     values=form.texts())
     if not full:
         tracking = _service(ctx)
         if not tracking.may_send_code(complaint):
             return _page(ctx, complaint, token, full, status_code=403, error=NO_CODE)
         if not tracking.use_code(complaint, form.code.data, utcnow()):
             ctx.db.commit()  # the try is counted
-            return _page(ctx, complaint, token, full, status_code=400, error=WRONG_CODE)
+            return _page(ctx, complaint, token, full, status_code=400,
+                         errors={"code": WRONG_CODE}, values=form.texts("satisfied", "note"))
     _, handling = build_services(ctx.db, ctx.settings)
     try:
         handling.complainant_feedback(complaint, form.satisfied.data, form.note.data)
@@ -116,7 +128,7 @@ def feedback(ctx: Ctx) -> Response:
     return ctx.redirect(ctx.url("complaints:tracked", token=token))
 
 
-@view(private=True)
+@view(private=True, form_again=_tracked_again)
 def feedback_code(ctx: Ctx) -> Response:
     """Send a one-time code to the complaint's phone (from a status link)."""
     complaint, token, full = _from_token(ctx)
@@ -140,7 +152,13 @@ def track_form(ctx: Ctx) -> Response:
     return ctx.render("complaints/track.html", values={}, error="")
 
 
-@view(private=True)
+def _track_again(ctx: Ctx) -> Response:
+    """The lookup form with the number as typed (the secret is not shown again)."""
+    values = TrackForm(ctx.form).texts("tracking_no")
+    return ctx.render("complaints/track.html", values=values, error="")
+
+
+@view(private=True, form_again=_track_again)
 def track_lookup(ctx: Ctx) -> Response:
     form = TrackForm(ctx.form)
     number, secret = form.tracking_no.data, form.secret.data

@@ -47,7 +47,15 @@ def login_form(ctx: Ctx) -> Response:
     )
 
 
-@view()
+def _login_again(ctx: Ctx) -> Response:
+    """The login form with the user name as typed (never the password), after a failed CSRF
+    check: the login page stood open longer than the browser kept its cookie."""
+    form = LoginForm(ctx.form)
+    return ctx.render("accounts/login.html", next=safe_next(form.next.data, ""),
+                      username=form.username.data)
+
+
+@view(form_again=_login_again)
 def login_submit(ctx: Ctx) -> Response:
     form = LoginForm(ctx.form)
     username, password = form.username.data, form.password.data

@@ -8,6 +8,7 @@ The allowed roles are kept on the endpoint so the access-control tests can read 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,10 +26,12 @@ from portal.accounts.rules.roles import Role
 from portal.accounts.services import AccountService
 from portal.core.db import read_only, session_factory
 from portal.core.formfields import MAX_ROW_ID, parse_whole
-from portal.core.security import read_form
+from portal.core.security import CSRF_REFUSED, KEEPS_FORM, STALE_FORM, read_form
 from portal.core.settings import Settings, get_settings
 from portal.core.templating import templates
 from portal.core.tokens import TokenInvalid, TokenService
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "portal_session"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -74,12 +77,16 @@ class Ctx:
     user: User | None
     form: FormData = field(default_factory=FormData)
     cookies_to_set: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    # The form is shown again after a failed CSRF check (`view(form_again=...)`): pages say
+    # why at the top of the form (templates/_form_errors.html).
+    stale_form: bool = False
 
     @property
     def is_htmx(self) -> bool:
         return self.request.headers.get("hx-request") == "true"
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> Response:
+        context = {"stale_form": self.stale_form, **context}
         return templates.TemplateResponse(self.request, template, context, status_code=status_code)
 
     def redirect(self, url: str) -> RedirectResponse:
@@ -149,7 +156,8 @@ NO_STORE = "no-store"
 
 
 def view(
-    roles: Iterable[Role] | None = None, *, api: bool = False, private: bool = False
+    roles: Iterable[Role] | None = None, *, api: bool = False, private: bool = False,
+    form_again: Callable[[Ctx], Response] | None = None,
 ) -> Callable[[Callable[[Ctx], Response]], Callable[[Request], Any]]:
     """Wrap `handler(ctx) -> Response`. roles=None means public; [] would mean nobody.
 
@@ -157,8 +165,15 @@ def view(
     echoes a name or phone), are `Cache-Control: no-store`: staff pages carry personal data
     (revealed contacts, caller history, sign-up lists, exports), and no browser or proxy cache
     may keep a copy of them.
+
+    `form_again(ctx)`: a public form's page with what was posted, shown instead of the bare
+    refusal when the CSRF check failed (the browser's cookie expired while they typed). It runs
+    in a read-only transaction (nothing posted is stored), its answer is a 403 that no cache
+    keeps; should it fail (the record went away), the plain refusal is the answer.
     """
     allowed = frozenset(roles) if roles is not None else None
+    if form_again is not None and allowed is not None:
+        raise ValueError("form_again is for public forms: a signed-in form has a live session")
 
     def decorate(handler: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
         @functools.wraps(handler)
@@ -173,12 +188,28 @@ def view(
             if any(isinstance(v, int) and not 0 <= v <= MAX_ROW_ID
                    for v in request.path_params.values()):
                 raise HTTPException(404)  # no record has such an id (nor fits an INTEGER)
+            if getattr(request.state, STALE_FORM, False):
+                return await _again(request, form)
             return await run_in_threadpool(_run, handler, request, form)
 
-        def _run(handler: Callable[[Ctx], Response], request: Request, form: FormData) -> Response:
+        async def _again(request: Request, form: FormData) -> Response:
+            if form_again is None:  # the middleware lets only marked routes through
+                raise HTTPException(403, CSRF_REFUSED)
+            try:
+                response = await run_in_threadpool(_run, form_again, request, form, True)
+            except Exception as exc:  # what was posted names no form to show (a record gone)
+                log.info("form not shown again after a failed CSRF check: %s",
+                         type(exc).__name__)
+                raise HTTPException(403, CSRF_REFUSED) from None
+            response.status_code = 403
+            response.headers["cache-control"] = NO_STORE
+            return response
+
+        def _run(handler: Callable[[Ctx], Response], request: Request, form: FormData,
+                 stale: bool = False) -> Response:
             settings = get_settings()
             with session_factory(settings.database_url)() as db:
-                if request.method in ("GET", "HEAD"):
+                if request.method in ("GET", "HEAD") or stale:
                     read_only(db)
                 user = _load_user(request, db, settings, api)
                 request.state.user = user
@@ -190,13 +221,15 @@ def view(
                         raise LoginRequired()
                     if user.role_enum not in allowed:
                         raise HTTPException(403)
-                ctx = Ctx(request=request, db=db, settings=settings, user=user, form=form)
+                ctx = Ctx(request=request, db=db, settings=settings, user=user, form=form,
+                          stale_form=stale)
                 response = handler(ctx)
                 if private or user is not None:
                     response.headers.setdefault("cache-control", NO_STORE)
                 return response
 
         endpoint.allowed_roles = allowed  # type: ignore[attr-defined]
+        setattr(endpoint, KEEPS_FORM, form_again)
         endpoint.is_api = api  # type: ignore[attr-defined]
         return endpoint
 

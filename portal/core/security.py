@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSRF_COOKIE = "portal_csrf"
@@ -35,6 +36,16 @@ SECURITY_HEADERS = {
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
     "cross-origin-opener-policy": "same-origin",
 }
+
+
+CSRF_REFUSED = "表单已过期或来源不明（安全校验未通过），请返回上一页刷新后重新提交。"
+# A public form whose check failed because the browser's cookie expired or went missing (a
+# session cookie ends with the browser; an elder may type for an hour) must not lose what was
+# typed: its route is marked with KEEPS_FORM (`@view(form_again=...)`), the middleware lets
+# the refused request through with STALE_FORM set in the request state, and the view shows
+# the form again with the typed values, a fresh token and an explanation, storing nothing.
+KEEPS_FORM = "form_again"
+STALE_FORM = "stale_form"
 
 
 class CsrfRejected(Exception):
@@ -116,6 +127,31 @@ def _cookie(scope: Scope, name: str) -> str | None:
 ErrorRenderer = Callable[[Scope, int], Awaitable[ASGIApp]]
 
 
+def _endpoint_in(routes: list, scope: Scope) -> object | None:
+    for route in routes:
+        match, child = route.matches(scope)
+        if match is Match.FULL:
+            if isinstance(route, Mount):
+                return _endpoint_in(route.routes, {**scope, **child})
+            return getattr(route, "endpoint", None)
+    return None
+
+
+def keeps_form(scope: Scope) -> bool:
+    """Whether the route a request goes to shows its form again when the CSRF check fails
+    (its endpoint carries KEEPS_FORM). Unknown routes, htmx requests and anything that is not
+    a form post: no (the plain refusal)."""
+    headers = dict(scope.get("headers", []))
+    if headers.get(b"hx-request") == b"true":
+        return False
+    content_type = headers.get(b"content-type", b"").decode("latin-1")
+    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/")):
+        return False
+    router = getattr(scope.get("app"), "router", None)
+    endpoint = _endpoint_in(router.routes, scope) if router is not None else None
+    return getattr(endpoint, KEEPS_FORM, None) is not None
+
+
 class FormGuardMiddleware:
     """Buffers unsafe requests (bounded), checks their CSRF token, then replays the body.
 
@@ -170,7 +206,14 @@ class FormGuardMiddleware:
         try:
             body = await self._read_body(scope, receive)
             if not scope["path"].startswith(CSRF_EXEMPT_PREFIXES):
-                await self._check_csrf(scope, body, None if new_secret else browser_secret)
+                try:
+                    await self._check_csrf(scope, body, None if new_secret else browser_secret)
+                except CsrfRejected:
+                    if not keeps_form(scope):
+                        raise
+                    # The view answers with its form again (read-only, status 403); the
+                    # token in the state is this browser's current one, so the next post passes.
+                    scope["state"][STALE_FORM] = True
         except (CsrfRejected, BodyTooLarge, FormRejected) as exc:
             response = await self.on_error(Request(scope), exc)
             await response(scope, receive, send_wrapper)

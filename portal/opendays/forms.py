@@ -42,8 +42,9 @@ class SignupForm(PortalForm):
                            identity=self.identity.data, party_size=self.party_size.data)
 
     def shown_again(self) -> dict[str, str]:
-        """What goes back into the page: all but the phone (personal data is not echoed)."""
-        return {**self.texts(), "phone": ""}
+        """What goes back into the page: everything typed, the phone too (the same browser
+        sent it a moment ago; the answer is no-store and nothing logs it)."""
+        return self.texts()
 
 
 class CodeForm(PortalForm):

@@ -100,7 +100,13 @@ def event_page(ctx: Ctx) -> Response:
     return _event_page(ctx, ctx.request.path_params["open_day_id"])
 
 
-@view(private=True)
+def _signup_again(ctx: Ctx) -> Response:
+    """The event page with the sign-up as posted (after a failed CSRF check)."""
+    values = SignupForm(ctx.form).shown_again()
+    return _event_page(ctx, ctx.request.path_params["open_day_id"], values=values)
+
+
+@view(private=True, form_again=_signup_again)
 def sign_up(ctx: Ctx) -> Response:
     open_day_id = ctx.request.path_params["open_day_id"]
     form = SignupForm(ctx.form)
@@ -142,7 +148,12 @@ def _signup_page(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
                       new=ctx.request.query_params.get("new") == "1",
                       hold_minutes=int(HOLD.total_seconds() // 60), code_digits=CODE_DIGITS,
                       phone_limit=PHONE_SIGNUPS_PER_DAY, errors=extra.pop("errors", {}),
-                      **extra)
+                      values=extra.pop("values", {}), **extra)
+
+
+def _signup_page_again(ctx: Ctx) -> Response:
+    """The sign-up's page with the code as typed (after a failed CSRF check)."""
+    return _signup_page(ctx, values=CodeForm(ctx.form).texts())
 
 
 @view(private=True)
@@ -150,7 +161,7 @@ def signup_page(ctx: Ctx) -> Response:
     return _signup_page(ctx)
 
 
-@view(private=True)
+@view(private=True, form_again=_signup_page_again)
 def confirm(ctx: Ctx) -> Response:
     token = ctx.request.path_params["token"]
     try:
@@ -168,7 +179,7 @@ def confirm(ctx: Ctx) -> Response:
     return ctx.redirect(ctx.url("opendays:signup", token=token) + "?confirmed=1")
 
 
-@view(private=True)
+@view(private=True, form_again=_signup_page_again)
 def cancel(ctx: Ctx) -> Response:
     token = ctx.request.path_params["token"]
     try:
@@ -185,7 +196,12 @@ def _feedback_page(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
     signup = _service(ctx).feedback_signup(token)
     return ctx.render("opendays/feedback.html", status_code=status, signup=signup,
                       event=signup.open_day, token=token, errors=extra.pop("errors", {}),
-                      **extra)
+                      values=extra.pop("values", {}), **extra)
+
+
+def _feedback_again(ctx: Ctx) -> Response:
+    """The feedback form as posted (after a failed CSRF check)."""
+    return _feedback_page(ctx, values=FeedbackForm(ctx.form).texts())
 
 
 @view(private=True)
@@ -193,7 +209,7 @@ def feedback_form(ctx: Ctx) -> Response:
     return _feedback_page(ctx)
 
 
-@view(private=True)
+@view(private=True, form_again=_feedback_again)
 def feedback(ctx: Ctx) -> Response:
     token = ctx.request.path_params["token"]
     form = FeedbackForm(ctx.form)
@@ -201,7 +217,7 @@ def feedback(ctx: Ctx) -> Response:
         signup = _service(ctx).give_feedback(token, form.rating.data, form.text.data, now=utcnow())
     except InvalidInput as exc:
         ctx.db.rollback()
-        return _feedback_page(ctx, 400, errors=exc.errors)
+        return _feedback_page(ctx, 400, errors=exc.errors, values=form.texts())
     except SignupRefused as exc:
         ctx.db.rollback()
         return _feedback_page(ctx, 409, notice=exc.message)

@@ -24,8 +24,9 @@ class ReviewForm(PortalForm):
         )
 
     def shown_again(self) -> dict[str, str]:
-        """What goes back into the page: all but the phone (never echoed)."""
-        return {**self.texts(), "phone": ""}
+        """What goes back into the page: everything typed, the phone too (the same browser
+        sent it a moment ago; the answer is no-store, and only the phone's hash is stored)."""
+        return self.texts()
 
 
 for _column, _label in DIMENSIONS:

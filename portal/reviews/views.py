@@ -60,7 +60,13 @@ def new_form(ctx: Ctx) -> Response:
     return _form(ctx, _institution(ctx))
 
 
-@view()
+def _form_again(ctx: Ctx) -> Response:
+    """The review as posted (after a failed CSRF check): nothing checked, nothing stored."""
+    return _form(ctx, _institution(ctx), values=ReviewForm(ctx.form).shown_again())
+
+
+# private: the form shown again holds the phone as typed (no cache may keep it).
+@view(private=True, form_again=_form_again)
 def submit(ctx: Ctx) -> Response:
     inst = _institution(ctx)
     form = ReviewForm(ctx.form)

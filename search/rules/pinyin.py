@@ -51,7 +51,7 @@ OVERRIDES: dict[str, str] = {
     "银行": "yin2 hang2",
 }
 
-_HAN = re.compile(r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+")
+HAN_RUN = re.compile(r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+")
 # all_readings never returns more than this many strings.
 MAX_READINGS = 16
 
@@ -104,7 +104,7 @@ def _tokens(text: str) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
     text = unicodedata.normalize("NFKC", text)
     pos = 0
-    for m in _HAN.finditer(text):
+    for m in HAN_RUN.finditer(text):
         out.extend(
             (ch.lower(), False) for ch in text[pos : m.start()] if ch.isascii() and ch.isalnum()
         )
@@ -127,6 +127,13 @@ def _char_readings(ch: str) -> tuple[str, ...]:
     readings = pinyin(ch, style=Style.FIRST_LETTER, heteronym=True, errors="ignore")
     letters = [r[:1].lower() for group in readings for r in group if r]
     return tuple(dict.fromkeys(letters))
+
+
+def han_letter_choices(run: str) -> list[tuple[str, ...]]:
+    """For each character of a Han run, the initials it may be typed with: its reading in
+    context first (`initials`), then those of its other readings; () when it has none."""
+    return [tuple(dict.fromkeys(r for r in (primary, *_char_readings(ch)) if r))
+            for ch, primary in zip(run, _han_initials(run), strict=True)]
 
 
 def all_readings(text: str) -> set[str]:

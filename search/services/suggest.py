@@ -1,4 +1,8 @@
-"""Type-ahead for the complaint forms: name characters or pinyin initials, bounded."""
+"""Type-ahead for the complaint forms: name characters or pinyin initials, bounded.
+
+Initials match by whole words (search/rules/typeahead.py): the database finds the names whose
+initials begin with the query, the index or a scan finds candidates, and each candidate is kept
+only when the query spells its initials from a word's start."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 from whoosh.query import And, Term
 
@@ -16,6 +20,8 @@ from portal.institutions.models import (
 )
 from portal.orgs.models import District
 from search.rules.query import _pairs
+from search.rules.typeahead import initials_query, matches_any
+from search.services.documents import _ALIAS_SEPARATORS
 from search.services.storage import SearchUnavailable, _open
 
 log = logging.getLogger(__name__)
@@ -65,6 +71,25 @@ def _rare_candidates(index_dir: Path, needle: str, by_initials: bool) -> list[in
     return sorted(int(ids[d]) for d in docs)[:RARE_LIMIT]
 
 
+def _spelled(session: Session, candidates: Select, query: str, wanted: int) -> list[tuple]:
+    """Up to `wanted` candidate rows (in id order, at most RARE_LIMIT read) whose name or an
+    alias the initials `query` spells (typeahead.initials_match)."""
+    found: list[tuple] = []
+    stmt = (candidates.add_columns(Institution.name, Institution.aliases)
+            .order_by(Institution.id).limit(RARE_LIMIT)
+            .execution_options(yield_per=max(wanted * 5, 50)))
+    result = session.execute(stmt)
+    try:
+        for *row, name, aliases in result:
+            if matches_any(query, [name, *_ALIAS_SEPARATORS.split(aliases or "")]):
+                found.append(tuple(row))
+                if len(found) >= wanted:
+                    break
+    finally:
+        result.close()
+    return found
+
+
 def suggest(
     session: Session, text: str, limit: int = 10, index_dir: Path | None = None
 ) -> list[Suggestion]:
@@ -75,9 +100,9 @@ def suggest(
     text = "".join(unicodedata.normalize("NFKC", text or "").split())[:SUGGEST_MAX_CHARS]
     if not text:
         return []
-    by_initials = text.isascii() and text.isalnum()
+    by_initials = bool(initials_query(text))
     if by_initials:
-        column, needle = Institution.name_initials, text.lower()
+        column, needle = Institution.name_initials, initials_query(text)
     else:
         column, needle = Institution.name, text
     base = select(Institution.id, Institution.name, District.name, Institution.address).join(
@@ -106,5 +131,8 @@ def suggest(
             more = base.where(column.contains(needle, autoescape=True))
         if seen:
             more = more.where(Institution.id.not_in(seen))
-        rows += session.execute(more.order_by(Institution.id).limit(limit - len(rows))).all()
+        if by_initials:  # a candidate is no match until the query spells its words
+            rows += _spelled(session, more, needle, limit - len(rows))
+        else:
+            rows += session.execute(more.order_by(Institution.id).limit(limit - len(rows))).all()
     return [Suggestion(*row) for row in rows]

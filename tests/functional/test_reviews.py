@@ -242,7 +242,10 @@ def test_phone_is_never_stored_nor_shown(client, db):
     db.commit()
     submit(client, inst.id)
     refused = submit(client, inst.id)
-    assert refused.status_code == 400 and PHONE not in refused.text
+    # Shown back to the browser that typed it, in its field only (issue 21 item 11).
+    assert refused.status_code == 400 and refused.text.count(PHONE) == 1
+    assert f'value="{PHONE}"' in refused.text
+    assert refused.headers["cache-control"] == "no-store"
     sign_in(client, db, Role.SUPERVISOR)
     review = only_review(db)
     assert PHONE not in client.get("/reviews/moderation").text

@@ -1,4 +1,4 @@
-"""The open-day, review, account and open-data forms: what they read, and what they never echo."""
+"""The open-day, review, account and open-data forms: what they read, and what they show again."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from portal.reviews.forms import ReviewForm
 from portal.reviews.models import DIMENSIONS
 
 
-def test_a_signup_form_goes_back_to_the_page_without_the_phone():
+def test_a_signup_form_goes_back_to_the_page_as_typed_phone_included():
+    """Issue 21 item 11: a form shown again keeps every field; the phone was typed by the
+    same browser a moment ago (the answer is no-store)."""
     form = SignupForm(FormData([("name", " 李四 "), ("phone", "13812345678"),
                                 ("identity", "family"), ("party_size", "2")]))
     assert form.to_input().name == "李四" and form.to_input().phone == "13812345678"
-    assert form.shown_again() == {"name": "李四", "phone": "", "identity": "family",
+    assert form.shown_again() == {"name": "李四", "phone": "13812345678", "identity": "family",
                                   "party_size": "2"}
 
 
@@ -29,12 +31,13 @@ def test_open_day_queries_ignore_junk():
     assert OverdueQuery(QueryParams("days=90")).days.data == 90
 
 
-def test_a_review_reads_every_dimension_and_never_echoes_the_phone():
+def test_a_review_reads_every_dimension_and_goes_back_to_the_page_as_typed():
     column = DIMENSIONS[0][0]
     form = ReviewForm(FormData([(column, "5"), ("text", "很好"), ("phone", "13812345678")]))
     inp = form.to_input(7)
     assert inp.ratings[column] == "5" and set(inp.ratings) == {c for c, _ in DIMENSIONS}
-    assert form.shown_again()["phone"] == "" and form.shown_again()["text"] == "很好"
+    assert form.shown_again()["phone"] == "13812345678" and form.shown_again()["text"] == "很好"
+    assert form.shown_again()[column] == "5"
 
 
 def test_a_password_is_read_as_typed():
