@@ -10,6 +10,7 @@ import logging
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
@@ -114,7 +115,8 @@ def suggest(
         column < _next_string(needle),
         column.startswith(needle, autoescape=True),
     )
-    rows = list(session.execute(base.where(prefix).order_by(column, Institution.id).limit(limit)))
+    rows: list[Any] = list(
+        session.execute(base.where(prefix).order_by(column, Institution.id).limit(limit)))
     if len(rows) < limit:
         seen = [r[0] for r in rows]
         candidates = _rare_candidates(index_dir, needle, by_initials) if index_dir else None
