@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal.core.db import reading_engine
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -115,8 +117,12 @@ def statements(bind) -> Iterator[list[str]]:
     # The engine itself, not a variant of it with other options (conftest.py: observing),
     # whose listeners would hear its own connections only.
     engine = getattr(engine, "_proxied", engine)
-    event.listen(engine, "before_cursor_execute", record)
+    # On PostgreSQL, GET requests read through the engine's read-only twin (portal/core/db.py).
+    engines = [engine] + ([reading_engine(engine)] if engine.dialect.name == "postgresql" else [])
+    for one in engines:
+        event.listen(one, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for one in engines:
+            event.remove(one, "before_cursor_execute", record)

@@ -74,20 +74,16 @@ def _rare_candidates(index_dir: Path, needle: str, by_initials: bool) -> list[in
 
 def _spelled(session: Session, candidates: Select, query: str, wanted: int) -> list[tuple]:
     """Up to `wanted` candidate rows (in id order, at most RARE_LIMIT read) whose name or an
-    alias the initials `query` spells (typeahead.initials_match)."""
+    alias the initials `query` spells (typeahead.initials_match). Read at once (no server-side
+    cursor: a GET reads in autocommit on PostgreSQL, where a cursor needs a transaction)."""
     found: list[tuple] = []
     stmt = (candidates.add_columns(Institution.name, Institution.aliases)
-            .order_by(Institution.id).limit(RARE_LIMIT)
-            .execution_options(yield_per=max(wanted * 5, 50)))
-    result = session.execute(stmt)
-    try:
-        for *row, name, aliases in result:
-            if matches_any(query, [name, *_ALIAS_SEPARATORS.split(aliases or "")]):
-                found.append(tuple(row))
-                if len(found) >= wanted:
-                    break
-    finally:
-        result.close()
+            .order_by(Institution.id).limit(RARE_LIMIT))
+    for *row, name, aliases in session.execute(stmt):
+        if matches_any(query, [name, *_ALIAS_SEPARATORS.split(aliases or "")]):
+            found.append(tuple(row))
+            if len(found) >= wanted:
+                break
     return found
 
 
