@@ -92,12 +92,14 @@ def test_redis_down_while_complaints_come_in_and_cron_jobs_fall_due(env, tmp_pat
 
         redis.start()  # the same port; nothing was persisted: the outbox has the rest
         back = time.monotonic()
-        wait_for(lambda: sent(env) == (before + during,) * 2, 120,
+        # A bound for a hang, not a speed: usually 5-15 s, once over 120 s on this machine
+        # (2026-12-07) while the RQ worker reconnected.
+        wait_for(lambda: sent(env) == (before + during,) * 2, 300,
                  "every acknowledgement after Redis returned")
         caught_up = time.monotonic() - back
         print(f"\n[fault] Redis down {OUTAGE} s while {during} complaints were filed: all "
               f"{before + during} acknowledgements sent once, {caught_up:.1f} s after it returned")
-        assert caught_up < 120
+        assert caught_up < 300
         assert cron.poll() is None, cron_log.read_text()[-3000:]
         returned = utcnow()
         wait_for(lambda: beat(env).redis == "ok" and beat(env).beat_at >= returned, 60,
