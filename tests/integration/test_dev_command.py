@@ -76,6 +76,10 @@ def _alive(pid: int) -> bool:
     return bool(state) and not state.startswith("Z")
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_portal_dev_starts_everything_and_a_stop_stops_everything(tmp_path, stop_signal):
     redis_port, web_port = free_port(), free_port()
@@ -85,9 +89,13 @@ def test_portal_dev_starts_everything_and_a_stop_stops_everything(tmp_path, stop
     with open(log, "wb") as out:
         # A small demo city (the default 200 homes took half the test): the command still
         # migrates the empty database and seeds it before starting the stack.
+        # As started from a terminal: a suite started in the background (`cmd &`, nohup)
+        # hands its children SIGINT ignored, and Python then keeps ignoring Ctrl-C — the SIGINT
+        # case waited out its timeout that way (2026-12-07).
         proc = subprocess.Popen([sys.executable, "-m", "portal.cli", "dev", "--port",
                                  str(web_port), "--institutions", str(DEMO_HOMES)],
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
+                                env=env, stdout=out, stderr=subprocess.STDOUT,
+                                preexec_fn=_interruptible)
     children: list[int] = []
     try:
         health: dict = {}
