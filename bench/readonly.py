@@ -27,7 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.stack import Postgres, dataset_dir, prepare
+from bench.postgres import Postgres
+from bench.stack import dataset_dir, prepare
 
 
 def autocommit(session) -> None:

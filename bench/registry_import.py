@@ -143,7 +143,7 @@ def main() -> int:
                 results.append(_measure(url, work / "var", file))
             _report("sqlite", results, args.rows)
         if args.backend in ("postgres", "both"):
-            from bench.stack import Postgres
+            from bench.postgres import Postgres
 
             # Its own folder under /tmp, given to the postgres user (`work` is private to us).
             pg_root = Path(tempfile.mkdtemp(prefix="bench-registry-pg-"))

@@ -9,7 +9,8 @@ is what was typed (stripped), shown again beside the messages. A rule that needs
 stays in the service, which adds its problem (`form.fail`) before raising its domain's error.
 Repeated rows of one form (a fee table) are `RowForm`s, their fields named `<name>-<row>`.
 
-Pure: no database, no request.
+Pure: no database, no request. Just over 400 lines on purpose: every field type of every form
+is here, one import for the domains' forms, and each class is short.
 """
 
 from __future__ import annotations

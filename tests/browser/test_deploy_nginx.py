@@ -7,7 +7,8 @@ while one web worker is killed (SIGKILL): uvicorn starts a new one; the requests
 worker held get 502 from nginx and are retried (the hand-overs with their Idempotency-Key).
 Every complaint the browser was given a number for, and every hand-over, is in the database
 exactly once. Also: gzip and brotli on text, the cache headers of static files, and the client
-address the app sees (X-Forwarded-For believed from nginx only)."""
+address the app sees (X-Forwarded-For believed from nginx only). One file for the deploy/
+folder's files run for real (just over 400 lines: they share the stack fixture and helpers)."""
 
 from __future__ import annotations
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.core.db import utcnow
 from portal.core.notify import Notification
-from portal.opendays.models import Signup
+from portal.opendays.models import OpenDay, Signup
 from portal.opendays.services.events import OpenDayService, SignupInput
 
 CODE_SUBJECT = "开放日报名验证码"
@@ -32,3 +32,17 @@ def confirmed_signup(service: OpenDayService, open_day_id: int, inp: SignupInput
     signup = service.sign_up(open_day_id, inp, now=now)
     token = service.cancel_tokens.dumps(str(signup.id))
     return service.confirm(token, sms_code(service.db, signup.phone), now=now)
+
+
+def scheduled_open_day(db: Session) -> OpenDay:
+    """An open day five days ahead with places left, at a new institution (committed)."""
+    from factories import institution
+
+    now = utcnow()
+    row = OpenDay(institution_id=institution(db).id, title="走进颐养院",
+                  starts_at=now + timedelta(days=5), ends_at=now + timedelta(days=5, hours=3),
+                  signup_deadline=now + timedelta(days=4), place="一楼大厅", capacity=10,
+                  seats_taken=0, status="scheduled")
+    db.add(row)
+    db.commit()
+    return row

@@ -5,13 +5,10 @@ typed field kept, the phone included."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from html.parser import HTMLParser
 
-from portal.core.db import utcnow
-from portal.opendays.models import OpenDay
-
 from factories import department, district, institution
+from factories.opendays import scheduled_open_day
 from support import csrf_token
 
 PHONE = "13912345678"
@@ -98,19 +95,8 @@ def test_the_unregistered_place_names_its_fields_when_chosen(client, db):
     assert re.search(r'<details class="unregistered" open', page.text)
 
 
-def open_day(db) -> OpenDay:
-    now = utcnow()
-    row = OpenDay(institution_id=institution(db).id, title="走进颐养院",
-                  starts_at=now + timedelta(days=5), ends_at=now + timedelta(days=5, hours=3),
-                  signup_deadline=now + timedelta(days=4), place="一楼大厅", capacity=10,
-                  seats_taken=0, status="scheduled")
-    db.add(row)
-    db.commit()
-    return row
-
-
 def test_the_open_day_form_keeps_the_phone_and_sums_up_at_its_top(client, db):
-    event = open_day(db)
+    event = scheduled_open_day(db)
     token = csrf_token(client, f"/opendays/{event.id}")
     page = client.post(f"/opendays/{event.id}/signup", follow_redirects=False,
                        data={"csrf_token": token, "phone": PHONE, "party_size": "3"})

@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from complaints.models import Complaint
 from portal.accounts.rules.roles import Role
-from portal.core.db import utcnow
 from portal.core.security import CSRF_COOKIE
-from portal.opendays.models import OpenDay, Signup
+from portal.opendays.models import Signup
 from portal.orgs.models import Department
 from portal.reviews.models import Review
 
 from factories import PASSWORD, department, district, institution, user
+from factories.opendays import scheduled_open_day
 from support import CSRF_RE, csrf_token, login
 
 EXPLANATION = "页面停留时间较长，为保护您的信息安全需要重新确认，您填写的内容已保留"
@@ -141,19 +140,8 @@ def test_the_review_form_comes_back_with_ratings_text_and_phone(client, db):
     assert count(db, Review) == 1
 
 
-def open_day(db) -> OpenDay:
-    now = utcnow()
-    row = OpenDay(institution_id=institution(db).id, title="走进颐养院",
-                  starts_at=now + timedelta(days=5), ends_at=now + timedelta(days=5, hours=3),
-                  signup_deadline=now + timedelta(days=4), place="一楼大厅", capacity=10,
-                  seats_taken=0, status="scheduled")
-    db.add(row)
-    db.commit()
-    return row
-
-
 def test_the_open_day_sign_up_comes_back_with_name_and_phone(client, db):
-    event = open_day(db)
+    event = scheduled_open_day(db)
     data = {"name": "李四", "phone": PHONE, "identity": "家属", "party_size": "2"}
     old_token = csrf_token(client, f"/opendays/{event.id}")
     expire_cookie(client)
