@@ -132,3 +132,16 @@ def test_the_data_covers_every_category_in_both_splits_and_holds_a_quarter_out()
 def test_the_issues_examples_are_held_out():
     heldout = {(r.text, r.category) for r in examples("heldout")}
     assert set(ISSUE_EXAMPLES) <= heldout
+
+
+@pytest.mark.parametrize("text", [
+    "老人在卫生间摔伤了，没人管",
+    "老人走失了两天才找到",
+    "夜里没人巡房，老人跌倒摔伤",
+    "护理员没看住，老人从院里走丢了",
+])
+def test_falls_and_wandering_are_first_suggested_as_civil_affairs_cases(text):
+    """摔伤 and 走失 are civil affairs' (seed 000 task 28, seed 002 (七)): the first suggestion is
+    safety_incident or service_quality (the keyword method kept every suggestion with civil
+    affairs; the classifier may rank another office's category third, as a weaker hint)."""
+    assert suggested(text)[0] in {"safety_incident", "service_quality"}
