@@ -15,7 +15,7 @@ from wtforms.validators import ValidationError
 
 from complaints.rules import clock
 from complaints.rules.georeport import parse_datetime
-from complaints.rules.intake import ComplaintInput
+from complaints.rules.intake import DESCRIPTION_MAX, ComplaintInput
 from complaints.services.handling import FEEDBACK_LEVELS
 from portal.core.formfields import Choice, Flag, PortalForm, RowId, RowIds, Text, Texts, WholeNumber
 
@@ -297,3 +297,15 @@ class CategoryQuery(PortalForm):
     description = Text(strip=False, filters=[lambda value: value[:DESCRIPTION_LOOKUP_MAX]])
     pick_category = Text()
     category = Text()
+
+
+SUGGEST_MAX_LIMIT = 10
+
+
+class CategorySuggestQuery(PortalForm):
+    """GET /api/v1/categories/suggest?text=&limit= (a description, as long as a complaint's)."""
+
+    text = Text(required="请提供 text：投诉内容的描述", max_length=DESCRIPTION_MAX,
+                too_long=f"text 不能超过 {DESCRIPTION_MAX} 个字符")
+    limit = WholeNumber(low=1, high=SUGGEST_MAX_LIMIT, default=3,
+                        message=f"limit 必须是 1–{SUGGEST_MAX_LIMIT} 之间的整数")

@@ -23,7 +23,7 @@ from complaints.models import CHANNELS, STATUSES, Complaint
 from complaints.rules.intake import ComplaintInput, normalise_phone, phone_problem, validate
 from complaints.rules.numbers import spoken_groups
 from complaints.rules.presenters import clock_view
-from complaints.rules.suggest import suggest_categories
+from complaints.services import suggestions
 from complaints.services.calendar_store import load_calendar
 from complaints.services.events import add_event
 from complaints.services.filing import active_rules, build_services
@@ -97,8 +97,7 @@ def _duplicates(ctx: Ctx, inp: ComplaintInput, values: dict[str, str]) -> list[D
 # --- rendering ----------------------------------------------------------------------------
 def _suggestions(rules, description: str) -> list:
     by_code = {r.code: r for r in rules}
-    codes = suggest_categories(description, [(r.code, r.label, r.keywords or ()) for r in rules])
-    return [by_code[c] for c in codes]
+    return [by_code[r.code] for r in suggestions.rank(description, rules)]
 
 
 def _history_context(ctx: Ctx, raw_phone: str) -> dict:

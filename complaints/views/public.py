@@ -18,7 +18,7 @@ from complaints.rules.intake import ComplaintInput
 from complaints.services.calendar_store import load_calendar
 from complaints.services.filing import active_rules, build_services
 from complaints.services.tokens import tracking_tokens
-from complaints.views import tracking
+from complaints.views import categories, tracking
 from portal.core.endpoints import Ctx, view
 from portal.core.ratelimit import allow, client_ip
 from portal.institutions.services.queries import InstitutionQueries
@@ -161,4 +161,5 @@ def openapi_document(ctx: Ctx) -> Response:
 api_routes = [
     Route("/clock", clock_api, methods=["GET"], name="clock"),
     Route("/openapi.json", openapi_document, methods=["GET"], name="openapi"),
+    *categories.routes,
 ]
