@@ -149,7 +149,7 @@ def headline(
         found.append(Signal("black_list", "serious", "列入失信联合惩戒对象名单", "h-credit"))
     if red_listed and blockers:
         found.append(Signal("red_list_conflict", "serious",
-                            "在红名单上，但存在不应列入红名单的情形", "credit-check"))
+                            "在红名单上，但存在不应列入的情形", "credit-check"))
     for f in flags:
         anchor = "h-insp" if f.code == "rectification_overdue" else "h-flags"
         found.append(Signal(f.code, f.severity, _short(f), anchor))

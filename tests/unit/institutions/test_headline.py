@@ -65,7 +65,7 @@ def test_red_listed_five_star_home_leads_with_its_overdue_rectification():
         RectificationFact(inspected, "pending", deadline, "示范区民政局"),))
     h = make(facts, credit, red=True)
     texts = [s.text for s in h.signals]
-    assert texts[0] == "在红名单上，但存在不应列入红名单的情形"
+    assert texts[0] == "在红名单上，但存在不应列入的情形"
     assert "整改逾期 666 天" in texts
     assert texts.index("整改逾期 666 天") < texts.index("五级养老机构")
     # The red list is not praised while a blocker stands (苏府办〔2021〕248号 三（四）).
