@@ -42,3 +42,11 @@ class DirectoryQuery:
     admits: str | None = None  # mild | severe
     medical: bool = False
     sort: str = "name"
+
+    @property
+    def active_filters(self) -> int:
+        """How many filters are chosen (the sort order is not one): the count the phone's
+        folded filter button shows (issue 21 item 2)."""
+        chosen = (self.q, self.district, self.street, self.kind, self.nature, self.grade,
+                  self.filing, self.level, self.price_min, self.price_max, self.admits)
+        return sum(value not in (None, "") for value in chosen) + self.vacant + self.medical

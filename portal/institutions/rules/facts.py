@@ -93,6 +93,7 @@ class InstitutionFacts(_FromObj):
     phone: str = ""
     opened_year: int | None = None
     beds_total: int = 0
+    beds_vacant: int = 0
     admits_self_care: bool = False
     admits_mild: bool = False
     admits_severe: bool = False
@@ -161,6 +162,7 @@ class InspectionFacts(_FromObj):
     rectification_status: str = "none_required"
     department_name: str = ""
     findings: str = ""
+    outcome: str = ""  # INSPECTION_OUTCOMES; "" when not known
 
 
 @dataclass(frozen=True)

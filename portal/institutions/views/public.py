@@ -22,6 +22,7 @@ from portal.institutions.rules.directory_query import (
     FilterError,
 )
 from portal.institutions.rules.flags import SEVERITY_LABELS
+from portal.institutions.rules.headline import TONE_LABELS, for_page
 from portal.institutions.rules.thresholds import Thresholds, configured_thresholds
 from portal.institutions.services.credit_status import CREDIT_CHECK_SCHEMA, credit_statuses
 from portal.institutions.services.directory import Directory
@@ -43,6 +44,11 @@ def _thresholds(ctx: Ctx) -> Thresholds:
 
 def _common(ctx: Ctx) -> dict:
     return {"vocab": vocab, "severity_labels": SEVERITY_LABELS}
+
+
+def _profile(page) -> dict:
+    """The per-view headline box of an institution page (from its document or its rows)."""
+    return {"headline": for_page(page), "tone_labels": TONE_LABELS}
 
 
 @view()
@@ -74,7 +80,8 @@ def detail(ctx: Ctx) -> Response:
     page = shown_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
     if page is None:
         raise HTTPException(404, "没有这家机构，可能编号有误或已注销。")
-    return ctx.render("institutions/detail.html", p=page, inst=page.inst, **_common(ctx))
+    return ctx.render("institutions/detail.html", p=page, inst=page.inst,
+                      **_profile(page), **_common(ctx))
 
 
 @view()
@@ -82,7 +89,8 @@ def print_view(ctx: Ctx) -> Response:
     page = shown_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
     if page is None:
         raise HTTPException(404, "没有这家机构，可能编号有误或已注销。")
-    return ctx.render("institutions/print.html", p=page, inst=page.inst, **_common(ctx))
+    return ctx.render("institutions/print.html", p=page, inst=page.inst,
+                      **_profile(page), **_common(ctx))
 
 
 @view()

@@ -70,3 +70,12 @@ def test_the_page_drops_a_maximum_under_the_minimum():
 def test_yes_no_filters(raw, read):
     query = parse_directory(QueryParams(f"vacant={raw}&medical={raw}"), strict=True)
     assert (query.vacant, query.medical) == (read, read)
+
+
+def test_active_filters_count_every_chosen_filter_but_not_the_sort():
+    # The phone's folded filter button shows this count (issue 21 item 2).
+    assert DirectoryQuery().active_filters == 0
+    assert DirectoryQuery(sort="price").active_filters == 0
+    assert DirectoryQuery(grade=0).active_filters == 1  # 未评定 is a choice
+    assert DirectoryQuery(price_min=0, vacant=True).active_filters == 2
+    assert parse_directory(QueryParams(GOOD), strict=False).active_filters == 13
