@@ -1,0 +1,119 @@
+"""Street/town offices (乡镇、街道; issue 20 "Street tier"; seed 000 苏州 三(一), seed 001 (十八)):
+a category the city sends to streets goes to the institution's street office, shows in that
+office's queue (with its trigger-kept counts) and in the district civil affairs' streets view."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from complaints.models import Complaint, RoutingRule
+from complaints.rules.intake import ComplaintInput
+from complaints.services.filing import build_services
+from complaints.services.queues import tab_counts
+from portal.accounts.rules.roles import Role
+from portal.core.settings import get_settings
+from portal.core.signed_counts import fold
+
+from factories import PASSWORD, department, district, institution, street_office, user
+from support import login
+from support import post_form as post
+
+
+def file_complaint(db, inst, category, phone="13712345678"):
+    intake, _ = build_services(db, get_settings())
+    complaint, _ = intake.submit(ComplaintInput(
+        channel="web", category_code=category, description="护理员长期不给老人翻身，老人生了褥疮",
+        institution_id=inst.id, complainant_name="李四", complainant_phone=phone))
+    db.commit()
+    return complaint
+
+
+def logout(client):
+    post(client, "/accounts/logout")
+
+
+def street_city(db):
+    d = district(db, name="重阳县")
+    street = d.streets[0]
+    offices = {
+        "ca_city": department(db, "civil_affairs"),
+        "ca": department(db, "civil_affairs", d),
+        "mr": department(db, "market_regulation", d),
+        "street": street_office(db, street),
+    }
+    other = district(db, name="康乐县")
+    offices["other_ca"] = department(db, "civil_affairs", other)
+    offices["other_street"] = street_office(db, other.streets[0])
+    inst = institution(db, district_=d, name="城关镇敬老院", street_id=street.id)
+    no_street = institution(db, district_=d, name="重阳县颐养院")
+    staff = {key: user(db, Role.DEPARTMENT, department_id=offices[key].id)
+             for key in ("ca", "mr", "street", "other_ca", "other_street")}
+    db.get(RoutingRule, "service_quality").street_level = True
+    db.commit()
+    return offices, inst, no_street, staff
+
+
+def test_a_street_level_category_goes_to_the_street_office_and_the_district_sees_it(client, db):
+    offices, inst, no_street, staff = street_city(db)
+    c = file_complaint(db, inst, category="service_quality")
+    assert c.responsible_department_id == offices["street"].id
+    # Not sent to streets: the district's office, as before.
+    plain = file_complaint(db, inst, category="elder_abuse", phone="13712340000")
+    assert plain.responsible_department_id == offices["ca"].id
+    # No street recorded for the institution: the district's office.
+    unplaced = file_complaint(db, no_street, category="service_quality", phone="13712340001")
+    assert unplaced.responsible_department_id == offices["ca"].id
+    # The 5-working-day clock as for any complaint.
+    assert (c.working_days, c.due_at) == (plain.working_days, plain.due_at)
+
+    login(client, staff["street"].username, PASSWORD)
+    queue = client.get("/staff/queue")
+    assert c.tracking_no in queue.text and "待签收（1）" in queue.text
+    assert plain.tracking_no not in queue.text
+    assert 'id="streets-link"' not in queue.text
+    assert client.get("/staff/streets").status_code == 403
+    assert post(client, f"/staff/complaints/{c.id}/sign").status_code == 303
+    assert "办理中（1）" in client.get("/staff/queue?tab=signed").text
+    logout(client)
+
+    # The district's civil affairs: its own queue has the two district complaints, its
+    # streets view the street office's complaint with that office's counts.
+    login(client, staff["ca"].username, PASSWORD)
+    own = client.get("/staff/queue")
+    assert 'id="streets-link"' in own.text and c.tracking_no not in own.text
+    streets = client.get("/staff/streets")
+    assert streets.status_code == 200
+    assert c.tracking_no in streets.text and plain.tracking_no not in streets.text
+    assert offices["street"].name in streets.text
+    assert offices["other_street"].name not in streets.text
+    assert 'data-tab="signed">1<' in streets.text and 'data-tab="assigned">0<' in streets.text
+    detail = client.get(f"/staff/complaints/{c.id}")
+    assert detail.status_code == 200 and "李四" not in detail.text  # read, masked
+    csv = client.get("/staff/streets.csv")
+    assert c.tracking_no in csv.text
+    logout(client)
+
+    # Another district's civil affairs and a district market office see none of it.
+    for key in ("other_ca", "mr"):
+        login(client, staff[key].username, PASSWORD)
+        assert client.get(f"/staff/complaints/{c.id}").status_code == 404
+        logout(client)
+    login(client, staff["other_ca"].username, PASSWORD)
+    assert c.tracking_no not in client.get("/staff/streets").text
+    logout(client)
+    assert client.get("/staff/streets", follow_redirects=False).status_code in (302, 303)
+
+
+def test_street_office_counts_stay_right_after_folding(db):
+    offices, inst, _, _ = street_city(db)
+    file_complaint(db, inst, category="service_quality")
+    file_complaint(db, inst, category="service_quality", phone="13712340002")
+    counted = tab_counts(db, offices["street"].id)
+    fold(db, "queue_counts")
+    db.commit()
+    assert counted == tab_counts(db, offices["street"].id)
+    real = len(db.scalars(select(Complaint).where(
+        Complaint.responsible_department_id == offices["street"].id,
+        Complaint.status == "assigned")).all())
+    assert counted["assigned"] == real == 2
+    assert tab_counts(db, offices["ca"].id)["assigned"] == 0
