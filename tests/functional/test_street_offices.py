@@ -15,7 +15,7 @@ from portal.core.settings import get_settings
 from portal.core.signed_counts import fold
 
 from factories import PASSWORD, department, district, institution, street_office, user
-from support import login
+from support import login, sign_in
 from support import post_form as post
 
 
@@ -117,3 +117,19 @@ def test_street_office_counts_stay_right_after_folding(db):
         Complaint.status == "assigned")).all())
     assert counted["assigned"] == real == 2
     assert tab_counts(db, offices["ca"].id)["assigned"] == 0
+
+
+INSPECTION = {"inspected_on": "2026-03-10", "items_checked": "日常巡查：消防通道、食堂",
+              "outcome": "no_findings", "findings": "", "rectification_status": "none_required"}
+
+
+def test_a_street_office_records_inspections_in_its_district_only(client, db):
+    """A street office has no district_id of its own (its street's district is its reach): it
+    must never be taken for a city-wide office."""
+    offices, inst, _, _ = street_city(db)
+    elsewhere = institution(db, district_=district(db, name="北山区"), name="北山颐养院")
+    db.commit()
+    sign_in(client, db, Role.DEPARTMENT, department_id=offices["street"].id)
+    assert post(client, f"/gov/institutions/{inst.id}/inspections", **INSPECTION).status_code == 303
+    refused = post(client, f"/gov/institutions/{elsewhere.id}/inspections", **INSPECTION)
+    assert refused.status_code == 403 and "不在本部门辖区" in refused.text
