@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from complaints.models import Complaint, RoutingRule
+from complaints.models import Complaint, RoutingRule, RoutingRuleChange
 from complaints.rules.intake import ComplaintInput
 from complaints.services.filing import build_services
 from complaints.services.queues import tab_counts
@@ -133,3 +133,29 @@ def test_a_street_office_records_inspections_in_its_district_only(client, db):
     assert post(client, f"/gov/institutions/{inst.id}/inspections", **INSPECTION).status_code == 303
     refused = post(client, f"/gov/institutions/{elsewhere.id}/inspections", **INSPECTION)
     assert refused.status_code == 403 and "不在本部门辖区" in refused.text
+
+
+def test_an_admin_sends_a_category_to_streets_on_the_routing_page_citing_the_seeds(client, db):
+    offices, inst, _, _ = street_city(db)
+    db.get(RoutingRule, "service_quality").street_level = False
+    db.commit()
+    sign_in(client, db, Role.ADMIN)
+    page = client.get("/admin/complaints/routing")
+    assert "苏府办〔2021〕248号 三(一)" in page.text and "(十八)" in page.text
+    form = {"label": "服务质量、护理不到位、未按协议服务", "help_text": "", "keywords": "",
+            "responsible_type": "civil_affairs", "active": "1"}
+    assert post(client, "/admin/complaints/routing/service_quality", **form,
+                street_level="1").status_code == 303
+    db.expire_all()
+    assert db.get(RoutingRule, "service_quality").street_level
+    change = db.scalars(select(RoutingRuleChange).where(
+        RoutingRuleChange.code == "service_quality")).one()
+    assert (change.before["street_level"], change.after["street_level"]) == (False, True)
+    # Intake reads the changed rule at once (the routing_rules trigger bumps the reference).
+    assert file_complaint(db, inst, "service_quality").responsible_department_id == \
+        offices["street"].id
+    assert post(client, "/admin/complaints/routing/service_quality", **form).status_code == 303
+    db.expire_all()
+    assert not db.get(RoutingRule, "service_quality").street_level
+    assert file_complaint(db, inst, "service_quality", phone="13712340003") \
+        .responsible_department_id == offices["ca"].id
