@@ -176,11 +176,11 @@ def supervision(ctx: Ctx) -> Response:
 
 
 def _street_params(ctx: Ctx) -> tuple[int, str, int | None]:
-    """(district, view, street office) of the streets page; 403 for an office that supervises
-    no streets."""
+    """(district, view, street office) of the streets page; for an office that supervises no
+    streets the page does not exist (404)."""
     district_id = supervised_district(ctx.user.department)
     if district_id is None:
-        raise HTTPException(403, "只有区县民政部门可以查看辖区乡镇（街道）的投诉。")
+        raise HTTPException(404, "只有区县民政部门有“辖区乡镇（街道）投诉”页面。")
     params = ctx.request.query_params
     view_name = params.get("view", "open")
     return (district_id, view_name if view_name in STREET_VIEWS else "open",

@@ -11,8 +11,10 @@ from complaints.rules.intake import ComplaintInput
 from complaints.services.filing import build_services
 from complaints.services.queues import tab_counts
 from portal.accounts.rules.roles import Role
+from portal.core.audit import AuditEvent
 from portal.core.settings import get_settings
 from portal.core.signed_counts import fold
+from portal.orgs.models import Department
 
 from factories import PASSWORD, department, district, institution, street_office, user
 from support import login, sign_in
@@ -71,7 +73,7 @@ def test_a_street_level_category_goes_to_the_street_office_and_the_district_sees
     assert c.tracking_no in queue.text and "待签收（1）" in queue.text
     assert plain.tracking_no not in queue.text
     assert 'id="streets-link"' not in queue.text
-    assert client.get("/staff/streets").status_code == 403
+    assert client.get("/staff/streets").status_code == 404
     assert post(client, f"/staff/complaints/{c.id}/sign").status_code == 303
     assert "办理中（1）" in client.get("/staff/queue?tab=signed").text
     logout(client)
@@ -159,3 +161,42 @@ def test_an_admin_sends_a_category_to_streets_on_the_routing_page_citing_the_see
     assert not db.get(RoutingRule, "service_quality").street_level
     assert file_complaint(db, inst, "service_quality", phone="13712340003") \
         .responsible_department_id == offices["ca"].id
+
+
+def test_civil_affairs_adds_a_street_office_and_its_staff_see_its_queue(client, db):
+    offices, inst, _, _ = street_city(db)
+    same = inst.street
+    other = street_office(db, same, "market_regulation")  # another type on the same street
+    new_street = district(db, name="滨江区").streets[0]
+    home = institution(db, district_=new_street.district, name="滨江颐养院",
+                       street_id=new_street.id)
+    department(db, "civil_affairs", new_street.district)
+    db.commit()
+    sign_in(client, db, Role.SUPERVISOR)
+    page = client.get("/admin/street-offices/")
+    assert page.status_code == 200 and "苏府办〔2021〕248号 三(一)" in page.text
+    assert offices["street"].name in page.text and other.name in page.text
+    # A second civil-affairs office for the same street, junk ids: refused with a message.
+    taken = post(client, "/admin/street-offices/", street_id=str(same.id),
+                 type_code="civil_affairs", name="", phone="")
+    assert taken.status_code == 400 and "已有该类型的承办单位" in taken.text
+    junk = post(client, "/admin/street-offices/", street_id="abc", type_code="nope")
+    assert junk.status_code == 400 and "请选择乡镇（街道）" in junk.text
+    added = post(client, "/admin/street-offices/", street_id=str(new_street.id),
+                 type_code="civil_affairs", name="", phone="0571-88886666")
+    assert added.status_code == 303
+    office = db.scalars(select(Department).where(Department.street_id == new_street.id)).one()
+    assert (office.name, office.district_id, office.phone) == (
+        f"滨江区{new_street.name}民政办", None, "0571-88886666")
+    audit = db.scalars(select(AuditEvent).where(AuditEvent.object_type == "department")).one()
+    assert audit.object_id == str(office.id)
+    # Routing reads the new office at once; its staff see the complaint in their queue.
+    db.get(RoutingRule, "service_quality").street_level = True
+    db.commit()
+    c = file_complaint(db, home, "service_quality")
+    assert c.responsible_department_id == office.id
+    sign_in(client, db, Role.DEPARTMENT, department_id=office.id)
+    assert c.tracking_no in client.get("/staff/queue").text
+    # Operators may not add offices.
+    sign_in(client, db, Role.OPERATOR)
+    assert client.get("/admin/street-offices/").status_code == 403
