@@ -4,6 +4,9 @@ office's queue (with its trigger-kept counts) and in the district civil affairs'
 
 from __future__ import annotations
 
+import io
+import re
+
 from sqlalchemy import select
 
 from complaints.models import Complaint, RoutingRule, RoutingRuleChange
@@ -14,7 +17,7 @@ from portal.accounts.rules.roles import Role
 from portal.core.audit import AuditEvent
 from portal.core.settings import get_settings
 from portal.core.signed_counts import fold
-from portal.orgs.models import Department
+from portal.orgs.models import Department, Street
 
 from factories import PASSWORD, department, district, institution, street_office, user
 from support import login, sign_in
@@ -200,3 +203,43 @@ def test_civil_affairs_adds_a_street_office_and_its_staff_see_its_queue(client, 
     # Operators may not add offices.
     sign_in(client, db, Role.OPERATOR)
     assert client.get("/admin/street-offices/").status_code == 403
+
+
+def test_the_evaluation_form_is_computed_per_street(client, db):
+    """Seed 004 (酉阳县): each 乡镇（街道） fills in the 效能评估表; the indicators are computed
+    over the institutions of the street, on the page, the drill-down and the XLSX."""
+    from openpyxl import load_workbook
+
+    from factories.disclosures import grade
+
+    east = district(db, name="东城区")
+    first = east.streets[0]
+    second = Street(district_id=east.id, name="朝晖街道")
+    db.add(second)
+    db.flush()
+    a = institution(db, district_=east, name="东华颐养院", street_id=first.id)
+    b = institution(db, district_=east, name="朝晖养老院", street_id=second.id)
+    c = institution(db, district_=east, name="朝晖老年公寓", street_id=second.id)
+    grade(db, a, level=3, gb38600_compliant=True)
+    grade(db, b, level=2, gb38600_compliant=False)
+    grade(db, c, level=2, gb38600_compliant=True)
+    db.commit()
+    sign_in(client, db, Role.SUPERVISOR)
+    page = client.get(f"/indicators/?year=2026&district={east.id}")
+    assert page.status_code == 200 and 'id="indicator-streets"' in page.text
+    cell = re.compile(r'data-street="(\d+)" data-code="4\.4"><a [^>]*>([^<]*)</a>')
+    found = dict(cell.findall(page.text))
+    assert found[str(first.id)].startswith("1/1") and found[str(second.id)].startswith("1/2")
+    one = client.get(f"/indicators/?year=2026&district={east.id}&street={second.id}")
+    assert "东城区朝晖街道" in one.text
+    detail = client.get(f"/indicators/4.4?year=2026&district={east.id}&street={second.id}")
+    assert "朝晖养老院" in detail.text and "东华颐养院" not in detail.text
+    book = load_workbook(io.BytesIO(client.get(
+        f"/indicators/export.xlsx?year=2026&district={east.id}&street={second.id}").content))
+    assert "乡镇（街道）：东城区朝晖街道" in list(book["评估表"].iter_rows(values_only=True))[1][0]
+    # A street of another district, or junk: a friendly 404 / the district as before.
+    other = district(db, name="西城区")
+    db.commit()
+    assert client.get(f"/indicators/?year=2026&district={other.id}"
+                      f"&street={second.id}").status_code == 404
+    assert client.get(f"/indicators/?year=2026&district={east.id}&street=x").status_code == 200
