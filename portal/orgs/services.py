@@ -39,7 +39,8 @@ def streets_with_offices(session: Session) -> list[StreetRow]:
     for street_id, name in session.execute(
             select(Department.street_id, Department.name)
             .where(Department.street_id.is_not(None)).order_by(Department.id)):
-        offices.setdefault(street_id, []).append(name)
+        if street_id is not None:
+            offices.setdefault(street_id, []).append(name)
     rows = session.execute(select(Street.id, District.name, Street.name)
                            .join(District, District.id == Street.district_id)
                            .order_by(District.id, Street.id))

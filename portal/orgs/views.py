@@ -16,7 +16,8 @@ from portal.orgs.vocab import DEPARTMENT_TYPES
 CIVIL_AFFAIRS = [Role.ADMIN, Role.SUPERVISOR]
 
 
-def _render(ctx: Ctx, form: StreetOfficeForm, problems: dict[str, str], status: int = 200):
+def _render(ctx: Ctx, form: StreetOfficeForm, problems: dict[str, str],
+            status: int = 200) -> Response:
     return ctx.render("orgs/street_offices.html", status_code=status,
                       streets=streets_with_offices(ctx.db), types=DEPARTMENT_TYPES,
                       form=form.texts(), problems=problems,
@@ -32,11 +33,12 @@ def index(ctx: Ctx) -> Response:
 def create(ctx: Ctx) -> Response:
     form = StreetOfficeForm(ctx.form)
     problems = form.check()
-    if not problems:
+    actor = ctx.user
+    if not problems and actor is not None:
         try:
             office = add_street_office(ctx.db, street_id=form.street_id.data,
                                        type_code=form.type_code.data, name=form.name.data,
-                                       phone=form.phone.data, actor_id=ctx.user.id)
+                                       phone=form.phone.data, actor_id=actor.id)
         except StreetOfficeError as exc:
             ctx.db.rollback()
             problems = exc.problems
