@@ -255,6 +255,7 @@ class RoutingRuleForm(PortalForm):
     responsible_type = Text()
     co_handling_types = Texts()
     active = Flag()
+    street_level = Flag()
 
     @property
     def keyword_list(self) -> list[str]:

@@ -43,8 +43,10 @@ class DemoDistrict:
 @dataclass
 class DemoOrg:
     districts: list[DemoDistrict]
-    # (type_code, district_id or None) -> department id
+    # (type_code, district_id or None) -> department id (city and district offices)
     offices: dict[tuple[str, int | None], int]
+    # (type_code, street_id) -> the street/town office's id
+    street_offices: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 def _digits(rng: random.Random, n: int) -> str:

@@ -549,3 +549,12 @@ BLACK_LIST_BASIS = (
 HOTLINE_DISCOVERER = "12349 养老服务监督热线"
 # What civil affairs checks on site after a home files (备案) (the demo's filing checks).
 FILING_CHECK_ITEMS = "核实备案信息；服务安全和质量现场检查"
+
+
+# Street/town offices of the demo county (issue 20 "Street tier"; seed 000 苏州 三(一), seed 001
+# (十八): 乡镇（街道）日常巡查、投诉举报受理): three towns of 重阳县 get a 民政办, and the city sends
+# the categories below to the street office where the institution's street has one.
+STREET_OFFICE_DISTRICT = "重阳县"
+STREET_OFFICE_STREETS = ("重阳镇", "九峰镇", "桃源镇")
+STREET_OFFICE_TYPE = "civil_affairs"
+STREET_LEVEL_CATEGORIES = ("service_quality",)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, update
 
+from complaints.models import RoutingRule
 from demo import names
 from demo.backoffice import pending_draft
 from demo.institutions import (
@@ -34,7 +35,7 @@ from portal.institutions.models import (
 from portal.institutions.vocab import KINDS, NATURES
 from portal.opendays.models import OpenDay, Signup
 from portal.orgs.models import Department, District, Street
-from portal.orgs.vocab import DEPARTMENT_TYPES, office_name
+from portal.orgs.vocab import DEPARTMENT_TYPES, office_name, street_office_name
 from search.rules.pinyin import initials
 
 # Documented in the README: every demo account shares it; never used outside demo data.
@@ -116,6 +117,9 @@ def demo_logins() -> list[tuple[str, str, str]]:
                     f"{office_name(code, district, city_level=False)}的待办队列",
                 )
             )
+    for username, office in _street_logins():
+        rows.append((username, Role.DEPARTMENT.label,
+                     f"{office}的待办队列（“服务质量”类投诉派往乡镇承办）"))
     for n in range(1, INSTITUTION_LOGINS + 1):
         kind, nature = forced_kind_nature(n - 1)
         rows.append(
@@ -182,7 +186,37 @@ def _seed_org(conn: Connection, city: str, rng: random.Random) -> DemoOrg:
         (row["type_code"], row["district_id"]): dept_id
         for row, dept_id in zip(dept_rows, dept_ids, strict=True)
     }
-    return DemoOrg(districts, offices)
+    return DemoOrg(districts, offices, _seed_street_offices(conn, districts, rng))
+
+
+def _demo_street_offices(districts: list[DemoDistrict]) -> list[tuple[int, str, str]]:
+    """(street id, district name, street name) of the demo county's street offices."""
+    county = next(d for d in districts if d.name == names.STREET_OFFICE_DISTRICT)
+    return [(street_id, county.name, street) for street_id, street in county.streets
+            if street in names.STREET_OFFICE_STREETS]
+
+
+def _seed_street_offices(conn: Connection, districts: list[DemoDistrict],
+                         rng: random.Random) -> dict[tuple[str, int], int]:
+    """The demo county's street offices (乡镇民政办) and the categories the city sends to them
+    (seed 000 苏州 三(一), seed 001 (十八))."""
+    kind = names.STREET_OFFICE_TYPE
+    rows = [{"type_code": kind, "district_id": None, "street_id": street_id,
+             "name": street_office_name(kind, district, street), "phone": landline(rng)}
+            for street_id, district, street in _demo_street_offices(districts)]
+    ids = _insert_returning_ids(conn, Department.__table__, rows)
+    conn.execute(update(RoutingRule.__table__)
+                 .where(RoutingRule.code.in_(names.STREET_LEVEL_CATEGORIES))
+                 .values(street_level=True))
+    return {(kind, row["street_id"]): id_ for row, id_ in zip(rows, ids, strict=True)}
+
+
+def _street_logins() -> list[tuple[str, str]]:
+    """(username, office name) of the street offices' demo accounts."""
+    county = initials(names.STREET_OFFICE_DISTRICT)
+    return [(f"dept-{names.STREET_OFFICE_TYPE}-{county}-{initials(street)}",
+             street_office_name(names.STREET_OFFICE_TYPE, names.STREET_OFFICE_DISTRICT, street))
+            for street in names.STREET_OFFICE_STREETS]
 
 
 def _user(username: str, display: str, role: Role, pw_hash: str, **org: int | None) -> Row:
@@ -232,6 +266,10 @@ def _staff_users(org: DemoOrg, city: str, pw_hash: str) -> list[Row]:
                     department_id=org.offices[(code, d.id)],
                 )
             )
+    street_ids = [street_id for street_id, _d, _s in _demo_street_offices(org.districts)]
+    for (username, office), street_id in zip(_street_logins(), street_ids, strict=True):
+        rows.append(_user(username, f"{office}经办人", Role.DEPARTMENT, pw_hash,
+                          department_id=org.street_offices[(names.STREET_OFFICE_TYPE, street_id)]))
     return rows
 
 
@@ -284,7 +322,7 @@ def seed_demo(
         conn.execute(insert(User.__table__), staff)
     summary.districts = len(org.districts)
     summary.streets = sum(len(d.streets) for d in org.districts)
-    summary.departments = len(org.offices)
+    summary.departments = len(org.offices) + len(org.street_offices)
     summary.users = len(staff)
     say(
         f"{summary.districts} districts, {summary.streets} streets, "

@@ -47,6 +47,7 @@ from portal.opendays import views as openday_views
 from portal.opendays.exceptions import OpenDayError
 from portal.opendays.rules.months import MonthOutOfRange
 from portal.ops import views as ops_views
+from portal.orgs import views as org_views
 from portal.reviews import views as review_views
 from portal.reviews.services import ReviewError
 from portal.site import views as site_views
@@ -170,6 +171,7 @@ def create_app() -> Starlette:
         Mount("/admin/disclosures", routes=backoffice_views.admin_routes,
               name="disclosures_admin"),
         Mount("/admin/ops", routes=ops_views.routes, name="ops"),
+        Mount("/admin/street-offices", routes=org_views.routes, name="street_offices"),
         Mount("/admin", routes=accounts_views.admin_routes, name="admin"),
         Mount("/manage", routes=backoffice_views.routes, name="manage"),
         Mount("/institutions", routes=institution_views.routes, name="institutions"),

@@ -18,12 +18,13 @@ MAX_CALENDAR_FILE = 64 * 1024
 def _snapshot(rule: RoutingRule) -> dict:
     return {"label": rule.label, "help_text": rule.help_text, "keywords": list(rule.keywords or []),
             "responsible_type": rule.responsible_type,
-            "co_handling_types": list(rule.co_handling_types or []), "active": rule.active}
+            "co_handling_types": list(rule.co_handling_types or []), "active": rule.active,
+            "street_level": bool(rule.street_level)}
 
 
 def update_rule(session: Session, code: str, *, label: str, help_text: str, keywords: list[str],
                 responsible_type: str, co_handling_types: list[str], active: bool,
-                actor_id: int) -> RoutingRule:
+                actor_id: int, street_level: bool = False) -> RoutingRule:
     """Change a rule (never its code: codes are public API) and keep the before/after."""
     rule = session.get(RoutingRule, code)
     if rule is None:
@@ -45,6 +46,9 @@ def update_rule(session: Session, code: str, *, label: str, help_text: str, keyw
     rule.keywords = [k.strip() for k in keywords if k.strip()][:30]
     rule.responsible_type = responsible_type
     rule.co_handling_types = [t for t in dict.fromkeys(co_handling_types) if t != responsible_type]
+    # street_level: the category goes to the street/town office of the responsible type where
+    # the institution's street has one (seed 000 苏州 三(一), seed 001 (十八)).
+    rule.street_level = street_level
     rule.active, rule.updated_at, rule.updated_by_id = active, utcnow(), actor_id
     after = _snapshot(rule)
     if after != before:

@@ -22,6 +22,7 @@ from complaints.services.calendar_store import load_calendar
 from complaints.services.events import add_event
 from complaints.services.handling import HandlingService
 from complaints.services.reference import RuleInfo, reference
+from complaints.services.streets import street_office_ids, supervised_district
 from complaints.services.tokens import tracking_link
 from portal.accounts.models import User
 from portal.accounts.rules.roles import Role
@@ -100,9 +101,13 @@ class ComplaintService:
             return self._filed_before(inp, InvalidComplaint(errors))
         rule = rules[inp.category_code]
         district_id = institution.district_id if institution else inp.district_id
+        ref = reference(self.db)
         try:
-            routing = route(Rule(rule.code, rule.responsible_type, rule.co_handling_types),
-                            district_id, office_map(self.db))
+            routing = route(Rule(rule.code, rule.responsible_type, rule.co_handling_types,
+                                 rule.street_level),
+                            district_id, ref.offices,
+                            street_id=institution.street_id if institution else None,
+                            street_offices=ref.street_offices)
         except NoOffice as exc:
             return self._filed_before(inp, InvalidComplaint(
                 {"category": f"尚未设置负责该类投诉的部门（{exc.type_code}），请联系管理员"}))
@@ -158,7 +163,8 @@ class ComplaintService:
         self._event(complaint, "received", actor_id, at=now,
                     data={"channel": inp.channel})
         self._event(complaint, "assigned", actor_id, department_id=routing.responsible_office,
-                    at=now, data={"fell_back_to_city": routing.fell_back_to_city})
+                    at=now, data={"fell_back_to_city": routing.fell_back_to_city,
+                                  **({"street_office": True} if routing.street_office else {})})
         for office in routing.co_offices:
             self.db.add(CoHandling(complaint_id=complaint.id, department_id=office, requested_at=now))
             self._event(complaint, "co_handling_requested", actor_id, department_id=office, at=now)
@@ -232,8 +238,13 @@ def visible_to(user: User):
         return Complaint.created_by_id == user.id
     if role is Role.DEPARTMENT and user.department_id:
         co = select(CoHandling.complaint_id).where(CoHandling.department_id == user.department_id)
-        return or_(Complaint.responsible_department_id == user.department_id,
-                   Complaint.id.in_(co))
+        clauses = [Complaint.responsible_department_id == user.department_id,
+                   Complaint.id.in_(co)]
+        district_id = supervised_district(user.department)
+        if district_id is not None:
+            # A district's civil affairs reads its streets' complaints (it supervises them).
+            clauses.append(Complaint.responsible_department_id.in_(street_office_ids(district_id)))
+        return or_(*clauses)
     return False
 
 

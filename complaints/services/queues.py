@@ -233,7 +233,12 @@ SUPERVISION_VIEWS = {
 
 def supervision_list(session: Session, view: str, now: datetime, soon: datetime,
                      office_id: int | None, page: int) -> QueuePage:
-    return _page(session, _listing(supervision_stmt(view, now, soon, office_id)), {}, page)
+    return complaint_list(session, supervision_stmt(view, now, soon, office_id), page)
+
+
+def complaint_list(session: Session, stmt: Select, page: int) -> QueuePage:
+    """One page of a `select(Complaint)` list (its filters and order) and its total."""
+    return _page(session, _listing(stmt), {}, page)
 
 
 def supervision_stmt(view: str, now: datetime, soon: datetime, office_id: int | None):

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from complaints.models import HolidayYear, RoutingRule
 from complaints.rules.calendar import WorkCalendar, YearSchedule, schedules_from_chinesecalendar
 from complaints.rules.categories import seed_basis
-from complaints.rules.routing import OfficeMap
+from complaints.rules.routing import OfficeMap, StreetOfficeMap
 from portal.core import reference_version
 from portal.core.db import core_rows
 from portal.orgs.models import Department
@@ -39,6 +39,7 @@ class RuleInfo:
     keywords: tuple[str, ...]
     responsible_type: str
     co_handling_types: tuple[str, ...]
+    street_level: bool = False
 
     @property
     def basis(self) -> str:
@@ -51,6 +52,8 @@ class Reference:
     # Active rules by code, in their display order.
     rules: Mapping[str, RuleInfo]
     offices: OfficeMap
+    # Street/town offices by (type, street) (complaints.rules.routing.StreetOfficeMap).
+    street_offices: StreetOfficeMap
     office_names: Mapping[int, str]
     calendar: WorkCalendar
 
@@ -72,23 +75,28 @@ def _schedule_of(row: HolidayYear) -> YearSchedule:
 
 
 _RULES = (select(RoutingRule.code, RoutingRule.label, RoutingRule.help_text, RoutingRule.keywords,
-                 RoutingRule.responsible_type, RoutingRule.co_handling_types)
+                 RoutingRule.responsible_type, RoutingRule.co_handling_types,
+                 RoutingRule.street_level)
           .where(RoutingRule.active).order_by(RoutingRule.position))
-_OFFICES = select(Department.id, Department.type_code, Department.district_id, Department.name)
+_OFFICES = select(Department.id, Department.type_code, Department.district_id, Department.name,
+                  Department.street_id)
 
 
 def _read(session: Session) -> Reference:
     rules = {code: RuleInfo(code, label, help_text or "", tuple(keywords or ()), responsible,
-                            tuple(co or ()))
-             for code, label, help_text, keywords, responsible, co in core_rows(session, _RULES)}
+                            tuple(co or ()), bool(street_level))
+             for code, label, help_text, keywords, responsible, co, street_level
+             in core_rows(session, _RULES)}
     offices = core_rows(session, _OFFICES)
     schedules = dict(package_schedules())
     for row in session.scalars(select(HolidayYear)):
         schedules[row.year] = _schedule_of(row)
     return Reference(
         rules=MappingProxyType(rules),
-        offices=MappingProxyType({(t, d): i for i, t, d, _ in offices}),
-        office_names=MappingProxyType({i: name for i, _, _, name in offices}),
+        offices=MappingProxyType({(t, d): i for i, t, d, _, s in offices if s is None}),
+        street_offices=MappingProxyType({(t, s): i for i, t, _, _, s in offices
+                                         if s is not None}),
+        office_names=MappingProxyType({i: name for i, _, _, name, _ in offices}),
         calendar=WorkCalendar(schedules),
     )
 

@@ -12,6 +12,7 @@ from complaints.forms import CalendarUploadForm, RoutingRuleForm
 from complaints.models import HolidayYear, RoutingRule, RoutingRuleChange
 from complaints.rules.calendar import format_year_file
 from complaints.rules.categories import DEFAULT_BY_CODE
+from complaints.rules.routing import STREET_BASIS
 from complaints.services.admin import load_year_file, update_rule
 from complaints.services.calendar_store import load_calendar
 from complaints.services.reference import package_schedules
@@ -28,6 +29,7 @@ def _routing_context(ctx: Ctx, **extra) -> dict:
         "changes": ctx.db.scalars(select(RoutingRuleChange).order_by(RoutingRuleChange.id.desc()).limit(50)).all(),
         "types": DEPARTMENT_TYPES,
         "defaults": DEFAULT_BY_CODE,
+        "street_basis": STREET_BASIS,
         "errors": extra.pop("errors", {}),
         **extra,
     }
@@ -48,7 +50,7 @@ def routing_update(ctx: Ctx) -> Response:
             label=form.label.data, help_text=form.help_text.data, keywords=form.keyword_list,
             responsible_type=form.responsible_type.data,
             co_handling_types=form.co_handling_types.data,
-            active=form.active.data, actor_id=ctx.user.id,
+            active=form.active.data, actor_id=ctx.user.id, street_level=form.street_level.data,
         )
     except InvalidComplaint as exc:
         ctx.db.rollback()

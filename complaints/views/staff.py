@@ -31,6 +31,13 @@ from complaints.services.queues import (
     supervision_list,
     supervision_stmt,
 )
+from complaints.services.streets import (
+    STREET_VIEWS,
+    street_complaints,
+    street_complaints_stmt,
+    street_offices,
+    supervised_district,
+)
 from portal.accounts.models import User
 from portal.accounts.rules.roles import Role
 from portal.core.db import utcnow
@@ -78,6 +85,7 @@ def queue(ctx: Ctx) -> Response:
     template = "complaints/staff/_queue_table.html" if ctx.is_htmx else "complaints/staff/queue.html"
     return ctx.render(
         template, flt=flt, tabs=QUEUE_TABS, counts=counts,
+        supervises_streets=not ctx.is_htmx and supervised_district(ctx.user.department) is not None,
         page=page, clocks=_clocks(ctx, page.items), status_label=status_label,
         categories=categories, signed=ctx.request.query_params.get("signed"),
     )
@@ -167,6 +175,45 @@ def supervision(ctx: Ctx) -> Response:
     )
 
 
+def _street_params(ctx: Ctx) -> tuple[int, str, int | None]:
+    """(district, view, street office) of the streets page; for an office that supervises no
+    streets the page does not exist (404)."""
+    district_id = supervised_district(ctx.user.department)
+    if district_id is None:
+        raise HTTPException(404, "只有区县民政部门有“辖区乡镇（街道）投诉”页面。")
+    params = ctx.request.query_params
+    view_name = params.get("view", "open")
+    return (district_id, view_name if view_name in STREET_VIEWS else "open",
+            SupervisionQuery(params).office.data)
+
+
+@view(roles=HANDLERS)
+def streets(ctx: Ctx) -> Response:
+    """A district's civil affairs over its streets' offices (seed 000 苏州 三(一), seed 001
+    (十八)): each street office's queue counts and their complaints."""
+    district_id, view_name, office_id = _street_params(ctx)
+    offices = street_offices(ctx.db, district_id)
+    if office_id is not None and all(o.id != office_id for o in offices):
+        office_id = None
+    page = street_complaints(ctx.db, district_id, view_name, utcnow(), office_id,
+                             ctx.page_param())
+    return ctx.render(
+        "complaints/staff/streets.html", views=STREET_VIEWS, view=view_name, page=page,
+        offices=offices, office_id=office_id, clocks=_clocks(ctx, page.items),
+        status_label=status_label, tabs=QUEUE_TABS,
+    )
+
+
+@view(roles=HANDLERS)
+def streets_export(ctx: Ctx) -> Response:
+    district_id, view_name, office_id = _street_params(ctx)
+    if office_id is not None and all(o.id != office_id
+                                     for o in street_offices(ctx.db, district_id)):
+        office_id = None
+    stmt = street_complaints_stmt(district_id, view_name, utcnow(), office_id)
+    return _export(ctx, stmt, f"streets-{view_name}", f"乡镇（街道）投诉 {STREET_VIEWS[view_name]}")
+
+
 def _load(ctx: Ctx) -> Complaint:
     intake, _ = build_services(ctx.db, ctx.settings)
     complaint = intake.get_for(ctx.user, ctx.request.path_params["complaint_id"])
@@ -198,7 +245,9 @@ def _detail_context(ctx: Ctx, complaint: Complaint, **extra) -> dict:
         "is_supervisor": user.role_enum in SUPERVISORS,
         "may_reveal": intake.may_see_personal_data(user, complaint),
         "pending_extension": handling.pending_extension(complaint),
-        "departments": ctx.db.scalars(select(Department).order_by(Department.district_id.is_not(None), Department.id)).all(),
+        "departments": ctx.db.scalars(select(Department).order_by(
+            Department.district_id.is_not(None) | Department.street_id.is_not(None),
+            Department.street_id.is_not(None), Department.id)).all(),
         "errors": extra.pop("errors", {}),
         "values": extra.pop("values", {}),
         "revealed": extra.pop("revealed", None),
@@ -315,6 +364,8 @@ routes = [
     Route("/queue/attention", queue_attention, methods=["GET"], name="queue_attention"),
     Route("/queue/sign", bulk_sign, methods=["POST"], name="bulk_sign"),
     Route("/supervision", supervision, methods=["GET"], name="supervision"),
+    Route("/streets", streets, methods=["GET"], name="streets"),
+    Route("/streets.csv", streets_export, methods=["GET"], name="streets_csv"),
     Route("/supervision.csv", supervision_export, methods=["GET"], name="supervision_csv"),
     Route("/supervision.xlsx", supervision_export, methods=["GET"], name="supervision_xlsx"),
     Route("/complaints/{complaint_id:int}", detail, methods=["GET"], name="detail"),

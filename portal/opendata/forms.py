@@ -15,6 +15,7 @@ FIRST_YEAR = 2000
 class IndicatorQuery(PortalForm):
     year = WholeNumber(low=FIRST_YEAR, high=9999)
     district = RowId()
+    street = RowId()  # a street/town of the district (its own 评估表); junk reads as none
 
     def chosen(self, today: date) -> tuple[int, int]:
         """(year, scope id): a year after this one counts as junk too."""

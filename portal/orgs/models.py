@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Base
@@ -31,19 +31,44 @@ class Street(Base):
 
 
 class Department(Base):
-    """One office: a department type at city level (district_id NULL) or in a district."""
+    """One office: a department type at city level (district_id and street_id NULL), in a
+    district (district_id), or in a street/town (street_id; seed 000 苏州 三(一) and seed 001
+    (十八): 乡镇（街道）日常巡查、投诉举报受理).
+
+    A street office keeps district_id NULL and reaches its district through its street: the
+    table's unique (type_code, district_id) allows one office of a type per district, and
+    SQLite cannot drop that constraint without rebuilding the table (which would lose the
+    departments' triggers, migrations 0009 and 0012). NULLs are distinct in a unique
+    constraint, so street offices are unique by (type_code, street_id) instead (migration 0025).
+    Use `office_district_id` wherever the office's district is meant.
+    """
 
     __tablename__ = "departments"
-    __table_args__ = (UniqueConstraint("type_code", "district_id"),)
+    __table_args__ = (UniqueConstraint("type_code", "district_id"),
+                      Index("ix_departments_type_code_street_id", "type_code", "street_id",
+                            unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type_code: Mapped[str] = mapped_column(String(40), index=True)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
     name: Mapped[str] = mapped_column(String(80), unique=True)
     phone: Mapped[str] = mapped_column(String(30), default="")
 
     district: Mapped[District | None] = relationship()
+    street: Mapped[Street | None] = relationship()
 
     @property
     def is_city_level(self) -> bool:
-        return self.district_id is None
+        return self.district_id is None and self.street_id is None
+
+    @property
+    def is_street_level(self) -> bool:
+        return self.street_id is not None
+
+    @property
+    def office_district_id(self) -> int | None:
+        """The district the office works in (a street office's is its street's)."""
+        if self.street_id is not None:
+            return self.street.district_id if self.street is not None else None
+        return self.district_id

@@ -29,3 +29,20 @@ def office_name(type_code: str, place_name: str, *, city_level: bool) -> str:
     if not city_level:
         base = DISTRICT_NAME_OVERRIDES.get(type_code, base)
     return f"{place_name}{base}"
+
+
+# Street/town offices (乡镇、街道): seed 004 (酉阳县) addresses 各乡镇（街道）民政办; the others are
+# the usual names of the types' grass-roots offices.
+STREET_OFFICE_SUFFIXES: dict[str, str] = {
+    "civil_affairs": "民政办",
+    "market_regulation": "市场监督管理所",
+    "public_security": "派出所",
+    "fire_rescue": "消防工作站",
+}
+
+
+def street_office_name(type_code: str, district_name: str, street_name: str) -> str:
+    """A street office's display name, e.g. 重阳县城关镇民政办 (the district named too: street
+    names repeat across districts and office names are unique)."""
+    suffix = STREET_OFFICE_SUFFIXES.get(type_code) or DEPARTMENT_TYPES[type_code]
+    return f"{district_name}{street_name}{suffix}"

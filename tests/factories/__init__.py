@@ -13,7 +13,7 @@ from portal.accounts.rules.passwords import hash_password
 from portal.accounts.rules.roles import NEEDS_DEPARTMENT, NEEDS_INSTITUTION, Role
 from portal.institutions.models import FeeItem, Institution
 from portal.orgs.models import Department, District, Street
-from portal.orgs.vocab import office_name
+from portal.orgs.vocab import office_name, street_office_name
 from search.rules.pinyin import initials
 
 PASSWORD = "Test-pass-2026"
@@ -43,6 +43,15 @@ def department(
             city_level=district_ is None,
         ),
     )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def street_office(db: Session, street: Street, type_code: str = "civil_affairs") -> Department:
+    """A street/town office (乡镇、街道) of a type: street_id set, district_id NULL."""
+    row = Department(type_code=type_code, street_id=street.id,
+                     name=street_office_name(type_code, street.district.name, street.name))
     db.add(row)
     db.flush()
     return row

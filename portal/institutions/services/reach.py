@@ -25,7 +25,13 @@ log = logging.getLogger(__name__)
 
 def office_of(actor: User) -> Office | None:
     dept = actor.department
-    return None if dept is None else Office(dept.type_code, dept.district_id)
+    return None if dept is None else _office(dept)
+
+
+def _office(dept: Department) -> Office:
+    """The office as the rule sees it: a street office (district_id NULL) works in its street's
+    district, never city-wide."""
+    return Office(dept.type_code, dept.office_district_id)
 
 
 def _local(value: datetime | None, tz: ZoneInfo) -> date | None:
@@ -74,7 +80,7 @@ def decision(db: Session, actor: User, kind: str, inst: Institution, today: date
 def office_decision(db: Session, dept: Department, kind: str, inst: Institution,
                     today: date) -> Decision:
     """Could a user of office `dept` record this (for records entered in its name)?"""
-    return decide(Role.DEPARTMENT, Office(dept.type_code, dept.district_id), kind,
+    return decide(Role.DEPARTMENT, _office(dept), kind,
                   inst.district_id, co_handling=co_handling(db, dept.id, inst.id, today))
 
 

@@ -39,6 +39,7 @@ class Subject:
     inspections: tuple[Visit, ...] = ()  # any order
     social_workers: int | None = None  # from the latest published resources
     district_id: int = 0
+    street_id: int | None = None  # 乡镇（街道）: the unit seed 004's form is filled by
 
     @property
     def kind(self) -> str:

@@ -38,7 +38,8 @@ def _form_rows(report: Report) -> Iterator[list[object]]:
 def form_sheet(report: Report, made_on: date) -> Sheet:
     preamble = [
         [FORM_TITLE],
-        [f"区县：{report.scope_name}    统计年度：{report.period.year}    联系人：    "
+        [f"{'乡镇（街道）' if report.street_id is not None else '区县'}：{report.scope_name}    "
+         f"统计年度：{report.period.year}    联系人：    "
          f"时间：{made_on.year}年{made_on.month}月{made_on.day}日"],
     ]
 

@@ -1,4 +1,7 @@
-"""Efficiency indicators from the database: load the rows once, compute per district and city.
+"""Efficiency indicators from the database: load the rows once, compute per district and city,
+and per street/town (乡镇（街道）: seed 004's 效能评估表 is filled in by each 乡镇（街道）, its
+header line names one; every indicator computed here counts the institutions of the 辖区, so a
+street's form counts those of the street).
 
 A handful of queries (none per institution) fill the plain values of `indicator_types`; the
 pure rules in `rules/indicators.py` do the counting. The page, the drill-down and the XLSX all call
@@ -8,7 +11,7 @@ pure rules in `rules/indicators.py` do the counting. The page, the drill-down an
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -37,7 +40,7 @@ from portal.opendata.rules.indicator_types import (
     Visit,
 )
 from portal.opendata.rules.indicators import compute_all
-from portal.orgs.models import Department, District
+from portal.orgs.models import Department, District, Street
 
 CITY = 0  # the scope id of the whole city
 
@@ -49,14 +52,17 @@ class Inputs:
     penalties: list[PenaltyRow]
     credit: list[CreditRow]
     districts: list[District]
+    # (street id, street name, district id), by district then street
+    streets: list[tuple[int, str, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Report:
-    scope_id: int  # CITY or a district id
+    scope_id: int  # CITY or a district id (a street's district for a street)
     scope_name: str
     period: Period
     indicators: list[Indicator]
+    street_id: int | None = None  # a street/town's form
 
     def get(self, code: str) -> Indicator | None:
         return next((i for i in self.indicators if i.code == code), None)
@@ -95,7 +101,7 @@ def load_inputs(db: Session, tz: ZoneInfo) -> Inputs:
             discovered_via=inst.discovered_via, discovered_by=inst.discovered_by,
             inspections=tuple(visits[inst.id]),
             social_workers=res.social_workers if res is not None else None,  # type: ignore[attr-defined]
-            district_id=inst.district_id,
+            district_id=inst.district_id, street_id=inst.street_id,
         ))
     return Inputs(
         subjects=subjects,
@@ -108,6 +114,9 @@ def load_inputs(db: Session, tz: ZoneInfo) -> Inputs:
             CreditEntry.institution_id, CreditEntry.list_type, CreditEntry.listed_on,
             CreditEntry.expires_on, CreditEntry.removed_on))],
         districts=list(db.scalars(select(District).order_by(District.id))),
+        streets=[tuple(r) for r in db.execute(  # type: ignore[misc]
+            select(Street.id, Street.name, Street.district_id)
+            .order_by(Street.district_id, Street.id))],
     )
 
 
@@ -148,3 +157,24 @@ class IndicatorService:
     def all_reports(self, period: Period) -> list[Report]:
         """The city first, then each district (the page's matrix)."""
         return [self.report(scope_id, period) for scope_id, _ in self.scopes()]
+
+    def streets(self, district_id: int) -> list[tuple[int, str]]:
+        """(street id, name) of a district's streets/towns; none for the city."""
+        return [(id_, name) for id_, name, d in self.inputs.streets if d == district_id]
+
+    def street_report(self, street_id: int, period: Period) -> Report | None:
+        """A street/town's form: the indicators over the institutions in that street."""
+        found = next((row for row in self.inputs.streets if row[0] == street_id), None)
+        if found is None:
+            return None
+        _, name, district_id = found
+        data = self.inputs
+        subjects = [s for s in data.subjects if s.street_id == street_id]
+        indicators = compute_all(subjects, data.inspections, data.penalties, data.credit, period)
+        return Report(district_id, f"{self.scope_name(district_id) or ''}{name}", period,
+                      indicators, street_id)
+
+    def street_reports(self, district_id: int, period: Period) -> list[Report]:
+        """Each street/town of a district (the page's street matrix)."""
+        return [r for id_, _ in self.streets(district_id)
+                if (r := self.street_report(id_, period)) is not None]

@@ -118,3 +118,59 @@ def test_a_complaint_no_office_can_take_is_logged_as_a_warning(caplog):
         ("WARNING", "routing: rule elder_health needs a health office; neither district 1 nor "
                     "the city has one"),
     ]
+
+
+# Street offices (乡镇/街道; seed 000 苏州 三(一), seed 001 (十八)): street 11 and 12 in
+# district 1, street 21 in district 2; street 11 has a civil-affairs office, 21 a market one.
+STREET_OFFICES = {("civil_affairs", 11): 500, ("market_regulation", 21): 501}
+STREET_RULE = Rule("service_quality", "civil_affairs", ("market_regulation",), street_level=True)
+
+
+@pytest.mark.parametrize(
+    ("rule", "district", "street", "responsible", "co", "street_office"),
+    [
+        # The street has an office of the type: it takes the complaint; co-handling stays
+        # with the district's offices.
+        (STREET_RULE, 1, 11, 500, (201,), True),
+        # A street without such an office: the district's office, as before.
+        (STREET_RULE, 1, 12, 200, (201,), False),
+        # No street known (an unregistered place): the district's.
+        (STREET_RULE, 1, None, 200, (201,), False),
+        # The street's office is of another type.
+        (STREET_RULE, 2, 21, 300, (101,), False),
+        # The city has not sent the category to streets: the district's, street office or not.
+        (Rule("service_quality", "civil_affairs", ("market_regulation",)), 1, 11, 200, (201,),
+         False),
+        (Rule("food", "market_regulation", street_level=True), 2, 21, 501, (), True),
+    ],
+)
+def test_street_level_rules_go_to_the_street_office_where_there_is_one(
+        rule, district, street, responsible, co, street_office):
+    result = route(rule, district, OFFICES, street_id=street, street_offices=STREET_OFFICES)
+    assert (result.responsible_office, result.co_offices, result.street_office,
+            result.fell_back_to_city) == (responsible, co, street_office, False)
+    # The district's civil affairs supervises whoever handles it.
+    assert result.supervising_office == {1: 200, 2: 300}[district]
+
+
+def test_a_street_office_takes_the_complaint_even_without_a_district_or_city_office():
+    result = route(Rule("food", "market_regulation", street_level=True), 2, {},
+                   street_id=21, street_offices=STREET_OFFICES)
+    assert (result.responsible_office, result.supervising_office) == (501, None)
+    with pytest.raises(NoOffice):
+        route(Rule("food", "market_regulation", street_level=True), 2, {},
+              street_id=22, street_offices=STREET_OFFICES)
+
+
+@given(rule=rules_st, district=st.one_of(st.none(), st.integers(1, 4)), offices=offices_st,
+       street=st.one_of(st.none(), st.integers(1, 4)))
+def test_a_rule_not_sent_to_streets_routes_as_without_street_offices(rule, district, offices,
+                                                                     street):
+    streets = {(t, s): 20_000 + s for t in TYPES for s in range(1, 5)}
+    try:
+        plain = route(rule, district, offices)
+    except NoOffice:
+        with pytest.raises(NoOffice):
+            route(rule, district, offices, street_id=street, street_offices=streets)
+        return
+    assert route(rule, district, offices, street_id=street, street_offices=streets) == plain

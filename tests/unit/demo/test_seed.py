@@ -155,7 +155,8 @@ def test_every_department_type_has_a_city_office_and_one_per_district(seeded):
     url = seeded[0]
     district_ids = {d.id for d in _rows(url, select(District.id))}
     offices = Counter()
-    for dept in _rows(url, select(Department.type_code, Department.district_id, Department.name)):
+    for dept in _rows(url, select(Department.type_code, Department.district_id, Department.name)
+                      .where(Department.street_id.is_(None))):
         offices[dept.type_code, dept.district_id] += 1
     for code in DEPARTMENT_TYPES:
         assert offices[code, None] == 1
@@ -338,7 +339,8 @@ def test_every_role_has_a_user_and_every_documented_login_exists(seeded):
     city_civil = _scalar(
         url,
         select(Department.id).where(
-            Department.type_code == "civil_affairs", Department.district_id.is_(None)
+            Department.type_code == "civil_affairs", Department.district_id.is_(None),
+            Department.street_id.is_(None),
         ),
     )
     assert users["supervisor"].department_id == city_civil
@@ -485,3 +487,49 @@ def test_demo_records_respect_the_offices_reach_and_duties(seeded):
             assert found.allowed, (kind, row, found.reason)
             checked += 1
     assert checked > 100
+
+
+def test_the_demo_county_has_street_offices_with_logins_and_a_street_level_category(seeded):
+    """Issue 20 "Street tier": three towns of 重阳县 with a 民政办 each, the 服务质量 category
+    sent to them (seed 000 苏州 三(一), seed 001 (十八)), and a login per office."""
+    from complaints.models import RoutingRule
+    from complaints.rules.routing import Rule, route
+    from complaints.services.reference import reference
+    from portal.core.db import session_scope
+
+    url = seeded[0]
+    offices = _rows(url, select(Department.id, Department.name, Department.type_code,
+                                Department.district_id, Street.name.label("street"),
+                                Street.district_id.label("county"))
+                    .join(Street, Street.id == Department.street_id).order_by(Department.id))
+    county = _scalar(url, select(District.id).where(District.name == "重阳县"))
+    assert [(o.street, o.type_code, o.district_id, o.county) for o in offices] == [
+        ("重阳镇", "civil_affairs", None, county), ("九峰镇", "civil_affairs", None, county),
+        ("桃源镇", "civil_affairs", None, county)]
+    assert [o.name for o in offices] == ["重阳县重阳镇民政办", "重阳县九峰镇民政办",
+                                         "重阳县桃源镇民政办"]
+    street_level = _rows(url, select(RoutingRule.code).where(RoutingRule.street_level))
+    assert [r.code for r in street_level] == ["service_quality"]
+    users = {u.username: u.department_id for u in _rows(url, select(User.username,
+                                                                    User.department_id))}
+    assert [users[f"dept-civil_affairs-cyx-{s}"] for s in ("cyz", "jfz", "tyz")] == [
+        o.id for o in offices]
+    # A home in 重阳镇 is routed to its town's office; one in another town of the county to
+    # the county's civil affairs.
+    homes = _rows(url, select(Institution.id, Institution.street_id, Street.name)
+                  .join(Street, Street.id == Institution.street_id)
+                  .where(Institution.district_id == county).order_by(Institution.id))
+    by_street = {o.street: o.id for o in offices}
+    county_office = _scalar(url, select(Department.id).where(
+        Department.type_code == "civil_affairs", Department.district_id == county))
+    with session_scope(url) as db:
+        ref = reference(db)
+        rule = ref.rules["service_quality"]
+        seen = set()
+        for home in homes:
+            routed = route(Rule(rule.code, rule.responsible_type, rule.co_handling_types,
+                                rule.street_level), county, ref.offices,
+                           street_id=home.street_id, street_offices=ref.street_offices)
+            assert routed.responsible_office == by_street.get(home.name, county_office)
+            seen.add(home.name in by_street)
+    assert seen == {True, False}
