@@ -15,9 +15,9 @@ and body; a sender delivers it from the outbox job `send_notification`:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from portal.core.db import core_rows, read_only, session_factory, utcnow
@@ -110,5 +110,5 @@ def _unsent(notification_id: int) -> Any:
 
 
 _NOTE = select(*Notification.__table__.c).where(Notification.id == bindparam("note_id"))
-_SENT = (update(Notification.__table__).where(Notification.id == bindparam("note_id"))
+_SENT = (update(cast(Table, Notification.__table__)).where(Notification.id == bindparam("note_id"))
          .values(status="sent", sent_at=bindparam("at")))
