@@ -211,3 +211,15 @@ def test_the_signed_http_gateway_refuses_a_wrong_secret_and_retries_a_503(db, ga
     assert run_pending(db) == []
     assert gateway.refused == ["bad signature"]
     assert delivery(db, note).status == "given_up"
+
+
+def test_the_log_sender_stays_the_default_and_records_no_delivery(db, fake, caplog):
+    note = received(db)
+    with caplog.at_level("INFO", logger="portal.core.notify"):
+        assert run_pending(db) == []
+    assert db.get(Notification, note.id).status == "sent"
+    assert db.scalars(select(SmsDelivery)).all() == [] and fake.requests == []
+    assert "138****5678" in caplog.text and PHONE not in caplog.text
+    assert (note.kind, note.params) == ("complaint_received",
+                                        {"tracking_no": "TS20261207-0001",
+                                         "due_date": "2026年12月14日"})

@@ -145,3 +145,36 @@ def test_the_fake_checks_the_sdk_tc3_signature_and_refuses_a_wrong_secret_or_a_c
     assert fake_sms.tc3_refusal(headers, body, now + 301) == "AuthFailure.SignatureExpire"
     assert json.loads(body)["TemplateId"] == "1"
     assert time.time() - now < 3600
+
+
+def test_sms_settings_are_read_and_a_bad_sender_stops_start_up(monkeypatch):
+    from portal.core.settings import SettingError, load_settings
+
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PORTAL_SMS_TEMPLATE_COMPLAINT_RECEIVED", " 1001 ")
+    monkeypatch.setenv("PORTAL_SMS_DAILY_CAP", "3")
+    notify = load_settings().notify
+    assert notify.sms_sender == "log" and notify.smtp_security == "none"  # the defaults
+    assert notify.template_code("complaint_received") == "1001"
+    assert notify.template_code("feedback_code") == "" and notify.sms_daily_cap == 3
+    monkeypatch.setenv("PORTAL_SMS_SENDER", "pigeon")
+    with pytest.raises(SettingError, match="PORTAL_SMS_SENDER"):
+        load_settings()
+    monkeypatch.setenv("PORTAL_SMS_SENDER", "tencent")
+    monkeypatch.setenv("PORTAL_SMTP_SECURITY", "tls13")
+    with pytest.raises(SettingError, match="PORTAL_SMTP_SECURITY"):
+        load_settings()
+
+
+def test_the_portal_queues_only_typed_messages():
+    """Free text cannot go through a template-only provider: outside the notify package every
+    message is queued by type (`queue_message`)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    callers = [path.relative_to(root).as_posix()
+               for package in ("portal", "complaints", "search")
+               for path in (root / package).rglob("*.py")
+               if "queue_notification(" in path.read_text(encoding="utf-8")
+               and "portal/core/notify" not in path.as_posix()]
+    assert callers == []
