@@ -19,7 +19,7 @@ from portal.core.audit import AuditEvent
 from portal.core.db import Base
 from portal.core.health import SchedulerBeat
 from portal.core.jobs import OutboxJob
-from portal.core.notify import Notification
+from portal.core.notify import Notification, SmsDelivery
 from portal.institutions.models import (
     CreditEntry,
     FeeItem,
@@ -69,6 +69,7 @@ __all__ = [
     "Review",
     "ServiceResources",
     "Signup",
+    "SmsDelivery",
     "StatsSnapshot",
     "Street",
     "User",

@@ -28,7 +28,7 @@ from portal.accounts.models import User
 from portal.accounts.rules.roles import Role
 from portal.core import audit
 from portal.core.db import next_id, utcnow
-from portal.core.notify import queue_notification
+from portal.core.notify import queue_message
 from portal.core.settings import Settings
 from portal.institutions.models import Institution
 from portal.orgs.models import District
@@ -170,11 +170,8 @@ class ComplaintService:
             self._event(complaint, "co_handling_requested", actor_id, department_id=office, at=now)
         if complaint.complainant_phone:
             due_local = deadline.due_at.astimezone(self.tz) - timedelta(seconds=1)
-            queue_notification(
-                self.db, "sms", complaint.complainant_phone, "投诉已受理",
-                f"您的投诉已受理，编号 {complaint.tracking_no}，承办部门将于 "
-                f"{due_local:%Y年%m月%d日} 前答复。查询请凭编号和手机后四位。",
-            )
+            queue_message(self.db, complaint.complainant_phone, "complaint_received",
+                          tracking_no=complaint.tracking_no, due_date=f"{due_local:%Y年%m月%d日}")
         return complaint, True
 
     def _filed_before(self, inp: ComplaintInput, error: InvalidComplaint) -> tuple[Complaint, bool]:

@@ -17,7 +17,7 @@ from complaints.services.events import add_event
 from portal.accounts.models import User
 from portal.accounts.rules.roles import Role
 from portal.core.db import utcnow
-from portal.core.notify import queue_notification
+from portal.core.notify import queue_message
 from portal.orgs.models import Department
 
 ANSWER_MIN, ANSWER_MAX = 10, 4000
@@ -99,10 +99,13 @@ class HandlingService:
                   note=body, at=now, from_status="signed", data={"outcome": outcome})
         self._settle_co_handling(complaint, now)
         if complaint.complainant_phone:
-            where = (f"请打开 {self.tracking_link(complaint.id)} 查看答复并评价"
-                     if self.tracking_link else "请在平台“查询投诉”页查看答复并评价")
-            queue_notification(self.db, "sms", complaint.complainant_phone, "投诉已答复",
-                               f"您的投诉 {complaint.tracking_no} 已答复，{where}。")
+            if self.tracking_link:
+                queue_message(self.db, complaint.complainant_phone, "complaint_answered",
+                              tracking_no=complaint.tracking_no,
+                              link=self.tracking_link(complaint.id))
+            else:
+                queue_message(self.db, complaint.complainant_phone, "complaint_answered_plain",
+                              tracking_no=complaint.tracking_no)
 
     def return_misrouted(self, user: User, complaint: Complaint, reason: str) -> None:
         """退回: not this office's duty; a dispatcher reassigns it; the clock keeps running."""

@@ -34,7 +34,7 @@ from complaints.rules.intake import MOBILE
 from complaints.rules.numbers import normalise_number
 from complaints.services.events import add_event
 from portal.core.db import UTCDateTime
-from portal.core.notify import queue_notification
+from portal.core.notify import queue_message
 
 MAX_FAILURES = 5
 LOCK = timedelta(hours=24)
@@ -103,11 +103,9 @@ class TrackingService:
         add_event(self.db, complaint, "tracking_locked", None, public=False, at=now,
                   data={"failures": MAX_FAILURES, "hours": int(LOCK.total_seconds() // 3600)})
         if complaint.complainant_phone:
-            queue_notification(
-                self.db, "sms", complaint.complainant_phone, "投诉查询多次验证失败",
-                f"有人连续 {MAX_FAILURES} 次用错误的验证信息查询您的投诉 {complaint.tracking_no}，"
-                f"按编号查询已暂停 {int(LOCK.total_seconds() // 3600)} 小时。您的投诉照常办理；"
-                f"如非本人操作或需要帮助，请拨打监督电话 {self.hotline}。")
+            queue_message(self.db, complaint.complainant_phone, "tracking_locked",
+                          failures=MAX_FAILURES, tracking_no=complaint.tracking_no,
+                          hours=int(LOCK.total_seconds() // 3600), hotline=self.hotline)
 
     # --- the one-time feedback code --------------------------------------------------------
     def _digest(self, complaint_id: int, code: str) -> str:
@@ -136,10 +134,8 @@ class TrackingService:
         if sent.rowcount != 1:
             return False
         minutes = int(CODE_TTL.total_seconds() // 60)
-        queue_notification(
-            self.db, "sms", complaint.complainant_phone, "评价验证码",
-            f"您正在评价投诉 {complaint.tracking_no}，验证码 {code}，{minutes} 分钟内有效。"
-            f"如非本人操作，请勿告诉他人。")
+        queue_message(self.db, complaint.complainant_phone, "feedback_code",
+                      tracking_no=complaint.tracking_no, code=code, minutes=minutes)
         return True
 
     def use_code(self, complaint: Complaint, code: str, now: datetime) -> bool:

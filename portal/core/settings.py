@@ -47,6 +47,45 @@ DEFAULT_HOTLINE_HOURS = "工作日 9:00–17:00，节假日值班"
 class SettingError(ValueError):
     """A PORTAL_* variable with a value the portal cannot use; the message names it."""
 
+
+SMS_SENDERS = ("log", "tencent", "signed-http")
+SMTP_SECURITY = ("none", "starttls", "ssl")
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """How notifications leave the portal (portal/core/notify/; README, configuration). No
+    seed sets any of these: the daily cap and retries are the operator's guard against cost
+    and against flooding one phone."""
+
+    # SMS: `log` (development default), `tencent` (Tencent Cloud SMS through its SDK) or
+    # `signed-http` (a city's own gateway, portal/core/notify/signed_http.py).
+    sms_sender: str = "log"
+    sms_sign_name: str = ""  # 签名, approved by the provider
+    # (message type, template code) from PORTAL_SMS_TEMPLATE_<TYPE>.
+    sms_templates: tuple[tuple[str, str], ...] = ()
+    sms_daily_cap: int = 10  # per phone per local day; over it a message is skipped
+    sms_max_attempts: int = 5
+    sms_retry_seconds: int = 60  # first retry's delay, doubled each time (at most an hour)
+    sms_timeout: int = 10
+    tencent_secret_id: str = ""
+    tencent_secret_key: str = ""
+    tencent_app_id: str = ""  # SmsSdkAppId
+    tencent_region: str = "ap-guangzhou"
+    tencent_endpoint: str = "https://sms.tencentcloudapi.com"
+    http_url: str = ""
+    http_key_id: str = ""
+    http_secret: str = ""
+    # E-mail: PORTAL_NOTIFICATION_SENDER=smtp:HOST[:PORT], with these.
+    smtp_security: str = "none"  # none | starttls | ssl (implicit TLS, port 465)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "noreply@localhost"
+    smtp_ca_file: str = ""  # a CA bundle to verify the relay with instead of the system's
+
+    def template_code(self, kind: str) -> str:
+        return dict(self.sms_templates).get(kind, "")
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -111,6 +150,7 @@ class Settings:
     # header only for a connection from one of these, so a forged header from anyone else does
     # not change the address the rate limits count.
     trusted_proxies: tuple[str, ...] = ()
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     @property
     def is_sqlite(self) -> bool:
@@ -165,6 +205,42 @@ def _trusted_proxies() -> tuple[str, ...]:
     return tuple(found)
 
 
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = os.environ.get(name, default).strip().lower()
+    if raw not in allowed:
+        raise SettingError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
+def _notify_settings() -> NotifySettings:
+    env = os.environ.get
+    prefix = "PORTAL_SMS_TEMPLATE_"
+    return NotifySettings(
+        sms_sender=_choice("PORTAL_SMS_SENDER", "log", SMS_SENDERS),
+        sms_sign_name=env("PORTAL_SMS_SIGN_NAME", "").strip(),
+        sms_templates=tuple(sorted((name.removeprefix(prefix).lower(), value.strip())
+                                   for name, value in os.environ.items()
+                                   if name.startswith(prefix) and value.strip())),
+        sms_daily_cap=_positive_int("PORTAL_SMS_DAILY_CAP", 10),
+        sms_max_attempts=_positive_int("PORTAL_SMS_MAX_ATTEMPTS", 5),
+        sms_retry_seconds=_positive_int("PORTAL_SMS_RETRY_SECONDS", 60),
+        sms_timeout=_positive_int("PORTAL_SMS_TIMEOUT", 10),
+        tencent_secret_id=env("PORTAL_TENCENT_SMS_SECRET_ID", ""),
+        tencent_secret_key=env("PORTAL_TENCENT_SMS_SECRET_KEY", ""),
+        tencent_app_id=env("PORTAL_TENCENT_SMS_APP_ID", ""),
+        tencent_region=env("PORTAL_TENCENT_SMS_REGION", "ap-guangzhou"),
+        tencent_endpoint=env("PORTAL_TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com"),
+        http_url=env("PORTAL_SMS_HTTP_URL", ""),
+        http_key_id=env("PORTAL_SMS_HTTP_KEY_ID", ""),
+        http_secret=env("PORTAL_SMS_HTTP_SECRET", ""),
+        smtp_security=_choice("PORTAL_SMTP_SECURITY", "none", SMTP_SECURITY),
+        smtp_user=env("PORTAL_SMTP_USER", ""),
+        smtp_password=env("PORTAL_SMTP_PASSWORD", ""),
+        smtp_from=env("PORTAL_SMTP_FROM", "noreply@localhost"),
+        smtp_ca_file=env("PORTAL_SMTP_CA_FILE", ""),
+    )
+
+
 def load_settings() -> Settings:
     var_dir = _var_dir()
     base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -197,6 +273,7 @@ def load_settings() -> Settings:
         backup_keep=_positive_int("PORTAL_BACKUP_KEEP", 14),
         web_threads=_positive_int("PORTAL_WEB_THREADS", 4),
         trusted_proxies=_trusted_proxies(),
+        notify=_notify_settings(),
         outbox_lease_seconds=_positive_int("PORTAL_OUTBOX_LEASE_SECONDS", 30),
         outbox_sweep_seconds=_positive_int("PORTAL_OUTBOX_SWEEP_SECONDS", 20),
         scheduler_stale_seconds=_positive_int("PORTAL_SCHEDULER_STALE_SECONDS", 180),

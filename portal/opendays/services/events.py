@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import User
 from portal.core.formfields import parse_whole
-from portal.core.notify import queue_notification
+from portal.core.notify import queue_message
 from portal.core.sqljson import decode_rows, parse_utc, rows_json
 from portal.core.tokens import TokenInvalid, TokenService
 from portal.institutions.models import Institution
@@ -392,8 +392,6 @@ class OpenDayService(SignupDesk):
             ):
                 token = self.feedback_tokens.dumps(str(signup.id))
                 link = self.base_url + FEEDBACK_PATH.format(token=token)
-                queue_notification(
-                    self.db, "sms", signup.phone, f"请评价开放日：{event.title}",
-                    f"感谢参加{event.institution.name}“{event.title}”，请花一分钟评价：{link}",
-                )
+                queue_message(self.db, signup.phone, "openday_feedback",
+                              institution=event.institution.name, title=event.title, link=link)
         return held

@@ -30,7 +30,7 @@ from complaints.rules.intake import MOBILE, normalise_phone
 from portal.core.db import session_scope
 from portal.core.formfields import parse_whole
 from portal.core.jobs import record_job, task
-from portal.core.notify import queue_notification
+from portal.core.notify import queue_message
 from portal.core.privacy import mask_phone
 from portal.core.settings import get_settings
 from portal.core.tokens import TokenInvalid
@@ -199,12 +199,9 @@ class SignupDesk:
             raise SignupRefused(refusal(event, n, now))  # the caller rolls back the row too
         minutes = int(HOLD.total_seconds() // 60)
         link = self.base_url + SIGNUP_PATH.format(token=self.cancel_tokens.dumps(str(signup.id)))
-        queue_notification(
-            self.db, "sms", phone, "开放日报名验证码",
-            f"验证码 {code}：您正在报名{event.institution.name}“{event.title}”（{n} 人）。"
-            f"请在 {minutes} 分钟内在报名页面输入验证码完成报名（页面已关闭可打开 {link} ），"
-            "逾期名额自动释放。如非本人操作，请忽略本短信。",
-        )
+        queue_message(self.db, phone, "openday_code", code=code,
+                      institution=event.institution.name, title=event.title, party_size=n,
+                      minutes=minutes, link=link)
         return signup
 
     def _refuse_duplicate(self, existing: Signup | None, key: str | None) -> None:
@@ -272,11 +269,9 @@ class SignupDesk:
 
     def _confirmed(self, signup: Signup, event: OpenDay, now: datetime) -> None:
         link = self.base_url + SIGNUP_PATH.format(token=self.cancel_tokens.dumps(str(signup.id)))
-        queue_notification(
-            self.db, "sms", signup.phone, f"开放日报名成功：{event.title}",
-            f"您已报名{event.institution.name}“{event.title}”，共 {signup.party_size} 人。"
-            f"如需取消请访问 {link}",
-        )
+        queue_message(self.db, signup.phone, "openday_confirmed",
+                      institution=event.institution.name, title=event.title,
+                      party_size=signup.party_size, link=link)
         reminder_at = event.starts_at - REMINDER_BEFORE
         if reminder_at > now:
             record_job(self.db, send_reminder, signup.id, run_at=reminder_at,
@@ -331,7 +326,6 @@ def send_reminder(signup_id: int) -> None:
         if event.status not in (SCHEDULED, CLOSED):
             return
         when = event.starts_at.astimezone(settings.timezone).strftime("%m月%d日 %H:%M")
-        queue_notification(
-            session, "sms", signup.phone, f"开放日提醒：{event.title}",
-            f"提醒：{event.institution.name}“{event.title}”将于 {when} 在{event.place}举行。",
-        )
+        queue_message(session, signup.phone, "openday_reminder",
+                      institution=event.institution.name, title=event.title, when=when,
+                      place=event.place)
