@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -46,7 +47,7 @@ def _common(ctx: Ctx) -> dict:
     return {"vocab": vocab, "severity_labels": SEVERITY_LABELS}
 
 
-def _profile(page) -> dict:
+def _profile(page: Any) -> dict:
     """The per-view headline box of an institution page (from its document or its rows)."""
     return {"headline": for_page(page), "tone_labels": TONE_LABELS}
 
