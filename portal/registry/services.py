@@ -162,14 +162,14 @@ def _pass(db: Session, path: Path, city: imports.Places, *, write: bool,
     with `write`, the chunk's new and changed institutions are written as it goes."""
     table = read_table(path)
     headers = imports.map_headers(table.headers)
-    outcome = Outcome(path.name, table.encoding, imports.RowChecker(headers, city),
-                      [*headers.ignored], written=write)
+    checker = imports.RowChecker(headers, city)
+    outcome = Outcome(path.name, table.encoding, checker, [*headers.ignored], written=write)
     if headers.problems:
         return outcome
     chunk: list[imports.Row] = []
     now = utcnow()
     for number, cells in table.rows:
-        row = outcome.checker.check(number, cells)
+        row = checker.check(number, cells)
         if row is not None:
             chunk.append(row)
             if len(chunk) == _CHUNK:

@@ -87,7 +87,7 @@ def _write_districts(db: Session, plan: districts.DistrictPlan) -> list[str]:
     for row in plan.district_codes:
         db.execute(update(District).where(District.id == row["id"]).values(code=row["code"]))
     db.flush()
-    ids = dict(db.execute(select(District.name, District.id)).tuples().all())
+    ids = dict(db.execute(select(District.name, District.id)).all())
     db.add_all(Street(district_id=ids[row["district"]], name=row["name"], code=row["code"])
                for row in plan.new_streets)
     for row in plan.street_codes:
@@ -110,7 +110,7 @@ def stored_offices(db: Session) -> dict[offices.OfficeKey, offices.StoredOffice]
 
 
 def _plan_offices(db: Session, headers: imports.Headers, rows: Rows) -> imports.Plan:
-    by_name = dict(db.execute(select(District.name, District.id)).tuples().all())
+    by_name = dict(db.execute(select(District.name, District.id)).all())
     return offices.plan(headers, rows, city=get_settings().city_name, districts=by_name,
                         stored=stored_offices(db))
 
@@ -146,7 +146,7 @@ def _plan_staff(db: Session, headers: imports.Headers, rows: Rows) -> imports.Pl
     users = {u.username: staff.StoredUser(u.id, u.display_name, u.role, u.department_id,
                                           u.email, u.is_active)
              for u in db.scalars(select(User))}
-    by_name = dict(db.execute(select(Department.name, Department.id)).tuples().all())
+    by_name = dict(db.execute(select(Department.name, Department.id)).all())
     return staff.plan(headers, rows, offices=by_name, stored=users)
 
 

@@ -100,6 +100,7 @@ def plan(headers: Headers, rows: Iterable[tuple[int, tuple[Any, ...]]],
             for problem in problems:
                 result.reject(problem)
             continue
+        name = values["district"]  # required: a row without one has a problem above
         if code:
             code_of.setdefault(name, (code, number))
             file_code_owner.setdefault(code, (name, number))
