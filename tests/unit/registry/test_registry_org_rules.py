@@ -183,3 +183,14 @@ def test_bad_staff_rows_are_reported_by_row_and_column(data, expected):
     assert any(line.startswith(expected) for line in lines(plan)), lines(plan)
     assert int(expected.split("，")[0].removeprefix("行 ")) in plan.bad_rows
     assert len(plan.new_users) + len(plan.changed) == plan.total - len(plan.bad_rows)
+
+
+def test_every_kind_names_a_runner_that_exists():
+    import importlib
+
+    from portal.registry.kinds import KINDS
+
+    assert list(KINDS) == ["institutions", "districts", "offices", "staff"]
+    for kind in KINDS.values():
+        module, name = kind.runner.split(":")
+        assert callable(getattr(importlib.import_module(module), name))
