@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from portal.registry.rules.cells import digits, text
-from portal.registry.rules.imports import Column, Headers, Plan, Problem, is_blank_row, parse_cells
+from portal.registry.rules.imports import Column, Headers, Plan, Problem, each_row
 
 SHEET = "区县和乡镇（街道）"
 
@@ -50,8 +50,6 @@ def plan(headers: Headers, rows: Iterable[tuple[int, tuple[Any, ...]]],
     """Every row checked (codes against the file and the stored ones, a street twice) and what
     the valid rows add or change."""
     result = DistrictPlan(problems=list(headers.problems))
-    if headers.problems:
-        return result
     code_owner = {d.code: name for name, d in stored.items()}
     street_code_owner = {code: (name, street) for name, d in stored.items()
                          for street, (_id, code) in d.streets.items() if code}
@@ -60,11 +58,7 @@ def plan(headers: Headers, rows: Iterable[tuple[int, tuple[Any, ...]]],
     street_row: dict[tuple[str, str], int] = {}
     file_street_code: dict[str, tuple[tuple[str, str], int]] = {}
     valid: list[tuple[int, dict[str, Any]]] = []
-    for number, cells in rows:
-        if is_blank_row(cells):
-            continue
-        result.total += 1
-        parsed = parse_cells(headers.index, number, cells)
+    for number, parsed in each_row(result, headers, rows):
         values, problems, header = parsed.values, parsed.problems, parsed.headers
         name, code = values.get("district"), values.get("district_code")
         street, street_code = values.get("street"), values.get("street_code")

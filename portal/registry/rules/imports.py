@@ -9,7 +9,7 @@ and writes what comes back (issue 20, "Imports").
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -268,6 +268,19 @@ def parse_cells(index: dict[int, Column], number: int, cells: tuple[Any, ...]) -
 
 def is_blank_row(cells: tuple[Any, ...]) -> bool:
     return all(_blank(cell) for cell in cells)
+
+
+def each_row(plan: Plan, headers: Headers, rows: Iterable[tuple[int, tuple[Any, ...]]]
+             ) -> Iterator[tuple[int, Cells]]:
+    """A whole-file kind's non-blank rows parsed by its columns, counted in the plan's total;
+    none when the header row has problems (the plan has them already)."""
+    if headers.problems:
+        return
+    for number, cells in rows:
+        if is_blank_row(cells):
+            continue
+        plan.total += 1
+        yield number, parse_cells(headers.index, number, cells)
 
 
 def _check_row(index: dict[int, Column], number: int, cells: tuple[Any, ...],

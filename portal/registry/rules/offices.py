@@ -17,7 +17,7 @@ from typing import Any
 
 from portal.orgs.vocab import DEPARTMENT_TYPES, DISTRICT_NAME_OVERRIDES, office_name
 from portal.registry.rules.cells import choice, text
-from portal.registry.rules.imports import Column, Headers, Plan, Problem, is_blank_row, parse_cells
+from portal.registry.rules.imports import Column, Headers, Plan, Problem, each_row
 
 SHEET = "部门"
 CITY_LEVEL = ("市级", "市本级", "全市", "市")
@@ -59,16 +59,10 @@ def plan(headers: Headers, rows: Iterable[tuple[int, tuple[Any, ...]]], *, city:
     """Every row checked (district, a key or a name twice, a name another office has) and what
     the valid rows add or change. `districts`: the city's district ids by name."""
     result = OfficePlan(problems=list(headers.problems))
-    if headers.problems:
-        return result
     name_owner = {office.name: key for key, office in stored.items()}
     key_row: dict[OfficeKey, int] = {}
     name_row: dict[str, tuple[OfficeKey, int]] = {}
-    for number, cells in rows:
-        if is_blank_row(cells):
-            continue
-        result.total += 1
-        parsed = parse_cells(headers.index, number, cells)
+    for number, parsed in each_row(result, headers, rows):
         values, problems, header = parsed.values, parsed.problems, parsed.headers
         type_code = values.get("type_code")
         place = values.get("district", "")

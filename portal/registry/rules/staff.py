@@ -15,7 +15,7 @@ from typing import Any
 
 from portal.accounts.rules.roles import NEEDS_DEPARTMENT, ROLE_LABELS, Role
 from portal.registry.rules.cells import CellError, choice, text, yes_no
-from portal.registry.rules.imports import Column, Headers, Plan, Problem, is_blank_row, parse_cells
+from portal.registry.rules.imports import Column, Headers, Plan, Problem, each_row
 
 SHEET = "工作人员账号"
 STAFF_ROLES = {role.value: label for role, label in ROLE_LABELS.items()
@@ -73,14 +73,8 @@ def plan(headers: Headers, rows: Iterable[tuple[int, tuple[Any, ...]]], *,
     """Every row checked (office, a login twice, an institution's login) and what the valid
     rows add or change. `offices`: the offices' ids by name."""
     result = StaffPlan(problems=list(headers.problems))
-    if headers.problems:
-        return result
     first_row: dict[str, int] = {}
-    for number, cells in rows:
-        if is_blank_row(cells):
-            continue
-        result.total += 1
-        parsed = parse_cells(headers.index, number, cells)
+    for number, parsed in each_row(result, headers, rows):
         values, problems, header = parsed.values, parsed.problems, parsed.headers
         username, role, office = values.get("username"), values.get("role"), values.get("office")
         department_id = None
