@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -37,12 +37,21 @@ log = logging.getLogger(__name__)
 Rows = Iterator[tuple[int, tuple[Any, ...]]]
 
 
+@dataclass
+class Written:
+    """What writing a plan leaves to say: notes shown once (initial passwords) and what the
+    audit event records beside the counts (which accounts were added or changed)."""
+
+    notes: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class SheetKind:
     name: str
     columns: tuple[imports.Column, ...]
     plan: Callable[[Session, imports.Headers, Rows], imports.Plan]  # reads what is stored
-    write: Callable[[Session, Any], list[str]]  # the notes shown once (initial passwords)
+    write: Callable[[Session, Any], Written]
 
 
 def run_sheet(kind: SheetKind, db: Session, path: Path, *, dry_run: bool = False,
@@ -59,12 +68,13 @@ def run_sheet(kind: SheetKind, db: Session, path: Path, *, dry_run: bool = False
     if (dry_run or header_broken or (planned.problems and not valid_only)
             or not (planned.added or planned.updated)):
         return outcome
-    outcome.notes = kind.write(db, planned)
+    written = kind.write(db, planned)
+    outcome.notes = written.notes
     outcome.written = True
     audit.record(db, actor_id, "registry.imported", kind.name, "",
                  file=outcome.file, encoding=outcome.encoding, rows=planned.total,
                  bad_rows=len(planned.bad_rows), added=planned.added, updated=planned.updated,
-                 unchanged=planned.unchanged, by=actor)
+                 unchanged=planned.unchanged, by=actor, **written.detail)
     log.info("registry import of %s %s by %s: %d added, %d updated, %d unchanged, %d bad rows",
              kind.name, outcome.file, actor, planned.added, planned.updated, planned.unchanged,
              len(planned.bad_rows))
@@ -80,7 +90,7 @@ def _plan_districts(db: Session, headers: imports.Headers, rows: Rows) -> import
     return districts.plan(headers, rows, stored)
 
 
-def _write_districts(db: Session, plan: districts.DistrictPlan) -> list[str]:
+def _write_districts(db: Session, plan: districts.DistrictPlan) -> Written:
     db.add_all(District(name=row["name"], code=row["code"],
                         pinyin_initials=initials(row["name"])[:20])
                for row in plan.new_districts)
@@ -93,11 +103,11 @@ def _write_districts(db: Session, plan: districts.DistrictPlan) -> list[str]:
     for row in plan.street_codes:
         db.execute(update(Street).where(Street.id == row["id"]).values(code=row["code"]))
     db.flush()
-    return []
+    return Written(detail={"districts_added": [row["name"] for row in plan.new_districts]})
 
 
 DISTRICTS = SheetKind("districts", districts.COLUMNS, _plan_districts,
-                      cast(Callable[[Session, Any], list[str]], _write_districts))
+                      cast(Callable[[Session, Any], Written], _write_districts))
 
 
 # ---- offices -----------------------------------------------------------------------------
@@ -115,17 +125,17 @@ def _plan_offices(db: Session, headers: imports.Headers, rows: Rows) -> imports.
                         stored=stored_offices(db))
 
 
-def _write_offices(db: Session, plan: offices.OfficePlan) -> list[str]:
+def _write_offices(db: Session, plan: offices.OfficePlan) -> Written:
     db.add_all(Department(**row) for row in plan.new_offices)
     for row in plan.changed:
         values = {name: value for name, value in row.items() if name != "id"}
         db.execute(update(Department).where(Department.id == row["id"]).values(**values))
     db.flush()
-    return []
+    return Written(detail={"offices_added": [row["name"] for row in plan.new_offices]})
 
 
 OFFICES = SheetKind("offices", offices.COLUMNS, _plan_offices,
-                    cast(Callable[[Session, Any], list[str]], _write_offices))
+                    cast(Callable[[Session, Any], Written], _write_offices))
 
 
 # ---- staff accounts ----------------------------------------------------------------------
@@ -150,7 +160,7 @@ def _plan_staff(db: Session, headers: imports.Headers, rows: Rows) -> imports.Pl
     return staff.plan(headers, rows, offices=by_name, stored=users)
 
 
-def _write_staff(db: Session, plan: staff.StaffPlan) -> list[str]:
+def _write_staff(db: Session, plan: staff.StaffPlan) -> Written:
     accounts = AccountService(db)
     notes = []
     for row in plan.new_users:
@@ -168,11 +178,15 @@ def _write_staff(db: Session, plan: staff.StaffPlan) -> list[str]:
     db.flush()
     if notes:
         notes.append("初始密码只显示这一次，平台只保存其哈希：请当面或电话告知本人。")
-    return notes
+    # Who was given an account or a new role, office or state: never a password.
+    return Written(notes, {
+        "accounts_added": {row["username"]: row["role"] for row in plan.new_users},
+        "accounts_changed": {row["username"]: sorted(set(row) - {"id", "username"})
+                             for row in plan.changed}})
 
 
 STAFF = SheetKind("staff", staff.COLUMNS, _plan_staff,
-                  cast(Callable[[Session, Any], list[str]], _write_staff))
+                  cast(Callable[[Session, Any], Written], _write_staff))
 
 
 # What portal/registry/kinds.py names.

@@ -178,7 +178,12 @@ def test_staff_bad_rows_nothing_written_then_imported_once_with_initial_password
     db.rollback()
     assert {u.username: u.password_hash for u in db.scalars(select(User))} == hashes
     assert db.scalar(select(User.is_active).where(User.username == "zuoxi1")) is False
-    assert [d["updated"] for t, d in audits(db) if t == "staff"] == [0, 1]
+    events = [d for t, d in audits(db) if t == "staff"]
+    assert [d["updated"] for d in events] == [0, 1]
+    assert events[0]["accounts_added"] == {"qx-minzheng": "department", "qx-shijian": "department",
+                                           "shi-duban": "supervisor", "zuoxi1": "operator"}
+    assert events[1]["accounts_changed"] == {"zuoxi1": ["is_active"]}
+    assert not any(p in str(events) for p in passwords.values())
 
 
 def test_every_kind_has_a_template_with_a_data_dictionary(db, tmp_path, capsys):
