@@ -196,3 +196,19 @@ def test_every_kind_has_a_template_with_a_data_dictionary(db, tmp_path, capsys):
         header = [c.value for c in book.worksheets[0][1]]
         assert set(headers) <= set(header), name  # the test city's files use template headers
         assert book["数据字典"].max_row >= len(header) + 1
+
+
+def test_init_prompts_for_the_password_twice(db, capsys, monkeypatch):
+    answers = iter(["Qingxi-2026-pass", "Qingxi-2026-typo"])
+    monkeypatch.setattr("getpass.getpass", lambda _prompt: next(answers))
+    try:
+        main(["init"])
+    except SystemExit as exc:
+        assert "两次输入的密码不一致" in str(exc)
+    else:
+        raise AssertionError("a mistyped confirmation must stop init")
+    assert counts(db) == (0, 0, 0, 0)
+    answers = iter(["Qingxi-2026-pass"] * 2)
+    code, out = run(capsys, "init")
+    assert code == 0, out
+    assert verify_password(db.scalars(select(User.password_hash)).one(), "Qingxi-2026-pass")

@@ -194,3 +194,12 @@ def test_every_kind_names_a_runner_that_exists():
     for kind in KINDS.values():
         module, name = kind.runner.split(":")
         assert callable(getattr(importlib.import_module(module), name))
+
+
+def test_initial_passwords_pass_the_password_rules_and_differ():
+    from portal.accounts.rules.passwords import password_problems
+    from portal.registry.sheets import initial_password
+
+    made = {initial_password("abcd") for _ in range(200)}
+    assert len(made) == 200
+    assert all(password_problems(p, "abcd") == [] and len(p) == 14 for p in made)
