@@ -26,6 +26,8 @@ class Street(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))
+    # The 9- or 12-digit 统计用区划代码 where the city has it (portal import districts).
+    code: Mapped[str | None] = mapped_column(String(12))
 
     district: Mapped[District] = relationship(back_populates="streets")
 

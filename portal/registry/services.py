@@ -135,13 +135,14 @@ class Outcome:
 
     file: str
     encoding: str
-    checker: imports.RowChecker
+    checker: imports.RowChecker | imports.Checked
     ignored: list[str]
     written: bool = False
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     changed_ids: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # shown once after the summary
 
     @property
     def problems(self) -> list[imports.Problem]:
@@ -161,14 +162,14 @@ def _pass(db: Session, path: Path, city: imports.Places, *, write: bool,
     with `write`, the chunk's new and changed institutions are written as it goes."""
     table = read_table(path)
     headers = imports.map_headers(table.headers)
-    outcome = Outcome(path.name, table.encoding, imports.RowChecker(headers, city),
-                      [*headers.ignored], written=write)
+    checker = imports.RowChecker(headers, city)
+    outcome = Outcome(path.name, table.encoding, checker, [*headers.ignored], written=write)
     if headers.problems:
         return outcome
     chunk: list[imports.Row] = []
     now = utcnow()
     for number, cells in table.rows:
-        row = outcome.checker.check(number, cells)
+        row = checker.check(number, cells)
         if row is not None:
             chunk.append(row)
             if len(chunk) == _CHUNK:
@@ -220,7 +221,7 @@ def _settle(db: Session, rows: list[imports.Row], outcome: Outcome, now: datetim
         outcome.changed_ids.extend(added_ids + [changes["id"] for changes in updated])
 
 
-def _actor(db: Session, username: str | None) -> tuple[int | None, str]:
+def importer(db: Session, username: str | None) -> tuple[int | None, str]:
     if not username:
         return None, CLI_ACTOR
     user_id = db.scalar(select(User.id).where(User.username == username))
@@ -234,7 +235,7 @@ def import_institutions(db: Session, path: Path, *, dry_run: bool = False,
     """Check the whole file (the dry run) and, unless `dry_run`, write it when it is all valid
     or `valid_only` is given: a second pass, in the same transaction, writes what the first
     found. The caller commits: the import is one transaction and one audited change."""
-    actor_id, actor = _actor(db, username)
+    actor_id, actor = importer(db, username)
     city = places(db)
     checked = _pass(db, path, city, write=False)
     header_broken = any(p.row <= 1 for p in checked.problems)
@@ -285,19 +286,21 @@ def write_report(problems: list[imports.Problem], out: Path) -> None:
     book.save(out)
 
 
-def write_template(out: Path) -> None:
-    """The institutions template: a header row of the columns and a 数据字典 sheet."""
+def write_template(out: Path, title: str = "养老机构",
+                   columns: tuple[imports.Column, ...] = imports.COLUMNS,
+                   not_kept: tuple[str, ...] = imports.NOT_KEPT) -> None:
+    """A kind's template: a header row of its columns and a 数据字典 sheet."""
     book = Workbook()
     sheet = book.active
-    sheet.title = "养老机构"
-    sheet.append([column.header for column in imports.COLUMNS])
+    sheet.title = title
+    sheet.append([column.header for column in columns])
     for cell in sheet[1]:
         cell.number_format = "@"
     guide = book.create_sheet("数据字典")
     guide.append(["列名", "是否必填", "格式", "允许的值", "也接受的列名"])
-    for column in imports.COLUMNS:
+    for column in columns:
         guide.append([column.header, "必填" if column.required else "选填", column.fmt,
                       column.allowed, "、".join(column.aliases)])
-    for name in imports.NOT_KEPT:
+    for name in not_kept:
         guide.append([name, "选填", "文本", "", "可保留在文件中，本平台不保存"])
     book.save(out)

@@ -120,3 +120,16 @@ def choice(labels: dict[str, str], extra: dict[str, str] | None = None) -> Calla
             raise CellError(f"不是允许的值：{raw}（可填 {'、'.join(labels.values())}）")
         return code
     return parse
+
+
+def digits(*lengths: int) -> Callable[[Any], str]:
+    """A code of digits only, of one of the given lengths (a number cell is taken as its digits;
+    codes of up to 15 digits survive a number cell intact)."""
+    allowed = "或".join(str(n) for n in lengths)
+
+    def parse(value: Any) -> str:
+        raw = _text(value)
+        if not raw.isascii() or not raw.isdigit() or len(raw) not in lengths:
+            raise CellError(f"应为{allowed}位数字：{raw}")
+        return raw
+    return parse

@@ -9,7 +9,7 @@ and writes what comes back (issue 20, "Imports").
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,7 +119,11 @@ class Headers:
     problems: list[Problem]
 
 
-def map_headers(headers: Iterable[Any]) -> Headers:
+def map_headers(headers: Iterable[Any], columns: tuple[Column, ...] = COLUMNS) -> Headers:
+    """Each known column's position (by its header or an alias), for any kind's columns."""
+    by_header = _BY_HEADER if columns is COLUMNS else {
+        _norm_header(name): column for column in columns
+        for name in (column.header, *column.aliases)}
     index: dict[int, Column] = {}
     ignored: list[str] = []
     problems: list[Problem] = []
@@ -128,7 +132,7 @@ def map_headers(headers: Iterable[Any]) -> Headers:
         name = _norm_header(header)
         if not name:
             continue
-        column = _BY_HEADER.get(name)
+        column = by_header.get(name)
         if column is None:
             ignored.append(name)
         elif column.field in seen:
@@ -136,7 +140,7 @@ def map_headers(headers: Iterable[Any]) -> Headers:
         else:
             seen[column.field] = name
             index[position] = column
-    for column in COLUMNS:
+    for column in columns:
         if column.required and column.field not in seen:
             problems.append(Problem(1, column.header, "缺少必填列"))
     return Headers(index, ignored, problems)
@@ -167,6 +171,28 @@ class Checked:
     problems: list[Problem] = field(default_factory=list)
     bad_rows: set[int] = field(default_factory=set)
     total: int = 0
+
+
+@dataclass
+class Plan(Checked):
+    """What a kind read whole (districts, offices, staff: hundreds of rows, not a registry of
+    thousands) would change, counted by row; each kind's plan adds the rows to write."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def reject(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        self.bad_rows.add(problem.row)
+
+    def count(self, *, added: bool, updated: bool) -> None:
+        if added:
+            self.added += 1
+        elif updated:
+            self.updated += 1
+        else:
+            self.unchanged += 1
 
 
 def _blank(value: Any) -> bool:
@@ -211,24 +237,56 @@ def check_rows(headers: Headers, rows: Iterable[tuple[int, tuple[Any, ...]]],
     return Checked(valid, checker.problems, checker.bad_rows, checker.total)
 
 
-def _check_row(index: dict[int, Column], number: int, cells: tuple[Any, ...],
-               places: Places) -> tuple[dict[str, Any], list[Problem]]:
-    values: dict[str, Any] = {}
-    problems: list[Problem] = []
-    headers: dict[str, str] = {}
-    failed: set[str] = set()
+@dataclass
+class Cells:
+    """A row's cells parsed by its columns: the values of the non-blank valid cells, the
+    problems, each field's header, and the fields whose cell could not be parsed."""
+
+    values: dict[str, Any]
+    problems: list[Problem]
+    headers: dict[str, str]
+    failed: set[str]
+
+
+def parse_cells(index: dict[int, Column], number: int, cells: tuple[Any, ...]) -> Cells:
+    """Every cell of a row through its column's parser (any kind's columns)."""
+    parsed = Cells({}, [], {}, set())
     for position, column in index.items():
         cell = cells[position] if position < len(cells) else None
-        headers[column.field] = column.header
+        parsed.headers[column.field] = column.header
         if _blank(cell):
             if column.required:
-                problems.append(Problem(number, column.header, "必填，不能为空"))
+                parsed.problems.append(Problem(number, column.header, "必填，不能为空"))
             continue
         try:
-            values[column.field] = column.parse(cell)
+            parsed.values[column.field] = column.parse(cell)
         except CellError as exc:
-            problems.append(Problem(number, column.header, str(exc)))
-            failed.add(column.field)
+            parsed.problems.append(Problem(number, column.header, str(exc)))
+            parsed.failed.add(column.field)
+    return parsed
+
+
+def is_blank_row(cells: tuple[Any, ...]) -> bool:
+    return all(_blank(cell) for cell in cells)
+
+
+def each_row(plan: Plan, headers: Headers, rows: Iterable[tuple[int, tuple[Any, ...]]]
+             ) -> Iterator[tuple[int, Cells]]:
+    """A whole-file kind's non-blank rows parsed by its columns, counted in the plan's total;
+    none when the header row has problems (the plan has them already)."""
+    if headers.problems:
+        return
+    for number, cells in rows:
+        if is_blank_row(cells):
+            continue
+        plan.total += 1
+        yield number, parse_cells(headers.index, number, cells)
+
+
+def _check_row(index: dict[int, Column], number: int, cells: tuple[Any, ...],
+               places: Places) -> tuple[dict[str, Any], list[Problem]]:
+    parsed = parse_cells(index, number, cells)
+    values, problems, headers, failed = parsed.values, parsed.problems, parsed.headers, parsed.failed
     district_name = values.pop("district", None)
     street_name = values.pop("street", None)
     if district_name is not None:
