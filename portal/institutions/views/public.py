@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -59,6 +60,7 @@ def directory(ctx: Ctx) -> Response:
     # After the search, whose statement brought the reference version the districts are kept
     # under (no statement of their own while they are unchanged).
     districts = places.districts()
+    tray: dict[str, Any]
     if ctx.is_htmx:  # the results only: the tray outside them stays as it is
         template, tray = "institutions/_results.html", {
             "compare_ids": compare_tray.chosen_ids(ctx)}
