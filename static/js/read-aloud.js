@@ -12,7 +12,9 @@
   var pause = document.getElementById("read-aloud-pause");
   var SKIP = /^(NAV|SCRIPT|STYLE|TEMPLATE|NOSCRIPT|SELECT|TEXTAREA|INPUT|SVG|BUTTON)$/;
   var BLOCK = /^(block|list-item|table|table-row|table-cell|table-caption|flex|grid)$/;
-  var MAX = 180;  // characters an utterance; long ones are cut off by some engines
+  // Characters an utterance (≈ 15 s of Chinese speech): Chrome's network voices stop a long
+  // utterance after about 15 s, so the text goes out a few phrases at a time.
+  var MAX = 80;
   var queue = [];
   var run = 0;  // which reading the utterances belong to (a stop ends the old one)
 
@@ -25,6 +27,11 @@
       }
       if (child.nodeType !== 1 || SKIP.test(child.nodeName.toUpperCase())) { return; }
       if (child.hidden || child.getAttribute("aria-hidden") === "true") { return; }
+      if (child.nodeName === "DETAILS" && !child.open) {  // folded: only its summary shows
+        var summary = child.querySelector("summary");
+        if (summary) { out.push(""); pieces(summary, out); out.push(""); }
+        return;
+      }
       var style = window.getComputedStyle(child);
       if (style.display === "none" || style.visibility === "hidden") { return; }
       var block = BLOCK.test(style.display);
@@ -41,8 +48,10 @@
     pieces(main, [""]).forEach(function (text) {
       text = text.replace(/\s+/g, " ").trim();
       while (text.length > MAX) {
-        var cut = Math.max(text.lastIndexOf("。", MAX), text.lastIndexOf("；", MAX),
-                           text.lastIndexOf("，", MAX));
+        var cut = -1;
+        ["。", "！", "？", "；", "，", "、", " "].forEach(function (mark) {
+          cut = Math.max(cut, text.lastIndexOf(mark, MAX - 1));
+        });
         cut = cut > MAX / 3 ? cut + 1 : MAX;
         out.push(text.slice(0, cut));
         text = text.slice(cut).trim();
@@ -69,7 +78,9 @@
   function stop() {
     run += 1;
     queue = [];
-    synth.cancel();
+    // Only when something is queued: some Chrome builds drop an utterance spoken right after
+    // a needless cancel().
+    if (synth.speaking || synth.pending || synth.paused) { synth.cancel(); }
     show(false, false);
   }
 

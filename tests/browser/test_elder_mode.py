@@ -132,6 +132,7 @@ def test_large_text_and_high_contrast_on_a_phone(elder_phone, live_server, name)
     if low := [t for t in page.evaluate(TEXTS, "body") if t["ratio"] < CONTRAST]:
         problems["contrast under 7:1"] = low[:5]
 
+    page.screenshot(path=str(ARTIFACTS / f"elder-{name}-phone-top.png"))
     # The focus is visible: a thick outline in a colour that stands out from the black.
     page.keyboard.press("Tab")  # the skip link
     page.keyboard.press("Tab")  # the site name
@@ -192,6 +193,7 @@ def test_high_contrast_repaints_the_page_black_with_yellow_links(browser, live_s
         page.goto(live_server + "/")
         colours = "[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]"
         assert page.evaluate(colours) == ["rgb(255, 255, 255)", "rgb(26, 26, 26)"]
+        page.screenshot(path=str(ARTIFACTS / "elder-toggles-normal-phone.png"))
         with page.expect_navigation():
             page.get_by_role("button", name="高对比度").click()
         assert page.evaluate(colours) == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]
@@ -211,8 +213,10 @@ SPEECH_STUB = """(() => {
     const calls = {spoken: [], cancel: 0, pause: 0, resume: 0};
     window.__speech = calls;
     const stub = {
-        speak(u) { calls.spoken.push(u); }, cancel() { calls.cancel += 1; },
-        pause() { calls.pause += 1; }, resume() { calls.resume += 1; },
+        speak(u) { calls.spoken.push(u); this.speaking = true; },
+        cancel() { calls.cancel += 1; this.speaking = false; this.paused = false; },
+        pause() { calls.pause += 1; this.paused = true; },
+        resume() { calls.resume += 1; this.paused = false; },
         getVoices() { return []; }, speaking: false, paused: false, pending: false,
         addEventListener() {}, removeEventListener() {},
     };
@@ -251,7 +255,7 @@ def test_read_aloud_speaks_the_main_content_in_chinese_by_keyboard(browser, live
                     if t.strip() not in main_text]
         assert nav_only and not [t for t in nav_only if t in read]
         assert "监督电话" not in read or "监督电话" in main_text
-        assert all(len(u) <= 180 for u in page.evaluate("window.__speech.spoken.map(u => u.text)"))
+        assert all(len(u) <= 80 for u in page.evaluate("window.__speech.spoken.map(u => u.text)"))
 
         # Again by Space; 暂停 pauses and resumes; pressing 朗读 again stops.
         toggle.focus()
