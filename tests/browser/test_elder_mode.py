@@ -206,6 +206,23 @@ def test_high_contrast_repaints_the_page_black_with_yellow_links(browser, live_s
         context.close()
 
 
+def test_high_contrast_keeps_charts_on_their_white_card_at_desktop_size(browser, live_server):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900},
+                                  bypass_csp=True)
+    context.add_cookies([{"name": "portal_high_contrast", "value": "1", "url": live_server}])
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/stats/")
+        card = page.locator(".chart-picture").first
+        assert card.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 255, 255)"
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
+        page.screenshot(path=str(ARTIFACTS / "elder-stats-desktop.png"))
+        assert axe_violations(page, {"type": "tag", "values": [
+            "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}) == []
+    finally:
+        context.close()
+
+
 # Chromium headless has no voices, so the page's speechSynthesis is replaced before any script
 # runs (Playwright's add_init_script) by a stub that records what it is asked; the real
 # SpeechSynthesisUtterance is kept, so the text and language read are the page's own.
