@@ -8,6 +8,7 @@ complaints/rules/intake.py's `validate`, shared by every channel; the forms here
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from wtforms import FileField
@@ -55,17 +56,20 @@ class ComplaintForm(PortalForm):
     form_nonce = Text()
     action = Text()  # "find": the no-JS 查找 button redraws the form with the matches
 
-    def shown_errors(self, errors: dict[str, str]) -> dict[str, str]:
+    def shown_errors(self, errors: dict[str, str],
+                     order: Sequence[str] | None = None) -> dict[str, str]:
         """The problems worth showing: those of the unregistered place's fields only when the
         user chose to describe such a place (an empty form lacks an institution, not an
-        address); then a missing place name is the name field's problem."""
+        address); then a missing place name is the name field's problem. `order`: the error
+        keys in the order this form asks (default: the public form's)."""
         if not self.unregistered.data:
             errors = {k: v for k, v in errors.items() if k not in PLACE_FIELDS}
         elif "institution" in errors and not self.place_name.data:
             errors = {k: v for k, v in errors.items() if k != "institution"}
             errors["place_name"] = "未登记场所请填写场所名称"
         # In the order the form asks (the summary at its top lists them so).
-        return dict(sorted(errors.items(), key=lambda item: FIELD_ORDER.get(item[0], 99)))
+        rank = FIELD_ORDER if order is None else {name: n for n, name in enumerate(order)}
+        return dict(sorted(errors.items(), key=lambda item: rank.get(item[0], 99)))
 
     @property
     def chosen_institution(self) -> int | None:
@@ -105,6 +109,9 @@ class OperatorComplaintForm(ComplaintForm):
     confirm_new = Text()
     link_to = Text()
     pick_category = Text()
+    # The id of the field the operator was in when filing (set by static/operator-console.js):
+    # a duplicate warning gives the focus back there, never to a button that links or files.
+    return_focus = Text()
 
     def received(self, tz: tzinfo) -> tuple[datetime | None, dict[str, str]]:
         """The original receipt time of a hand-over (phone calls are received now), and the

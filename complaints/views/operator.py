@@ -23,6 +23,7 @@ from complaints.models import CHANNELS, STATUSES, Complaint
 from complaints.rules.intake import ComplaintInput, normalise_phone, phone_problem, validate
 from complaints.rules.numbers import spoken_groups
 from complaints.rules.presenters import clock_view
+from complaints.rules.shortcuts import accesskey_chord, known_browser
 from complaints.services import suggestions
 from complaints.services.calendar_store import load_calendar
 from complaints.services.events import add_event
@@ -62,7 +63,10 @@ FIELD_IDS = {
     "channel": "f-channel-phone",
     "received_at": "f-received_at",
 }
-PLACE_ERRORS = ("place_name", "place_address", "district")
+# Where the focus may go back to after a duplicate warning: fields the operator types in or
+# ticks, never a button (issue 21, item 5: no destructive choice under the Enter key).
+RETURN_FOCUS = frozenset({*FIELD_IDS.values(), "f-anonymous", "f-unregistered", "f-urgent",
+                          "f-channel-handover"})
 WEEKDAYS = "一二三四五六日"
 
 
@@ -138,11 +142,9 @@ def _console(
     linked: dict | None = None,
     picked: str = "",
 ) -> Response:
-    errors = dict(errors or {})
-    if values.get("unregistered") != "1" and "institution" in errors:
-        # No place was being described: only "choose an institution" is worth saying.
-        for key in PLACE_ERRORS:
-            errors.pop(key, None)
+    # The public form's rule of which place problems are worth showing, in the console's order.
+    errors = OperatorComplaintForm(FormData(values)).shown_errors(dict(errors or {}),
+                                                                  order=tuple(FIELD_IDS))
     if not values.get("form_key"):
         values = {**values, "form_key": secrets.token_urlsafe(16)}
     rules = list(active_rules(ctx.db).values())
@@ -153,7 +155,7 @@ def _console(
         values=values,
         errors=errors,
         field_ids=FIELD_IDS,
-        focus=focus or ("dup-link-0" if duplicates else _focus(errors)),
+        focus=focus or _focus(errors),
         duplicates=duplicates or [],
         rules=rules,
         suggestions=_suggestions(rules, values.get("description", "")),
@@ -164,6 +166,8 @@ def _console(
         channels={c: CHANNELS[c] for c in OPERATOR_CHANNELS},
         max_received=now_local.strftime("%Y-%m-%dT%H:%M"),
         linked=linked,
+        chord=accesskey_chord(ctx.request.headers.get("user-agent", "")),
+        chord_certain=known_browser(ctx.request.headers.get("user-agent", "")),
         **_history_context(ctx, values.get("complainant_phone", "")),
     )
 
@@ -207,13 +211,21 @@ def file(ctx: Ctx) -> Response:
     if link_to:
         # Nothing is filed, so only the choice of complaint matters, not the receipt time.
         return _link_duplicate(ctx, values, inp, link_to)
-    if own_errors:
-        return _console(ctx, values, status=400, errors=_all_errors(ctx, inp, own_errors))
+    # Every field is checked before any duplicate is looked for: a phone number alone is no
+    # call to warn about (issue 21, item 5).
+    errors = _all_errors(ctx, inp, own_errors)
+    if errors:
+        return _console(ctx, values, status=400, errors=errors)
 
     if values["confirm_new"] != "1" and not already_filed(ctx.db, inp.idempotency_key):
         duplicates = _duplicates(ctx, inp, values)
         if duplicates:
-            return _console(ctx, values, status=409, duplicates=duplicates)
+            # A warning, not a question under the Enter key: the focus goes back to the field
+            # the operator was in (Enter there files again and warns again); linking or filing
+            # anyway is a button they must reach on purpose.
+            back = form.return_focus.data
+            return _console(ctx, values, status=409, duplicates=duplicates,
+                            focus=back if back in RETURN_FOCUS else "f-description")
 
     intake, _ = build_services(ctx.db, ctx.settings)
     try:
@@ -302,6 +314,7 @@ def filed(ctx: Ctx) -> Response:
         channel_label=CHANNELS.get(complaint.channel, complaint.channel),
         received_local=complaint.received_at.astimezone(tz),
         filed_late=complaint.received_at < complaint.created_at - timedelta(minutes=5),
+        chord=accesskey_chord(ctx.request.headers.get("user-agent", "")),
     )
 
 

@@ -18,7 +18,10 @@ from starlette.templating import Jinja2Templates
 from portal.core.privacy import mask_name, mask_phone, scrub
 from portal.core.settings import PROJECT_ROOT, get_settings
 
+# The reading aids of 《互联网网站适老化通用设计规范》 (MIIT, 2021): 特大字体 and 背景色高对比,
+# each a cookie the pages read, set by a plain form post (portal/site/views.py, static/css/elder.css).
 LARGE_TEXT_COOKIE = "portal_large_text"
+HIGH_CONTRAST_COOKIE = "portal_high_contrast"
 
 
 # The formats pages use most, without strftime: a queue page shows 60 dates, and strftime
@@ -73,6 +76,7 @@ def _base_context(request: Request) -> dict[str, Any]:
         "current_user": getattr(request.state, "viewer", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "large_text": request.cookies.get(LARGE_TEXT_COOKIE) == "1",
+        "high_contrast": request.cookies.get(HIGH_CONTRAST_COOKIE) == "1",
     }
 
 

@@ -25,13 +25,16 @@ from portal.core.formfields import (
     After,
     Choice,
     Day,
+    Flag,
     Money,
     PortalForm,
     RowId,
+    RowIds,
     Text,
     WholeNumber,
 )
 from portal.institutions import vocab
+from portal.institutions.rules.compare_selection import MAX_COMPARE
 from portal.institutions.rules.credit import FULFILMENT_RESULTS
 from portal.institutions.rules.directory_query import (
     ADMITS,
@@ -44,7 +47,6 @@ from portal.institutions.rules.directory_query import (
     FilterError,
 )
 
-MAX_COMPARE = 3
 SEARCH_MAX = 50
 REVIEW_DEFAULT_DAYS = 30
 API_PAGE_MAX = 100_000
@@ -73,6 +75,18 @@ class CompareQuery(PortalForm):
                 if number is not None and number not in ids:
                     ids.append(number)
         return ids[:MAX_COMPARE], len(ids) > MAX_COMPARE
+
+
+class CompareSelectionForm(PortalForm):
+    """A change of the compare tray: add (the institution page), remove (the tray), clear, or
+    a directory check box (`pick`, ticked when its id is among the `ids` the form sent)."""
+
+    add = RowId()
+    remove = RowId()
+    pick = RowId()
+    ids = RowIds()
+    clear = Flag()
+    next = Text()
 
 
 def _only(what: str, allowed: Mapping[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""Home page, the large-text preference, /healthz and /healthz/scheduler."""
+"""Home page, the reading aids (large text, high contrast), /healthz and /healthz/scheduler."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from starlette.routing import Route
 from portal.core.db import utcnow
 from portal.core.endpoints import Ctx, safe_next, view
 from portal.core.health import read_scheduler_state, redis_state
-from portal.core.templating import LARGE_TEXT_COOKIE
+from portal.core.templating import HIGH_CONTRAST_COOKIE, LARGE_TEXT_COOKIE
 from portal.institutions.models import Institution
 from portal.orgs.models import District
 
@@ -24,20 +24,36 @@ def home(ctx: Ctx) -> Response:
     return ctx.render("site/home.html", institution_count=institutions, districts=districts)
 
 
-@view()
-def text_size(ctx: Ctx) -> Response:
-    """Toggle large text; a cookie remembers it, so it works without JavaScript."""
-    large = ctx.field("large") == "1"
-    response = ctx.redirect(safe_next(ctx.field("next")))
+def _remember(ctx: Ctx, cookie: str, on: bool) -> Response:
+    """Back to the page the form was on, with a reading aid switched on or off for a year: a
+    plain form post and a cookie, so it works without JavaScript. Posted by htmx (a boosted
+    form), the whole page is reloaded (HX-Redirect) rather than swapped into a target."""
+    back = safe_next(ctx.field("next"))
+    if ctx.is_htmx:
+        response: Response = Response(status_code=204, headers={"HX-Redirect": back})
+    else:
+        response = ctx.redirect(back)
     response.set_cookie(
-        LARGE_TEXT_COOKIE,
-        "1" if large else "0",
+        cookie,
+        "1" if on else "0",
         max_age=ONE_YEAR,
         samesite="lax",
         httponly=True,
         secure=ctx.settings.secure_cookies,
     )
     return response
+
+
+@view()
+def text_size(ctx: Ctx) -> Response:
+    """Toggle large text (特大字体, 《互联网网站适老化通用设计规范》)."""
+    return _remember(ctx, LARGE_TEXT_COOKIE, ctx.field("large") == "1")
+
+
+@view()
+def contrast(ctx: Ctx) -> Response:
+    """Toggle the high-contrast theme (背景色高对比, 《互联网网站适老化通用设计规范》)."""
+    return _remember(ctx, HIGH_CONTRAST_COOKIE, ctx.field("high") == "1")
 
 
 @view()
@@ -68,6 +84,7 @@ def healthz_scheduler(ctx: Ctx) -> Response:
 routes = [
     Route("/", home, methods=["GET"], name="home"),
     Route("/prefs/text-size", text_size, methods=["POST"], name="text_size"),
+    Route("/prefs/contrast", contrast, methods=["POST"], name="contrast"),
     Route("/healthz", healthz, methods=["GET"], name="healthz"),
     Route("/healthz/scheduler", healthz_scheduler, methods=["GET"], name="healthz_scheduler"),
 ]

@@ -1,5 +1,5 @@
-"""axe-core finds no serious or critical violations on the main public pages, in normal and
-large-text modes (WCAG 2.1 AA rules)."""
+"""axe-core finds no serious or critical violations on the main public pages, in normal,
+large-text and large-text with high-contrast modes (WCAG 2.1 AA rules)."""
 
 from __future__ import annotations
 
@@ -36,13 +36,16 @@ def serious_violations(page) -> list[str]:
     return list(result)
 
 
-@pytest.mark.parametrize("large_text", [False, True], ids=["normal", "large-text"])
-def test_public_pages_have_no_serious_accessibility_violations(browser, live_server, large_text):
+MODES = {"normal": [], "large-text": ["portal_large_text"],
+         "large-text+high-contrast": ["portal_large_text", "portal_high_contrast"]}
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_public_pages_have_no_serious_accessibility_violations(browser, live_server, mode):
     # bypass_csp lets the test inject axe; the portal itself never allows inline scripts.
     context = browser.new_context(locale="zh-CN", bypass_csp=True)
-    if large_text:
-        context.add_cookies([{"name": "portal_large_text", "value": "1",
-                              "url": live_server}])
+    context.add_cookies([{"name": name, "value": "1", "url": live_server}
+                         for name in MODES[mode]])
     page = context.new_page()
     found = {}
     for path in PAGES:

@@ -32,7 +32,9 @@ def test_home_renders_chinese_and_large_text_survives_reload(page, live_server):
     assert body_font_px(page) == large
     page.screenshot(path=str(ARTIFACTS / "home-large-text.png"), full_page=True)
 
-    page.get_by_role("button", name="标准字号").click()
+    toggle = page.get_by_role("button", name="大字模式")
+    assert toggle.get_attribute("aria-pressed") == "true"
+    toggle.click()
     page.wait_for_load_state()
     assert body_font_px(page) == normal
     assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -108,3 +108,138 @@ def test_operator_files_a_call_with_the_keyboard_and_reads_back(page, live_serve
     page.keyboard.type(phone)
     page.locator("#caller-history").get_by_text(number).wait_for()
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+# --- issue 21, item 5: the keystrokes of a routine call, and a warning that is no trap ----------
+KEYSTROKE_TARGET = 35
+
+
+class Keys:
+    """The operator's key presses after the phone number, counted: every Tab, Enter, Space,
+    arrow and typed letter. The caller's own words (name, description) are entered as an input
+    method commits them and counted apart: they are the call, not the console's cost."""
+
+    def __init__(self, page) -> None:
+        self.page, self.count, self.words = page, 0, 0
+
+    def press(self, key: str, times: int = 1) -> None:
+        for _ in range(times):
+            self.page.keyboard.press(key)
+            self.count += 1
+
+    def type(self, text: str) -> None:
+        self.page.keyboard.type(text)
+        self.count += len(text)
+
+    def say(self, text: str) -> None:
+        self.page.keyboard.insert_text(text)
+        self.words += len(text)
+
+
+def sign_in(page, live_server: str, username: str) -> None:
+    page.goto(live_server + "/accounts/login?next=/operator/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_label("密码").press("Enter")
+    page.wait_for_url("**/operator/")
+
+
+def test_a_routine_call_takes_at_most_35_keystrokes_after_the_phone_number(
+        page, live_server, operator_username):
+    sign_in(page, live_server, operator_username)
+    assert focused_id(page) == "f-complainant_phone"
+    page.keyboard.type(f"137{secrets.randbelow(10**8):08d}")
+    page.locator("#caller-history").get_by_text("没有以往的投诉记录").wait_for()
+
+    keys = Keys(page)
+    keys.press("Tab")
+    keys.say("王女士")
+    keys.press("Tab", 2)  # past 匿名 to the institution
+    assert focused_id(page) == "f-institution"
+    keys.type("kl")
+    choice = page.locator("#institution-options").get_by_label("康乐老年公寓")
+    choice.wait_for()
+    keys.press("Tab", 2)  # past 查找 to the choices
+    keys.press("Space")
+    for _ in range(10):
+        if choice.is_checked():
+            break
+        keys.press("ArrowDown")
+    assert choice.is_checked()
+    keys.press("Tab", 2)  # past 找不到？
+    assert focused_id(page) == "f-description"
+    keys.say("饭菜变质发霉，老人吃了拉肚子，食堂也不让家属看")
+    first = page.locator("#category-field button[name=pick_category]").first
+    first.wait_for()
+    code = first.get_attribute("value")
+    keys.press("Tab")
+    assert focused_id(page) == f"suggest-{code}"
+    keys.press("Enter")
+    page.get_by_text("已采用建议类别").wait_for()
+    keys.press("Tab")
+    assert focused_id(page) == "f-category"
+    assert page.locator("#f-category").input_value() == code
+    # Enter on the category list files the call (static/operator-console.js).
+    with page.expect_navigation():
+        keys.press("Enter")
+    page.wait_for_url("**/operator/filed/*")
+    print(f"\noperator keystrokes after the phone number: {keys.count} "
+          f"(target ≤ {KEYSTROKE_TARGET}; the caller's words, {keys.words} characters, apart)")
+    assert page.locator("#tracking-no").inner_text().isdigit()
+    assert keys.count <= KEYSTROKE_TARGET
+
+
+def test_enter_after_a_duplicate_warning_does_not_link_the_call(
+        page, live_server, live_db_url, operator_username):
+    from sqlalchemy import func, select
+
+    from complaints.models import ComplaintEvent
+
+    def duplicate_events() -> int:
+        with session_scope(live_db_url) as db:
+            return db.scalar(select(func.count()).select_from(ComplaintEvent)
+                             .where(ComplaintEvent.kind == "duplicate_call"))
+
+    phone = f"136{secrets.randbelow(10**8):08d}"
+    sign_in(page, live_server, operator_username)
+
+    def call() -> None:
+        page.locator("#f-complainant_phone").fill(phone)
+        page.locator("#f-institution").fill("长青")
+        page.locator("#institution-options").get_by_label("长青社区日间照料中心").check()
+        with page.expect_response("**/operator/suggest-category"):
+            page.locator("#f-description").fill("护工态度很差，经常大声呵斥老人")
+        page.locator("#f-category").select_option("other")
+        page.locator("#f-category").focus()
+
+    call()
+    # The hand-over time is folded: from 紧急 the Tab stops are 来源, its summary, 受理.
+    page.locator("#f-urgent").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('accesskey')") == "s"
+    page.locator("#f-category").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_url("**/operator/filed/*")
+
+    before = duplicate_events()
+    page.goto(live_server + "/operator/")
+    call()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    warning = page.locator("#duplicates")
+    warning.wait_for()
+    # The warning is announced; the focus is back where the operator pressed Enter.
+    page.locator("#dup-announce").get_by_text("可能是重复投诉").wait_for()
+    assert focused_id(page) == "f-category"
+    # Enter again only warns again: nothing is linked, nothing is filed.
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    warning.wait_for()
+    assert "linked=" not in page.url and "/filed/" not in page.url
+    assert duplicate_events() == before
+    assert focused_id(page) == "f-category"
+    page.screenshot(path=str(ARTIFACTS / "operator-duplicate-warning.png"), full_page=True)

@@ -339,7 +339,9 @@ def test_same_caller_with_an_open_complaint_is_warned_and_can_link_as_duplicate(
     assert "同一来电号码" in warned.text
     page = Page(warned.text)
     link = page.one("button", name="link_to")
-    assert link["value"] == str(first.id) and "autofocus" in link
+    # Linking is a choice reached on purpose: the focus stays in the form (issue 21, item 5).
+    assert link["value"] == str(first.id) and "autofocus" not in link
+    assert "autofocus" in page.one("textarea", name="description")
     assert page.one("button", name="confirm_new")["value"] == "1"
     # The form keeps what was typed.
     assert page.one("input", name="complainant_phone")["value"] == "13812345678"
@@ -502,3 +504,68 @@ def test_a_repeat_call_is_linked_even_when_the_receipt_time_was_left_wrong(
     assert response.status_code == 303
     event = db.scalars(select(ComplaintEvent).where(ComplaintEvent.kind == "duplicate_call")).one()
     assert event.complaint_id == first.id and event.data["channel"] == "handover"
+
+
+# --- the keyboard path (issue 21, item 5) -----------------------------------------------------
+def test_a_phone_number_alone_is_checked_before_any_duplicate_is_looked_for(client, db):
+    _, _, inst, _ = city_with_offices(db)
+    sign_in(client, db, Role.OPERATOR)
+    file_call(client, complainant_phone="13812345678", institution_id=str(inst.id),
+              category="fire_safety", description="消防通道被堵住了")
+    response = file_call(client, complainant_phone="13812345678")
+    assert response.status_code == 400
+    assert "可能是重复投诉" not in response.text
+    assert "请选择投诉类别" in response.text and "至少 5 个字" in response.text
+    assert not Page(response.text).find("button", name="link_to")
+
+
+def test_a_duplicate_warning_gives_the_focus_back_to_the_field_the_operator_was_in(client, db):
+    _, _, inst, _ = city_with_offices(db)
+    sign_in(client, db, Role.OPERATOR)
+    call = dict(complainant_phone="13812345678", institution_id=str(inst.id),
+                category="fire_safety", description="消防通道被堵住了")
+    file_call(client, **call)
+    warned = file_call(client, return_focus="f-category", **call)
+    assert warned.status_code == 409
+    page = Page(warned.text)
+    focused = [(t, a.get("id")) for t, a in page.elements if "autofocus" in a]
+    assert focused == [("select", "f-category")]
+    # The warning has a live region to be announced in; no button is under the focus.
+    assert page.one("p", id="dup-announce")["role"] == "status"
+    # A button's id (or anything not a field) is not taken as a place to go back to.
+    again = Page(file_call(client, return_focus="dup-link-0", **call).text)
+    assert [a.get("id") for _t, a in again.elements if "autofocus" in a] == ["f-description"]
+
+
+def test_console_reuses_the_public_forms_rule_for_unregistered_place_errors(client, db):
+    city_with_offices(db)
+    sign_in(client, db, Role.OPERATOR)
+    response = file_call(client, unregistered="1", place_address="春风路 8 号",
+                         category="other", description="情况描述多于五个字")
+    assert response.status_code == 400
+    assert "未登记场所请填写场所名称" in response.text
+    assert "请选择被投诉的机构" not in response.text
+    assert "autofocus" in Page(response.text).one("input", name="place_name")
+
+
+def test_the_original_receipt_time_is_folded_away_for_phone_calls(client, db):
+    city_with_offices(db)
+    sign_in(client, db, Role.OPERATOR)
+    page = Page(client.get("/operator/").text)
+    assert "open" not in page.one("details", id="received-box")
+    handover = file_call(client, channel="handover", received_at="", description="短")
+    assert "open" in Page(handover.text).one("details", id="received-box")
+
+
+@pytest.mark.parametrize("agent,chord", [
+    ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "Alt+Shift+S"),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/131.0 Safari/537.36", "Alt+S"),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+     "Version/17.0 Safari/605.1.15", "Control+Option+S"),
+])
+def test_the_access_key_hint_names_the_chord_of_the_operators_browser(client, db, agent, chord):
+    sign_in(client, db, Role.OPERATOR)
+    text = client.get("/operator/", headers={"User-Agent": agent}).text
+    assert f"{chord} 受理" in text and f"（回车 / {chord}）" in text
+    assert "Alt+S 受理" not in text or chord == "Alt+S"

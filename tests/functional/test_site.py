@@ -84,6 +84,40 @@ def test_large_text_toggle_refuses_offsite_redirects(client):
     assert response.headers["location"] == "/"
 
 
+def test_high_contrast_toggle_is_remembered_beside_large_text_without_javascript(client):
+    token = csrf_token(client)
+    for path, field in [("/prefs/text-size", "large"), ("/prefs/contrast", "high")]:
+        response = client.post(path, data={"csrf_token": token, field: "1", "next": "/search"},
+                               follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/search"
+    page = client.get("/")
+    assert '<html lang="zh-CN" class="large-text high-contrast">' in page.text
+    assert 'id="contrast-toggle" aria-pressed="true"' in page.text
+    client.post("/prefs/contrast", data={"csrf_token": token, "high": "0", "next": "/"})
+    page = client.get("/")
+    assert '<html lang="zh-CN" class="large-text">' in page.text
+    assert 'id="contrast-toggle" aria-pressed="false"' in page.text
+
+
+def test_high_contrast_toggle_posted_by_htmx_reloads_the_whole_page(client):
+    token = csrf_token(client)
+    response = client.post("/prefs/contrast", data={"csrf_token": token, "high": "1",
+                                                    "next": "//evil.example/"},
+                           headers={"HX-Request": "true"}, follow_redirects=False)
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/"
+    assert "portal_high_contrast=1" in response.headers["set-cookie"]
+
+
+def test_the_read_aloud_buttons_are_hidden_until_the_browser_shows_it_can_speak(client):
+    page = client.get("/")
+    assert '<div class="read-aloud" id="read-aloud" hidden>' in page.text
+    assert "/static/js/read-aloud.js" in page.text
+    assert client.get("/static/js/read-aloud.js").status_code == 200
+    assert client.get("/static/css/elder.css").status_code == 200
+
+
 def test_healthz_reports_database_and_redis(client):
     body = client.get("/healthz").json()
     assert body["database"] == "ok"

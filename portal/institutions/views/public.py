@@ -32,6 +32,7 @@ from portal.institutions.services.page import load_page
 from portal.institutions.services.page_json import page_json, summary_json
 from portal.institutions.services.pagedoc import shown_page
 from portal.institutions.services.queries import InstitutionQueries
+from portal.institutions.views import compare as compare_tray
 
 
 def _today(ctx: Ctx) -> date:
@@ -65,10 +66,15 @@ def directory(ctx: Ctx) -> Response:
     # After the search, whose statement brought the reference version the districts are kept
     # under (no statement of their own while they are unchanged).
     districts = places.districts()
-    template = "institutions/_results.html" if ctx.is_htmx else "institutions/directory.html"
+    tray: dict[str, Any]
+    if ctx.is_htmx:  # the results only: the tray outside them stays as it is
+        template, tray = "institutions/_results.html", {
+            "compare_ids": compare_tray.chosen_ids(ctx)}
+    else:
+        template, tray = "institutions/directory.html", compare_tray.tray_context(ctx)
     return ctx.render(
         template, page=page, query=query, districts=districts, sorts=SORTS, admits=ADMITS,
-        **_common(ctx),
+        **tray, **_common(ctx),
     )
 
 
@@ -82,7 +88,7 @@ def detail(ctx: Ctx) -> Response:
     if page is None:
         raise HTTPException(404, "没有这家机构，可能编号有误或已注销。")
     return ctx.render("institutions/detail.html", p=page, inst=page.inst,
-                      **_profile(page), **_common(ctx))
+                      **_profile(page), **compare_tray.tray_context(ctx), **_common(ctx))
 
 
 @view()
@@ -98,12 +104,15 @@ def print_view(ctx: Ctx) -> Response:
 def compare(ctx: Ctx) -> Response:
     query = CompareQuery(ctx.request.query_params)
     ids, trimmed = query.ids()
+    tray = compare_tray.tray_context(ctx)
+    if not ids and "ids" not in ctx.request.query_params:
+        ids = tray["tray"].ids  # /institutions/compare alone: the tray's selection
     level = query.care_level
     today, thresholds = _today(ctx), _thresholds(ctx)
     pages = [p for p in (load_page(ctx.db, i, today, thresholds) for i in ids) if p is not None]
     return ctx.render(
         "institutions/compare.html", pages=pages, ids=ids, level=level, trimmed=trimmed,
-        max_compare=MAX_COMPARE, **_common(ctx),
+        max_compare=MAX_COMPARE, **tray, **_common(ctx),
     )
 
 
@@ -172,6 +181,7 @@ def api_detail(ctx: Ctx) -> Response:
 
 
 routes = [
+    *compare_tray.routes,
     Route("/", directory, methods=["GET"], name="directory"),
     Route("/compare", compare, methods=["GET"], name="compare"),
     Route("/lists/", lists_index, methods=["GET"], name="lists"),
