@@ -113,10 +113,13 @@ DISTRICTS = SheetKind("districts", districts.COLUMNS, _plan_districts,
 # ---- offices -----------------------------------------------------------------------------
 
 def stored_offices(db: Session) -> dict[offices.OfficeKey, offices.StoredOffice]:
+    """The city's and districts' offices by their key. Street/town offices are left out: their
+    district_id is NULL (their street gives the district), so they would look like the city
+    office of their type; they are added in the back office (/admin/street-offices)."""
     return {offices.office_key(type_code, district_id): offices.StoredOffice(id_, name, phone)
             for id_, type_code, district_id, name, phone in db.execute(
                 select(Department.id, Department.type_code, Department.district_id,
-                       Department.name, Department.phone))}
+                       Department.name, Department.phone).where(Department.street_id.is_(None)))}
 
 
 def _plan_offices(db: Session, headers: imports.Headers, rows: Rows) -> imports.Plan:

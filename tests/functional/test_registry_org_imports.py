@@ -19,6 +19,8 @@ from portal.core.audit import AuditEvent
 from portal.orgs.models import Department, District, Street
 from portal.orgs.vocab import DEPARTMENT_TYPES
 
+import factories
+
 PASSWORD = "Chief-2026-pass"
 
 
@@ -212,3 +214,21 @@ def test_init_prompts_for_the_password_twice(db, capsys, monkeypatch):
     code, out = run(capsys, "init")
     assert code == 0, out
     assert verify_password(db.scalars(select(User.password_hash)).one(), "Qingxi-2026-pass")
+
+
+def test_offices_import_leaves_street_offices_alone(db, tmp_path, capsys):
+    """A street office has no district_id (its street gives it one), so keyed by (type, district)
+    it would look like the city office of its type: the import must neither match nor rename it."""
+    headers, rows = FILES["districts"]
+    assert main(["import", "districts", str(write_xlsx(tmp_path / "d.xlsx", headers, rows))]) == 0
+    db.rollback()
+    town = db.scalars(select(Street).order_by(Street.id)).first()
+    kept = factories.street_office(db, town, "civil_affairs")
+    name = kept.name
+    db.commit()
+    headers, good = FILES["offices"]
+    code, out = run(capsys, "import", "offices", write_xlsx(tmp_path / "o.xlsx", headers, good))
+    assert code == 0 and "已写入：新增 6" in out
+    db.rollback()
+    assert db.get(Department, kept.id).name == name
+    assert db.scalar(select(Department.id).where(Department.name == "示范市民政局")) not in (None, kept.id)

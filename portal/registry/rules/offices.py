@@ -4,9 +4,10 @@ district. Keyed by (department type, district) as the routing finds an office
 (complaints/rules/routing.py), so importing the same file again changes nothing; a blank name
 gives the usual one (示范市民政局, 东城区消防救援大队). Pure.
 
-Street tier: offices of a 乡镇（街道） are added on another branch; they extend `office_key`
-(and the stored keys) with the street's id, and COLUMNS with a 乡镇（街道） column resolved
-like the district — nothing else here needs to change.
+Street tier: offices of a 乡镇（街道） are added in the back office (/admin/street-offices), not
+by this import, and `sheets.stored_offices` leaves them out (their district_id is NULL, so they
+would look like the city office of their type). Importing them would extend `office_key` with
+the street's id and COLUMNS with a 乡镇（街道） column resolved like the district.
 """
 
 from __future__ import annotations
