@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Base
@@ -26,6 +26,10 @@ class Street(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))
+    # The street's (街道/乡镇) centroid in WGS-84 degrees: the directory's "distance from a
+    # chosen street" origin (portal/institutions/rules/geo.py). Migration 0030.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
 
     district: Mapped[District] = relationship(back_populates="streets")
 
