@@ -120,6 +120,9 @@ class DirectoryFilters(PortalForm):
     lat = Degrees(low=-90, high=90, message="纬度应为 -90 到 90 之间的数字，如 39.908")
     lng = Degrees(low=-180, high=180, message="经度应为 -180 到 180 之间的数字，如 116.397")
     near = WholeNumber(low=1, high=10**9, message="起点街道编号应为正整数")
+    # The page's "按距离排序" buttons (at the top of the form, before the sort select whose
+    # value would otherwise come last): sort by distance whatever the select says.
+    near_me = _yes_no("near_me")
 
     def __init__(self, formdata: Any, *, strict: bool, default_sort: str = "name",
                  **kwargs: Any) -> None:
@@ -158,7 +161,8 @@ class DirectoryFilters(PortalForm):
             filing=good("filing"), level=good("level"), price_min=good("price_min"),
             price_max=good("price_max"), vacant=good("vacant") in ("1", "true"),
             admits=good("admits"), medical=good("medical") in ("1", "true"),
-            sort=good("sort") or self.default_sort, near=good("near"))
+            sort="distance" if good("near_me") in ("1", "true")
+            else good("sort") or self.default_sort, near=good("near"))
         if not (self.lat.errors or self.lng.errors) and None not in (self.lat.data, self.lng.data):
             query = replace(query, lat=self.lat.data, lng=self.lng.data)
         if query.price_min is not None and query.price_max is not None \

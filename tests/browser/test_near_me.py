@@ -126,7 +126,7 @@ def test_without_javascript_the_page_explains_and_the_street_sorts(phone_context
     page = phone_context(java_script_enabled=False)
     page.goto(live_server + "/institutions/")
     page.get_by_role("button", name="按距离排序（使用我的位置）").click()
-    page.wait_for_url("**sort=distance**")
+    page.wait_for_url("**near_me=1**")
     notice = page.locator(".near-notice")
     assert "请在“距离起点”中选择您所在的街道（社区）" in notice.inner_text()
     assert page.locator(DISTANCES).count() == 0  # name order meanwhile
@@ -136,6 +136,7 @@ def test_without_javascript_the_page_explains_and_the_street_sorts(phone_context
     shown = page.locator(DISTANCES).all_inner_texts()
     assert len(shown) == 20 and kilometres(shown) == sorted(kilometres(shown))
     assert page.locator(".near-notice").count() == 0
+    assert page.locator("#f-sort").input_value() == "distance"  # and it stays on the next filter
     assert no_sideways_scroll(page)
 
 

@@ -91,3 +91,9 @@ def test_the_page_drops_half_or_bad_points():
         query = parse_directory(QueryParams("sort=distance&" + params), strict=False)
         assert (query.lat, query.lng, query.has_point, query.sort) == (None, None, False,
                                                                        "distance")
+
+
+def test_the_pages_distance_buttons_sort_by_distance_whatever_the_select_says():
+    query = parse_directory(QueryParams("near_me=1&sort=name&near=3"), strict=False)
+    assert (query.sort, query.near) == ("distance", 3)
+    assert parse_directory(QueryParams("near_me=0&sort=grade"), strict=False).sort == "grade"
