@@ -124,10 +124,11 @@ def test_the_page_shows_each_distance_and_says_from_where(client, city):
 def test_a_streets_centroid_is_an_origin(client, db, city):
     d, order, _lost = city
     street = d.streets[0]
+    assert results(client, sort="distance", near=street.id).notices  # kept: no centroid yet
     db.execute(Street.__table__.update().where(Street.id == street.id).values(
         latitude=ORIGIN.lat + 9 * KM, longitude=ORIGIN.lng))  # where 甲 stands
     db.commit()
-    page = results(client, sort="distance", near=street.id)
+    page = results(client, sort="distance", near=street.id)  # the cache followed (0013)
     assert page.ids[0] == order[-1] and page.distances[0].startswith("不足 0.1 公里（距")
     assert street.name in page.distances[0]
     # The browser's point, when sent, wins over the street.
