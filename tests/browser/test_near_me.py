@@ -153,37 +153,85 @@ def _png(width: int = 256, height: int = 256, grey: int = 0xE8) -> bytes:
 TILE = _png()
 
 
-def test_the_map_view_plots_the_results_on_the_configured_tiles(phone_context, live_db_url,
-                                                                redis_server, tmp_path):
-    """A second server with PORTAL_MAP_TILES; the tiles are answered by Playwright's router,
-    so nothing leaves the machine."""
-    db_path = tmp_path / "portal.sqlite3"
+@pytest.fixture(scope="module")
+def map_server(live_db_url, redis_server, tmp_path_factory):
+    """A second server with PORTAL_MAP_TILES (GCJ-02 tiles) on a copy of the live database;
+    the tiles are answered by Playwright's router, so nothing leaves the machine."""
+    var = tmp_path_factory.mktemp("map")
+    db_path = var / "portal.sqlite3"
     shutil.copy(Path(live_db_url.removeprefix("sqlite:///")), db_path)
-    env = portal_env(f"sqlite:///{db_path}", redis_server.url, "map-" + "z" * 40, tmp_path)
+    env = portal_env(f"sqlite:///{db_path}", redis_server.url, "map-" + "z" * 40, var)
     env.update(PORTAL_MAP_TILES="https://tiles.example.org/{z}/{x}/{y}.png",
-               PORTAL_MAP_ATTRIBUTION="© 示例地图")
+               PORTAL_MAP_ATTRIBUTION="© 示例地图", PORTAL_MAP_DATUM="gcj02")
     proc, base = start_portal(env)
     try:
-        page = phone_context(geolocation=HERE, permissions=["geolocation"])
-        tiles = []
-        page.route("https://tiles.example.org/**", lambda route: (
-            tiles.append(route.request.url),
-            route.fulfill(status=200, content_type="image/png", body=TILE)))
-        page.goto(base + "/institutions/?sort=distance&lat=30.593&lng=114.305")
-        page.get_by_role("link", name="在地图上查看本页机构").click()
-        page.wait_for_url("**view=map**")
-        page.locator("#directory-map .leaflet-interactive").first.wait_for()
-        assert page.locator("#directory-map .leaflet-interactive").count() == 21  # 20 + origin
-        assert tiles and page.locator(".leaflet-control-attribution").inner_text().endswith(
-            "© 示例地图")
-        box = measure(page, "#directory-map")
-        assert box["width"] <= PHONE_VIEW["width"] and box["height"] >= 300
-        assert no_sideways_scroll(page)
-        assert page.locator("#results .result h2 a").count() == 20  # the list stays below
-        assert serious_violations(page) == []
-        page.locator("#directory-map").scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "near-me-map-phone.png"))
-        assert page.errors == []
+        yield base, f"sqlite:///{db_path}"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def routed_tiles(page) -> list[str]:
+    tiles: list[str] = []
+    page.route("https://tiles.example.org/**", lambda route: (
+        tiles.append(route.request.url),
+        route.fulfill(status=200, content_type="image/png", body=TILE)))
+    return tiles
+
+
+def test_the_map_view_plots_the_results_on_the_configured_tiles(phone_context, map_server):
+    base, _db = map_server
+    page = phone_context(geolocation=HERE, permissions=["geolocation"])
+    tiles = routed_tiles(page)
+    page.goto(base + "/institutions/?sort=distance&lat=30.593&lng=114.305")
+    page.get_by_role("link", name="在地图上查看本页机构").click()
+    page.wait_for_url("**view=map**")
+    page.locator("#directory-map .leaflet-interactive").first.wait_for()
+    assert page.locator("#directory-map .leaflet-interactive").count() == 21  # 20 + origin
+    assert tiles and page.locator(".leaflet-control-attribution").inner_text().endswith(
+        "© 示例地图")
+    box = measure(page, "#directory-map")
+    assert box["width"] <= PHONE_VIEW["width"] and box["height"] >= 300
+    assert no_sideways_scroll(page)
+    assert page.locator("#results .result h2 a").count() == 20  # the list stays below
+    assert serious_violations(page) == []
+    page.locator("#directory-map").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "near-me-map-phone.png"))
+    assert page.errors == []
+
+
+def test_civil_affairs_picks_a_location_on_the_map(phone_context, map_server):
+    from sqlalchemy import create_engine, text
+
+    from portal.institutions.rules.geo import Point, haversine_km
+
+    from support import browser_login
+
+    base, db_url = map_server
+    page = phone_context()
+    routed_tiles(page)
+    browser_login(page, base, "supervisor")
+    page.goto(base + "/gov/institutions/1")
+    picker = page.locator("#location-picker")
+    picker.scroll_into_view_if_needed()
+    page.locator("#location-picker .leaflet-tile-container").first.wait_for(state="attached")
+    box = picker.bounding_box()
+    assert box and box["width"] <= PHONE_VIEW["width"]
+    # The map opens on the stored point (drawn in GCJ-02); a click beside it moves the point.
+    page.mouse.click(box["x"] + box["width"] / 2 + 40, box["y"] + box["height"] / 2)
+    assert page.locator("#f-location-datum").input_value() == "gcj02"
+    lat = float(page.locator("#f-location-lat").input_value())
+    lng = float(page.locator("#f-location-lng").input_value())
+    page.get_by_role("button", name="保存位置").click()
+    page.wait_for_url("**saved=location**")
+    assert "已保存机构位置" in page.locator(".notice.success").inner_text()
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT latitude, longitude FROM institutions WHERE id = 1")
+                              ).one()
+    engine.dispose()
+    picked = Point(lat, lng)
+    # Stored in WGS-84: a few hundred metres from the GCJ-02 point picked, not equal to it.
+    assert 0.1 < haversine_km(Point(*stored), picked) < 1.0
+    assert serious_violations(page) == []
+    assert page.errors == []
