@@ -278,3 +278,27 @@ def test_a_tile_source_offers_the_map_with_points_in_its_datum(client, city, mon
     finally:
         monkeypatch.undo()
         reset_settings()
+
+
+def test_the_databases_order_is_the_ranking_key_and_haversine_up_to_near_ties(client, db):
+    """The ORDER BY the database runs against geo.ranking_key (the same arithmetic) and the
+    great-circle order, on 60 random homes within 50 km."""
+    import random
+
+    from portal.institutions.rules.geo import ranking_key
+
+    rng = random.Random(21)
+    d = district(db)
+    points = {}
+    for n in range(60):
+        north, east = rng.uniform(-50, 50), rng.uniform(-50, 50)
+        inst = located(db, d, north * 0.7, east * 0.7, name=f"随机{n}")
+        points[inst.id] = Point(inst.latitude, inst.longitude)
+    db.commit()
+    body = client.get("/api/v1/institutions", params={
+        "sort": "distance", "lat": ORIGIN.lat, "lng": ORIGIN.lng, "per_page": 100}).json()
+    got = [item["id"] for item in body["items"]]
+    assert got == sorted(points, key=lambda i: ranking_key(ORIGIN, points[i].lat, points[i].lng))
+    true = [haversine_km(ORIGIN, points[i]) for i in got]
+    for a, b in zip(true, true[1:], strict=False):
+        assert a <= b or a - b <= 0.01 * a  # out of great-circle order only within the bound
