@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from demo import names
+from demo import geo, names
 from demo.backoffice import assessment_rows, disclosure_rows
 from portal.backoffice.models import CreditCommitment, InstitutionRule
 from portal.core.db import utcnow
@@ -38,6 +38,7 @@ class DemoDistrict:
     name: str
     code: str
     streets: tuple[tuple[int, str], ...]
+    centroids: tuple[tuple[float, float], ...] = ()  # each street's, in the same order (geo.py)
 
 
 @dataclass
@@ -280,6 +281,14 @@ class InstitutionMaker:
                 self.used_codes.add(code)
                 return code
 
+    def _point(self, i: int, district: DemoDistrict, street_id: int) -> Row:
+        """Institution i's coordinates near its street's centroid (demo/geo.py)."""
+        if not district.centroids:
+            return {"latitude": None, "longitude": None}
+        k = next(n for n, (sid, _name) in enumerate(district.streets) if sid == street_id)
+        lat, lng = geo.institution_point(i, district.centroids[k], district.code)
+        return {"latitude": lat, "longitude": lng}
+
     def make(self, i: int) -> Bundle:
         rng, today = self.rng, self.today
         kind, nature, status = self._kind_nature_status(i)
@@ -350,6 +359,7 @@ class InstitutionMaker:
                 "filing_date": filing_date,
                 "district_id": district.id,
                 "street_id": street_id,
+                **self._point(i, district, street_id),
                 "address": f"{district.name}{street}{rng.choice(names.ROADS)}{rng.randint(1, 999)}号",
                 "legal_representative": _person(rng),
                 "phone": _phone(rng),

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, insert, select, update
 
 from complaints.models import RoutingRule
-from demo import names
+from demo import geo, names
 from demo.backoffice import pending_draft
 from demo.institutions import (
     CHILD_TABLES,
@@ -153,14 +153,18 @@ def _seed_org(conn: Connection, city: str, rng: random.Random) -> DemoOrg:
         ],
     )
     districts = []
-    for district_id, (name, code, street_names) in zip(district_ids, names.DISTRICTS, strict=True):
+    for index, (district_id, (name, code, street_names)) in enumerate(
+            zip(district_ids, names.DISTRICTS, strict=True)):
+        centroids = geo.street_centroids(code, index, len(street_names))
         street_ids = _insert_returning_ids(
             conn,
             Street.__table__,
-            [{"district_id": district_id, "name": s} for s in street_names],
+            [{"district_id": district_id, "name": s, "latitude": lat, "longitude": lng}
+             for s, (lat, lng) in zip(street_names, centroids, strict=True)],
         )
         districts.append(
-            DemoDistrict(district_id, name, code, tuple(zip(street_ids, street_names, strict=True)))
+            DemoDistrict(district_id, name, code, tuple(zip(street_ids, street_names, strict=True)),
+                         tuple(centroids))
         )
     dept_rows = []
     for code in DEPARTMENT_TYPES:

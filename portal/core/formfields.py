@@ -29,6 +29,7 @@ TEXT_MAX = 2000  # a free text's length when its form names none
 EARLIEST_YEAR = 1949  # a date before it is a typo (the year), not a record
 _DATE_RE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _INT_RE = re.compile(r"^\d{1,9}$")
+_DEGREES_RE = re.compile(r"^[+-]?\d{1,3}(\.\d{1,12})?$")
 # Row ids are INTEGER columns (32-bit on PostgreSQL): a larger number names no row, and
 # querying with it overflows the column (SQLite: OverflowError; PostgreSQL: out of range).
 MAX_ROW_ID = 2**31 - 1
@@ -227,6 +228,31 @@ class WholeNumber(Field):
 
     def pre_validate(self, form: Form) -> None:
         if self.message and (self.invalid or (self.required and self.data is None)):
+            raise StopValidation(self.message)
+
+
+class Degrees(Field):
+    """A latitude or longitude in decimal degrees within [low, high] (`116.397`, `-33.9`; no
+    exponent, NaN or infinity); `data` a float, None when blank or not such a number, which is
+    the problem `message` (and a blank too when `required`)."""
+
+    def __init__(self, label: str | None = None, validators: Iterable[Callable] = (), *,
+                 low: float, high: float, message: str, required: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(label, list(validators), **kwargs)
+        self.low, self.high, self.message, self.required = low, high, message, required
+
+    def process_data(self, value: Any) -> None:
+        self.data = float(value) if isinstance(value, int | float) else None
+        self.text = "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.text = _sent_text(valuelist)
+        number = float(self.text) if _DEGREES_RE.match(self.text) else None
+        self.data = number if number is not None and self.low <= number <= self.high else None
+
+    def pre_validate(self, form: Form) -> None:
+        if (self.text and self.data is None) or (self.required and not self.text):
             raise StopValidation(self.message)
 
 

@@ -28,12 +28,22 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def csp_with_images_from(origin: str) -> str:
+    """The CSP of a page that shows map tiles from `origin` (PORTAL_MAP_TILES): images from it
+    too, nothing else loosened. The page sets it as its own header (the middleware keeps it)."""
+    return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+
+
 SECURITY_HEADERS = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
-    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    # The directory's "按距离排序（使用我的位置）" asks this page's own origin for the position,
+    # only when pressed (issue 21); no frame or other origin may.
+    "permissions-policy": "camera=(), microphone=(), geolocation=(self)",
     "cross-origin-opener-policy": "same-origin",
 }
 

@@ -151,6 +151,23 @@ class Settings:
     # not change the address the rate limits count.
     trusted_proxies: tuple[str, ...] = ()
     notify: NotifySettings = field(default_factory=NotifySettings)
+    # The directory's map view and the coordinate picker (issue 21): a tile URL template with
+    # {z}, {x}, {y} (and optionally {s}) and the attribution its licence requires
+    # (PORTAL_MAP_TILES, PORTAL_MAP_ATTRIBUTION); none by default, so no page loads anything from
+    # another site and the list works offline. PORTAL_MAP_DATUM: gcj02 for Chinese tile services
+    # (stored coordinates stay WGS-84 and are converted to draw: portal/institutions/rules/geo.py).
+    map_tiles: str = ""
+    map_attribution: str = ""
+    map_datum: str = "wgs84"
+
+    @property
+    def map_origin(self) -> str:
+        """The tile server's scheme and host (what the map pages' CSP lets images come from)."""
+        if not self.map_tiles:
+            return ""
+        parts = urlsplit(self.map_tiles)
+        host = "*." + parts.netloc.split(".", 1)[1] if "{s}" in parts.netloc else parts.netloc
+        return f"{parts.scheme}://{host}"
 
     @property
     def is_sqlite(self) -> bool:
@@ -239,6 +256,28 @@ def _notify_settings() -> NotifySettings:
         smtp_from=env("PORTAL_SMTP_FROM", "noreply@localhost"),
         smtp_ca_file=env("PORTAL_SMTP_CA_FILE", ""),
     )
+MAP_DATUMS = ("wgs84", "gcj02")
+
+
+def _map_tiles() -> tuple[str, str, str]:
+    """PORTAL_MAP_TILES (an http(s) URL template naming {z}, {x} and {y}), the attribution it
+    needs (required with it) and PORTAL_MAP_DATUM; a bad value stops start-up with its name."""
+    tiles = os.environ.get("PORTAL_MAP_TILES", "").strip()
+    attribution = _text("PORTAL_MAP_ATTRIBUTION", "", 200)
+    datum = os.environ.get("PORTAL_MAP_DATUM", "wgs84").strip().lower()
+    if datum not in MAP_DATUMS:
+        raise SettingError(f"PORTAL_MAP_DATUM must be one of {', '.join(MAP_DATUMS)}, got {datum!r}")
+    if not tiles:
+        return "", "", datum
+    parts = urlsplit(tiles)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(
+            part not in tiles for part in ("{z}", "{x}", "{y}")):
+        raise SettingError("PORTAL_MAP_TILES must be an http(s) URL template with {z}, {x} and "
+                           f"{{y}}, got {tiles!r}")
+    if not attribution:
+        raise SettingError("PORTAL_MAP_ATTRIBUTION must name the tiles' source and licence when "
+                           "PORTAL_MAP_TILES is set")
+    return tiles, attribution, datum
 
 
 def load_settings() -> Settings:
@@ -246,6 +285,7 @@ def load_settings() -> Settings:
     base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     feedback_window_days = _positive_int("PORTAL_FEEDBACK_WINDOW_DAYS", 15)
     default_db = f"sqlite:///{var_dir / 'portal.sqlite3'}"
+    map_tiles, map_attribution, map_datum = _map_tiles()
     return Settings(
         database_url=os.environ.get("PORTAL_DATABASE_URL", default_db),
         redis_url=os.environ.get("PORTAL_REDIS_URL", "redis://127.0.0.1:6379/0"),
@@ -274,6 +314,7 @@ def load_settings() -> Settings:
         web_threads=_positive_int("PORTAL_WEB_THREADS", 4),
         trusted_proxies=_trusted_proxies(),
         notify=_notify_settings(),
+        map_tiles=map_tiles, map_attribution=map_attribution, map_datum=map_datum,
         outbox_lease_seconds=_positive_int("PORTAL_OUTBOX_LEASE_SECONDS", 30),
         outbox_sweep_seconds=_positive_int("PORTAL_OUTBOX_SWEEP_SECONDS", 20),
         scheduler_stale_seconds=_positive_int("PORTAL_SCHEDULER_STALE_SECONDS", 180),

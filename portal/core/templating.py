@@ -145,7 +145,7 @@ def url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> Markup
     return Markup(prefix + path)  # noqa: S704 (both parts escaped above)
 
 
-templates.env.globals.update(STATIC_VERSION="1", query_with=query_with, url_for=url_for)
+templates.env.globals.update(STATIC_VERSION="2", query_with=query_with, url_for=url_for)
 # Templates change only with a deploy (a restart): checking every template file's mtime on each
 # render cost ≈15 % of an institution page under load (bench/RESULTS.md).
 templates.env.auto_reload = False

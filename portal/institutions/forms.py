@@ -7,7 +7,10 @@ The directory's own filters (district, street, kind, beds, sort …) are `Direct
 which the page and the API share (`parse_directory`). The record services
 (portal/institutions/services/records.py, records_credit.py, corrections.py) build these forms
 from the values posted and add the rules that need the database: the department named, a
-decision number entered before, the red list's blockers.
+decision number entered before, the red list's blockers. `LocationForm` is civil affairs'
+setting of an institution's coordinates (portal/institutions/services/location.py).
+
+Just over 400 lines: the domain's forms in one module, as every domain has them; each is short.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from portal.core.formfields import (
     After,
     Choice,
     Day,
+    Degrees,
     Flag,
     Money,
     PortalForm,
@@ -46,6 +50,7 @@ from portal.institutions.rules.directory_query import (
     DirectoryQuery,
     FilterError,
 )
+from portal.institutions.rules.geo import DATUMS, Point
 
 SEARCH_MAX = 50
 REVIEW_DEFAULT_DAYS = 30
@@ -126,6 +131,12 @@ class DirectoryFilters(PortalForm):
     admits = _one_of("收住对象", ADMITS)
     medical = _yes_no("medical")
     sort = _one_of("排序方式", SORTS)
+    lat = Degrees(low=-90, high=90, message="纬度应为 -90 到 90 之间的数字，如 39.908")
+    lng = Degrees(low=-180, high=180, message="经度应为 -180 到 180 之间的数字，如 116.397")
+    near = WholeNumber(low=1, high=10**9, message="起点街道编号应为正整数")
+    # The page's "按距离排序" buttons (at the top of the form, before the sort select whose
+    # value would otherwise come last): sort by distance whatever the select says.
+    near_me = _yes_no("near_me")
 
     def __init__(self, formdata: Any, *, strict: bool, default_sort: str = "name",
                  **kwargs: Any) -> None:
@@ -138,6 +149,13 @@ class DirectoryFilters(PortalForm):
     def validate_q(self, field: Any) -> None:
         if self.strict and len(field.data) > Q_MAX:
             raise ValidationError(f"机构名称最多 {Q_MAX} 个字")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        for one, other, label in (("lat", "lng", "经度"), ("lng", "lat", "纬度")):
+            if self[one].data is not None and not self[other].text:
+                self.fail(other, f"请同时提供{label}（纬度和经度成对使用）")
+        return not self.problems
 
     def query(self) -> DirectoryQuery:
         """The filters: the page without the values that have a problem; for the API, the first
@@ -157,7 +175,10 @@ class DirectoryFilters(PortalForm):
             filing=good("filing"), level=good("level"), price_min=good("price_min"),
             price_max=good("price_max"), vacant=good("vacant") in ("1", "true"),
             admits=good("admits"), medical=good("medical") in ("1", "true"),
-            sort=good("sort") or self.default_sort)
+            sort="distance" if good("near_me") in ("1", "true")
+            else good("sort") or self.default_sort, near=good("near"))
+        if not (self.lat.errors or self.lng.errors) and None not in (self.lat.data, self.lng.data):
+            query = replace(query, lat=self.lat.data, lng=self.lng.data)
         if query.price_min is not None and query.price_max is not None \
                 and query.price_min > query.price_max:
             if self.strict:
@@ -404,3 +425,24 @@ class AssessmentForm(PortalForm):
     assessed_on = Day("评价日期", required=True, not_future=True)
     basis = Text("评价依据", required=True, max_length=2000)
     department_id = RowId()  # checked by the service (records._department)
+
+
+class LocationForm(PortalForm):
+    """An institution's coordinates, typed or picked on the map (then in the tiles' `datum`);
+    both blank clears them."""
+
+    lat = Degrees("纬度", low=-90, high=90, message="纬度应为 -90 到 90 之间的数字，如 39.908")
+    lng = Degrees("经度", low=-180, high=180, message="经度应为 -180 到 180 之间的数字，如 116.397")
+    datum = Choice("坐标系", choices=DATUMS, blank="wgs84", message="坐标系只能是 wgs84 或 gcj02")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        for one, other, label in (("lat", "lng", "经度"), ("lng", "lat", "纬度")):
+            if self[one].text and not self[other].text:
+                self.fail(other, f"请同时填写{label}；清除位置请把纬度和经度都留空")
+        return not self.problems
+
+    def point(self) -> Point | None:
+        """The point as typed (a form without problems); None: clear the location."""
+        lat, lng = self.lat.data, self.lng.data
+        return None if lat is None or lng is None else Point(lat, lng)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -50,6 +51,10 @@ class Institution(Base):
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
     address: Mapped[str] = mapped_column(String(200))
+    # WGS-84 degrees (portal/institutions/rules/geo.py): from the registry import or set by civil
+    # affairs (/gov); both NULL when not known. Migration 0030.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     legal_representative: Mapped[str] = mapped_column(String(50), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
     opened_year: Mapped[int | None] = mapped_column(Integer)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Base
@@ -28,6 +28,10 @@ class Street(Base):
     name: Mapped[str] = mapped_column(String(50))
     # The 9- or 12-digit 统计用区划代码 where the city has it (portal import districts).
     code: Mapped[str | None] = mapped_column(String(12))
+    # The street's (街道/乡镇) centroid in WGS-84 degrees: the directory's "distance from a
+    # chosen street" origin (portal/institutions/rules/geo.py). Migration 0030.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
 
     district: Mapped[District] = relationship(back_populates="streets")
 

@@ -69,6 +69,10 @@ def rows(n: int, seed: int = 20, places: list[tuple[str, list[str]]] | None = No
             "医养结合": rng.choice(["是", "否"]),
             "内设医疗机构": "否",
             "医保定点": "否",
+            # WGS-84, every fifth row without (issue 21); not from `rng`, so adding the
+            # columns changed none of the other values.
+            "纬度": round(30.2 + (i % 97) * 0.002, 6) if i % 5 else "",
+            "经度": f"{120.1 + (i % 89) * 0.002:.6f}" if i % 5 else "",
             "登记机关": "民政局",
             "备案机关": "民政局",
         }

@@ -133,3 +133,45 @@ def test_0019_keeps_the_earliest_of_duplicate_open_day_sign_ups(db, database_url
         ("13900000002", 1, "cancelled", "duplicate", True),
     ]
     assert seats == 3  # 2 + 1 kept
+
+
+def test_0030_adds_coordinates_without_losing_the_triggers_and_goes_back(db, database_url):
+    """Migration 0030: plain ADD/DROP COLUMN on institutions and streets. Their triggers (page
+    version 0009, directory counts 0011, reference version 0013) survive both ways."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from portal.core.db import dispose_engines
+    from portal.core.migrate import alembic_config, upgrade
+
+    from factories import institution
+
+    inst_id = institution(db).id
+    db.commit()
+    db.close()
+    dispose_engines()
+
+    def triggers_work(conn) -> tuple[int, int]:
+        before = conn.scalar(text("SELECT records_version FROM institutions WHERE id = :i"),
+                             {"i": inst_id})
+        ref = conn.scalar(text("SELECT n FROM reference_version"))
+        conn.execute(text("UPDATE institutions SET beds_total = beds_total + 1 WHERE id = :i"),
+                     {"i": inst_id})
+        conn.execute(text("UPDATE streets SET name = name || '新'"))
+        after = conn.scalar(text("SELECT records_version FROM institutions WHERE id = :i"),
+                            {"i": inst_id})
+        return after - before, conn.scalar(text("SELECT n FROM reference_version")) - ref
+
+    command.downgrade(alembic_config(database_url), "0022")
+    with get_engine(database_url).begin() as conn:
+        for table in ("institutions", "streets"):
+            assert "latitude" not in {c["name"] for c in inspect(conn).get_columns(table)}
+        assert triggers_work(conn)[0] > 0 and triggers_work(conn)[1] > 0
+    dispose_engines()
+    upgrade(database_url)
+    with get_engine(database_url).begin() as conn:
+        conn.execute(text("UPDATE institutions SET latitude = 30.5, longitude = 114.3"))
+        assert triggers_work(conn)[0] > 0 and triggers_work(conn)[1] > 0
+        assert conn.execute(text("SELECT latitude, longitude FROM institutions")).one() == (
+            30.5, 114.3)
+    dispose_engines()

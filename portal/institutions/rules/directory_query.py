@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SORTS = {"name": "名称", "grade": "等级（高到低）", "price": "月费（低到高）", "vacancies": "空余床位（多到少）"}
+SORTS = {"name": "名称", "grade": "等级（高到低）", "price": "月费（低到高）", "vacancies": "空余床位（多到少）",
+         "distance": "距离（近到远）"}
 API_SORTS = {"id": "编号", **SORTS}
 ADMITS = {"mild": "轻度失能", "severe": "中重度失能"}
 MAX_PRICE = 1_000_000
@@ -42,6 +43,15 @@ class DirectoryQuery:
     admits: str | None = None  # mild | severe
     medical: bool = False
     sort: str = "name"
+    # "Near me" (portal/institutions/rules/geo.py): the browser's WGS-84 point, else the centroid
+    # of the street `near`; sort "distance" ranks from it (institutions without coordinates last).
+    lat: float | None = None
+    lng: float | None = None
+    near: int | None = None
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lng is not None
 
     @property
     def active_filters(self) -> int:

@@ -1,6 +1,10 @@
 """The institution directory's query: the statements that apply a `DirectoryQuery`
 (portal/institutions/rules/directory_query.py) and the rows of one page.
 
+The distance sort ranks by the equirectangular key of portal/institutions/rules/geo.py as an ORDER
+BY expression (origin and longitude scale bound as values), so it pages in the database on SQLite
+and PostgreSQL alike; institutions without coordinates come last, in name order.
+
 The monthly total is the SPEC §2 月服务费用 computed by `facts.monthly_totals`
 from the current fee rows; it is not a column, so price filters and the price sort are applied
 in Python to the ids that pass the SQL filters (one query for their fee rows).
@@ -9,12 +13,12 @@ in Python to the ids that pass the SQL filters (one query for their fee rows).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Float, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.core import reference_version
@@ -22,6 +26,7 @@ from portal.core.db import core_rows, core_scalar, core_scalars
 from portal.institutions.models import DirectoryCount, FeeItem, Grade, Institution
 from portal.institutions.rules.directory_query import PER_PAGE, DirectoryQuery
 from portal.institutions.rules.facts import MonthlyTotal, PricedRow, priced_row, totals_of
+from portal.institutions.rules.geo import Point, haversine_km, longitude_scale, point_or_none
 from portal.orgs.models import District, Street
 
 
@@ -73,6 +78,12 @@ class Listed:
     admits_mild: bool
     admits_severe: bool
     medical_integration: bool
+    latitude: float | None
+    longitude: float | None
+
+    @property
+    def point(self) -> Point | None:
+        return point_or_none(self.latitude, self.longitude)
 
 
 _LISTED = tuple(name for name in Listed.__dataclass_fields__ if name not in ("district", "street"))
@@ -106,6 +117,7 @@ class Row:
     institution: Listed
     grade: int | None
     monthly: MonthlyTotal | None  # for the query's care level, or the cheapest and dearest
+    km: float | None = None  # from the origin of a distance sort (haversine), when located
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,18 @@ class _Form:
         return not (self.q or self.grade or self.admits or self.medical)
 
 
+def _unlocated() -> Any:
+    return or_(Institution.latitude.is_(None), Institution.longitude.is_(None))
+
+
+def _distance_key() -> Any:
+    """geo.ranking_key as SQL: + - * only (SQLite has no cosine without its math extension)."""
+    dy = Institution.latitude - bindparam("origin_lat", type_=Float)
+    dx = (Institution.longitude - bindparam("origin_lng", type_=Float)) \
+        * bindparam("lng_scale", type_=Float)
+    return dy * dy + dx * dx
+
+
 def _like_pattern(text: str) -> str:
     """`%text%` with LIKE's wildcards in `text` escaped by "/" (what `contains(autoescape=True)`
     does, which needs the value when the statement is built)."""
@@ -222,6 +246,8 @@ def _statements(form: _Form) -> _Statements:
     elif form.sort == "grade":
         ordered = stmt.order_by(func.coalesce(grade_col, 0).desc(), Institution.name,
                                 Institution.id)
+    elif form.sort == "distance":
+        ordered = stmt.order_by(_unlocated(), _distance_key(), Institution.name, Institution.id)
     elif form.sort == "vacancies":
         ordered = stmt.order_by(Institution.beds_vacant.desc(), Institution.name, Institution.id)
     else:
@@ -262,10 +288,27 @@ class Directory:
         return {i: t for i, t in found.items() if t is not None}
 
     def search(
-        self, query: DirectoryQuery, page: int, today: date, per_page: int = PER_PAGE
+        self, query: DirectoryQuery, page: int, today: date, per_page: int = PER_PAGE,
+        origin: Point | None = None,
     ) -> DirectoryPage:
+        """One page of the query's rows. A "distance" sort needs `origin` (the caller falls back
+        to another sort without one); with it every located row gets its distance."""
+        if query.sort == "distance" and origin is None:
+            raise ValueError("a distance sort needs an origin")
         statements = _statements(_Form.of(query))
         values = _values(query)
+        if query.sort == "distance" and origin is not None:
+            values.update(origin_lat=origin.lat, origin_lng=origin.lng,
+                          lng_scale=longitude_scale(origin))
+        found_page = self._search(query, statements, values, page, today, per_page)
+        if origin is None:
+            return found_page
+        rows = [replace(r, km=haversine_km(origin, p) if (p := r.institution.point) else None)
+                for r in found_page.rows]
+        return replace(found_page, rows=rows)
+
+    def _search(self, query: DirectoryQuery, statements: _Statements, values: dict[str, Any],
+                page: int, today: date, per_page: int) -> DirectoryPage:
         if query.price_min is not None or query.price_max is not None or query.sort == "price":
             return self._priced(query, statements, values, page, today, per_page)
         found = self._rows(statements, values, page, per_page)

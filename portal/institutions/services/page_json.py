@@ -56,6 +56,8 @@ def summary_json(inst: Institution | Listed, grade: int | None,
         "medical_integration": inst.medical_integration,
         "grade": grade,
         "monthly_fee": total_json(monthly),
+        "location": None if inst.latitude is None or inst.longitude is None else {
+            "latitude": inst.latitude, "longitude": inst.longitude, "datum": "WGS-84"},
     }
 
 

@@ -13,8 +13,15 @@ from starlette.routing import Route
 from portal.backoffice.services.public import PUBLISHED_PROPERTIES
 from portal.core.endpoints import Ctx, view
 from portal.core.openapi import register
+from portal.core.security import csp_with_images_from
 from portal.institutions import vocab
-from portal.institutions.forms import MAX_COMPARE, ApiPageQuery, CompareQuery, parse_directory
+from portal.institutions.forms import (
+    MAX_COMPARE,
+    ApiPageQuery,
+    CompareQuery,
+    DirectoryFilters,
+    parse_directory,
+)
 from portal.institutions.rules.directory_query import (
     ADMITS,
     MAX_PER_PAGE,
@@ -23,6 +30,7 @@ from portal.institutions.rules.directory_query import (
     FilterError,
 )
 from portal.institutions.rules.flags import SEVERITY_LABELS
+from portal.institutions.rules.geo import distance_label, in_datum
 from portal.institutions.rules.headline import TONE_LABELS, for_page
 from portal.institutions.rules.thresholds import Thresholds, configured_thresholds
 from portal.institutions.services.credit_status import CREDIT_CHECK_SCHEMA, credit_statuses
@@ -31,7 +39,7 @@ from portal.institutions.services.lists import LISTS, PublicLists
 from portal.institutions.services.page import load_page
 from portal.institutions.services.page_json import page_json, summary_json
 from portal.institutions.services.pagedoc import shown_page
-from portal.institutions.services.queries import InstitutionQueries
+from portal.institutions.services.queries import InstitutionQueries, Origin
 from portal.institutions.views import compare as compare_tray
 
 
@@ -51,18 +59,29 @@ def _common(ctx: Ctx) -> dict:
 def _profile(page: Any) -> dict:
     """The per-view headline box of an institution page (from its document or its rows)."""
     return {"headline": for_page(page), "tone_labels": TONE_LABELS}
+LOCATION_FIELDS = ("lat", "lng", "near")
 
 
 @view()
 def directory(ctx: Ctx) -> Response:
-    query = parse_directory(ctx.request.query_params, strict=False)
+    filters = DirectoryFilters(ctx.request.query_params, strict=False)
+    query = filters.query()
+    notices = [m for name, m in filters.problems.items() if name in LOCATION_FIELDS]
     places = InstitutionQueries(ctx.db)
     if query.street and query.district:
         chosen = next((d for d in places.districts() if d.id == query.district), None)
         if chosen is None or all(s.id != query.street for s in chosen.streets):
             # The district changed under a street of another district: drop the street.
             query = replace(query, street=None)
-    page = Directory(ctx.db).search(query, ctx.page_param(), _today(ctx))
+    origin = Origin(None)
+    if query.sort == "distance" or query.has_point or query.near:
+        origin = places.origin(query)
+        if origin.point is None and query.sort == "distance":
+            # No point to measure from (no JavaScript, the position refused, a street without
+            # a centroid): name order, the reason, and the street select to choose from.
+            notices.append(origin.problem)
+            query = replace(query, sort="name")
+    page = Directory(ctx.db).search(query, ctx.page_param(), _today(ctx), origin=origin.point)
     # After the search, whose statement brought the reference version the districts are kept
     # under (no statement of their own while they are unchanged).
     districts = places.districts()
@@ -72,10 +91,18 @@ def directory(ctx: Ctx) -> Response:
             "compare_ids": compare_tray.chosen_ids(ctx)}
     else:
         template, tray = "institutions/directory.html", compare_tray.tray_context(ctx)
-    return ctx.render(
+    settings = ctx.settings
+    map_view = bool(settings.map_tiles) and ctx.request.query_params.get("view") == "map"
+    marks = {r.institution.id: in_datum(p, settings.map_datum)
+             for r in page.rows if (p := r.institution.point) is not None} if map_view else {}
+    response = ctx.render(
         template, page=page, query=query, districts=districts, sorts=SORTS, admits=ADMITS,
-        **tray, **_common(ctx),
+        origin=origin, notices=notices, distance_label=distance_label, map_view=map_view,
+        marks=marks, **tray, **_common(ctx),
     )
+    if settings.map_tiles:
+        response.headers["content-security-policy"] = csp_with_images_from(settings.map_origin)
+    return response
 
 
 def _institution_id(ctx: Ctx) -> int:
@@ -165,9 +192,19 @@ def api_list(ctx: Ctx) -> Response:
     for field, message in paging.check().items():
         return ctx.api_error(400, message, field)
     page_no, per_page = paging.page.data, paging.per_page.data
-    page = Directory(ctx.db).search(query, page_no, _today(ctx), per_page)
+    origin = Origin(None)
+    if query.sort == "distance" or query.has_point or query.near:
+        origin = InstitutionQueries(ctx.db).origin(query)
+        if origin.point is None:
+            field = "near" if query.near else "lat"
+            message = ("按距离排序需要 lat 和 lng（WGS-84 度），或 near（街道编号）"
+                       if field == "lat" else origin.problem)
+            return ctx.api_error(400, message, field)
+    page = Directory(ctx.db).search(query, page_no, _today(ctx), per_page, origin=origin.point)
     return ctx.json({
-        "items": [summary_json(r.institution, r.grade, r.monthly) for r in page.rows],
+        "items": [summary_json(r.institution, r.grade, r.monthly)
+                  | ({"distance_km": round(r.km, 2) if r.km is not None else None}
+                     if origin.point else {}) for r in page.rows],
         "page": page.page, "pages": page.pages, "per_page": page.per_page, "total": page.total,
     })
 
@@ -224,6 +261,14 @@ SUMMARY = {
         "medical_integration": {"type": "boolean"},
         "grade": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
         "monthly_fee": {**_MONTHLY, "description": "monthly total for `level` (or across levels)"},
+        "location": {"type": ["object", "null"], "required": ["latitude", "longitude", "datum"],
+                     "description": "WGS-84 degrees; null when not known",
+                     "properties": {"latitude": {"type": "number"},
+                                    "longitude": {"type": "number"},
+                                    "datum": {"enum": ["WGS-84"]}}},
+        "distance_km": {"type": ["number", "null"],
+                        "description": "great-circle km from lat/lng or near (only when given); "
+                                       "null without coordinates"},
     },
 }
 _FEE = {"type": "object", "required": ["item", "unit", "price", "pricing_type", "cycle",
@@ -335,8 +380,15 @@ register("/api/v1/institutions", {"get": {
         _q("vacant", "only with vacant beds", {"enum": ["1", "0", "true", "false"]}),
         _q("admits", "admits elders with mild or severe disability", {"enum": list(ADMITS)}),
         _q("medical", "only 医养结合", {"enum": ["1", "0", "true", "false"]}),
-        _q("sort", "id (default, stable), name, grade, price or vacancies",
+        _q("sort", "id (default, stable), name, grade, price, vacancies or distance (needs "
+           "lat and lng, or near; institutions without coordinates last)",
            {"enum": ["id", *SORTS]}),
+        _q("lat", "origin latitude, WGS-84 degrees (with lng)",
+           {"type": "number", "minimum": -90, "maximum": 90}),
+        _q("lng", "origin longitude, WGS-84 degrees (with lat)",
+           {"type": "number", "minimum": -180, "maximum": 180}),
+        _q("near", "street id whose centroid is the origin (when lat/lng are not given)",
+           {"type": "integer", "minimum": 1}),
         _q("page", "1-based", {"type": "integer", "minimum": 1}),
         _q("per_page", f"1–{MAX_PER_PAGE}, default {PER_PAGE}",
            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),

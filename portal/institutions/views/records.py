@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from portal.accounts.rules.roles import Role
 from portal.core.endpoints import Ctx, view
+from portal.core.security import csp_with_images_from
 from portal.institutions import vocab
 from portal.institutions.forms import SearchQuery
 from portal.institutions.models import (
@@ -34,7 +35,8 @@ from portal.institutions.models import (
     RecordRevision,
 )
 from portal.institutions.rules.credit import FULFILMENT_RESULTS
-from portal.institutions.services import corrections, reach, records, records_credit
+from portal.institutions.rules.geo import in_datum, point_or_none
+from portal.institutions.services import corrections, location, reach, records, records_credit
 from portal.institutions.services.credit_status import credit_status
 from portal.institutions.services.queries import InstitutionQueries
 from portal.institutions.services.records import (
@@ -59,12 +61,14 @@ SAVED = {
     "penalty_correct": "已更正处罚记录，原记录保留在更正历史中。",
     "inspection_withdraw": "已撤销检查记录，公开页面不再显示，并注明撤销情况。",
     "penalty_withdraw": "已撤销处罚记录，公开页面不再显示，并注明撤销情况。",
+    "location": "已保存机构位置，公众按距离查找机构时使用。",
 }
 ANCHORS = {"grade": "grade", "inspection": "inspection", "rectification": "inspection",
            "penalty": "penalty", "penalty_status": "penalty", "credit": "credit",
            "credit_update": "credit", "assessment": "assessment",
            "inspection_correct": "inspection", "penalty_correct": "penalty",
-           "inspection_withdraw": "revision", "penalty_withdraw": "revision"}
+           "inspection_withdraw": "revision", "penalty_withdraw": "revision",
+           "location": "location"}
 
 
 def _today(ctx: Ctx) -> date:
@@ -117,12 +121,19 @@ def _page(ctx: Ctx, institution_id: int, status: int = 200,
             values.setdefault(f"{kind}_correct-{row.id}", {
                 k: "" if v is None else str(v) for k, v in corrections.snapshot(row).items()})
     civil = ctx.user.role_enum in CIVIL_AFFAIRS
+    settings = ctx.settings
+    stored = point_or_none(inst.latitude, inst.longitude)
+    values.setdefault("location", {"lat": "" if stored is None else str(stored.lat),
+                                   "lng": "" if stored is None else str(stored.lng)})
     if civil:
         departments = list(ctx.db.scalars(select(Department).order_by(Department.id)))
     else:
         departments = [d for d in [ctx.user.department] if d is not None]
-    return ctx.render(
+    response = ctx.render(
         "gov/institution.html", status_code=status, inst=inst, today=today, vocab=vocab,
+        picker=bool(civil and settings.map_tiles), map_datum=settings.map_datum,
+        # Where the picker's map opens: the stored point, in the tiles' datum.
+        picker_at=in_datum(stored, settings.map_datum) if stored is not None else None,
         grades=[(g, age_label(g.awarded_on, today)) for g in grades],
         inspections=inspections, penalties=penalties,
         credit=rows(CreditEntry, CreditEntry.listed_on.desc(), CreditEntry.id.desc()),
@@ -140,6 +151,9 @@ def _page(ctx: Ctx, institution_id: int, status: int = 200,
         errors=errors or {}, values=values,
         saved=SAVED.get(ctx.request.query_params.get("saved", ""), ""), notice=notice,
     )
+    if civil and settings.map_tiles:
+        response.headers["content-security-policy"] = csp_with_images_from(settings.map_origin)
+    return response
 
 
 @view(roles=RECORDERS)
@@ -215,6 +229,7 @@ post_penalty_correct = _action("penalty_correct", corrections.correct_penalty, "
                                _owner(Penalty))
 post_penalty_withdraw = _action("penalty_withdraw", corrections.withdraw_penalty, "penalty_id",
                                 _owner(Penalty))
+post_location = _action("location", location.set_location, "institution_id", _same)
 post_credit_update = _action("credit_update", records_credit.update_credit_entry, "entry_id",
                              _owner(CreditEntry))
 
@@ -247,4 +262,6 @@ routes = [
           name="credit_update"),
     Route("/institutions/{institution_id:int}/fulfilment", post_assessment, methods=["POST"],
           name="assessment"),
+    Route("/institutions/{institution_id:int}/location", post_location, methods=["POST"],
+          name="location"),
 ]

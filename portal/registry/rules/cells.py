@@ -133,3 +133,22 @@ def digits(*lengths: int) -> Callable[[Any], str]:
             raise CellError(f"应为{allowed}位数字：{raw}")
         return raw
     return parse
+
+
+def degrees(low: float, high: float) -> Callable[[Any], float]:
+    """A latitude or longitude in decimal degrees, WGS-84 (portal/institutions/rules/geo.py):
+    a number cell or text like 39.908 (a trailing ° is dropped), within [low, high]."""
+    def parse(value: Any) -> float:
+        if isinstance(value, bool):
+            raise CellError("应为以度为单位的数字")
+        if isinstance(value, int | float):
+            number = float(value)
+        else:
+            raw = _text(value).removesuffix("°")
+            if not re.fullmatch(r"[+-]?\d{1,3}(\.\d+)?", raw):
+                raise CellError(f"应为以度为单位的数字，如 39.908：{raw}")
+            number = float(raw)
+        if not low <= number <= high:
+            raise CellError(f"应在 {low:g} 到 {high:g} 之间：{number:g}")
+        return number
+    return parse

@@ -21,6 +21,7 @@ from portal.registry.rules.cells import (
     choice,
     count,
     credit_code,
+    degrees,
     text,
     year,
     yes_no,
@@ -91,6 +92,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("医养结合", "medical_integration", False, "是/否", yes_no),
     Column("内设医疗机构", "internal_clinic", False, "是/否", yes_no),
     Column("医保定点", "insurance_designated", False, "是/否", yes_no),
+    # WGS-84 degrees (portal/institutions/rules/geo.py); both or neither (the row check).
+    Column("纬度", "latitude", False, "WGS-84 纬度，-90 到 90，如 39.908", degrees(-90, 90),
+           aliases=("纬度（WGS-84）", "纬度（WGS84）")),
+    Column("经度", "longitude", False, "WGS-84 经度，-180 到 180，如 116.397", degrees(-180, 180),
+           aliases=("经度（WGS-84）", "经度（WGS84）")),
 )
 
 # Columns that offices' exports carry and the registry does not keep (named in the report):
@@ -302,6 +308,10 @@ def _check_row(index: dict[int, Column], number: int, cells: tuple[Any, ...],
                                             f"{district_name}没有该乡镇（街道）：{street_name}"))
                 else:
                     values["street_id"] = street_id
+    for one, other in (("latitude", "longitude"), ("longitude", "latitude")):
+        if one in values and other not in values and other not in failed:
+            header = headers.get(other) or next(c.header for c in COLUMNS if c.field == other)
+            problems.append(Problem(number, header, "纬度和经度须同时填写"))
     beds, vacant = values.get("beds_total"), values.get("beds_vacant")
     if vacant is not None and beds is not None and vacant > beds:
         problems.append(Problem(number, headers["beds_vacant"], f"空余床位数 {vacant} 大于床位数 {beds}"))
@@ -319,7 +329,7 @@ NEW_DEFAULTS: dict[str, Any] = {
     "beds_total": 0, "beds_vacant": 0, "street_id": None, "legal_representative": "",
     "phone": "", "opened_year": None, "admits_self_care": True, "admits_mild": False,
     "admits_severe": False, "medical_integration": False, "internal_clinic": False,
-    "insurance_designated": False,
+    "insurance_designated": False, "latitude": None, "longitude": None,
 }
 
 

@@ -43,7 +43,14 @@ def test_nothing_asked_is_every_institution_by_name_or_the_apis_order():
     ("vacant=yes", "vacant", "vacant 只能是 1 或 0"),
     ("admits=x", "admits", "收住对象只能是：mild、severe"),
     ("medical=2", "medical", "medical 只能是 1 或 0"),
-    ("sort=random", "sort", "排序方式只能是：id、name、grade、price、vacancies"),
+    ("sort=random", "sort", "排序方式只能是：id、name、grade、price、vacancies、distance"),
+    ("lat=91&lng=116", "lat", "纬度应为 -90 到 90 之间的数字"),
+    ("lat=39.9&lng=-181", "lng", "经度应为 -180 到 180 之间的数字"),
+    ("lat=nan&lng=116", "lat", "纬度应为 -90 到 90 之间的数字"),
+    ("lat=1e1&lng=116", "lat", "纬度应为 -90 到 90 之间的数字"),
+    ("lat=39.9", "lng", "请同时提供经度"),
+    ("lng=116.4", "lat", "请同时提供纬度"),
+    ("near=0", "near", "起点街道编号应为正整数"),
     ("q=" + "院" * 51, "q", "机构名称最多 50 个字"),
     ("sort=random&medical=2&district=x", "district", "区县编号应为正整数"),  # the first one
 ])
@@ -79,3 +86,23 @@ def test_active_filters_count_every_chosen_filter_but_not_the_sort():
     assert DirectoryQuery(grade=0).active_filters == 1  # 未评定 is a choice
     assert DirectoryQuery(price_min=0, vacant=True).active_filters == 2
     assert parse_directory(QueryParams(GOOD), strict=False).active_filters == 13
+
+
+def test_a_point_and_a_street_origin_are_read():
+    query = parse_directory(QueryParams("sort=distance&lat=39.908&lng=+116.397&near=4"),
+                            strict=True)
+    assert (query.sort, query.lat, query.lng, query.near, query.has_point) == (
+        "distance", 39.908, 116.397, 4, True)
+
+
+def test_the_page_drops_half_or_bad_points():
+    for params in ("lat=39.9", "lat=39.9&lng=200", "lat=&lng=", "lat=abc&lng=116"):
+        query = parse_directory(QueryParams("sort=distance&" + params), strict=False)
+        assert (query.lat, query.lng, query.has_point, query.sort) == (None, None, False,
+                                                                       "distance")
+
+
+def test_the_pages_distance_buttons_sort_by_distance_whatever_the_select_says():
+    query = parse_directory(QueryParams("near_me=1&sort=name&near=3"), strict=False)
+    assert (query.sort, query.near) == ("distance", 3)
+    assert parse_directory(QueryParams("near_me=0&sort=grade"), strict=False).sort == "grade"
