@@ -111,6 +111,7 @@ class DirectoryFilters(PortalForm):
     vacant = _yes_no("vacant")
     admits = _one_of("收住对象", ADMITS)
     medical = _yes_no("medical")
+    closed = _yes_no("closed")
     sort = _one_of("排序方式", SORTS)
 
     def __init__(self, formdata: Any, *, strict: bool, default_sort: str = "name",
@@ -143,7 +144,7 @@ class DirectoryFilters(PortalForm):
             filing=good("filing"), level=good("level"), price_min=good("price_min"),
             price_max=good("price_max"), vacant=good("vacant") in ("1", "true"),
             admits=good("admits"), medical=good("medical") in ("1", "true"),
-            sort=good("sort") or self.default_sort)
+            sort=good("sort") or self.default_sort, closed=good("closed") in ("1", "true"))
         if query.price_min is not None and query.price_max is not None \
                 and query.price_min > query.price_max:
             if self.strict:

@@ -5,7 +5,7 @@ trigger-kept counts, keeps its page and its history."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -13,9 +13,12 @@ from portal.accounts.rules.roles import Role
 from portal.core.audit import AuditEvent
 from portal.core.settings import get_settings
 from portal.institutions.models import Institution
+from portal.institutions.services import pagedoc
 from portal.registry.models import StatusChange
 
 from factories import department, district, institution
+from factories.complaints import complaint_row
+from factories.disclosures import inspection, resources
 from support import post_form as post
 from support import sign_in
 
@@ -113,3 +116,82 @@ def test_only_civil_affairs_in_reach_may_change(client, db):
     assert post(client, status_url(inst.id), **suspend()).status_code == 303
     db.expire_all()
     assert db.get(Institution, inst.id).operating_status == "suspended"
+
+
+def _main(html: str) -> str:
+    return html[html.index("<main"):html.index("</main>")]
+
+
+def test_page_and_api_show_the_status_and_resettlement_from_the_document_too(client, db):
+    inst = institution(db, name="安置公开颐养院")
+    resources(db, inst)
+    assert pagedoc.refresh(db, inst.id)
+    db.commit()
+    assert "运营状态：<strong class=\"op-status op-status-operating\">运营</strong>" in client.get(
+        f"/institutions/{inst.id}").text
+    sign_in(client, db, Role.SUPERVISOR)
+    assert post(client, status_url(inst.id), **suspend()).status_code == 303
+    change = db.scalars(select(StatusChange)).one()
+    assert post(client, f"/admin/registry/changes/{change.id}/progress",
+                resettled_count="5").status_code == 303
+    client.cookies.clear()
+    live = _main(client.get(f"/institutions/{inst.id}").text)  # the document is stale: rows
+    for text in ("暂停服务", "消防隐患，停业整顿", "需安置 12 人", "市社会福利院", "已安置 <strong>5</strong> 人",
+                 "苏府办〔2021〕248号 二(九)"):
+        assert text in live, text
+    db.expire_all()
+    assert pagedoc.refresh(db, inst.id)  # rebuilt, as the job does
+    db.commit()
+    assert pagedoc.shown_page(db, inst.id, today()).fragments  # from the document now
+    assert _main(client.get(f"/institutions/{inst.id}").text) == live
+    data = client.get(f"/api/v1/institutions/{inst.id}").json()
+    assert data["operating_status"] == "suspended"
+    assert data["operating_status_since"] == suspend()["effective_on"]
+    assert data["resettlement"] == {
+        "elders_to_resettle": 12, "resettle_to": "市社会福利院",
+        "resettle_by": suspend()["resettle_by"], "resettled": 5, "resettled_on": None,
+        "done": False}
+    assert [c["status"] for c in data["status_history"]] == ["suspended"]
+
+
+def directory_total(client, **params) -> int:
+    data = client.get("/api/v1/institutions", params=params).json()
+    return data["total"]
+
+
+def test_closing_leaves_the_default_directory_and_its_counts_and_keeps_the_history(client, db):
+    home = district(db)
+    insts = [institution(db, district_=home, name=f"关停测试{n}号院") for n in range(3)]
+    closing = insts[0]
+    dept = department(db)
+    inspection(db, closing, dept, findings="消防通道堆放杂物")
+    complaint = complaint_row(db, dept, datetime.now(UTC) - timedelta(days=20))
+    complaint.institution_id, complaint.tracking_no = closing.id, "20261201000001"
+    db.commit()
+    # The counted total (district only: directory_counts) and a counted one (by name).
+    assert directory_total(client, district=home.id) == 3
+    assert directory_total(client, q="关停测试") == 3
+    sign_in(client, db, Role.SUPERVISOR)
+    closed = suspend(status="closed", reason="举办者申请注销", elders_in_care="0",
+                     resettle_to="", resettle_by="")
+    assert post(client, status_url(closing.id), **closed).status_code == 303
+    client.cookies.clear()
+    assert directory_total(client, district=home.id) == 2
+    assert directory_total(client, q="关停测试") == 2
+    assert directory_total(client, district=home.id, closed="1") == 3
+    assert directory_total(client, q="关停测试", closed="1") == 3
+    page = client.get("/institutions/", params={"district": home.id}).text
+    assert closing.name not in page and "共 2 家机构" in page
+    page = client.get("/institutions/", params={"district": home.id, "closed": "1"}).text
+    assert closing.name in page and "终止（注销）" in page and "共 3 家机构" in page
+    # Its page stays, with its history: records, complaint figures, the status and its reason.
+    page = _main(client.get(f"/institutions/{closing.id}").text)
+    for text in ("终止（注销）", "举办者申请注销", "消防通道堆放杂物", "近 12 个月收到投诉 1 件",
+                 "停止服务时没有在住老人"):
+        assert text in page, text
+    assert client.get(f"/api/v1/institutions/{closing.id}").json()["operating_status"] == "closed"
+    # Closed is final.
+    sign_in(client, db, Role.SUPERVISOR)
+    response = post(client, status_url(closing.id), status="operating",
+                    effective_on=today().isoformat())
+    assert response.status_code == 400 and "不能再变更状态" in response.text

@@ -42,3 +42,6 @@ class DirectoryQuery:
     admits: str | None = None  # mild | severe
     medical: bool = False
     sort: str = "name"
+    # 含已终止: also institutions whose operating status is 终止（注销）, which the default
+    # directory leaves out (issue 20: a closed institution keeps its page and history).
+    closed: bool = False

@@ -193,7 +193,7 @@ SUMMARY = {
     "type": "object",
     "required": ["id", "name", "kind", "nature", "filing_status", "district", "street", "address",
                  "beds_total", "beds_vacant", "admits", "medical_integration", "grade",
-                 "monthly_fee"],
+                 "monthly_fee", "operating_status"],
     "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"},
         "kind": {"enum": list(vocab.KINDS)}, "nature": {"enum": list(vocab.NATURES)},
@@ -203,6 +203,8 @@ SUMMARY = {
         "admits": {"type": "object", "required": ["self_care", "mild", "severe"], "properties": {
             k: {"type": "boolean"} for k in ("self_care", "mild", "severe")}},
         "medical_integration": {"type": "boolean"},
+        "operating_status": {"enum": list(vocab.OPERATING_STATUSES),
+                             "description": "筹建 / 运营 / 暂停服务 / 终止（注销）"},
         "grade": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
         "monthly_fee": {**_MONTHLY, "description": "monthly total for `level` (or across levels)"},
     },
@@ -214,6 +216,23 @@ _FEE = {"type": "object", "required": ["item", "unit", "price", "pricing_type", 
                        "care_level": _STR_OR_NULL, "effective_from": _DATE_OR_NULL,
                        "effective_to": _DATE_OR_NULL}}
 _ARRAY_OF_OBJECTS = {"type": "array", "items": {"type": "object"}}
+# 安置 (苏府办〔2021〕248号 二(九); 实施方案（征求意见稿）(七)): elders resettled on a stop.
+_RESETTLEMENT = {
+    "type": ["object", "null"],
+    "required": ["elders_to_resettle", "resettle_to", "resettle_by", "resettled", "resettled_on",
+                 "done"],
+    "properties": {"elders_to_resettle": {"type": "integer"}, "resettle_to": {"type": "string"},
+                   "resettle_by": _DATE_OR_NULL, "resettled": {"type": "integer"},
+                   "resettled_on": _DATE_OR_NULL, "done": {"type": "boolean"}},
+}
+_STATUS_CHANGE = {
+    "type": "object",
+    "required": ["status", "previous_status", "effective_on", "reason", "resettlement"],
+    "properties": {"status": {"enum": list(vocab.OPERATING_STATUSES)},
+                   "previous_status": {"enum": list(vocab.OPERATING_STATUSES)},
+                   "effective_on": {"type": "string", "format": "date"},
+                   "reason": {"type": "string"}, "resettlement": _RESETTLEMENT},
+}
 OPEN_DAY = {
     "type": "object",
     "required": ["id", "title", "place", "status", "starts_at", "ends_at", "signup_deadline",
@@ -234,7 +253,8 @@ DETAIL = {
                      "monthly_totals", "resources", "grade_award", "inspections", "penalties",
                      "credit_entries", "complaints", "flags", "completeness", "updated_at",
                      "rules", "credit_commitment", "last_updated", "change_history",
-                     "open_days", "credit_check"],
+                     "open_days", "credit_check", "operating_status_since", "resettlement",
+                     "status_history"],
         "properties": {
             "credit_code": _STR_OR_NULL,
             "registration": {"type": "object"}, "filing": {"type": "object"},
@@ -277,6 +297,12 @@ DETAIL = {
             },
             **PUBLISHED_PROPERTIES,
             "credit_check": CREDIT_CHECK_SCHEMA,
+            "operating_status_since": {**_DATE_OR_NULL,
+                                       "description": "effective date of the last status change"},
+            "resettlement": {**_RESETTLEMENT, "description":
+                             "安置 plan and progress of the current suspension or exit"},
+            "status_history": {"type": "array", "items": _STATUS_CHANGE,
+                               "description": "operating status changes, newest first"},
         },
     }],
 }
@@ -316,6 +342,8 @@ register("/api/v1/institutions", {"get": {
         _q("vacant", "only with vacant beds", {"enum": ["1", "0", "true", "false"]}),
         _q("admits", "admits elders with mild or severe disability", {"enum": list(ADMITS)}),
         _q("medical", "only 医养结合", {"enum": ["1", "0", "true", "false"]}),
+        _q("closed", "含已终止: also closed (终止/注销) institutions, left out by default",
+           {"enum": ["1", "0", "true", "false"]}),
         _q("sort", "id (default, stable), name, grade, price or vacancies",
            {"enum": ["id", *SORTS]}),
         _q("page", "1-based", {"type": "integer", "minimum": 1}),
