@@ -28,3 +28,32 @@ class StatusForm(PortalForm):
 class ProgressForm(PortalForm):
     resettled_count = Integer("已安置人数", required=True, high=ELDERS_MAX)
     resettled_on = Day("安置完成日期", not_future=True)
+
+
+class InstitutionForm(PortalForm):
+    """An institution's registry record as civil affairs types it (create and edit). Each
+    field is read as text; its rules and messages are the registry import's
+    (portal/registry/rules/imports.py `check_fields`: the credit code's GB 32100 check digit,
+    dates, the city's districts and streets, vacant beds within beds), so a form and a file
+    are checked alike. Field names are the import's `Column.field`."""
+
+    name = Text("机构名称")
+    credit_code = Text("统一社会信用代码")
+    legal_representative = Text("法定代表人")
+    registration_no = Text("登记证号")
+    registration_date = Text("登记日期")
+    filing_no = Text("备案号")
+    filing_date = Text("备案日期")
+    filing_status = Text("备案状态")
+    kind = Text("机构类型")
+    nature = Text("机构性质")
+    beds_total = Text("床位数")
+    beds_vacant = Text("空余床位数")
+    district = Text("所在区县")
+    street = Text("乡镇（街道）")
+    address = Text("地址")
+    phone = Text("联系电话")
+    opened_year = Text("开业年份")
+    # A new institution only: registered while being set up (筹建) or already operating.
+    operating_status = Choice("运营状态", choices=("preparing", "operating"), optional=True,
+                              message="新登记的机构只能是筹建或运营")

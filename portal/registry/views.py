@@ -15,7 +15,7 @@ from portal.core.endpoints import Ctx, view
 from portal.institutions import vocab
 from portal.institutions.forms import SearchQuery
 from portal.institutions.services.queries import InstitutionQueries
-from portal.registry import lifecycle
+from portal.registry import institutions, lifecycle
 from portal.registry.exceptions import InvalidEntry, NotFound
 from portal.registry.models import StatusChange
 from portal.registry.rules.lifecycle import (
@@ -29,7 +29,10 @@ from portal.registry.rules.lifecycle import (
 # Who may open the pages; the service decides per institution (a district office: its own).
 KEEPERS = [Role.ADMIN, Role.SUPERVISOR, Role.DEPARTMENT]
 SAVED = {"status": "已记录运营状态变更，已在机构公开页面显示。",
-         "progress": "已更新安置进展，已在机构公开页面显示。"}
+         "progress": "已更新安置进展，已在机构公开页面显示。",
+         "created": "已登记新机构，已在机构查询中显示。",
+         "updated": "已保存登记信息，已在机构公开页面显示。",
+         "unchanged": "登记信息没有改动。"}
 
 
 def _today(ctx: Ctx) -> date:
@@ -118,8 +121,64 @@ def post_progress(ctx: Ctx) -> Response:
     return _saved(ctx, institution_id, "progress", f"change-{change_id}")
 
 
+def _record_page(ctx: Ctx, inst: Any, values: dict[str, str], status: int = 200,
+                 errors: dict[str, str] | None = None) -> Response:
+    return ctx.render(
+        "registry/edit.html", status_code=status, inst=inst, values={"inst": values},
+        errors={"inst": errors or {}}, vocab=vocab,
+        districts=InstitutionQueries(ctx.db).districts())
+
+
+@view(roles=KEEPERS)
+def new_page(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    lifecycle.require_keeper(ctx.user, None)
+    return _record_page(ctx, None, {"operating_status": "operating"})
+
+
+@view(roles=KEEPERS)
+def post_new(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    values = _values(ctx)
+    try:
+        inst = institutions.create(ctx.db, ctx.user, values)
+    except InvalidEntry as err:
+        ctx.db.rollback()
+        return _record_page(ctx, None, values, 400, err.errors)
+    return _saved(ctx, inst.id, "created", "current-status")
+
+
+@view(roles=KEEPERS)
+def edit_page(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    inst = InstitutionQueries(ctx.db).get(ctx.request.path_params["institution_id"])
+    if inst is None:
+        raise NotFound("没有这家机构，可能编号有误。")
+    lifecycle.require_keeper(ctx.user, inst)
+    return _record_page(ctx, inst, institutions.form_values(inst))
+
+
+@view(roles=KEEPERS)
+def post_edit(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    institution_id = ctx.request.path_params["institution_id"]
+    values = _values(ctx)
+    try:
+        changed = institutions.update(ctx.db, ctx.user, institution_id, values)
+    except InvalidEntry as err:
+        ctx.db.rollback()
+        inst = InstitutionQueries(ctx.db).get(institution_id)
+        return _record_page(ctx, inst, values, 400, err.errors)
+    return _saved(ctx, institution_id, "updated" if changed else "unchanged", "current-status")
+
+
 routes = [
     Route("/", index, methods=["GET"], name="index"),
+    Route("/institutions/new", new_page, methods=["GET"], name="new"),
+    Route("/institutions/new", post_new, methods=["POST"], name="create"),
+    Route("/institutions/{institution_id:int}/edit", edit_page, methods=["GET"], name="edit"),
+    Route("/institutions/{institution_id:int}/edit", post_edit, methods=["POST"],
+          name="update"),
     Route("/institutions/{institution_id:int}", institution_page, methods=["GET"],
           name="institution"),
     Route("/institutions/{institution_id:int}/status", post_status, methods=["POST"],
