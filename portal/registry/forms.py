@@ -8,7 +8,7 @@ Pure: no database, no request.
 
 from __future__ import annotations
 
-from portal.core.formfields import Choice, Day, Integer, PortalForm, Text
+from portal.core.formfields import Choice, Day, Integer, PortalForm, RowId, Text
 from portal.institutions.vocab import OPERATING_STATUSES
 
 REASON_MAX = 500
@@ -57,3 +57,10 @@ class InstitutionForm(PortalForm):
     # A new institution only: registered while being set up (筹建) or already operating.
     operating_status = Choice("运营状态", choices=("preparing", "operating"), optional=True,
                               message="新登记的机构只能是筹建或运营")
+
+
+class MergeForm(PortalForm):
+    """Merging a duplicate record into this one (portal/registry/merge.py)."""
+
+    duplicate_id = RowId("重复记录的机构编号", message="机构编号应为正整数")
+    reason = Text("合并原因", max_length=REASON_MAX)

@@ -1,5 +1,5 @@
 """The registry's back-office pages (mounted at /admin/registry): find an institution, change its
-operating status with the 安置 plan, and record 安置 progress. Civil affairs only
+operating status with the 安置 plan, record 安置 progress, and merge a duplicate record into it. Civil affairs only
 (portal/registry/rules/lifecycle.py: `may_keep_registry`); every change audited."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from portal.core.endpoints import Ctx, view
 from portal.institutions import vocab
 from portal.institutions.forms import SearchQuery
 from portal.institutions.services.queries import InstitutionQueries
-from portal.registry import institutions, lifecycle
+from portal.registry import institutions, lifecycle, merge
 from portal.registry.exceptions import InvalidEntry, NotFound
 from portal.registry.models import StatusChange
 from portal.registry.rules.lifecycle import (
@@ -32,7 +32,8 @@ SAVED = {"status": "已记录运营状态变更，已在机构公开页面显示
          "progress": "已更新安置进展，已在机构公开页面显示。",
          "created": "已登记新机构，已在机构查询中显示。",
          "updated": "已保存登记信息，已在机构公开页面显示。",
-         "unchanged": "登记信息没有改动。"}
+         "unchanged": "登记信息没有改动。",
+         "merged": "已将重复记录并入本机构，其收费、监管记录、投诉、评价等已归入本机构。"}
 
 
 def _today(ctx: Ctx) -> date:
@@ -101,6 +102,20 @@ def post_status(ctx: Ctx) -> Response:
         return _page(ctx, institution_id, 400, errors={"status": err.errors},
                      values={"status": values})
     return _saved(ctx, institution_id, "status", f"change-{row.id}")
+
+
+@view(roles=KEEPERS)
+def post_merge(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    institution_id = ctx.request.path_params["institution_id"]
+    values = _values(ctx)
+    try:
+        merge.merge(ctx.db, ctx.user, institution_id, values, _today(ctx))
+    except InvalidEntry as err:
+        ctx.db.rollback()
+        return _page(ctx, institution_id, 400, errors={"merge": err.errors},
+                     values={"merge": values})
+    return _saved(ctx, institution_id, "merged", "h-merge")
 
 
 @view(roles=KEEPERS)
@@ -183,5 +198,7 @@ routes = [
           name="institution"),
     Route("/institutions/{institution_id:int}/status", post_status, methods=["POST"],
           name="status"),
+    Route("/institutions/{institution_id:int}/merge", post_merge, methods=["POST"],
+          name="merge"),
     Route("/changes/{change_id:int}/progress", post_progress, methods=["POST"], name="progress"),
 ]
