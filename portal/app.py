@@ -47,6 +47,7 @@ from portal.opendays import views as openday_views
 from portal.opendays.exceptions import OpenDayError
 from portal.opendays.rules.months import MonthOutOfRange
 from portal.ops import views as ops_views
+from portal.registry import place_views
 from portal.registry import views as registry_views
 from portal.registry.exceptions import RegistryError
 from portal.reviews import views as review_views
@@ -172,7 +173,8 @@ def create_app() -> Starlette:
         Mount("/admin/disclosures", routes=backoffice_views.admin_routes,
               name="disclosures_admin"),
         Mount("/admin/ops", routes=ops_views.routes, name="ops"),
-        Mount("/admin/registry", routes=registry_views.routes, name="registry"),
+        Mount("/admin/registry", routes=registry_views.routes + place_views.routes,
+              name="registry"),
         Mount("/admin", routes=accounts_views.admin_routes, name="admin"),
         Mount("/manage", routes=backoffice_views.routes, name="manage"),
         Mount("/institutions", routes=institution_views.routes, name="institutions"),

@@ -9,7 +9,7 @@ Pure: no database, no request.
 from __future__ import annotations
 
 from portal.core.formfields import Choice, Day, Integer, PortalForm, RowId, Text
-from portal.institutions.vocab import OPERATING_STATUSES
+from portal.institutions.vocab import DISCOVERY_CHANNELS, OPERATING_STATUSES
 
 REASON_MAX = 500
 PLACE_MAX = 200
@@ -64,3 +64,29 @@ class MergeForm(PortalForm):
 
     duplicate_id = RowId("重复记录的机构编号", message="机构编号应为正整数")
     reason = Text("合并原因", max_length=REASON_MAX)
+
+
+class DiscoveryForm(PortalForm):
+    """How an unregistered place was found (portal/registry/places.py); its name, address and
+    the rest are `InstitutionForm`'s, the credit code optional."""
+
+    discovered_via = Choice("发现途径", choices=DISCOVERY_CHANNELS, message="请选择发现途径")
+    discovered_on = Day("发现日期", required=True, not_future=True)
+    discovered_by = Text("发现单位或人员", required="请填写发现单位或人员（如：某某街道民政办）",
+                         max_length=100)
+
+
+class FollowUpForm(PortalForm):
+    """A place's 已取缔 or 已转介 (已登记 is the conversion's, `ConversionForm`)."""
+
+    outcome = Choice("跟进结果", choices=("banned", "referred"), message="请选择已取缔或已转介")
+    decided_on = Day("日期", required=True, not_future=True)
+    note = Text("说明", max_length=REASON_MAX)
+
+
+class ConversionForm(PortalForm):
+    """The day and note of a place's conversion into a registered institution (its
+    registration fields are `InstitutionForm`'s)."""
+
+    decided_on = Day("登记（备案）日期", required=True, not_future=True)
+    note = Text("说明", max_length=REASON_MAX)

@@ -54,11 +54,16 @@ def form_values(inst: Institution) -> dict[str, str]:
     return values
 
 
-def _checked(db: Session, data: Any, own_id: int | None) -> tuple[InstitutionForm, dict[str, Any]]:
+def checked(db: Session, data: Any, own_id: int | None,
+            code_required: bool = True) -> tuple[InstitutionForm, dict[str, Any]]:
+    """The form's fields checked (InvalidEntry when any has a problem); an unregistered place
+    (portal/registry/places.py) may have no credit code."""
     form = InstitutionForm(data)
     form.validate()
     values, problems = imports.check_fields(
         {name: text for name, text in form.texts().items() if text}, services.places(db))
+    if not code_required and not form.credit_code.data:
+        problems.pop("credit_code", None)
     code = values.get("credit_code")
     if code and "credit_code" not in problems:
         holder = db.execute(select(Institution.id, Institution.name).where(
@@ -73,7 +78,7 @@ def _checked(db: Session, data: Any, own_id: int | None) -> tuple[InstitutionFor
     return form, values
 
 
-def _full(values: dict[str, Any]) -> dict[str, Any]:
+def full_values(values: dict[str, Any]) -> dict[str, Any]:
     """Every edited field: what was typed, the blank value of what was left empty."""
     full = {name: values.get(name, BLANK.get(name)) for name in EDITED}
     if not values.get("filing_status"):
@@ -83,8 +88,8 @@ def _full(values: dict[str, Any]) -> dict[str, Any]:
 
 def create(db: Session, actor: User, data: Any) -> Institution:
     require_keeper(actor, None)
-    form, values = _checked(db, data, None)
-    full = _full(values)
+    form, values = checked(db, data, None)
+    full = full_values(values)
     inst = Institution(**{**imports.NEW_DEFAULTS, **full},
                        name_initials=initials(full["name"])[:60],
                        operating_status=form.operating_status.data or "operating")
@@ -94,7 +99,7 @@ def create(db: Session, actor: User, data: Any) -> Institution:
     audit.record(db, actor.id, "institution.create", "institution", inst.id,
                  values={k: _plain(v) for k, v in full.items()},
                  operating_status=inst.operating_status)
-    _changed(db, inst.id)
+    changed(db, inst.id)
     return inst
 
 
@@ -102,8 +107,8 @@ def update(db: Session, actor: User, institution_id: int, data: Any) -> dict[str
     """Save the edited fields; returns {field: [old, new]} of what changed."""
     inst = institution(db, institution_id)
     require_keeper(actor, inst)
-    _form, values = _checked(db, data, inst.id)
-    full = _full(values)
+    _form, values = checked(db, data, inst.id)
+    full = full_values(values)
     changes = {name: [_plain(getattr(inst, name)), _plain(value)]
                for name, value in full.items() if getattr(inst, name) != value}
     if not changes:
@@ -116,7 +121,7 @@ def update(db: Session, actor: User, institution_id: int, data: Any) -> dict[str
     inst.updated_at = utcnow()
     db.flush()
     audit.record(db, actor.id, "institution.update", "institution", inst.id, changes=changes)
-    _changed(db, inst.id)
+    changed(db, inst.id)
     return changes
 
 
@@ -124,6 +129,6 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _changed(db: Session, institution_id: int) -> None:
+def changed(db: Session, institution_id: int) -> None:
     enqueue_index_update(db, institution_id)
     enqueue_refresh(db, institution_id)

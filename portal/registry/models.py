@@ -38,3 +38,25 @@ class StatusChange(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PlaceFollowUp(Base):
+    """What became of an unregistered place (未登记/未备案场所, an `institutions` row with
+    `discovered_on`): 已登记 (converted: the same row, its filing fields set), 已取缔 or 已转介,
+    with the day and a note. Rows are only added; the newest is the place's state
+    (portal/registry/rules/places.py). Migration 0026."""
+
+    __tablename__ = "place_follow_ups"
+    __table_args__ = (
+        Index("ix_place_follow_ups_inst", "institution_id", "decided_on"),
+        CheckConstraint("outcome IN ('registered', 'banned', 'referred')", name="outcome_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"))
+    outcome: Mapped[str] = mapped_column(String(12))  # rules/places.py OUTCOMES
+    decided_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -36,11 +36,11 @@ SAVED = {"status": "已记录运营状态变更，已在机构公开页面显示
          "merged": "已将重复记录并入本机构，其收费、监管记录、投诉、评价等已归入本机构。"}
 
 
-def _today(ctx: Ctx) -> date:
+def today_of(ctx: Ctx) -> date:
     return datetime.now(ctx.settings.timezone).date()
 
 
-def _values(ctx: Ctx) -> dict[str, str]:
+def typed_values(ctx: Ctx) -> dict[str, str]:
     return {k: v.strip() for k, v in ctx.form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
@@ -64,7 +64,7 @@ def _page(ctx: Ctx, institution_id: int, status: int = 200,
     in_care = lifecycle.elders_in_care(ctx.db, inst.id)
     values = dict(values or {})
     values.setdefault("status", {"elders_in_care": "" if in_care is None else str(in_care),
-                                 "effective_on": _today(ctx).isoformat()})
+                                 "effective_on": today_of(ctx).isoformat()})
     for change in changes:
         values.setdefault(f"progress-{change.id}", {
             "resettled_count": str(change.resettled_count),
@@ -75,7 +75,7 @@ def _page(ctx: Ctx, institution_id: int, status: int = 200,
                        for code in TRANSITIONS.get(inst.operating_status, ())],
         statuses=vocab.OPERATING_STATUSES, stopping=STOPPING, in_care=in_care,
         state=resettlement_state, exit_basis=EXIT_BASIS, suspension_basis=SUSPENSION_BASIS,
-        errors=errors or {}, values=values, today=_today(ctx),
+        errors=errors or {}, values=values, today=today_of(ctx),
         saved=SAVED.get(ctx.request.query_params.get("saved", ""), ""))
 
 
@@ -94,9 +94,9 @@ def _saved(ctx: Ctx, institution_id: int, key: str, anchor: str) -> Response:
 def post_status(ctx: Ctx) -> Response:
     assert ctx.user is not None
     institution_id = ctx.request.path_params["institution_id"]
-    values = _values(ctx)
+    values = typed_values(ctx)
     try:
-        row = lifecycle.change_status(ctx.db, ctx.user, institution_id, values, _today(ctx))
+        row = lifecycle.change_status(ctx.db, ctx.user, institution_id, values, today_of(ctx))
     except InvalidEntry as err:
         ctx.db.rollback()
         return _page(ctx, institution_id, 400, errors={"status": err.errors},
@@ -108,9 +108,9 @@ def post_status(ctx: Ctx) -> Response:
 def post_merge(ctx: Ctx) -> Response:
     assert ctx.user is not None
     institution_id = ctx.request.path_params["institution_id"]
-    values = _values(ctx)
+    values = typed_values(ctx)
     try:
-        merge.merge(ctx.db, ctx.user, institution_id, values, _today(ctx))
+        merge.merge(ctx.db, ctx.user, institution_id, values, today_of(ctx))
     except InvalidEntry as err:
         ctx.db.rollback()
         return _page(ctx, institution_id, 400, errors={"merge": err.errors},
@@ -122,14 +122,14 @@ def post_merge(ctx: Ctx) -> Response:
 def post_progress(ctx: Ctx) -> Response:
     assert ctx.user is not None
     change_id = ctx.request.path_params["change_id"]
-    values = _values(ctx)
+    values = typed_values(ctx)
     found: Any = ctx.db.get(StatusChange, change_id)
     if found is None:
         raise NotFound("没有这条状态变更记录")
     institution_id = found.institution_id
     key = f"progress-{change_id}"
     try:
-        lifecycle.record_progress(ctx.db, ctx.user, change_id, values, _today(ctx))
+        lifecycle.record_progress(ctx.db, ctx.user, change_id, values, today_of(ctx))
     except InvalidEntry as err:
         ctx.db.rollback()
         return _page(ctx, institution_id, 400, errors={key: err.errors}, values={key: values})
@@ -154,7 +154,7 @@ def new_page(ctx: Ctx) -> Response:
 @view(roles=KEEPERS)
 def post_new(ctx: Ctx) -> Response:
     assert ctx.user is not None
-    values = _values(ctx)
+    values = typed_values(ctx)
     try:
         inst = institutions.create(ctx.db, ctx.user, values)
     except InvalidEntry as err:
@@ -177,7 +177,7 @@ def edit_page(ctx: Ctx) -> Response:
 def post_edit(ctx: Ctx) -> Response:
     assert ctx.user is not None
     institution_id = ctx.request.path_params["institution_id"]
-    values = _values(ctx)
+    values = typed_values(ctx)
     try:
         changed = institutions.update(ctx.db, ctx.user, institution_id, values)
     except InvalidEntry as err:
