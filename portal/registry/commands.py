@@ -1,6 +1,7 @@
 """`portal import …`: the registry imports on the command line (added to portal/cli.py's parser).
 
     portal import institutions FILE [--dry-run] [--valid-only] [--user LOGIN] [--report OUT]
+    portal import places FILE [the same options]     (unregistered places, place_import.py)
     portal import template institutions OUT.xlsx
 
 Exit status: 0 when the file was valid (and written, unless a dry run) or its valid rows were
@@ -11,6 +12,7 @@ cannot be read or the user is unknown.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
@@ -21,25 +23,33 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     imp = sub.add_parser("import", help="import the city's registry from XLSX or CSV "
                          "(UTF-8 or GB18030), every row checked first")
     kinds = imp.add_subparsers(dest="import_kind", required=True)
-    inst = kinds.add_parser("institutions", help="institutions, upserted by credit code")
-    inst.add_argument("file")
-    inst.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
-    inst.add_argument("--valid-only", action="store_true",
-                      help="write the valid rows even when others are bad")
-    inst.add_argument("--user", help="the login recorded as the importer (default: 命令行)")
-    inst.add_argument("--report", help="also write the per-row report here (.xlsx or .csv)")
-    inst.set_defaults(func=run_institutions)
+    for name, help_, runner in (
+            ("institutions", "institutions, upserted by credit code",
+             "portal.registry.services:import_institutions"),
+            ("places", "unregistered places (未登记/未备案场所), upserted by credit code or by "
+             "district, name and address", "portal.registry.place_import:import_places")):
+        one = kinds.add_parser(name, help=help_)
+        one.add_argument("file")
+        one.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+        one.add_argument("--valid-only", action="store_true",
+                         help="write the valid rows even when others are bad")
+        one.add_argument("--user", help="the login recorded as the importer (default: 命令行)")
+        one.add_argument("--report", help="also write the per-row report here (.xlsx or .csv)")
+        one.set_defaults(func=run_import, runner=runner)
     tpl = kinds.add_parser("template", help="write an empty template with its 数据字典 sheet")
     tpl.add_argument("kind", choices=KINDS)
     tpl.add_argument("out")
     tpl.set_defaults(func=run_template)
 
 
-def run_institutions(args: argparse.Namespace) -> int:
+def run_import(args: argparse.Namespace) -> int:
     from portal.core.db import session_scope
     from portal.core.settings import get_settings
     from portal.registry.rules import imports
-    from portal.registry.services import ImportFileError, import_institutions, write_report
+    from portal.registry.services import ImportFileError, write_report
+
+    module, name = args.runner.split(":")
+    run = getattr(importlib.import_module(module), name)
 
     path = Path(args.file)
     if not path.is_file():
@@ -47,8 +57,8 @@ def run_institutions(args: argparse.Namespace) -> int:
         return 2
     try:
         with session_scope(get_settings().database_url) as db:
-            outcome = import_institutions(db, path, dry_run=args.dry_run,
-                                          valid_only=args.valid_only, username=args.user)
+            outcome = run(db, path, dry_run=args.dry_run, valid_only=args.valid_only,
+                          username=args.user)
     except ImportFileError as exc:
         print(f"import: {exc}", file=sys.stderr)
         return 2
