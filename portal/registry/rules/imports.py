@@ -119,7 +119,11 @@ class Headers:
     problems: list[Problem]
 
 
-def map_headers(headers: Iterable[Any]) -> Headers:
+def map_headers(headers: Iterable[Any], columns: tuple[Column, ...] = COLUMNS) -> Headers:
+    """Each known column's position (by its header or an alias), for any kind's columns."""
+    by_header = _BY_HEADER if columns is COLUMNS else {
+        _norm_header(name): column for column in columns
+        for name in (column.header, *column.aliases)}
     index: dict[int, Column] = {}
     ignored: list[str] = []
     problems: list[Problem] = []
@@ -128,7 +132,7 @@ def map_headers(headers: Iterable[Any]) -> Headers:
         name = _norm_header(header)
         if not name:
             continue
-        column = _BY_HEADER.get(name)
+        column = by_header.get(name)
         if column is None:
             ignored.append(name)
         elif column.field in seen:
@@ -136,7 +140,7 @@ def map_headers(headers: Iterable[Any]) -> Headers:
         else:
             seen[column.field] = name
             index[position] = column
-    for column in COLUMNS:
+    for column in columns:
         if column.required and column.field not in seen:
             problems.append(Problem(1, column.header, "缺少必填列"))
     return Headers(index, ignored, problems)

@@ -53,7 +53,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 DEFAULTS = {"kind": "residential", "nature": "private_forprofit"}
 _HEADERS = {c.field: c.header for c in COLUMNS}
-_BY_HEADER = {imports._norm_header(name): c for c in COLUMNS for name in (c.header, *c.aliases)}
 # What a place's row may change of a stored place (not its registration: a conversion's).
 KEPT = ("name", "credit_code", "kind", "nature", "district_id", "street_id", "address",
         "legal_representative", "phone", "beds_total", "discovered_via", "discovered_on",
@@ -63,26 +62,7 @@ Key = tuple[Any, ...]
 
 
 def map_headers(headers: Iterable[Any]) -> imports.Headers:
-    """Where each place column is in the file (imports.map_headers' rules for these columns)."""
-    index: dict[int, Column] = {}
-    ignored: list[str] = []
-    problems: list[Problem] = []
-    seen: dict[str, str] = {}
-    for position, header in enumerate(headers):
-        name = imports._norm_header(header)
-        if not name:
-            continue
-        column = _BY_HEADER.get(name)
-        if column is None:
-            ignored.append(name)
-        elif column.field in seen:
-            problems.append(Problem(1, name, f"与“{seen[column.field]}”是同一列，请只保留一列"))
-        else:
-            seen[column.field] = name
-            index[position] = column
-    problems += [Problem(1, c.header, "缺少必填列") for c in COLUMNS
-                 if c.required and c.field not in seen]
-    return imports.Headers(index, ignored, problems)
+    return imports.map_headers(headers, COLUMNS)
 
 
 def key_of(values: dict[str, Any]) -> Key:
