@@ -5,6 +5,9 @@ institution. Civil affairs only, as the registry (portal/registry/places.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -92,32 +95,27 @@ def _saved(ctx: Ctx, institution_id: int, key: str) -> Response:
     return ctx.redirect(f"{url}?saved={key}#h-place-state")
 
 
-@view(roles=KEEPERS)
-def post_follow_up(ctx: Ctx) -> Response:
+def _post(ctx: Ctx, action: Callable[..., Any], form: str, saved: str) -> Response:
+    """Run a place's action on the posted form: back to its page, or the form's errors."""
     assert ctx.user is not None
     institution_id = ctx.request.path_params["institution_id"]
     values = typed_values(ctx)
     try:
-        places.follow_up(ctx.db, ctx.user, institution_id, values, today_of(ctx))
+        action(ctx.db, ctx.user, institution_id, values, today_of(ctx))
     except InvalidEntry as err:
         ctx.db.rollback()
-        return _page(ctx, institution_id, 400, errors={"follow": err.errors},
-                     values={"follow": values})
-    return _saved(ctx, institution_id, "followed")
+        return _page(ctx, institution_id, 400, errors={form: err.errors}, values={form: values})
+    return _saved(ctx, institution_id, saved)
+
+
+@view(roles=KEEPERS)
+def post_follow_up(ctx: Ctx) -> Response:
+    return _post(ctx, places.follow_up, "follow", "followed")
 
 
 @view(roles=KEEPERS)
 def post_convert(ctx: Ctx) -> Response:
-    assert ctx.user is not None
-    institution_id = ctx.request.path_params["institution_id"]
-    values = typed_values(ctx)
-    try:
-        places.convert(ctx.db, ctx.user, institution_id, values, today_of(ctx))
-    except InvalidEntry as err:
-        ctx.db.rollback()
-        return _page(ctx, institution_id, 400, errors={"convert": err.errors},
-                     values={"convert": values})
-    return _saved(ctx, institution_id, "converted")
+    return _post(ctx, places.convert, "convert", "converted")
 
 
 routes = [
