@@ -2,7 +2,7 @@
 
     portal import institutions FILE [--dry-run] [--valid-only] [--user LOGIN] [--report OUT]
     portal import places FILE [the same options]     (unregistered places, place_import.py)
-    portal import template institutions OUT.xlsx
+    portal import template institutions|places OUT.xlsx
 
 Exit status: 0 when the file was valid (and written, unless a dry run) or its valid rows were
 written with --valid-only; 1 when it has bad rows and nothing was written; 2 when the file
@@ -16,7 +16,7 @@ import importlib
 import sys
 from pathlib import Path
 
-KINDS = ("institutions",)
+KINDS = ("institutions", "places")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -74,8 +74,12 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_template(args: argparse.Namespace) -> int:
+    from portal.registry.rules import place_import
     from portal.registry.services import write_template
 
-    write_template(Path(args.out))
+    if args.kind == "places":
+        write_template(Path(args.out), place_import.SHEET, place_import.COLUMNS, ())
+    else:
+        write_template(Path(args.out))
     print(f"模板已写入：{args.out}")
     return 0

@@ -285,19 +285,21 @@ def write_report(problems: list[imports.Problem], out: Path) -> None:
     book.save(out)
 
 
-def write_template(out: Path) -> None:
-    """The institutions template: a header row of the columns and a 数据字典 sheet."""
+def write_template(out: Path, title: str = "养老机构",
+                   columns: tuple[imports.Column, ...] = imports.COLUMNS,
+                   not_kept: tuple[str, ...] = imports.NOT_KEPT) -> None:
+    """A kind's template: a header row of its columns and a 数据字典 sheet."""
     book = Workbook()
     sheet = book.active
-    sheet.title = "养老机构"
-    sheet.append([column.header for column in imports.COLUMNS])
+    sheet.title = title
+    sheet.append([column.header for column in columns])
     for cell in sheet[1]:
         cell.number_format = "@"
     guide = book.create_sheet("数据字典")
     guide.append(["列名", "是否必填", "格式", "允许的值", "也接受的列名"])
-    for column in imports.COLUMNS:
+    for column in columns:
         guide.append([column.header, "必填" if column.required else "选填", column.fmt,
                       column.allowed, "、".join(column.aliases)])
-    for name in imports.NOT_KEPT:
+    for name in not_kept:
         guide.append([name, "选填", "文本", "", "可保留在文件中，本平台不保存"])
     book.save(out)

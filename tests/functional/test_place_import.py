@@ -113,3 +113,23 @@ def test_places_are_checked_whole_then_imported_once(db, tmp_path, capsys):
     assert code == 0 and "无变化 3" in out
     db.expire_all()
     assert db.get(Institution, first.id).filing_status == "filed"
+
+
+def test_the_template_lists_the_columns_and_a_filled_copy_imports(db, tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    home = district(db)
+    db.commit()
+    out = tmp_path / "places.xlsx"
+    assert main(["import", "template", "places", str(out)]) == 0
+    book = load_workbook(out)
+    assert book.sheetnames == ["未登记场所", "数据字典"]
+    header = [c.value for c in book["未登记场所"][1]]
+    assert header == [c.header for c in COLUMNS]
+    guide = {r[0]: r[1] for r in book["数据字典"].iter_rows(min_row=2, values_only=True)}
+    assert guide["发现日期"] == "必填" and guide["统一社会信用代码"] == "选填"
+    book["未登记场所"].append(row(home, "模板填写托老点"))
+    book.save(out)
+    capsys.readouterr()
+    code, out_text = run(capsys, out)
+    assert code == 0 and "新增 1" in out_text, out_text
