@@ -34,7 +34,7 @@ from portal.institutions.models import (
 )
 from portal.opendays.models import OpenDay, Signup
 from portal.orgs.models import Department, District, Street
-from portal.registry.models import PlaceFollowUp, StatusChange
+from portal.registry.models import InstitutionMerge, PlaceFollowUp, StatusChange
 from portal.reviews.models import Review
 from portal.stats.models import StatsSnapshot
 
@@ -71,6 +71,7 @@ __all__ = [
     "ServiceResources",
     "Signup",
     "StatsSnapshot",
+    "InstitutionMerge",
     "PlaceFollowUp",
     "StatusChange",
     "Street",

@@ -3,7 +3,8 @@ records move to the survivor (portal/registry/rules/merge.py says which, and wha
 the survivor takes the registry fields it lacks, the duplicate row is deleted, and the whole
 merge is one audit event holding the duplicate's row and what moved. Triggers raise the page
 versions and keep the directory counts; jobs rebuild the survivor's documents and drop the
-duplicate's search document.
+duplicate's search document. The duplicate's id is kept (`InstitutionMerge`): its old page
+address leads to the survivor.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from portal.institutions.tasks import enqueue_refresh
 from portal.registry.exceptions import InvalidEntry
 from portal.registry.forms import MergeForm
 from portal.registry.lifecycle import institution, require_keeper
+from portal.registry.models import InstitutionMerge
 from portal.registry.rules import merge as rules
 from search.tasks import enqueue_index_update
 
@@ -65,6 +67,12 @@ def merge(db: Session, actor: User, survivor_id: int, data: Any, today: date) ->
     # Complaints, reviews and open days raise no page version of their own: this does.
     survivor.updated_at = utcnow()
     db.flush()
+    # SQLite may give a later institution a deleted one's id (the highest id + 1, migration
+    # 0001's tables have no AUTOINCREMENT): a merge of that one replaces the old lead.
+    db.execute(delete(InstitutionMerge).where(InstitutionMerge.merged_id == gone["id"]))
+    db.add(InstitutionMerge(merged_id=gone["id"], institution_id=survivor.id, merged_on=today,
+                            reason=form.reason.data, recorded_by_id=actor.id))
+    db.flush()
     audit.record(db, actor.id, "institution.merge", "institution", survivor.id,
                  duplicate=_plain(gone), moved=moved, filled=_plain(fill),
                  reason=form.reason.data)
@@ -96,3 +104,9 @@ def _move(db: Session, survivor_id: int, duplicate_id: int, today: date) -> dict
         if result.rowcount:
             moved[name] = result.rowcount
     return moved
+
+
+def merged_into(db: Session, institution_id: int) -> int | None:
+    """The institution a merged record's id now leads to (None: never merged)."""
+    return db.scalar(select(InstitutionMerge.institution_id)
+                     .where(InstitutionMerge.merged_id == institution_id))

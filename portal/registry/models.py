@@ -60,3 +60,19 @@ class PlaceFollowUp(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InstitutionMerge(Base):
+    """A record merged into another (portal/registry/merge.py): the duplicate's id, which is
+    gone, and the institution it lives on in, so its old page address leads there. A later
+    merge of that institution moves these rows on (rules/merge.py MOVED). Migration 0026."""
+
+    __tablename__ = "institution_merges"
+
+    merged_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), index=True)
+    merged_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

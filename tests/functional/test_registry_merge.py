@@ -76,6 +76,9 @@ def pair(db):
 def test_supervisor_merges_a_duplicate_and_everything_follows(client, db):
     survivor, duplicate, staff = pair(db)
     keep, gone, code = survivor.id, duplicate.id, duplicate.credit_code
+    # Made now: SQLite gives a new row the highest id + 1, which a deleted duplicate's may be.
+    third = institution(db, survivor.district, name="福寿颐养院（新址）")
+    db.commit()
     before_version, before_listed = survivor.records_version, listed(db)
     sign_in(client, db, Role.SUPERVISOR)
     page = client.get(f"/admin/registry/institutions/{keep}").text
@@ -113,9 +116,24 @@ def test_supervisor_merges_a_duplicate_and_everything_follows(client, db):
     assert {("index_institution", (keep,)), ("index_institution", (gone,)),
             ("refresh_page", (keep,))} <= jobs, jobs
 
-    assert client.get(f"/institutions/{gone}").status_code == 404
+    # The duplicate's old address leads to the survivor; its page shows what moved.
+    moved_on = client.get(f"/institutions/{gone}", follow_redirects=False)
+    assert (moved_on.status_code, moved_on.headers["location"]) == (301, f"/institutions/{keep}")
+    assert client.get(f"/institutions/{gone}/print", follow_redirects=False).headers[
+        "location"] == f"/institutions/{keep}/print"
     shown = client.get(f"/institutions/{keep}").text
     assert "福寿颐养院" in shown and "护理费" in shown
+    assert client.get("/institutions/999999").status_code == 404
+
+    # Merged again, into a third record: both old addresses lead there.
+    again = post(client, url(third.id), duplicate_id=str(keep), reason="又一次重复")
+    assert again.status_code == 303, again.text[:500]
+    assert again.headers["location"].startswith(f"/admin/registry/institutions/{third.id}?")
+    db.expire_all()
+    assert db.get(Institution, keep) is None
+    for old in (gone, keep):
+        assert client.get(f"/institutions/{old}", follow_redirects=False).headers[
+            "location"] == f"/institutions/{third.id}"
 
 
 def test_refused_merges_write_nothing_and_say_why(client, db):

@@ -1,5 +1,6 @@
-"""Migration 0026 (unregistered places' follow-ups): down drops the table and keeps the
-places (institutions rows with their discovery), up creates it again and it takes rows."""
+"""Migration 0026 (unregistered places' follow-ups, merged records): down drops the tables and
+keeps the places (institutions rows with their discovery), up creates them again and they take
+rows."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def test_0026_down_and_up(db, database_url):
     dispose_engines()
     command.downgrade(alembic_config(database_url), "0024")
     engine = get_engine(database_url)
-    assert "place_follow_ups" not in inspect(engine).get_table_names()
+    assert not {"place_follow_ups", "institution_merges"} & set(inspect(engine).get_table_names())
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT discovered_on FROM institutions WHERE id = :i"),
                            {"i": place_id}) is not None
@@ -34,3 +35,7 @@ def test_0026_down_and_up(db, database_url):
                           "note, recorded_at) VALUES (:i, 'banned', '2025-09-01', '取缔', "
                           "'2025-09-01 00:00:00+00:00')"), {"i": place_id})
         assert conn.scalar(text("SELECT outcome FROM place_follow_ups")) == "banned"
+        conn.execute(text("INSERT INTO institution_merges (merged_id, institution_id, merged_on, "
+                          "reason, recorded_at) VALUES (99, :i, '2025-09-01', '重复', "
+                          "'2025-09-01 00:00:00+00:00')"), {"i": place_id})
+        assert conn.scalar(text("SELECT institution_id FROM institution_merges")) == place_id

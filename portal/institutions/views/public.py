@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.backoffice.services.public import PUBLISHED_PROPERTIES
@@ -30,6 +30,7 @@ from portal.institutions.services.page import load_page
 from portal.institutions.services.page_json import page_json, summary_json
 from portal.institutions.services.pagedoc import shown_page
 from portal.institutions.services.queries import InstitutionQueries
+from portal.registry.merge import merged_into
 
 
 def _today(ctx: Ctx) -> date:
@@ -69,11 +70,19 @@ def _institution_id(ctx: Ctx) -> int:
     return ctx.request.path_params["institution_id"]
 
 
+def _gone(ctx: Ctx, name: str) -> Response:
+    """A record merged into another leads there (portal/registry/merge.py); else 404."""
+    survivor = merged_into(ctx.db, _institution_id(ctx))
+    if survivor is None:
+        raise HTTPException(404, "没有这家机构，可能编号有误或已注销。")
+    return RedirectResponse(ctx.url(name, institution_id=survivor), status_code=301)
+
+
 @view()
 def detail(ctx: Ctx) -> Response:
     page = shown_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
     if page is None:
-        raise HTTPException(404, "没有这家机构，可能编号有误或已注销。")
+        return _gone(ctx, "institutions:detail")
     return ctx.render("institutions/detail.html", p=page, inst=page.inst, **_common(ctx))
 
 
@@ -81,7 +90,7 @@ def detail(ctx: Ctx) -> Response:
 def print_view(ctx: Ctx) -> Response:
     page = shown_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
     if page is None:
-        raise HTTPException(404, "没有这家机构，可能编号有误或已注销。")
+        return _gone(ctx, "institutions:print")
     return ctx.render("institutions/print.html", p=page, inst=page.inst, **_common(ctx))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 MOVED = ("grades", "inspections", "penalties", "credit_entries", "fulfilment_assessments",
          "record_revisions", "institution_status_changes", "complaints", "reviews", "open_days",
          "disclosure_versions", "disclosure_drafts", "service_resources", "users",
-         "place_follow_ups")
+         "place_follow_ups", "institution_merges")
 # Disclosures in force, by the column that retires a row: the duplicate's current rows move
 # too, and are retired on the merge day when the survivor has current rows of its own (its
 # disclosures stay in force; the duplicate's go to the history, as an old price does).
