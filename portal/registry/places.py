@@ -111,9 +111,7 @@ def place(db: Session, institution_id: int) -> Institution:
 
 
 def _history(db: Session, institution_id: int) -> list[PlaceFollowUp]:
-    return list(db.scalars(
-        select(PlaceFollowUp).where(PlaceFollowUp.institution_id == institution_id)
-        .order_by(PlaceFollowUp.decided_on.desc(), PlaceFollowUp.id.desc())))
+    return _histories(db, [institution_id])[institution_id]
 
 
 def follow_up(db: Session, actor: User, institution_id: int, data: Any,
@@ -183,47 +181,63 @@ def _record(db: Session, actor: User, inst: Institution, outcome: str, on: date,
     return row
 
 
-def _civil_checks(db: Session, institution_id: int) -> list[date]:
-    return list(db.scalars(
-        select(Inspection.inspected_on).join(Department, Department.id == Inspection.department_id)
-        .where(Inspection.institution_id == institution_id,
-               Department.type_code == CHECK_DEPARTMENT)))
+def _civil_checks(db: Session, ids: list[int]) -> dict[int, list[date]]:
+    found: dict[int, list[date]] = {i: [] for i in ids}
+    for institution_id, on in db.execute(
+            select(Inspection.institution_id, Inspection.inspected_on)
+            .join(Department, Department.id == Inspection.department_id)
+            .where(Inspection.institution_id.in_(ids),
+                   Department.type_code == CHECK_DEPARTMENT)):
+        found[institution_id].append(on)
+    return found
 
 
-def _check(db: Session, inst: Institution, today: date, tz: ZoneInfo,
-           thresholds: Thresholds, calendar: Any) -> rules.Check | None:
-    if inst.discovered_on is None:
-        return None
-    period = Period(year=inst.discovered_on.year, today=today, calendar=calendar, tz=tz,
-                    thresholds=thresholds)
-    return rules.onsite_check(inst.discovered_on, _civil_checks(db, inst.id), period)
+def _histories(db: Session, ids: list[int]) -> dict[int, list[PlaceFollowUp]]:
+    found: dict[int, list[PlaceFollowUp]] = {i: [] for i in ids}
+    for row in db.scalars(select(PlaceFollowUp).where(PlaceFollowUp.institution_id.in_(ids))
+                          .order_by(PlaceFollowUp.decided_on.desc(), PlaceFollowUp.id.desc())):
+        found[row.institution_id].append(row)
+    return found
+
+
+def _places(db: Session, insts: list[Institution], today: date, tz: ZoneInfo,
+            thresholds: Thresholds) -> list[Place]:
+    """Each place with its follow-ups and its check: three statements whatever the count."""
+    ids = [inst.id for inst in insts]
+    histories, checks = _histories(db, ids), _civil_checks(db, ids)
+    calendar = load_calendar(db)
+    shown = []
+    for inst in insts:
+        history = histories[inst.id]
+        check = None
+        if inst.discovered_on is not None:
+            period = Period(year=inst.discovered_on.year, today=today, calendar=calendar,
+                            tz=tz, thresholds=thresholds)
+            check = rules.onsite_check(inst.discovered_on, checks[inst.id], period)
+        shown.append(Place(inst, history[0].outcome if history else None, history, check))
+    return shown
 
 
 def shown(db: Session, actor: User, institution_id: int, today: date, tz: ZoneInfo,
           thresholds: Thresholds) -> Place:
     inst = place(db, institution_id)
     require_keeper(actor, inst)
-    history = _history(db, inst.id)
-    return Place(inst, history[0].outcome if history else None, history,
-                 _check(db, inst, today, tz, thresholds, load_calendar(db)))
+    return _places(db, [inst], today, tz, thresholds)[0]
 
 
 def listed(db: Session, actor: User, today: date, tz: ZoneInfo, thresholds: Thresholds,
            limit: int = 200) -> list[Place]:
     """The places the actor keeps, newest discovery first (the open ones before the rest)."""
-    calendar = load_calendar(db)
+    office = actor.department
+    own = ([Institution.district_id == office.district_id]
+           if office is not None and office.district_id is not None else [])
     rows = db.scalars(select(Institution).options(joinedload(Institution.district))
-                      .where(PLACES)
+                      .where(PLACES, *own)
                       .order_by(Institution.discovered_on.desc().nulls_last(),
                                 Institution.id.desc()).limit(limit))
-    found = []
-    for inst in rows:
-        if not may_keep(actor, inst):
-            continue
-        history = _history(db, inst.id)
-        found.append(Place(inst, history[0].outcome if history else None, history,
-                           _check(db, inst, today, tz, thresholds, calendar)))
-    return sorted(found, key=lambda p: p.outcome in ("registered", "banned"))
+    kept = [inst for inst in rows if may_keep(actor, inst)]
+    return sorted(_places(db, kept, today, tz, thresholds),
+                  key=lambda p: p.outcome in ("registered", "banned"))
 
 
 def _plain(value: Any) -> Any:

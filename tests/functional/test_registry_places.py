@@ -154,3 +154,21 @@ def test_adding_a_place_is_checked_and_kept_to_civil_affairs(client, db):
     assert listing.status_code == 200 and "无证托老所" not in listing.text
     refused = post(client, "/admin/registry/places/new", **found_place(home, name="另一处"))
     assert refused.status_code == 403
+
+
+def test_a_district_office_lists_and_opens_its_own_places_only(client, db):
+    home, other = district(db), district(db)
+    own_office = department(db, "civil_affairs", home)
+    db.commit()
+    sign_in(client, db, Role.SUPERVISOR)
+    mine = add(client, db, home)
+    theirs = post(client, "/admin/registry/places/new",
+                  **found_place(other, name="别区托老点", discovered_on="2025-09-01"))
+    assert theirs.status_code == 303
+    db.expire_all()
+    theirs_id = db.scalars(select(Institution.id).where(Institution.name == "别区托老点")).one()
+    sign_in(client, db, Role.DEPARTMENT, department_id=own_office.id)
+    listing = client.get("/admin/registry/places/").text
+    assert "无证托老所" in listing and "别区托老点" not in listing
+    assert client.get(f"/admin/registry/places/{mine.id}").status_code == 200
+    assert client.get(f"/admin/registry/places/{theirs_id}").status_code == 403
