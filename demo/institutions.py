@@ -11,6 +11,7 @@ from typing import Any
 
 from demo import geo, names
 from demo.backoffice import assessment_rows, disclosure_rows
+from demo.lifecycle import status_rows
 from portal.backoffice.models import CreditCommitment, InstitutionRule
 from portal.core.db import utcnow
 from portal.institutions.models import (
@@ -25,6 +26,7 @@ from portal.institutions.models import (
 from portal.institutions.rules import creditcode
 from portal.institutions.vocab import KINDS, NATURES
 from portal.orgs.vocab import office_name
+from portal.registry.models import StatusChange
 from search.rules.pinyin import initials
 
 # Documented in the README: every demo account shares it; never used outside demo data.
@@ -378,6 +380,7 @@ class InstitutionMaker:
                 "discovered_on": None,
                 "discovered_by": "",
                 "discovered_via": "",
+                "operating_status": "operating",
                 "created_at": self.now,
                 "updated_at": self.now,
             }
@@ -395,6 +398,13 @@ class InstitutionMaker:
                 bundle.add(table, row)
         for row in assessment_rows(i, bundle.children, today, self.now, self.city_civil):
             bundle.add("fulfilment_assessments", row)
+        latest = bundle.children.get("service_resources", [])[-1:]
+        elders = sum(r[k] for r in latest for k in ("elders_self_care", "elders_mild",
+                                                     "elders_severe"))
+        status, changes = status_rows(i, district.name, elders, today, self.now)
+        bundle.institution["operating_status"] = status
+        for row in changes:
+            bundle.add("institution_status_changes", row)
         return bundle
 
     def _fees(self, b: Bundle, kind: str, nature: str) -> Decimal:
@@ -789,4 +799,5 @@ CHILD_TABLES = {
     "institution_rules": InstitutionRule.__table__,
     "credit_commitments": CreditCommitment.__table__,
     "fulfilment_assessments": FulfilmentAssessment.__table__,
+    "institution_status_changes": StatusChange.__table__,
 }

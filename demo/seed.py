@@ -68,6 +68,7 @@ class SeedSummary:
     institution_rules: int = 0
     credit_commitments: int = 0
     fulfilment_assessments: int = 0
+    institution_status_changes: int = 0
     open_days: int = 0
     page_documents: int = 0
     elapsed_seconds: float = 0.0

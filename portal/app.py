@@ -48,6 +48,9 @@ from portal.opendays.exceptions import OpenDayError
 from portal.opendays.rules.months import MonthOutOfRange
 from portal.ops import views as ops_views
 from portal.orgs import views as org_views
+from portal.registry import place_views
+from portal.registry import views as registry_views
+from portal.registry.exceptions import RegistryError
 from portal.reviews import views as review_views
 from portal.reviews.services import ReviewError
 from portal.site import views as site_views
@@ -114,7 +117,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
 # Domain errors answered by `domain_error` wherever a view lets them through; a view catches
 # one itself only to answer differently (the form again with the typed values, a 409 page).
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (
-    OpenDayError, MonthOutOfRange, ReviewError, WorkflowError, RecordError,
+    OpenDayError, MonthOutOfRange, ReviewError, WorkflowError, RecordError, RegistryError,
 )
 
 
@@ -172,6 +175,8 @@ def create_app() -> Starlette:
               name="disclosures_admin"),
         Mount("/admin/ops", routes=ops_views.routes, name="ops"),
         Mount("/admin/street-offices", routes=org_views.routes, name="street_offices"),
+        Mount("/admin/registry", routes=registry_views.routes + place_views.routes,
+              name="registry"),
         Mount("/admin", routes=accounts_views.admin_routes, name="admin"),
         Mount("/manage", routes=backoffice_views.routes, name="manage"),
         Mount("/institutions", routes=institution_views.routes, name="institutions"),

@@ -34,6 +34,7 @@ from portal.institutions.models import (
 )
 from portal.opendays.models import OpenDay, Signup
 from portal.orgs.models import Department, District, Street
+from portal.registry.models import InstitutionMerge, PlaceFollowUp, StatusChange
 from portal.reviews.models import Review
 from portal.stats.models import StatsSnapshot
 
@@ -71,6 +72,9 @@ __all__ = [
     "Signup",
     "SmsDelivery",
     "StatsSnapshot",
+    "InstitutionMerge",
+    "PlaceFollowUp",
+    "StatusChange",
     "Street",
     "User",
     "UserSession",

@@ -1,7 +1,7 @@
 """street offices: departments.street_id and routing_rules.street_level
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-07 07:30:00.000000
 
 Streets/towns (乡镇、街道) become a level of office below the district (issue 20, "Street tier";
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0025'
-down_revision: str | None = '0023'
+down_revision: str | None = '0024'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """streets: the 统计用区划代码 where the city has one
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-07 13:10:00.000000
 
 `portal import districts` keeps a street's or town's code (9 or 12 digits) when the city's file
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0027'
-down_revision: str | None = '0025'
+down_revision: str | None = '0026'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 # Table → its key columns.
 SIGNED_COUNTS = {
     "queue_counts": ("office_id", "bucket"),
-    "directory_counts": ("district_id", "street_id", "kind", "nature", "filing_status", "vacant"),
+    "directory_counts": ("district_id", "street_id", "kind", "nature", "filing_status", "vacant",
+                         "operating_status"),
 }
 
 

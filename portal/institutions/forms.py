@@ -130,6 +130,7 @@ class DirectoryFilters(PortalForm):
     vacant = _yes_no("vacant")
     admits = _one_of("收住对象", ADMITS)
     medical = _yes_no("medical")
+    closed = _yes_no("closed")
     sort = _one_of("排序方式", SORTS)
     lat = Degrees(low=-90, high=90, message="纬度应为 -90 到 90 之间的数字，如 39.908")
     lng = Degrees(low=-180, high=180, message="经度应为 -180 到 180 之间的数字，如 116.397")
@@ -176,7 +177,8 @@ class DirectoryFilters(PortalForm):
             price_max=good("price_max"), vacant=good("vacant") in ("1", "true"),
             admits=good("admits"), medical=good("medical") in ("1", "true"),
             sort="distance" if good("near_me") in ("1", "true")
-            else good("sort") or self.default_sort, near=good("near"))
+            else good("sort") or self.default_sort, near=good("near"),
+            closed=good("closed") in ("1", "true"))
         if not (self.lat.errors or self.lng.errors) and None not in (self.lat.data, self.lng.data):
             query = replace(query, lat=self.lat.data, lng=self.lng.data)
         if query.price_min is not None and query.price_max is not None \

@@ -75,6 +75,9 @@ class Institution(Base):
     discovered_on: Mapped[date | None] = mapped_column(Date)
     discovered_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
     discovered_via: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # vocab.OPERATING_STATUSES; its changes over time: portal/registry/models.py (migration 0024).
+    operating_status: Mapped[str] = mapped_column(String(20), default="operating",
+                                                  server_default="operating")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Raised by database triggers (migration 0009) on every change the public page shows;
@@ -342,4 +345,6 @@ class DirectoryCount(Base):
     nature: Mapped[str] = mapped_column(String(20))
     filing_status: Mapped[str] = mapped_column(String(20))
     vacant: Mapped[bool] = mapped_column(Boolean)  # beds_vacant > 0
+    operating_status: Mapped[str] = mapped_column(String(20), default="operating",
+                                                  server_default="operating")  # migration 0024
     n: Mapped[int] = mapped_column(Integer)

@@ -81,3 +81,12 @@ FIRE_APPROVAL_STATUSES = {
     "in_progress": "办理中",
     "not_required": "无需办理",
 }
+
+# Operating status over time (issue 20, the registry lifecycle; portal/registry/rules/lifecycle.py).
+# A closed institution leaves the default directory but keeps its page and its history.
+OPERATING_STATUSES = {
+    "preparing": "筹建",
+    "operating": "运营",
+    "suspended": "暂停服务",
+    "closed": "终止（注销）",
+}

@@ -5,7 +5,8 @@
     portal init [--city NAME] [--districts FILE] [--offices FILE] [--admin LOGIN]
                 [--password-file FILE]
 
-KIND is one of portal/registry/kinds.py's table: institutions, districts, offices, staff.
+KIND is one of portal/registry/kinds.py's table: institutions, districts, offices, places
+(unregistered places, place_import.py), staff.
 Exit status: 0 when the file was valid (and written, unless a dry run) or its valid rows were
 written with --valid-only; 1 when it has bad rows and nothing was written; 2 when the file
 cannot be read or the user is unknown. `portal init`: 0 done, 1 a file or the password is

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from portal.registry.rules import districts, imports, offices, staff
+from portal.registry.rules import districts, imports, offices, place_import, staff
 
 if TYPE_CHECKING:
     from portal.registry.services import Outcome
@@ -39,6 +39,9 @@ KINDS: dict[str, Kind] = {
                       districts.COLUMNS, (), "portal.registry.sheets:import_districts"),
     "offices": Kind("department offices, upserted by (type, district)", offices.SHEET,
                     offices.COLUMNS, (), "portal.registry.sheets:import_offices"),
+    "places": Kind("unregistered places (未登记/未备案场所), upserted by credit code or by "
+                   "district, name and address", place_import.SHEET, place_import.COLUMNS, (),
+                   "portal.registry.place_import:import_places"),
     "staff": Kind("staff accounts, upserted by login; a new one gets an initial password",
                   staff.SHEET, staff.COLUMNS, staff.NOT_KEPT, "portal.registry.sheets:import_staff"),
 }

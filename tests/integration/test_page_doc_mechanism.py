@@ -14,7 +14,8 @@ from portal.institutions.services import pagedoc
 
 # The tables whose rows the page shows, by institution (migration 0009's CHILDREN).
 SHOWN = ("fee_items", "service_resources", "grades", "inspections", "penalties",
-         "credit_entries", "institution_rules", "credit_commitments", "disclosure_versions")
+         "credit_entries", "institution_rules", "credit_commitments", "disclosure_versions",
+         "institution_status_changes")  # and 0024's status history
 
 
 def _triggers(conn) -> dict[str, set[str]]:

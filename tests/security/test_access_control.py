@@ -17,7 +17,7 @@ from sqlalchemy import select
 from complaints.models import Complaint, ComplaintEvent
 from portal.accounts.rules.roles import Role
 from portal.backoffice.models import DisclosureDraft
-from portal.institutions.models import CreditEntry, Inspection, Penalty
+from portal.institutions.models import CreditEntry, Inspection, Institution, Penalty
 from portal.opendays.models import Signup
 from portal.reviews.models import Review
 
@@ -49,6 +49,10 @@ PARAMS = {
     "penalty_id": (lambda w: w.b.penalty_id, {403, 404}),
     "entry_id": (lambda w: w.b.credit_entry_id, {403, 404}),
     "draft_id": (lambda w: w.b.draft_id, NOT_FOUND),
+    # The registry (/admin/registry): another district's institution is civil affairs' of
+    # that district (403); its place pages answer 404 for an institution that is no place.
+    "institution_id": (lambda w: w.b.institution.id, {403, 404}),
+    "change_id": (lambda w: 0, NOT_FOUND),  # a status change: none in this world
     # Not an id: a section of the signed-in institution's own disclosures (/manage/{section}).
     "section": (lambda w: "basic", {200, 303, 400}),
 }
@@ -104,6 +108,9 @@ def snapshot(db, world: World) -> tuple:
         db.get(CreditEntry, b.credit_entry_id).removed_on,
         db.scalars(select(Signup.status).where(Signup.open_day_id == b.open_day.id)).all(),
         db.get(DisclosureDraft, b.draft_id).status,
+        db.execute(select(Institution.name, Institution.operating_status, Institution.credit_code,
+                          Institution.filing_status).where(Institution.id == b.institution.id))
+        .one(),
     )
 
 
@@ -121,7 +128,8 @@ def form_for(client, world: World) -> dict[str, str]:
             "reason": "不属于本部门职责范围", "days": "5", "reply": "感谢您的评价与监督",
             "department_id": str(world.a.office_id), "decision": "approve",
             "note": "请尽快办理", "rectification_status": "done", "status": "executed",
-            "removed_on": "2026-05-01"}
+            "removed_on": "2026-05-01", "duplicate_id": str(world.a.institution.id),
+            "effective_on": "2026-05-01", "decided_on": "2026-05-01"}
 
 
 # One world and one login per role (not per route) keeps this fast; every failure is listed.

@@ -48,6 +48,9 @@ class DirectoryQuery:
     lat: float | None = None
     lng: float | None = None
     near: int | None = None
+    # 含已终止: also institutions whose operating status is 终止（注销）, which the default
+    # directory leaves out (issue 20: a closed institution keeps its page and history).
+    closed: bool = False
 
     @property
     def has_point(self) -> bool:

@@ -13,7 +13,9 @@ shown after praise of it:
 - 对未按期整改的 … 下达停业整顿通知书 (昆政办〔2021〕70号): an overdue rectification outranks
   any grade;
 - a penalty is credit information published as such (株洲实施方案（征求意见稿）(十四)；
-  内政办发〔2021〕26号 (十八)).
+  内政办发〔2021〕26号 (十八));
+- a suspended or closed home leads with that (苏府办〔2021〕248号 二(九) 服务退出监管): whatever
+  else the page says, an elder cannot move in; 筹建 is a note.
 Thresholds: none of its own. Penalties count within the credit look-back period
 (PORTAL_CREDIT_LOOKBACK_DAYS, portal/institutions/rules/credit.py: 365 days, the seeds' yearly
 cycle — 酉阳县 (六)、内政办发〔2021〕26号 (十六)); complaint figures are the page's 12 months.
@@ -34,6 +36,7 @@ from portal.institutions.vocab import (
     FILING_STATUSES,
     GRADES,
     INSPECTION_OUTCOMES,
+    OPERATING_STATUSES,
     RECTIFICATION_STATUSES,
 )
 
@@ -45,7 +48,7 @@ MAX_WARNINGS = 3
 
 # Within one tone: the facts item 3 names first (lists, overdue rectification, penalty), then
 # the rest in the order the flags and blockers come.
-_FIRST = ("black_list", "red_list_conflict", "unregistered", "rectification_overdue",
+_FIRST = ("closed", "suspended", "black_list", "red_list_conflict", "unregistered", "rectification_overdue",
           "penalty", "serious_breach", "complaint_substantiated")
 
 
@@ -142,9 +145,15 @@ def headline(
     complaints_received: int,
     complaints_on_time_rate: int | None,
     black_listed: bool = False,
+    operating_status: str = "operating",
 ) -> Headline:
     """What the headline box says on `today`, most serious first."""
     found: list[Signal] = []
+    if operating_status != "operating":
+        found.append(Signal(operating_status,
+                            "info" if operating_status == "preparing" else "serious",
+                            OPERATING_STATUSES.get(operating_status, operating_status),
+                            "operating-status"))
     if black_listed:
         found.append(Signal("black_list", "serious", "列入失信联合惩戒对象名单", "h-credit"))
     if red_listed and blockers:
@@ -219,4 +228,5 @@ def for_page(p: Any) -> Headline:
         # CreditStatus has no black-list field yet (services/credit_status.py, not ours to
         # change this round): read it when it has one.
         black_listed=bool(getattr(cs, "black_listed", False)),
+        operating_status=p.inst.operating_status,
     )

@@ -44,6 +44,7 @@ from portal.institutions.rules.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from portal.institutions.services.credit_status import CreditStatus
 from portal.institutions.services.page_live import ComplaintStats, load_live, with_open_days
 from portal.opendays.services.events import InstitutionOpenDays
+from portal.registry.models import StatusChange
 
 COMPLAINT_WINDOW_DAYS = 365
 
@@ -111,6 +112,13 @@ class InstitutionPage(ShownPage):
     credit_status: CreditStatus = field(default_factory=CreditStatus)
     # Inspections and penalties withdrawn by their office (corrections.py), newest first.
     withdrawals: list[RecordRevision] = field(default_factory=list)
+    # Operating status changes with their 安置 plans, newest first (portal/registry/).
+    status_changes: list[StatusChange] = field(default_factory=list)
+
+    @property
+    def status_change(self) -> StatusChange | None:
+        """The change that gave the current status (None: as registered or imported)."""
+        return self.status_changes[0] if self.status_changes else None
 
     @property
     def last_updated(self) -> datetime | None:
@@ -169,6 +177,9 @@ def _dated(model, date_column):
 _INSPECTIONS = _dated(Inspection, Inspection.inspected_on)
 _PENALTIES = _dated(Penalty, Penalty.decided_on)
 _CREDIT = _dated(CreditEntry, CreditEntry.listed_on)
+_STATUS_CHANGES = select(StatusChange).where(
+    StatusChange.institution_id == bindparam("institution_id")).order_by(
+    StatusChange.effective_on.desc(), StatusChange.id.desc())
 _WITHDRAWALS = select(RecordRevision).options(joinedload(RecordRevision.department)).where(
     RecordRevision.institution_id == bindparam("institution_id"),
     RecordRevision.action == "withdraw").order_by(RecordRevision.at.desc(),
@@ -223,4 +234,5 @@ def load_page(
         facts=facts,
         credit_status=live.credit_status,
         withdrawals=list(db.scalars(_WITHDRAWALS, by_id)),
+        status_changes=list(db.scalars(_STATUS_CHANGES, by_id)),
     )

@@ -15,6 +15,7 @@ from portal.institutions.rules.facts import MonthlyTotal
 from portal.institutions.services.credit_status import status_json
 from portal.institutions.services.page import InstitutionPage
 from portal.opendays.services.events import ShownOpenDay
+from portal.registry.models import StatusChange
 
 if TYPE_CHECKING:
     from portal.institutions.services.directory import Listed
@@ -54,6 +55,7 @@ def summary_json(inst: Institution | Listed, grade: int | None,
             "severe": inst.admits_severe,
         },
         "medical_integration": inst.medical_integration,
+        "operating_status": inst.operating_status,
         "grade": grade,
         "monthly_fee": total_json(monthly),
         "location": None if inst.latitude is None or inst.longitude is None else {
@@ -151,7 +153,28 @@ def page_json(p: InstitutionPage) -> dict[str, Any]:
         },
         **published_json(p.published),
         "credit_check": status_json(p.credit_status),
+        "operating_status_since": _d(p.status_change.effective_on) if p.status_change else None,
+        "resettlement": (_resettlement_json(p.status_change)
+                         if p.status_change and p.status_change.status == inst.operating_status
+                         else None),
+        "status_history": [_status_change_json(c) for c in p.status_changes],
     }
+
+
+def _resettlement_json(c: StatusChange) -> dict[str, Any] | None:
+    """The 安置 plan of a suspension or exit and its progress (苏府办〔2021〕248号 二(九))."""
+    if not c.elders_to_resettle:
+        return None
+    return {"elders_to_resettle": c.elders_to_resettle, "resettle_to": c.resettle_to,
+            "resettle_by": _d(c.resettle_by), "resettled": c.resettled_count,
+            "resettled_on": _d(c.resettled_on),
+            "done": c.resettled_count >= c.elders_to_resettle}
+
+
+def _status_change_json(c: StatusChange) -> dict[str, Any]:
+    return {"status": c.status, "previous_status": c.previous_status,
+            "effective_on": _d(c.effective_on), "reason": c.reason,
+            "resettlement": _resettlement_json(c)}
 
 
 def _open_day_json(e: ShownOpenDay) -> dict[str, Any]:

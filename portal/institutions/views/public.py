@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.backoffice.services.public import PUBLISHED_PROPERTIES
@@ -41,6 +41,7 @@ from portal.institutions.services.page_json import page_json, summary_json
 from portal.institutions.services.pagedoc import shown_page
 from portal.institutions.services.queries import InstitutionQueries, Origin
 from portal.institutions.views import compare as compare_tray
+from portal.registry.merge import merged_into
 
 
 def _today(ctx: Ctx) -> date:
@@ -109,11 +110,19 @@ def _institution_id(ctx: Ctx) -> int:
     return ctx.request.path_params["institution_id"]
 
 
+def _gone(ctx: Ctx, name: str) -> Response:
+    """A record merged into another leads there (portal/registry/merge.py); else 404."""
+    survivor = merged_into(ctx.db, _institution_id(ctx))
+    if survivor is None:
+        raise HTTPException(404, "没有这家机构，可能编号有误或已注销。")
+    return RedirectResponse(ctx.url(name, institution_id=survivor), status_code=301)
+
+
 @view()
 def detail(ctx: Ctx) -> Response:
     page = shown_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
     if page is None:
-        raise HTTPException(404, "没有这家机构，可能编号有误或已注销。")
+        return _gone(ctx, "institutions:detail")
     return ctx.render("institutions/detail.html", p=page, inst=page.inst,
                       **_profile(page), **compare_tray.tray_context(ctx), **_common(ctx))
 
@@ -122,7 +131,7 @@ def detail(ctx: Ctx) -> Response:
 def print_view(ctx: Ctx) -> Response:
     page = shown_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
     if page is None:
-        raise HTTPException(404, "没有这家机构，可能编号有误或已注销。")
+        return _gone(ctx, "institutions:print")
     return ctx.render("institutions/print.html", p=page, inst=page.inst,
                       **_profile(page), **_common(ctx))
 
@@ -249,7 +258,7 @@ SUMMARY = {
     "type": "object",
     "required": ["id", "name", "kind", "nature", "filing_status", "district", "street", "address",
                  "beds_total", "beds_vacant", "admits", "medical_integration", "grade",
-                 "monthly_fee"],
+                 "monthly_fee", "operating_status"],
     "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"},
         "kind": {"enum": list(vocab.KINDS)}, "nature": {"enum": list(vocab.NATURES)},
@@ -259,6 +268,8 @@ SUMMARY = {
         "admits": {"type": "object", "required": ["self_care", "mild", "severe"], "properties": {
             k: {"type": "boolean"} for k in ("self_care", "mild", "severe")}},
         "medical_integration": {"type": "boolean"},
+        "operating_status": {"enum": list(vocab.OPERATING_STATUSES),
+                             "description": "筹建 / 运营 / 暂停服务 / 终止（注销）"},
         "grade": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
         "monthly_fee": {**_MONTHLY, "description": "monthly total for `level` (or across levels)"},
         "location": {"type": ["object", "null"], "required": ["latitude", "longitude", "datum"],
@@ -278,6 +289,23 @@ _FEE = {"type": "object", "required": ["item", "unit", "price", "pricing_type", 
                        "care_level": _STR_OR_NULL, "effective_from": _DATE_OR_NULL,
                        "effective_to": _DATE_OR_NULL}}
 _ARRAY_OF_OBJECTS = {"type": "array", "items": {"type": "object"}}
+# 安置 (苏府办〔2021〕248号 二(九); 实施方案（征求意见稿）(七)): elders resettled on a stop.
+_RESETTLEMENT = {
+    "type": ["object", "null"],
+    "required": ["elders_to_resettle", "resettle_to", "resettle_by", "resettled", "resettled_on",
+                 "done"],
+    "properties": {"elders_to_resettle": {"type": "integer"}, "resettle_to": {"type": "string"},
+                   "resettle_by": _DATE_OR_NULL, "resettled": {"type": "integer"},
+                   "resettled_on": _DATE_OR_NULL, "done": {"type": "boolean"}},
+}
+_STATUS_CHANGE = {
+    "type": "object",
+    "required": ["status", "previous_status", "effective_on", "reason", "resettlement"],
+    "properties": {"status": {"enum": list(vocab.OPERATING_STATUSES)},
+                   "previous_status": {"enum": list(vocab.OPERATING_STATUSES)},
+                   "effective_on": {"type": "string", "format": "date"},
+                   "reason": {"type": "string"}, "resettlement": _RESETTLEMENT},
+}
 OPEN_DAY = {
     "type": "object",
     "required": ["id", "title", "place", "status", "starts_at", "ends_at", "signup_deadline",
@@ -298,7 +326,8 @@ DETAIL = {
                      "monthly_totals", "resources", "grade_award", "inspections", "penalties",
                      "credit_entries", "complaints", "flags", "completeness", "updated_at",
                      "rules", "credit_commitment", "last_updated", "change_history",
-                     "open_days", "credit_check"],
+                     "open_days", "credit_check", "operating_status_since", "resettlement",
+                     "status_history"],
         "properties": {
             "credit_code": _STR_OR_NULL,
             "registration": {"type": "object"}, "filing": {"type": "object"},
@@ -341,6 +370,12 @@ DETAIL = {
             },
             **PUBLISHED_PROPERTIES,
             "credit_check": CREDIT_CHECK_SCHEMA,
+            "operating_status_since": {**_DATE_OR_NULL,
+                                       "description": "effective date of the last status change"},
+            "resettlement": {**_RESETTLEMENT, "description":
+                             "安置 plan and progress of the current suspension or exit"},
+            "status_history": {"type": "array", "items": _STATUS_CHANGE,
+                               "description": "operating status changes, newest first"},
         },
     }],
 }
@@ -380,6 +415,8 @@ register("/api/v1/institutions", {"get": {
         _q("vacant", "only with vacant beds", {"enum": ["1", "0", "true", "false"]}),
         _q("admits", "admits elders with mild or severe disability", {"enum": list(ADMITS)}),
         _q("medical", "only 医养结合", {"enum": ["1", "0", "true", "false"]}),
+        _q("closed", "含已终止: also closed (终止/注销) institutions, left out by default",
+           {"enum": ["1", "0", "true", "false"]}),
         _q("sort", "id (default, stable), name, grade, price, vacancies or distance (needs "
            "lat and lng, or near; institutions without coordinates last)",
            {"enum": ["id", *SORTS]}),

@@ -394,3 +394,18 @@ REPORT_HEADER = ("行", "列", "问题")
 def report_rows(problems: Iterable[Problem]) -> list[tuple[int, str, str]]:
     """The problems sorted by row, for printing or writing as a table."""
     return [(p.row, p.column, p.message) for p in sorted(problems, key=lambda p: p.row)]
+
+
+# ---- one institution typed in the back office --------------------------------------------
+
+def check_fields(cells: dict[str, Any], places: Places) -> tuple[dict[str, Any], dict[str, str]]:
+    """An institution typed in the back office's form (portal/registry/institutions.py): the
+    same cell and row checks, with the same messages, as an imported row; cells and problems
+    keyed by field (`Column.field`), the first problem of each."""
+    values, problems = _check_row(dict(enumerate(COLUMNS)), 0,
+                                  tuple(cells.get(c.field) for c in COLUMNS), places)
+    by_header = {c.header: c.field for c in COLUMNS}
+    found: dict[str, str] = {}
+    for problem in problems:
+        found.setdefault(by_header[problem.column], problem.message)
+    return values, found

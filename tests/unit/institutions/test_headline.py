@@ -172,3 +172,23 @@ def test_fee_range_last_inspection_and_no_records():
         date(2026, 9, 1), "乙", "整改中", "warning")
     bare = make(Facts(HOME))
     assert bare.last_inspection is None and bare.fee_low is None and bare.grade == ""
+
+
+@pytest.mark.parametrize(("status", "tone"), [("suspended", "serious"), ("closed", "serious"),
+                                              ("preparing", "info")])
+def test_a_home_not_operating_says_so_first(status, tone):
+    """A suspended or closed home leads the headline, before praise and before every other
+    serious fact (苏府办〔2021〕248号 二(九)); 筹建 is only a note."""
+    h = headline(Facts(HOME, grade=FIVE), [], today=TODAY, grade_age="3 年前", totals={},
+                 red_listed=False, blockers=[], assessment=None, lookback_days=LOOKBACK,
+                 complaints_received=0, complaints_on_time_rate=None, black_listed=True,
+                 operating_status=status)
+    found = [(s.code, s.tone, s.anchor) for s in h.signals]
+    if tone == "serious":
+        assert found[0] == (status, "serious", "operating-status")
+        assert codes(h)[1] == "black_list"
+    else:
+        assert status not in codes(h) and h.unlisted == {"info": 1}
+    assert headline(Facts(HOME, grade=FIVE), [], today=TODAY, grade_age="", totals={},
+                    red_listed=False, blockers=[], assessment=None, lookback_days=LOOKBACK,
+                    complaints_received=0, complaints_on_time_rate=None).signals[0].code == "grade"
