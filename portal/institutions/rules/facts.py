@@ -82,6 +82,7 @@ class InstitutionFacts(_FromObj):
 
     kind: str
     filing_status: str = "filed"
+    operating_status: str = "operating"  # 筹建 / 运营 / 暂停服务 / 终止 (vocab.OPERATING_STATUSES)
     credit_code: str | None = None
     registration_no: str = ""
     registration_date: date | None = None

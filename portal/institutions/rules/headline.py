@@ -228,5 +228,5 @@ def for_page(p: Any) -> Headline:
         # CreditStatus has no black-list field yet (services/credit_status.py, not ours to
         # change this round): read it when it has one.
         black_listed=bool(getattr(cs, "black_listed", False)),
-        operating_status=p.inst.operating_status,
+        operating_status=p.facts.institution.operating_status,
     )

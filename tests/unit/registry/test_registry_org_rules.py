@@ -190,7 +190,7 @@ def test_every_kind_names_a_runner_that_exists():
 
     from portal.registry.kinds import KINDS
 
-    assert list(KINDS) == ["institutions", "districts", "offices", "staff"]
+    assert list(KINDS) == ["institutions", "districts", "offices", "places", "staff"]
     for kind in KINDS.values():
         module, name = kind.runner.split(":")
         assert callable(getattr(importlib.import_module(module), name))
