@@ -46,6 +46,16 @@ CSRF_REFUSED = "表单已过期或来源不明（安全校验未通过），请�
 # the form again with the typed values, a fresh token and an explanation, storing nothing.
 KEEPS_FORM = "form_again"
 STALE_FORM = "stale_form"
+# A form that sends files (`@view(uploads=True)`: the complaint form's photos) may have a body
+# up to the middleware's `max_upload_body`. One beyond it is not refused outright, which would
+# lose what was typed: the body is read to its end (up to UPLOAD_DRAIN_FACTOR times the limit,
+# so the browser gets the answer instead of a broken connection), only its first
+# `max_upload_body` bytes are kept and handed on, and BODY_CUT is set in the request state. The
+# text fields come before the file input on the page, so they arrive whole; the view refuses
+# the files and shows the form again with the text.
+TAKES_UPLOADS = "takes_uploads"
+BODY_CUT = "body_cut"
+UPLOAD_DRAIN_FACTOR = 4
 
 
 class CsrfRejected(Exception):
@@ -137,6 +147,11 @@ def _endpoint_in(routes: list, scope: Scope) -> object | None:
     return None
 
 
+def _endpoint(scope: Scope) -> object | None:
+    router = getattr(scope.get("app"), "router", None)
+    return _endpoint_in(router.routes, scope) if router is not None else None
+
+
 def keeps_form(scope: Scope) -> bool:
     """Whether the route a request goes to shows its form again when the CSRF check fails
     (its endpoint carries KEEPS_FORM). Unknown routes, htmx requests and anything that is not
@@ -147,9 +162,12 @@ def keeps_form(scope: Scope) -> bool:
     content_type = headers.get(b"content-type", b"").decode("latin-1")
     if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/")):
         return False
-    router = getattr(scope.get("app"), "router", None)
-    endpoint = _endpoint_in(router.routes, scope) if router is not None else None
-    return getattr(endpoint, KEEPS_FORM, None) is not None
+    return getattr(_endpoint(scope), KEEPS_FORM, None) is not None
+
+
+def takes_uploads(scope: Scope) -> bool:
+    """Whether the route a request goes to takes files (its endpoint carries TAKES_UPLOADS)."""
+    return bool(getattr(_endpoint(scope), TAKES_UPLOADS, False))
 
 
 class FormGuardMiddleware:
@@ -167,10 +185,12 @@ class FormGuardMiddleware:
         max_body: int,
         secure_cookies: bool,
         on_error: Callable[[Request, Exception], Awaitable[ASGIApp]],
+        max_upload_body: int = 0,
     ) -> None:
         self.app = app
         self.secret_key = secret_key
         self.max_body = max_body
+        self.max_upload_body = max(max_upload_body, max_body)
         self.secure = secure_cookies
         self.on_error = on_error
 
@@ -204,7 +224,12 @@ class FormGuardMiddleware:
             return
 
         try:
-            body = await self._read_body(scope, receive)
+            if self.max_upload_body > self.max_body and takes_uploads(scope):
+                body, cut = await self._read_upload(scope, receive)
+                if cut:
+                    scope["state"][BODY_CUT] = True
+            else:
+                body = await self._read_body(scope, receive)
             if not scope["path"].startswith(CSRF_EXEMPT_PREFIXES):
                 try:
                     await self._check_csrf(scope, body, None if new_secret else browser_secret)
@@ -247,6 +272,29 @@ class FormGuardMiddleware:
             if not message.get("more_body"):
                 break
         return b"".join(chunks)
+
+    async def _read_upload(self, scope: Scope, receive: Receive) -> tuple[bytes, bool]:
+        """A body with files: (its first max_upload_body bytes, whether it was longer). The
+        rest is read and dropped, up to UPLOAD_DRAIN_FACTOR times the limit (BodyTooLarge)."""
+        limit = self.max_upload_body
+        ceiling = limit * UPLOAD_DRAIN_FACTOR
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > ceiling:
+            raise BodyTooLarge()
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            if size < limit:
+                chunks.append(chunk[:limit - size])
+            size += len(chunk)
+            if size > ceiling:
+                raise BodyTooLarge()
+            if not message.get("more_body"):
+                break
+        return b"".join(chunks), size > limit
 
     async def _check_csrf(self, scope: Scope, body: bytes, browser_secret: str | None) -> None:
         headers = dict(scope.get("headers", []))
