@@ -33,12 +33,13 @@ MB = 1024 * 1024
 # Pillow format names opened, and the browser types offered in the file input's `accept`.
 # HEIF (iPhone's HEIC) only where a Pillow plugin registered it (pillow-heif); without it iOS
 # Safari sends JPEG anyway when the page does not ask for HEIC.
-_FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
+# (A phone's multi-picture JPEG opens through the JPEG plugin as MPO: its first picture is used.)
+_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
             "HEIF": "image/heic", "AVIF": "image/avif"}
-ACCEPTED_FORMATS = tuple(f for f in _FORMATS if f in Image.registered_extensions().values())
-ACCEPT_ATTRIBUTE = ",".join(dict.fromkeys(_FORMATS[f] for f in ACCEPTED_FORMATS))
-FORMAT_NAMES = "、".join(dict.fromkeys(
-    {"MPO": "JPEG", "HEIF": "HEIC"}.get(f, f) for f in ACCEPTED_FORMATS))
+Image.init()
+ACCEPTED_FORMATS = tuple(f for f in _FORMATS if f in Image.OPEN)
+ACCEPT_ATTRIBUTE = ",".join(_FORMATS[f] for f in ACCEPTED_FORMATS)
+FORMAT_NAMES = "、".join({"HEIF": "HEIC"}.get(f, f) for f in ACCEPTED_FORMATS)
 
 CONTENT_TYPE = "image/jpeg"
 
