@@ -186,14 +186,17 @@ def view(
                 FORM_TYPES
             ):
                 form = await read_form(request)
-            if _has_nul(request, form):
-                raise HTTPException(400, NUL_MESSAGE)
-            if any(isinstance(v, int) and not 0 <= v <= MAX_ROW_ID
-                   for v in request.path_params.values()):
-                raise HTTPException(404)  # no record has such an id (nor fits an INTEGER)
-            if getattr(request.state, STALE_FORM, False):
-                return await _again(request, form)
-            return await run_in_threadpool(_run, handler, request, form)
+            try:
+                if _has_nul(request, form):
+                    raise HTTPException(400, NUL_MESSAGE)
+                if any(isinstance(v, int) and not 0 <= v <= MAX_ROW_ID
+                       for v in request.path_params.values()):
+                    raise HTTPException(404)  # no record has such an id (nor fits an INTEGER)
+                if getattr(request.state, STALE_FORM, False):
+                    return await _again(request, form)
+                return await run_in_threadpool(_run, handler, request, form)
+            finally:
+                await form.close()  # the temporary files of uploads
 
         async def _again(request: Request, form: FormData) -> Response:
             if form_again is None:  # the middleware lets only marked routes through

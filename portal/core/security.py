@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 
 from itsdangerous import BadSignature, Signer
+from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
@@ -100,6 +101,18 @@ async def read_form(request: Request) -> FormData:
         raise form_rejected(exc.message) from None
     except HTTPException as exc:  # what request.form raises once the app is in the scope
         raise form_rejected(str(exc.detail)) from None
+
+
+def whole_parts(prefix: bytes, scope: Scope) -> bytes:
+    """The first bytes of a multipart body made a body of its own: the parts that arrived
+    whole, then the closing boundary (the part cut in two, a file, is left out entirely)."""
+    content_type = dict(scope.get("headers", [])).get(b"content-type", b"")
+    boundary = parse_options_header(content_type)[1].get(b"boundary", b"")
+    if not boundary:
+        return b""
+    delimiter = b"\r\n--" + boundary
+    end = prefix.rfind(delimiter)
+    return (prefix[:end] if end > 0 else b"") + delimiter + b"--\r\n"
 
 
 def csrf_signer(secret_key: str) -> Signer:
@@ -294,7 +307,9 @@ class FormGuardMiddleware:
                 raise BodyTooLarge()
             if not message.get("more_body"):
                 break
-        return b"".join(chunks), size > limit
+        if size <= limit:
+            return b"".join(chunks), False
+        return whole_parts(b"".join(chunks), scope), True
 
     async def _check_csrf(self, scope: Scope, body: bytes, browser_secret: str | None) -> None:
         headers = dict(scope.get("headers", []))
