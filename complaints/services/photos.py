@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import IO, Protocol
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, undefer
@@ -31,7 +31,7 @@ class SentFile(Protocol):
     size: int | None
 
     @property
-    def file(self): ...
+    def file(self) -> IO[bytes]: ...
 
 
 def photo_limits(settings: Settings) -> PhotoLimits:

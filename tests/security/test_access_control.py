@@ -51,6 +51,8 @@ PARAMS = {
     "draft_id": (lambda w: w.b.draft_id, NOT_FOUND),
     # Not an id: a section of the signed-in institution's own disclosures (/manage/{section}).
     "section": (lambda w: "basic", {200, 303, 400}),
+    # Not an id: the place of a photo within the complaint the path names (the other side's).
+    "position": (lambda w: 1, NOT_FOUND),
 }
 # Routes where any department may act on any institution by design (government records are
 # entered by whichever department inspected; the page shows public data only; civil affairs
