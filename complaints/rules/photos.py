@@ -39,7 +39,7 @@ _FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
 Image.init()
 ACCEPTED_FORMATS = tuple(f for f in _FORMATS if f in Image.OPEN)
 ACCEPT_ATTRIBUTE = ",".join(_FORMATS[f] for f in ACCEPTED_FORMATS)
-FORMAT_NAMES = "、".join({"HEIF": "HEIC"}.get(f, f) for f in ACCEPTED_FORMATS)
+FORMAT_NAMES = "、".join({"WEBP": "WebP", "HEIF": "HEIC"}.get(f, f) for f in ACCEPTED_FORMATS)
 
 CONTENT_TYPE = "image/jpeg"
 

@@ -123,15 +123,20 @@ def submit(ctx: Ctx) -> Response:
     if not allow("complaint", client_ip(ctx.request), PUBLIC_FILINGS_PER_HOUR, 3600):
         return _again_with(ctx, form, {"form": "提交过于频繁，请一小时后再试，或直接拨打监督电话。"},
                            429)
-    intake, _ = build_services(ctx.db, ctx.settings)
     inp = form.to_input("web")
+    # Photos are decoded (up to a second or so) outside any transaction: on SQLite a POST's
+    # transaction holds the write lock from its first statement (portal/core/db.py), so the
+    # one a signed-in user's session check may have begun is ended first (it wrote nothing).
+    ctx.db.rollback()
     try:
-        # Decoded before the filing's transaction: no write lock is held meanwhile.
         photos = prepare(PhotoForm(ctx.form).chosen, photo_limits(ctx.settings),
                          cut=getattr(ctx.request.state, BODY_CUT, False))
     except PhotoRefused as exc:
         # Nothing is filed; the text comes back with this and any other problem.
-        return _again_with(ctx, form, {**intake.problems(inp), "photos": f"{exc.message}。网页无法保留已选择的照片，请重新选择"}, 400)
+        problems = build_services(ctx.db, ctx.settings)[0].problems(inp)
+        return _again_with(ctx, form, {**problems, "photos": f"{exc.message}。"
+                                       "网页无法保留已选择的照片，请重新选择"}, 400)
+    intake, _ = build_services(ctx.db, ctx.settings)
     try:
         key = submission_key(ctx.field("csrf_token"), form.form_nonce.data, inp)
         complaint, created = intake.submit(dataclasses.replace(inp, idempotency_key=key))

@@ -107,7 +107,7 @@ def test_what_is_not_a_photo_we_take_is_refused_naming_the_file(data, name):
     with pytest.raises(PhotoRefused) as refused:
         reencode(data, name)
     assert f"文件“{name}”不是可识别的照片" in refused.value.message
-    assert "JPEG、PNG、WEBP" in refused.value.message
+    assert "JPEG、PNG、WebP" in refused.value.message
 
 
 def test_a_decompression_bomb_is_refused_from_its_header():
