@@ -179,7 +179,11 @@ def keeps_form(scope: Scope) -> bool:
 
 
 def takes_uploads(scope: Scope) -> bool:
-    """Whether the route a request goes to takes files (its endpoint carries TAKES_UPLOADS)."""
+    """Whether a request sends files (multipart) to a route that takes them (its endpoint
+    carries TAKES_UPLOADS); any other body keeps the plain limit."""
+    content_type = dict(scope.get("headers", [])).get(b"content-type", b"")
+    if not content_type.startswith(b"multipart/form-data"):
+        return False
     return bool(getattr(_endpoint(scope), TAKES_UPLOADS, False))
 
 
