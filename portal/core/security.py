@@ -242,11 +242,14 @@ class FormGuardMiddleware:
 
         try:
             if self.max_upload_body > self.max_body and takes_uploads(scope):
-                body, cut = await self._read_upload(scope, receive)
+                limit = self.max_upload_body
+                body, cut = await self._read_body(scope, receive, limit,
+                                                  limit * UPLOAD_DRAIN_FACTOR)
                 if cut:
+                    body = whole_parts(body, scope)
                     scope["state"][BODY_CUT] = True
             else:
-                body = await self._read_body(scope, receive)
+                body, _ = await self._read_body(scope, receive, self.max_body, self.max_body)
             if not scope["path"].startswith(CSRF_EXEMPT_PREFIXES):
                 try:
                     await self._check_csrf(scope, body, None if new_secret else browser_secret)
@@ -272,29 +275,10 @@ class FormGuardMiddleware:
 
         await self.app(scope, replay, send_wrapper)
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
-        declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared and declared.isascii() and declared.isdigit() and int(declared) > self.max_body:
-            raise BodyTooLarge()
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                raise BodyTooLarge()
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                break
-        return b"".join(chunks)
-
-    async def _read_upload(self, scope: Scope, receive: Receive) -> tuple[bytes, bool]:
-        """A body with files: (its first max_upload_body bytes, whether it was longer). The
-        rest is read and dropped, up to UPLOAD_DRAIN_FACTOR times the limit (BodyTooLarge)."""
-        limit = self.max_upload_body
-        ceiling = limit * UPLOAD_DRAIN_FACTOR
+    async def _read_body(self, scope: Scope, receive: Receive, limit: int,
+                         ceiling: int) -> tuple[bytes, bool]:
+        """(the body's first `limit` bytes, whether it was longer). Whatever lies beyond them
+        is read and dropped; a body over `ceiling` (≥ limit) is BodyTooLarge."""
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared and declared.isascii() and declared.isdigit() and int(declared) > ceiling:
             raise BodyTooLarge()
@@ -311,9 +295,7 @@ class FormGuardMiddleware:
                 raise BodyTooLarge()
             if not message.get("more_body"):
                 break
-        if size <= limit:
-            return b"".join(chunks), False
-        return whole_parts(b"".join(chunks), scope), True
+        return b"".join(chunks), size > limit
 
     async def _check_csrf(self, scope: Scope, body: bytes, browser_secret: str | None) -> None:
         headers = dict(scope.get("headers", []))
