@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from wtforms import FileField
+from wtforms import FileField, MultipleFileField
 from wtforms.validators import ValidationError
 
 from complaints.rules import clock
@@ -28,7 +28,7 @@ FORM_KEY_MAX = 64
 PLACE_FIELDS = ("place_name", "place_address", "district")
 FIELD_ORDER = {name: n for n, name in enumerate((
     "form", "institution", *PLACE_FIELDS, "category", "description", "complainant_name",
-    "complainant_phone"))}
+    "complainant_phone", "photos"))}
 
 
 def parse_local_datetime(raw: str, tz: tzinfo) -> datetime:
@@ -92,6 +92,18 @@ class ComplaintForm(PortalForm):
             urgent=self.urgent.data,
             **extra,
         )
+
+
+class PhotoForm(PortalForm):
+    """The photos sent with the public form (complaints/rules/photos.py has their rules)."""
+
+    photos = MultipleFileField()
+
+    @property
+    def chosen(self) -> list:
+        """The files chosen (an input left empty sends one part without a name or bytes)."""
+        return [f for f in self.photos.data or []
+                if hasattr(f, "file") and (f.filename or f.size)]
 
 
 class PresetQuery(PortalForm):

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -189,6 +190,29 @@ class ComplaintEvent(Base):
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")
     department: Mapped[Department | None] = relationship()
+
+
+class ComplaintPhoto(Base):
+    """A photo sent with a complaint, re-encoded (complaints/rules/photos.py: only pixels kept).
+
+    Stored in the database, not as files: a photo is written in the complaint's own transaction
+    (a refused or repeated filing leaves no orphan file), every web process and host reads it
+    without shared storage, `portal backup` and `portal restore` carry it, deleting the row
+    deletes it, and nothing can serve it but the authorised view. After re-encoding a photo is
+    ≈ 0.3–0.8 MB, at most three per complaint. `data` is deferred: lists never load it.
+    """
+
+    __tablename__ = "complaint_photos"
+    __table_args__ = (UniqueConstraint("complaint_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 in the order chosen
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)  # bytes of `data`
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 PENDING_CO = "replied_at IS NULL AND settled_at IS NULL"

@@ -6,6 +6,7 @@ import logging
 
 from complaints.services.calendar_store import load_calendar
 from complaints.services.handling import HandlingService
+from complaints.services.photos import PhotoService
 from complaints.services.sweeps import close_unrated, sweep
 from portal.core.db import session_scope, utcnow
 from portal.core.jobs import task
@@ -27,3 +28,13 @@ def sweep_clocks() -> dict[str, int]:
     log.info("clock sweep: %d due soon, %d overdue, %d auto-closed",
              result.due_soon, result.overdue, closed)
     return {"due_soon": result.due_soon, "overdue": result.overdue, "auto_closed": closed}
+
+
+@task
+def delete_expired_photos() -> int:
+    """Delete complaint photos past PORTAL_PHOTO_RETENTION_DAYS after closing (recurring)."""
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        deleted = PhotoService(session).delete_expired(utcnow(), settings.photo_retention_days)
+    log.info("photo retention: %d photos deleted", deleted)
+    return deleted

@@ -17,6 +17,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from complaints.rules.georeport import errors_xml
+from complaints.services.photos import photo_limits
 from complaints.views import admin as complaint_admin_views
 from complaints.views import open311
 from complaints.views import operator as operator_views
@@ -205,6 +206,8 @@ def create_app() -> Starlette:
             FormGuardMiddleware,
             secret_key=settings.secret_key,
             max_body=settings.max_form_bytes,
+            # Forms with photos (the public complaint form): the photos at their largest.
+            max_upload_body=photo_limits(settings).max_body(settings.max_form_bytes),
             secure_cookies=settings.secure_cookies,
             on_error=guard_error,
         ),

@@ -3,7 +3,7 @@ scheduler made to survive Redis outages)."""
 
 from rq import cron
 
-from complaints.tasks import sweep_clocks
+from complaints.tasks import delete_expired_photos, sweep_clocks
 from portal.core.backup import nightly_backup
 from portal.core.jobs import sweep_outbox
 from portal.core.settings import get_settings
@@ -27,6 +27,8 @@ RECURRING = [
     (flag_institutions_without_open_day, "default", {"cron": "0 3 * * *"}),
     # rq cron counts in UTC: 18:30 UTC is 02:30 in Shanghai, the quietest hour.
     (nightly_backup, "default", {"cron": "30 18 * * *", "job_timeout": 3600}),
+    # 18:10 UTC is 02:10 in Shanghai: complaint photos past their retention (before the backup).
+    (delete_expired_photos, "default", {"cron": "10 18 * * *"}),
     # 17:40 UTC is 01:40 in Shanghai: last month's statistics, stored once (idempotent).
     (snapshot_previous_month, "default", {"cron": "40 17 * * *"}),
 ]

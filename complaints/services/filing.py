@@ -92,11 +92,7 @@ class ComplaintService:
         phone = normalise_phone(inp.complainant_phone)
         inp = ComplaintInput(**{**inp.__dict__, "complainant_phone": phone})
         rules = active_rules(self.db)
-        institution = self.db.get(Institution, inp.institution_id) if inp.institution_id else None
-        district = self.db.get(District, inp.district_id) if inp.district_id else None
-        errors = validate(inp, now=now, categories=set(rules),
-                          institution_exists=institution is not None,
-                          district_exists=district is not None)
+        institution, district, errors = self._checked(inp, now)
         if errors:
             return self._filed_before(inp, InvalidComplaint(errors))
         rule = rules[inp.category_code]
@@ -173,6 +169,23 @@ class ComplaintService:
             queue_message(self.db, complaint.complainant_phone, "complaint_received",
                           tracking_no=complaint.tracking_no, due_date=f"{due_local:%Y年%m月%d日}")
         return complaint, True
+
+    def _checked(self, inp: ComplaintInput, now: datetime
+                 ) -> tuple[Institution | None, District | None, dict[str, str]]:
+        """The institution and district named, and the problems of the input (intake.validate)."""
+        institution = self.db.get(Institution, inp.institution_id) if inp.institution_id else None
+        district = self.db.get(District, inp.district_id) if inp.district_id else None
+        errors = validate(inp, now=now, categories=set(active_rules(self.db)),
+                          institution_exists=institution is not None,
+                          district_exists=district is not None)
+        return institution, district, errors
+
+    def problems(self, inp: ComplaintInput, now: datetime | None = None) -> dict[str, str]:
+        """What `submit` would refuse in this input, without filing it (the form shown again
+        for another reason, its photos, lists every problem at once)."""
+        inp = ComplaintInput(**{**inp.__dict__,
+                                "complainant_phone": normalise_phone(inp.complainant_phone)})
+        return self._checked(inp, now or utcnow())[2]
 
     def _filed_before(self, inp: ComplaintInput, error: InvalidComplaint) -> tuple[Complaint, bool]:
         """The complaint an idempotency key filed before; else raise `error`."""

@@ -111,6 +111,7 @@ def _request_fields(c: Complaint, tz, text=_as_written) -> dict:
         "description": text(c.description),
         "address": c.institution.address if c.institution else c.place_address,
         "address_id": str(c.institution_id) if c.institution_id else None,
+        # No media_url: a complaint's photos are for staff only, through no API (issue 21).
         "zipcode": None, "lat": None, "long": None, "media_url": None,
         # Extensions beyond GeoReport v2.
         "department_type": c.responsible_department.type_code,

@@ -12,15 +12,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from complaints.exceptions import InvalidComplaint
-from complaints.forms import ClockQuery, ComplaintForm, PresetQuery
+from complaints.forms import ClockQuery, ComplaintForm, PhotoForm, PresetQuery
 from complaints.rules import clock
 from complaints.rules.intake import ComplaintInput
+from complaints.rules.photos import ACCEPT_ATTRIBUTE, FORMAT_NAMES, PhotoRefused
 from complaints.services.calendar_store import load_calendar
 from complaints.services.filing import active_rules, build_services
+from complaints.services.photos import PhotoService, photo_limits, prepare
 from complaints.services.tokens import tracking_tokens
 from complaints.views import categories, tracking
 from portal.core.endpoints import Ctx, view
 from portal.core.ratelimit import allow, client_ip
+from portal.core.security import BODY_CUT
 from portal.institutions.services.queries import InstitutionQueries
 from portal.orgs.models import District
 
@@ -39,8 +42,21 @@ def _form_context(ctx: Ctx, **extra) -> dict:
         "values": values,
         "errors": extra.pop("errors", {}),
         "matches": extra.pop("matches", None),
+        "photo_limits": photo_limits(ctx.settings),
+        "photo_accept": ACCEPT_ATTRIBUTE,
+        "photo_formats": FORMAT_NAMES,
         **extra,
     }
+
+
+def _choose_again(ctx: Ctx) -> dict[str, str]:
+    """The form is shown again, and a browser cannot send files again by itself: when photos
+    were sent (or cut off), the summary says plainly that they must be chosen again."""
+    sent = len(PhotoForm(ctx.form).chosen)
+    if not sent and not getattr(ctx.request.state, BODY_CUT, False):
+        return {}
+    count = f" {sent} 张" if sent else ""
+    return {"photos": f"网页无法保留已选择的{count}照片，请在第 4 项重新选择照片后再提交"}
 
 
 @view()
@@ -84,30 +100,51 @@ def _form_again(ctx: Ctx) -> Response:
     """The form as it was posted (after a failed CSRF check): nothing checked, nothing filed."""
     form = ComplaintForm(ctx.form)
     matches = _choices(ctx, form) if form.institution_q.data or form.institution_id.data else None
-    return ctx.render("complaints/new.html",
-                      **_form_context(ctx, values=form.texts(), matches=matches))
+    return ctx.render("complaints/new.html", **_form_context(
+        ctx, values=form.texts(), matches=matches, errors=_choose_again(ctx)))
 
 
-@view(private=True, form_again=_form_again)
+def _again_with(ctx: Ctx, form: ComplaintForm, errors: dict[str, str], status: int) -> Response:
+    """The form with what was typed and every problem (photos to choose again among them)."""
+    matches = _choices(ctx, form) if form.institution_q.data else None
+    return ctx.render("complaints/new.html", status_code=status, **_form_context(
+        ctx, values=form.texts(), matches=matches,
+        errors=form.shown_errors({**_choose_again(ctx), **errors})))
+
+
+@view(private=True, form_again=_form_again, uploads=True)
 def submit(ctx: Ctx) -> Response:
     form = ComplaintForm(ctx.form)
     values = form.texts()
     if form.action.data == "find":
         matches = _choices(ctx, form)
-        return ctx.render("complaints/new.html", **_form_context(ctx, values=values, matches=matches))
+        return ctx.render("complaints/new.html", **_form_context(
+            ctx, values=values, matches=matches, errors=_choose_again(ctx)))
     if not allow("complaint", client_ip(ctx.request), PUBLIC_FILINGS_PER_HOUR, 3600):
-        return ctx.render("complaints/new.html", status_code=429, **_form_context(
-            ctx, values=values, errors={"form": "提交过于频繁，请一小时后再试，或直接拨打监督电话。"}))
+        return _again_with(ctx, form, {"form": "提交过于频繁，请一小时后再试，或直接拨打监督电话。"},
+                           429)
+    inp = form.to_input("web")
+    # Photos are decoded (up to a second or so) outside any transaction: on SQLite a POST's
+    # transaction holds the write lock from its first statement (portal/core/db.py), so the
+    # one a signed-in user's session check may have begun is ended first (it wrote nothing).
+    ctx.db.rollback()
+    try:
+        photos = prepare(PhotoForm(ctx.form).chosen, photo_limits(ctx.settings),
+                         cut=getattr(ctx.request.state, BODY_CUT, False))
+    except PhotoRefused as exc:
+        # Nothing is filed; the text comes back with this and any other problem.
+        problems = build_services(ctx.db, ctx.settings)[0].problems(inp)
+        return _again_with(ctx, form, {**problems, "photos": f"{exc.message}。"
+                                       "网页无法保留已选择的照片，请重新选择"}, 400)
     intake, _ = build_services(ctx.db, ctx.settings)
     try:
-        inp = form.to_input("web")
         key = submission_key(ctx.field("csrf_token"), form.form_nonce.data, inp)
-        complaint, _ = intake.submit(dataclasses.replace(inp, idempotency_key=key))
+        complaint, created = intake.submit(dataclasses.replace(inp, idempotency_key=key))
     except InvalidComplaint as exc:
         ctx.db.rollback()
-        matches = _choices(ctx, form) if form.institution_q.data else None
-        return ctx.render("complaints/new.html", status_code=400, **_form_context(
-            ctx, values=values, errors=form.shown_errors(exc.errors), matches=matches))
+        return _again_with(ctx, form, exc.errors, 400)
+    if created:
+        PhotoService(ctx.db).attach(complaint, photos)
     ctx.db.commit()
     token = tracking_tokens(ctx.settings).dumps(str(complaint.id))
     return ctx.redirect(ctx.url("complaints:tracked", token=token) + "?new=1")

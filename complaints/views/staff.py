@@ -13,11 +13,13 @@ from complaints.exceptions import InvalidComplaint, NotAllowed
 from complaints.forms import BulkForm, HandlingForm, SupervisionQuery
 from complaints.models import CHANNELS, CoHandling, Complaint
 from complaints.rules import clock
+from complaints.rules.photos import CONTENT_TYPE, may_see_photos
 from complaints.rules.presenters import clock_view, status_label
 from complaints.services.calendar_store import load_calendar
 from complaints.services.events import EVENT_LABELS
 from complaints.services.filing import build_services, category_labels
 from complaints.services.handling import OUTCOMES
+from complaints.services.photos import PhotoService
 from complaints.services.queues import (
     QUEUE_TABS,
     SUPERVISION_VIEWS,
@@ -244,6 +246,9 @@ def _detail_context(ctx: Ctx, complaint: Complaint, **extra) -> dict:
         and user.role_enum is Role.DEPARTMENT,
         "is_supervisor": user.role_enum in SUPERVISORS,
         "may_reveal": intake.may_see_personal_data(user, complaint),
+        "photos": PhotoService(ctx.db).listed(complaint.id),
+        "may_see_photos": may_see_photos(user.role_enum, user.department_id,
+                                         complaint.responsible_department_id),
         "pending_extension": handling.pending_extension(complaint),
         "departments": ctx.db.scalars(select(Department).order_by(
             Department.district_id.is_not(None) | Department.street_id.is_not(None),
@@ -260,6 +265,24 @@ def _detail_context(ctx: Ctx, complaint: Complaint, **extra) -> dict:
 def detail(ctx: Ctx) -> Response:
     complaint = _load(ctx)
     return ctx.render("complaints/staff/detail.html", **_detail_context(ctx, complaint))
+
+
+@view(roles=READERS)
+def photo(ctx: Ctx) -> Response:
+    """A complaint's photo, to staff who may see it (complaints/rules/photos.py): never cached,
+    never served from a public URL."""
+    complaint = _load(ctx)  # 404 to whoever may not open the complaint at all
+    user: User = ctx.user
+    if not may_see_photos(user.role_enum, user.department_id, complaint.responsible_department_id):
+        raise HTTPException(403, "照片仅承办部门、热线坐席和督办人员可查看")
+    position = ctx.request.path_params["position"]
+    data = PhotoService(ctx.db).image(complaint.id, position)
+    if data is None:
+        raise HTTPException(404)
+    return Response(data, media_type=CONTENT_TYPE, headers={
+        "cache-control": "private, no-store",
+        "content-disposition": f'inline; filename="complaint-{complaint.tracking_no}-{position}.jpg"',
+    })
 
 
 @view(roles=READERS)
@@ -369,6 +392,8 @@ routes = [
     Route("/supervision.csv", supervision_export, methods=["GET"], name="supervision_csv"),
     Route("/supervision.xlsx", supervision_export, methods=["GET"], name="supervision_xlsx"),
     Route("/complaints/{complaint_id:int}", detail, methods=["GET"], name="detail"),
+    Route("/complaints/{complaint_id:int}/photos/{position:int}.jpg", photo, methods=["GET"],
+          name="photo"),
     Route("/complaints/{complaint_id:int}/reveal", reveal, methods=["POST"], name="reveal"),
     Route("/complaints/{complaint_id:int}/personal-data", personal_data_hint, methods=["POST"],
           name="personal_data_hint"),

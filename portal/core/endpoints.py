@@ -26,7 +26,7 @@ from portal.accounts.rules.roles import Role
 from portal.accounts.services import AccountService
 from portal.core.db import read_only, session_factory
 from portal.core.formfields import MAX_ROW_ID, parse_whole
-from portal.core.security import CSRF_REFUSED, KEEPS_FORM, STALE_FORM, read_form
+from portal.core.security import CSRF_REFUSED, KEEPS_FORM, STALE_FORM, TAKES_UPLOADS, read_form
 from portal.core.settings import Settings, get_settings
 from portal.core.templating import templates
 from portal.core.tokens import TokenInvalid, TokenService
@@ -157,7 +157,7 @@ NO_STORE = "no-store"
 
 def view(
     roles: Iterable[Role] | None = None, *, api: bool = False, private: bool = False,
-    form_again: Callable[[Ctx], Response] | None = None,
+    form_again: Callable[[Ctx], Response] | None = None, uploads: bool = False,
 ) -> Callable[[Callable[[Ctx], Response]], Callable[[Request], Any]]:
     """Wrap `handler(ctx) -> Response`. roles=None means public; [] would mean nobody.
 
@@ -170,6 +170,9 @@ def view(
     refusal when the CSRF check failed (the browser's cookie expired while they typed). It runs
     in a read-only transaction (nothing posted is stored), its answer is a 403 that no cache
     keeps; should it fail (the record went away), the plain refusal is the answer.
+
+    `uploads`: the form sends files, and its body may be as large as the photos allow
+    (portal/core/security.py: TAKES_UPLOADS; a larger one comes cut, with BODY_CUT set).
     """
     allowed = frozenset(roles) if roles is not None else None
     if form_again is not None and allowed is not None:
@@ -183,14 +186,17 @@ def view(
                 FORM_TYPES
             ):
                 form = await read_form(request)
-            if _has_nul(request, form):
-                raise HTTPException(400, NUL_MESSAGE)
-            if any(isinstance(v, int) and not 0 <= v <= MAX_ROW_ID
-                   for v in request.path_params.values()):
-                raise HTTPException(404)  # no record has such an id (nor fits an INTEGER)
-            if getattr(request.state, STALE_FORM, False):
-                return await _again(request, form)
-            return await run_in_threadpool(_run, handler, request, form)
+            try:
+                if _has_nul(request, form):
+                    raise HTTPException(400, NUL_MESSAGE)
+                if any(isinstance(v, int) and not 0 <= v <= MAX_ROW_ID
+                       for v in request.path_params.values()):
+                    raise HTTPException(404)  # no record has such an id (nor fits an INTEGER)
+                if getattr(request.state, STALE_FORM, False):
+                    return await _again(request, form)
+                return await run_in_threadpool(_run, handler, request, form)
+            finally:
+                await form.close()  # the temporary files of uploads
 
         async def _again(request: Request, form: FormData) -> Response:
             if form_again is None:  # the middleware lets only marked routes through
@@ -230,6 +236,7 @@ def view(
 
         endpoint.allowed_roles = allowed  # type: ignore[attr-defined]
         setattr(endpoint, KEEPS_FORM, form_again)
+        setattr(endpoint, TAKES_UPLOADS, uploads)
         endpoint.is_api = api  # type: ignore[attr-defined]
         return endpoint
 

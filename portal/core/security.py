@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 
 from itsdangerous import BadSignature, Signer
+from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
@@ -56,6 +57,16 @@ CSRF_REFUSED = "表单已过期或来源不明（安全校验未通过），请�
 # the form again with the typed values, a fresh token and an explanation, storing nothing.
 KEEPS_FORM = "form_again"
 STALE_FORM = "stale_form"
+# A form that sends files (`@view(uploads=True)`: the complaint form's photos) may have a body
+# up to the middleware's `max_upload_body`. One beyond it is not refused outright, which would
+# lose what was typed: the body is read to its end (up to UPLOAD_DRAIN_FACTOR times the limit,
+# so the browser gets the answer instead of a broken connection), only its first
+# `max_upload_body` bytes are kept and handed on, and BODY_CUT is set in the request state. The
+# text fields come before the file input on the page, so they arrive whole; the view refuses
+# the files and shows the form again with the text.
+TAKES_UPLOADS = "takes_uploads"
+BODY_CUT = "body_cut"
+UPLOAD_DRAIN_FACTOR = 4
 
 
 class CsrfRejected(Exception):
@@ -100,6 +111,18 @@ async def read_form(request: Request) -> FormData:
         raise form_rejected(exc.message) from None
     except HTTPException as exc:  # what request.form raises once the app is in the scope
         raise form_rejected(str(exc.detail)) from None
+
+
+def whole_parts(prefix: bytes, scope: Scope) -> bytes:
+    """The first bytes of a multipart body made a body of its own: the parts that arrived
+    whole, then the closing boundary (the part cut in two, a file, is left out entirely)."""
+    content_type = dict(scope.get("headers", [])).get(b"content-type", b"")
+    boundary = parse_options_header(content_type)[1].get(b"boundary", b"")
+    if not boundary:
+        return b""
+    delimiter = b"\r\n--" + boundary
+    end = prefix.rfind(delimiter)
+    return (prefix[:end] if end > 0 else b"") + delimiter + b"--\r\n"
 
 
 def csrf_signer(secret_key: str) -> Signer:
@@ -147,6 +170,11 @@ def _endpoint_in(routes: list, scope: Scope) -> object | None:
     return None
 
 
+def _endpoint(scope: Scope) -> object | None:
+    router = getattr(scope.get("app"), "router", None)
+    return _endpoint_in(router.routes, scope) if router is not None else None
+
+
 def keeps_form(scope: Scope) -> bool:
     """Whether the route a request goes to shows its form again when the CSRF check fails
     (its endpoint carries KEEPS_FORM). Unknown routes, htmx requests and anything that is not
@@ -157,9 +185,16 @@ def keeps_form(scope: Scope) -> bool:
     content_type = headers.get(b"content-type", b"").decode("latin-1")
     if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/")):
         return False
-    router = getattr(scope.get("app"), "router", None)
-    endpoint = _endpoint_in(router.routes, scope) if router is not None else None
-    return getattr(endpoint, KEEPS_FORM, None) is not None
+    return getattr(_endpoint(scope), KEEPS_FORM, None) is not None
+
+
+def takes_uploads(scope: Scope) -> bool:
+    """Whether a request sends files (multipart) to a route that takes them (its endpoint
+    carries TAKES_UPLOADS); any other body keeps the plain limit."""
+    content_type = dict(scope.get("headers", [])).get(b"content-type", b"")
+    if not content_type.startswith(b"multipart/form-data"):
+        return False
+    return bool(getattr(_endpoint(scope), TAKES_UPLOADS, False))
 
 
 class FormGuardMiddleware:
@@ -177,10 +212,12 @@ class FormGuardMiddleware:
         max_body: int,
         secure_cookies: bool,
         on_error: Callable[[Request, Exception], Awaitable[ASGIApp]],
+        max_upload_body: int = 0,
     ) -> None:
         self.app = app
         self.secret_key = secret_key
         self.max_body = max_body
+        self.max_upload_body = max(max_upload_body, max_body)
         self.secure = secure_cookies
         self.on_error = on_error
 
@@ -214,7 +251,15 @@ class FormGuardMiddleware:
             return
 
         try:
-            body = await self._read_body(scope, receive)
+            if self.max_upload_body > self.max_body and takes_uploads(scope):
+                limit = self.max_upload_body
+                body, cut = await self._read_body(scope, receive, limit,
+                                                  limit * UPLOAD_DRAIN_FACTOR)
+                if cut:
+                    body = whole_parts(body, scope)
+                    scope["state"][BODY_CUT] = True
+            else:
+                body, _ = await self._read_body(scope, receive, self.max_body, self.max_body)
             if not scope["path"].startswith(CSRF_EXEMPT_PREFIXES):
                 try:
                     await self._check_csrf(scope, body, None if new_secret else browser_secret)
@@ -240,9 +285,12 @@ class FormGuardMiddleware:
 
         await self.app(scope, replay, send_wrapper)
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+    async def _read_body(self, scope: Scope, receive: Receive, limit: int,
+                         ceiling: int) -> tuple[bytes, bool]:
+        """(the body's first `limit` bytes, whether it was longer). Whatever lies beyond them
+        is read and dropped; a body over `ceiling` (≥ limit) is BodyTooLarge."""
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared and declared.isascii() and declared.isdigit() and int(declared) > self.max_body:
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > ceiling:
             raise BodyTooLarge()
         chunks, size = [], 0
         while True:
@@ -250,13 +298,14 @@ class FormGuardMiddleware:
             if message["type"] == "http.disconnect":
                 break
             chunk = message.get("body", b"")
+            if size < limit:
+                chunks.append(chunk[:limit - size])
             size += len(chunk)
-            if size > self.max_body:
+            if size > ceiling:
                 raise BodyTooLarge()
-            chunks.append(chunk)
             if not message.get("more_body"):
                 break
-        return b"".join(chunks)
+        return b"".join(chunks), size > limit
 
     async def _check_csrf(self, scope: Scope, body: bytes, browser_secret: str | None) -> None:
         headers = dict(scope.get("headers", []))

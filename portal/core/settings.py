@@ -168,6 +168,12 @@ class Settings:
         parts = urlsplit(self.map_tiles)
         host = "*." + parts.netloc.split(".", 1)[1] if "{s}" in parts.netloc else parts.netloc
         return f"{parts.scheme}://{host}"
+    # Photos with a complaint (complaints/rules/photos.py): each file as sent at most
+    # PORTAL_PHOTO_MAX_MB, all of one complaint's together PORTAL_PHOTO_TOTAL_MB; kept until
+    # PORTAL_PHOTO_RETENTION_DAYS after the complaint closed. No seed sets them.
+    photo_max_mb: int = 8
+    photo_total_mb: int = 20
+    photo_retention_days: int = 365
 
     @property
     def is_sqlite(self) -> bool:
@@ -315,6 +321,9 @@ def load_settings() -> Settings:
         trusted_proxies=_trusted_proxies(),
         notify=_notify_settings(),
         map_tiles=map_tiles, map_attribution=map_attribution, map_datum=map_datum,
+        photo_max_mb=_positive_int("PORTAL_PHOTO_MAX_MB", 8),
+        photo_total_mb=_positive_int("PORTAL_PHOTO_TOTAL_MB", 20),
+        photo_retention_days=_positive_int("PORTAL_PHOTO_RETENTION_DAYS", 365),
         outbox_lease_seconds=_positive_int("PORTAL_OUTBOX_LEASE_SECONDS", 30),
         outbox_sweep_seconds=_positive_int("PORTAL_OUTBOX_SWEEP_SECONDS", 20),
         scheduler_stale_seconds=_positive_int("PORTAL_SCHEDULER_STALE_SECONDS", 180),

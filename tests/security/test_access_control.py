@@ -55,6 +55,8 @@ PARAMS = {
     "change_id": (lambda w: 0, NOT_FOUND),  # a status change: none in this world
     # Not an id: a section of the signed-in institution's own disclosures (/manage/{section}).
     "section": (lambda w: "basic", {200, 303, 400}),
+    # Not an id: the place of a photo within the complaint the path names (the other side's).
+    "position": (lambda w: 1, NOT_FOUND),
 }
 # Routes where any department may act on any institution by design (government records are
 # entered by whichever department inspected; the page shows public data only; civil affairs
