@@ -97,3 +97,27 @@ def test_institution_fee_table_and_records_read_as_cards(phone, live_server):
     assert box is not None and box["width"] >= 4 * font and box["height"] <= 2 * line + 1
     pricing.scroll_into_view_if_needed()
     phone.screenshot(path=str(ARTIFACTS / "phone-fees.png"), full_page=False)
+
+
+def test_lists_and_online_filing_are_in_the_navigation_and_on_the_home_page(phone, live_server):
+    phone.goto(live_server + "/")
+    check_layout(phone)
+    nav = phone.get_by_role("navigation", name="主导航")
+    assert nav.get_by_role("link", name="红黑名单·处罚·检查").count() == 1
+    for label in ["红名单", "失信联合惩戒对象名单（黑名单）", "近期行政处罚", "近期检查结果"]:
+        assert phone.locator("main").get_by_role("link", name=label, exact=True).count() == 1, label
+    card = phone.locator(".card", has=phone.get_by_role("heading", name="投诉举报"))
+    online, call = card.get_by_role("link", name="在线投诉"), card.locator(".home-actions a[href^='tel:']")
+    # Online filing sits beside the phone in the same card, both full-size targets.
+    for link in (online, call):
+        box = link.bounding_box()
+        assert box is not None and box["height"] >= 44
+    online.click()
+    phone.wait_for_load_state()
+    assert phone.url.endswith("/complaints/new")
+    phone.goto(live_server + "/")
+    nav = phone.get_by_role("navigation", name="主导航")
+    nav.get_by_role("link", name="红黑名单·处罚·检查").click()
+    phone.wait_for_load_state()
+    assert phone.url.endswith("/institutions/lists/")
+    check_layout(phone)
