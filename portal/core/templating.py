@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
@@ -53,10 +53,15 @@ def _ymd(value: date | None) -> str:
     return _FORMATS["%Y-%m-%d"](value) if value else ""
 
 
-def _money(value: Decimal | float | None) -> str:
+def _money(value: Decimal | float | int | None) -> str:
+    """Every price on every page (issue 21 item 12): thousands separated, to the fen
+    ("6,489.50"); a whole-yuan figure (the search index's rounded monthly range) without fen
+    ("6,490"), so it does not pretend to be exact."""
     if value is None:
         return "—"
-    return f"{Decimal(value):,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return f"{Decimal(str(value)).quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
 
 
 def query_with(request: Request, **changes: Any) -> str:

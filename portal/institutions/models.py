@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Base, UTCDateTime, utcnow
+from portal.institutions.rules.address import full_address
 from portal.orgs.models import Department, District, Street
 
 
@@ -81,6 +82,12 @@ class Institution(Base):
     fee_items: Mapped[list[FeeItem]] = relationship(
         back_populates="institution", order_by="FeeItem.id"
     )
+
+    @property
+    def full_address(self) -> str:
+        """District, street and address, each named once (rules/address.py)."""
+        return full_address(self.district.name, self.street.name if self.street else None,
+                            self.address)
 
 
 class FeeItem(Base):

@@ -2,13 +2,13 @@
 
 Tables become labelled cards, nothing is stacked one character per line, nothing overflows the
 screen sideways, standalone links are 44 px targets, and axe finds no serious violation in any
-of these page states. A few screenshots land in docs/screenshots/ for the README.
+of these page states. Screenshots land in test-artifacts/.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from test_accessibility import serious_violations
@@ -17,7 +17,6 @@ from support import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 LISTS = ["red", "black", "penalties", "inspections", "unregistered"]
 
 # For every visible table cell, link and calendar entry with at least three characters: stacked
@@ -81,7 +80,7 @@ def test_lists_become_labelled_cards_on_a_phone(phone, live_server):
         assert label.strip('"') != "none" and len(label.strip('"')) >= 2, name
         if name == "penalties":
             phone.evaluate("document.querySelector('main h1').scrollIntoView()")
-            phone.screenshot(path=str(SCREENSHOTS / "phone-penalties.png"), full_page=False)
+            phone.screenshot(path=str(ARTIFACTS / "phone-penalties.png"), full_page=False)
     assert measured >= 2  # the demo city has penalties and inspections at least
 
 
@@ -120,4 +119,66 @@ def test_lists_and_online_filing_are_in_the_navigation_and_on_the_home_page(phon
     nav.get_by_role("link", name="红黑名单·处罚·检查").click()
     phone.wait_for_load_state()
     assert phone.url.endswith("/institutions/lists/")
+    check_layout(phone)
+
+
+# Every visible chart's text at its drawn size in CSS pixels (font size × the picture's scale),
+# and whether any text was cut ("…") or runs past the picture's right edge.
+CHART_TEXT = """() => [...document.querySelectorAll('svg.chart-svg')]
+  .filter(svg => svg.getBoundingClientRect().width > 0)
+  .map(svg => {
+    const box = svg.getBoundingClientRect();
+    const scale = box.width / svg.viewBox.baseVal.width;
+    const texts = [...svg.querySelectorAll('text')];
+    return {
+      cls: svg.getAttribute('class'),
+      smallest: Math.min(...texts.map(t => parseFloat(getComputedStyle(t).fontSize) * scale)),
+      cut: texts.filter(t => t.textContent.includes('…')).length,
+      outside: texts.filter(t => t.getBoundingClientRect().right > box.right + 1).length,
+    };
+  })"""
+
+
+@pytest.mark.parametrize("large_text", [False, True], ids=["normal", "large-text"])
+def test_charts_on_a_phone_have_readable_whole_labels(browser, live_server, large_text):
+    context = browser.new_context(locale="zh-CN", bypass_csp=True, viewport=PHONE,
+                                  device_scale_factor=1, is_mobile=True)
+    if large_text:
+        context.add_cookies([{"name": "portal_large_text", "value": "1", "url": live_server}])
+    phone = context.new_page()
+    phone.goto(live_server + "/stats/?period=12m")
+    check_layout(phone)
+    charts = phone.evaluate(CHART_TEXT)
+    context.close()
+    assert len(charts) >= 6
+    for chart in charts:
+        # The phone drawing is shown, the 720-unit one (text ≈ 7 px here) is not.
+        assert "chart-narrow" in chart["cls"], chart
+        assert chart["smallest"] >= 12, chart
+        assert chart["cut"] == 0 and chart["outside"] == 0, chart
+
+
+def test_open_day_calendar_is_a_list_on_a_phone_and_the_event_shows_its_address(phone,
+                                                                                 live_server):
+    entries = None
+    for month in ["2026-11", "2026-12", "2026-10", "2027-01"]:
+        phone.goto(f"{live_server}/opendays/calendar?month={month}")
+        entries = phone.locator("a.calendar-event")
+        if entries.count():
+            break
+    assert entries is not None and entries.count() > 0, "the demo city has open days"
+    check_layout(phone)
+    # Each day with events is a labelled row ("11月28日 周六"), its events full width.
+    day = entries.first.locator("xpath=ancestor::td[1]")
+    label = day.evaluate("e => getComputedStyle(e, '::before').content")
+    assert re.fullmatch(r'"\d{1,2}月\d{1,2}日 周[一二三四五六日]"', label), label
+    box = entries.first.bounding_box()
+    assert box is not None and box["width"] >= 300 and box["height"] >= 44
+    phone.screenshot(path=str(ARTIFACTS / "phone-open-days.png"), full_page=False)
+    entries.first.click()
+    phone.wait_for_load_state()
+    address = phone.locator("dl.facts dt", has_text="地址")
+    assert address.count() == 1
+    shown = address.locator("xpath=following-sibling::dd[1]").inner_text()
+    assert len(shown) >= 6
     check_layout(phone)
