@@ -8,7 +8,7 @@ few statements whatever the number, and hands them to the pure rules with the ca
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from complaints.models import Complaint
 from portal.core.db import UTCDateTime
+from portal.core.sqljson import decode_rows, parse_date, parse_utc, rows_json
 from portal.institutions.models import (
     CreditEntry,
     FulfilmentAssessment,
@@ -59,11 +60,12 @@ def _dated_records() -> Any:
     and substantiated complaints answered since "start", as rows of one shape (kind,
     institution, day, due, code, ref, department, basis, id, at): one statement for all of them
     (each statement is a round trip, and a page's round trips were most of its time behind
-    nginx at 400k), built once with the institutions ("ids", expanding), "since", "today" and
-    "start" bound at execution. Building it per call took ≈ 2 ms of the 2.6 ms it cost an
+    nginx at 400k), built once with the institutions ("ids", expanding), "penalties_since",
+    "today" and "start" bound at execution (`credit_params`). Building it per call took ≈ 2 ms of the 2.6 ms it cost an
     institution page at 400k, where PostgreSQL ran it in 0.17 ms (bench/RESULTS.md, 2026-12-07)."""
     blank, no_date, no_time = literal(""), cast(null(), Date), cast(null(), UTCDateTime())
-    ids, since, today = bindparam("ids", expanding=True), bindparam("since"), bindparam("today")
+    ids, since = bindparam("ids", expanding=True), bindparam("penalties_since")
+    today = bindparam("today")
 
     def shaped(kind: str, model: Any, day: Any, *, due: Any = no_date, code: Any = blank,
                ref: Any = blank, basis: Any = blank, dept: Any = Department.name) -> Any:
@@ -88,7 +90,7 @@ def _dated_records() -> Any:
         shaped("red", e, e.listed_on, dept=blank).where(
             e.list_type == "red", e.removed_on.is_(None),
             or_(e.expires_on.is_(None), e.expires_on >= today)),
-        # The local date of `at` is worked out in Python ("start" is a day before `since`).
+        # The local date of `at` is worked out in Python ("start" is a day before the period).
         select(literal("complaint"), Complaint.institution_id, no_date, no_date,
                Complaint.outcome, blank, blank, blank, Complaint.id, Complaint.answered_at)
         .where(Complaint.institution_id.in_(ids),
@@ -98,6 +100,17 @@ def _dated_records() -> Any:
 
 
 _DATED_RECORDS = _dated_records()
+# The same rows of one institution as one JSON column, for the page's statement
+# (portal/institutions/services/page_live.py).
+CREDIT_JSON = rows_json(_DATED_RECORDS.subquery())
+
+
+def credit_params(ids: Collection[int], today: date, lookback_days: int,
+                  tz: ZoneInfo) -> dict[str, Any]:
+    since = today - timedelta(days=lookback_days)
+    # A day's slack before the period: the local date of an answer is worked out in Python.
+    start = datetime.combine(since - timedelta(days=1), time(), tz)
+    return {"ids": list(ids), "penalties_since": since, "today": today, "start": start}
 
 
 def credit_facts(db: Session, ids: Collection[int], today: date, lookback_days: int,
@@ -106,26 +119,22 @@ def credit_facts(db: Session, ids: Collection[int], today: date, lookback_days: 
     red-list entry in force on `today`. One statement whatever the number of ids."""
     if not ids:
         return {}, set()
-    ids = list(ids)
-    since = today - timedelta(days=lookback_days)
+    rows = db.execute(_DATED_RECORDS, credit_params(ids, today, lookback_days, tz))
+    return _collect(rows, tz)
+
+
+def _collect(rows: Iterable[Any], tz: ZoneInfo) -> tuple[dict[int, CreditFacts], set[int]]:
     parts: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     red: set[int] = set()
-    # A day's slack before `since`: the local date of an answer is worked out below.
-    start = datetime.combine(since - timedelta(days=1), time(), tz)
-    values = {"ids": ids, "since": since, "today": today, "start": start}
-    for row in db.execute(_DATED_RECORDS, values):
-        inst = row.institution_id
-        if row.kind == "complaint":
-            parts[inst]["complaints"].append(
-                ComplaintFact(row.at.astimezone(tz).date(), row.code))
-        elif row.kind == "rectification":
-            parts[inst]["rectifications"].append(
-                RectificationFact(row.day, row.code, row.due, row.dept))
-        elif row.kind == "penalty":
-            parts[inst]["penalties"].append(PenaltyFact(row.day, row.ref, row.dept))
-        elif row.kind == "assessment":
-            parts[inst]["assessments"].append(
-                AssessmentFact(row.day, row.code, row.basis, row.dept, row.id))
+    for kind, inst, day, due, code, ref, dept, basis, row_id, at in rows:
+        if kind == "complaint":
+            parts[inst]["complaints"].append(ComplaintFact(at.astimezone(tz).date(), code))
+        elif kind == "rectification":
+            parts[inst]["rectifications"].append(RectificationFact(day, code, due, dept))
+        elif kind == "penalty":
+            parts[inst]["penalties"].append(PenaltyFact(day, ref, dept))
+        elif kind == "assessment":
+            parts[inst]["assessments"].append(AssessmentFact(day, code, basis, dept, row_id))
         else:
             red.add(inst)
     facts = {k: CreditFacts(**{name: tuple(rows) for name, rows in v.items()})
@@ -133,18 +142,30 @@ def credit_facts(db: Session, ids: Collection[int], today: date, lookback_days: 
     return facts, red
 
 
+def _status(institution_id: int, facts: dict[int, CreditFacts], red: set[int], today: date,
+            lookback_days: int) -> CreditStatus:
+    f = facts.get(institution_id, CreditFacts())
+    return CreditStatus(
+        assessment=latest_assessment(a for a in f.assessments if a.assessed_on <= today),
+        blockers=blockers(f, today, lookback_days), red_listed=institution_id in red,
+        lookback_days=lookback_days)
+
+
+def credit_status_from_json(institution_id: int, text: str | None, today: date,
+                            lookback_days: int, tz: ZoneInfo) -> CreditStatus:
+    """CREDIT_JSON's value (with `credit_params` of [institution_id]) as a status."""
+    rows = ((kind, inst, parse_date(day), parse_date(due), code, ref, dept, basis, row_id,
+             parse_utc(at))
+            for kind, inst, day, due, code, ref, dept, basis, row_id, at in decode_rows(text))
+    facts, red = _collect(rows, tz)
+    return _status(institution_id, facts, red, today, lookback_days)
+
+
 def credit_statuses(db: Session, ids: Collection[int], today: date, lookback_days: int,
                     tz: ZoneInfo) -> dict[int, CreditStatus]:
     """Each institution's status on `today`."""
     facts, red = credit_facts(db, ids, today, lookback_days, tz)
-    out = {}
-    for institution_id in ids:
-        f = facts.get(institution_id, CreditFacts())
-        out[institution_id] = CreditStatus(
-            assessment=latest_assessment(a for a in f.assessments if a.assessed_on <= today),
-            blockers=blockers(f, today, lookback_days), red_listed=institution_id in red,
-            lookback_days=lookback_days)
-    return out
+    return {i: _status(i, facts, red, today, lookback_days) for i in ids}
 
 
 def credit_status(db: Session, institution_id: int, today: date, lookback_days: int,

@@ -8,17 +8,15 @@ data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
-from complaints.models import Complaint
 from portal.backoffice.services.current import latest_resources
 from portal.backoffice.services.public import Published, load_published
-from portal.core.settings import get_settings
 from portal.institutions.models import (
     CreditEntry,
     FeeItem,
@@ -43,29 +41,11 @@ from portal.institutions.rules.facts import (
 )
 from portal.institutions.rules.flags import SEVERITY_LABELS, Flag
 from portal.institutions.rules.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from portal.institutions.services.credit_status import CreditStatus, credit_status
-from portal.opendays.services.events import InstitutionOpenDays, open_days_of
+from portal.institutions.services.credit_status import CreditStatus
+from portal.institutions.services.page_live import ComplaintStats, load_live, with_open_days
+from portal.opendays.services.events import InstitutionOpenDays
 
 COMPLAINT_WINDOW_DAYS = 365
-
-
-@dataclass(frozen=True)
-class ComplaintStats:
-    """Aggregates only: never a complainant, a description or an answer."""
-
-    received: int  # in the last 12 months
-    judged: int  # answered, or past the answer deadline without an answer
-    on_time: int  # answered before the deadline
-
-    @classmethod
-    def of(cls, row) -> ComplaintStats:
-        """From a row of COMPLAINT_STATS' three columns."""
-        received, judged, on_time = row
-        return cls(received=int(received), judged=int(judged), on_time=int(on_time))
-
-    @property
-    def on_time_rate(self) -> int | None:
-        return None if self.judged == 0 else round(self.on_time * 100 / self.judged)
 
 
 class ShownPage:
@@ -165,26 +145,8 @@ def facts_for(
     )
 
 
-def with_open_days(facts: Facts, open_days: InstitutionOpenDays) -> Facts:
-    """The facts with the open-day check on: the local date the last held open day ended."""
-    last_end = open_days.last_held_end
-    return replace(facts, open_days_checked=True, last_open_day=last_end.astimezone(
-        get_settings().timezone).date() if last_end else None)
-
-
 # The page's statements are built once with bind parameters: every view runs all of them, and
 # building an ORM statement took longer (≈ 0.1 ms each) than SQLite took to answer it.
-_ON_TIME = and_(Complaint.answered_at.is_not(None), Complaint.answered_at < Complaint.due_at)
-_JUDGED = or_(Complaint.answered_at.is_not(None), Complaint.due_at <= bindparam("now"))
-COMPLAINT_STATS = select(
-    func.count().label("received"),
-    func.coalesce(func.sum(case((_JUDGED, 1), else_=0)), 0).label("judged"),
-    func.coalesce(func.sum(case((_ON_TIME, 1), else_=0)), 0).label("on_time"),
-).where(
-    Complaint.institution_id == bindparam("institution_id"),
-    Complaint.received_at >= bindparam("since"),
-    Complaint.tracking_no.is_not(None),
-)
 _INSTITUTION = select(Institution).options(
     joinedload(Institution.district), joinedload(Institution.street)
 ).where(Institution.id == bindparam("institution_id"))
@@ -213,16 +175,6 @@ _WITHDRAWALS = select(RecordRevision).options(joinedload(RecordRevision.departme
                                                   RecordRevision.id.desc())
 
 
-def stats_params(institution_id: int, now: datetime) -> dict[str, Any]:
-    """COMPLAINT_STATS' parameters: the 12 months up to `now`."""
-    return {"institution_id": institution_id,
-            "since": now - timedelta(days=COMPLAINT_WINDOW_DAYS), "now": now}
-
-
-def complaint_stats(db: Session, institution_id: int, now: datetime) -> ComplaintStats:
-    return ComplaintStats.of(db.execute(COMPLAINT_STATS, stats_params(institution_id, now)).one())
-
-
 def load_page(
     db: Session,
     institution_id: int,
@@ -247,15 +199,11 @@ def load_page(
     penalties = list(db.scalars(_PENALTIES, by_id))
     credit = list(db.scalars(_CREDIT, by_id))
     published = load_published(db, institution_id)
-    now = now or datetime.now(UTC)
-    open_days = open_days_of(db, institution_id, now)
-    settings = get_settings()
-    status = credit_status(db, institution_id, today, settings.credit_lookback_days,
-                           settings.timezone)
+    live = load_live(db, institution_id, now or datetime.now(UTC), today)
     facts = with_open_days(facts_for(inst, fees, resources, grade, inspections,
                                      rule_titles=tuple(r.title for r in published.rules),
                                      credit_commitment=published.commitment is not None),
-                           open_days)
+                           live.open_days)
     return InstitutionPage(
         inst=inst,
         fees=fees,
@@ -267,12 +215,12 @@ def load_page(
         credit=credit,
         flags=compute_flags(facts, today, thresholds),
         completeness=completeness(facts),
-        complaints=complaint_stats(db, institution_id, now),
+        complaints=live.complaints,
         totals=monthly_totals(facts.fees, today),
         today=today,
         published=published,
-        open_days=open_days,
+        open_days=live.open_days,
         facts=facts,
-        credit_status=status,
+        credit_status=live.credit_status,
         withdrawals=list(db.scalars(_WITHDRAWALS, by_id)),
     )

@@ -14,7 +14,7 @@ from portal.institutions.models import FeeItem, Institution
 from portal.institutions.rules.facts import MonthlyTotal
 from portal.institutions.services.credit_status import status_json
 from portal.institutions.services.page import InstitutionPage
-from portal.opendays.models import OpenDay
+from portal.opendays.services.events import ShownOpenDay
 
 if TYPE_CHECKING:
     from portal.institutions.services.directory import Listed
@@ -152,7 +152,7 @@ def page_json(p: InstitutionPage) -> dict[str, Any]:
     }
 
 
-def _open_day_json(e: OpenDay) -> dict[str, Any]:
+def _open_day_json(e: ShownOpenDay) -> dict[str, Any]:
     return {"id": e.id, "title": e.title, "place": e.place, "status": e.status,
             "starts_at": e.starts_at.isoformat(), "ends_at": e.ends_at.isoformat(),
             "signup_deadline": e.signup_deadline.isoformat(), "capacity": e.capacity,

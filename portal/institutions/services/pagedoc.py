@@ -4,8 +4,8 @@ Every view of an institution page used to load 13 statements of rows and render 
 template (≈ 3 ms of the request, bench/RESULTS.md), although nearly all of it changes only when
 the institution's records do. The document holds those parts built — HTML fragments of the
 templates under `templates/institutions/page/` — with the facts the flags are computed from.
-A view then runs two statements (the document with the complaint figures, the open days), two
-more for the credit check (portal/institutions/services/credit_status.py), and renders only what depends
+A view then runs one statement (the document with the complaint figures, the open days and the
+credit check's records: portal/institutions/services/page_live.py) and renders only what depends
 on the date: flags, monthly totals, the grade's age and expiry, open days, complaint figures and
 the credit check (履约评价, red-list blockers).
 
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import msgspec
 from markupsafe import Markup
-from sqlalchemy import bindparam, delete, or_, select, true
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from portal.core.db import session_scope, utcnow
@@ -47,18 +47,18 @@ from portal.institutions.rules.checks import compute_flags
 from portal.institutions.rules.facts import Facts, MonthlyTotal, monthly_totals
 from portal.institutions.rules.flags import Flag
 from portal.institutions.rules.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from portal.institutions.services.credit_status import CreditStatus, credit_status
-from portal.institutions.services.page import (
-    COMPLAINT_STATS,
+from portal.institutions.services.credit_status import CreditStatus
+from portal.institutions.services.page import InstitutionPage, ShownPage, load_page
+from portal.institutions.services.page_live import (
+    LIVE_COLUMNS,
     ComplaintStats,
-    InstitutionPage,
-    ShownPage,
-    load_page,
-    stats_params,
+    live_params,
+    live_parts,
+    with_live,
     with_open_days,
 )
 from portal.institutions.services.page_sources import page_sources
-from portal.opendays.services.events import InstitutionOpenDays, open_days_of
+from portal.opendays.services.events import InstitutionOpenDays
 
 # In the order `templates/institutions/_page.html` places them.
 FRAGMENT_TEMPLATES = tuple(f"institutions/page/{name}.html" for name in (
@@ -127,16 +127,14 @@ class DocPage(ShownPage):
         return self.facts.grade
 
 
-# The document, the version it must match and the complaint figures: one statement (each
-# statement cost more in SQLAlchemy than SQLite took to answer it).
-_STATS = COMPLAINT_STATS.subquery()
-_SHOWN = (
+# The document, the version it must match and the parts that change without the records
+# (complaint figures, open days, credit check; page_live.py): one statement (each statement cost
+# more in SQLAlchemy than SQLite took to answer it, and a round trip on PostgreSQL).
+_SHOWN = with_live(
     select(Institution.records_version, InstitutionPageDoc.records_version,
-           InstitutionPageDoc.build_key, InstitutionPageDoc.body, *_STATS.c)
+           InstitutionPageDoc.build_key, InstitutionPageDoc.body, *LIVE_COLUMNS)
     .outerjoin(InstitutionPageDoc, InstitutionPageDoc.institution_id == Institution.id)
-    .join(_STATS, true())
-    .where(Institution.id == bindparam("institution_id"))
-)
+).where(Institution.id == bindparam("institution_id"))
 _VERSION = select(Institution.records_version).where(Institution.id == bindparam("institution_id"))
 
 
@@ -149,29 +147,27 @@ def shown_page(
 ) -> InstitutionPage | DocPage | None:
     """The page to show: from the document when it is current, otherwise from the rows."""
     now = now or datetime.now(UTC)
-    row = db.execute(_SHOWN, stats_params(institution_id, now)).first()
+    row = db.execute(_SHOWN, live_params(institution_id, now, today)).first()
     if row is None:
         return None
-    current, built_at, key, body, *stats = row
+    current, built_at, key, body, *live_values = row
     if body is None or built_at != current or key != build_key():
         return load_page(db, institution_id, today, thresholds, now)
     stored = _decode(body)
-    open_days = open_days_of(db, institution_id, now)
-    facts = with_open_days(stored.facts, open_days)
-    settings = get_settings()
+    live = live_parts(institution_id, live_values, today)
+    facts = with_open_days(stored.facts, live.open_days)
     return DocPage(
         inst=PageHeading(institution_id, stored.name),
         # Rendered by the autoescaping templates of `build`, from this database only.
         fragments=tuple(Markup(f) for f in stored.fragments),  # noqa: S704
         facts=facts,
         flags=compute_flags(facts, today, thresholds),
-        complaints=ComplaintStats.of(stats),
+        complaints=live.complaints,
         totals=monthly_totals(facts.fees, today),
         today=today,
-        open_days=open_days,
+        open_days=live.open_days,
         # Per view: rectifications fall overdue and penalties leave the period by the date.
-        credit_status=credit_status(db, institution_id, today, settings.credit_lookback_days,
-                                    settings.timezone),
+        credit_status=live.credit_status,
     )
 
 

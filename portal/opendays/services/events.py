@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, union_all, update
 from sqlalchemy.orm import Session, joinedload
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.accounts.models import User
 from portal.core.formfields import parse_whole
 from portal.core.notify import queue_notification
+from portal.core.sqljson import decode_rows, parse_utc, rows_json
 from portal.core.tokens import TokenInvalid, TokenService
 from portal.institutions.models import Institution
 from portal.opendays.exceptions import (  # noqa: F401  (re-exported: callers import them from here)
@@ -144,31 +146,59 @@ def institutions_without_open_day(session: Session, now: datetime, period_days: 
 
 
 @dataclass(frozen=True)
+class ShownOpenDay:
+    """An open day as an institution's page shows it (read with the page's statement)."""
+
+    id: int
+    title: str
+    place: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    signup_deadline: datetime
+    capacity: int
+    seats_taken: int
+
+    @property
+    def seats_left(self) -> int:
+        return max(0, self.capacity - self.seats_taken)
+
+
+@dataclass(frozen=True)
 class InstitutionOpenDays:
     """What an institution's public page shows of its open days."""
 
-    upcoming: list[OpenDay]  # scheduled or closed for sign-up, not yet started; soonest first
-    held: list[OpenDay]  # newest first
+    upcoming: list[ShownOpenDay]  # scheduled or closed for sign-up, not yet started; soonest first
+    held: list[ShownOpenDay]  # newest first
     last_held_end: datetime | None  # when the last held open day ended (any age)
 
 
-# Built once: the public institution page runs it on every view, as one statement (each
-# statement of a page costs more in SQLAlchemy than SQLite takes to answer it).
-_MINE = select(OpenDay).where(OpenDay.institution_id == bindparam("institution_id"))
+# The next and the last few open days of the institution ("institution_id", at "now", "limit"
+# of each) as one JSON column: the public institution page reads it with its document
+# (portal/institutions/services/page_live.py), one statement for the page's live parts.
+_SHOWN_COLUMNS = (OpenDay.id, OpenDay.title, OpenDay.place, OpenDay.status, OpenDay.starts_at,
+                  OpenDay.ends_at, OpenDay.signup_deadline, OpenDay.capacity, OpenDay.seats_taken)
+_MINE = select(*_SHOWN_COLUMNS).where(OpenDay.institution_id == bindparam("institution_id"))
 _UPCOMING = _MINE.where(
     OpenDay.status.in_((SCHEDULED, CLOSED)), OpenDay.starts_at > bindparam("now")
 ).order_by(OpenDay.starts_at, OpenDay.id).limit(bindparam("limit"))
 _HELD = _MINE.where(OpenDay.status == HELD, OpenDay.ends_at <= bindparam("now")).order_by(
     OpenDay.ends_at.desc(), OpenDay.id.desc()).limit(bindparam("limit"))
-_UPCOMING_AND_HELD = select(OpenDay).from_statement(
-    union_all(select(_UPCOMING.subquery()), select(_HELD.subquery())))
+OPEN_DAYS_JSON = rows_json(
+    union_all(select(_UPCOMING.subquery()), select(_HELD.subquery())).subquery())
 
 
-def open_days_of(session: Session, institution_id: int, now: datetime,
-                 limit: int = 5) -> InstitutionOpenDays:
-    params = {"institution_id": institution_id, "now": now, "limit": limit}
-    both = session.scalars(_UPCOMING_AND_HELD, params).all()
-    # The two halves are disjoint (held vs scheduled/closed); a union keeps no order.
+def open_days_params(institution_id: int, now: datetime, limit: int = 5) -> dict[str, Any]:
+    return {"institution_id": institution_id, "now": now, "limit": limit}
+
+
+def open_days_from_json(text: str | None) -> InstitutionOpenDays:
+    """OPEN_DAYS_JSON's value as the page shows it."""
+    both = [ShownOpenDay(i, title, place, status, *map(parse_utc, (starts, ends, deadline)),
+                         capacity, taken)  # type: ignore[arg-type]
+            for i, title, place, status, starts, ends, deadline, capacity, taken
+            in decode_rows(text)]
+    # The two halves are disjoint (held vs scheduled/closed); an aggregate keeps no order.
     upcoming = sorted((e for e in both if e.status != HELD), key=lambda e: (e.starts_at, e.id))
     held = sorted((e for e in both if e.status == HELD), key=lambda e: (e.ends_at, e.id),
                   reverse=True)
