@@ -48,8 +48,8 @@ _CURRENT_FEES = select(
 
 
 # Names in pinyin order (长青 before 幸福, as a Chinese reader looks them up), not by code point:
-# by their stored pinyin initials (search/rules/pinyin.py: initials), then the name.
-PINYIN_ORDER = (Institution.name_initials, Institution.name, Institution.id)
+# by their stored key (models.Institution.name_pinyin; search/rules/pinyin.py: sort_key).
+PINYIN_ORDER = (Institution.name_pinyin, Institution.name, Institution.id)
 SPELLED_MAX = 1000  # candidates read for a pinyin-initials name query
 ALIAS_SEPARATORS = re.compile(r"[,，、;；\s]+")  # as search/services/documents.py splits them
 
