@@ -176,10 +176,10 @@ SORT_KEY_CHARS = 255  # institutions.name_pinyin's length
 
 @lru_cache(maxsize=65536)
 def _han_syllables(run: str) -> tuple[str, ...]:
-    """Toneless-with-tone-digit syllables of a Han run read whole (so OVERRIDES apply): 长青 →
-    ("chang2", "qing1"); a character without a reading is kept as itself."""
+    """Syllables with their tone digit of a Han run read whole (so OVERRIDES apply): 长青 →
+    ("chang2", "qing1"); characters without a reading are kept as they are."""
     return tuple(lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True,
-                             errors=lambda chars: list(chars)))
+                             errors="default"))
 
 
 def sort_key(text: str) -> str:
