@@ -53,14 +53,15 @@ def _ymd(value: date | None) -> str:
     return _FORMATS["%Y-%m-%d"](value) if value else ""
 
 
-def _money(value: Decimal | float | int | None) -> str:
-    """Every price on every page (issue 21 item 12): thousands separated, to the fen
-    ("6,489.50"); a whole-yuan figure (the search index's rounded monthly range) without fen
-    ("6,490"), so it does not pretend to be exact."""
+def _money(value: Decimal | float | int | None, whole: bool = False) -> str:
+    """Every amount of money on every page, one format (issue 21 item 12): thousands separated,
+    to the fen, rounded half up ("6,489.50"). `whole=True` for the "每月约" monthly estimates
+    (directory, search, an institution's page), rounded half up to the yuan ("6,490"), so the
+    same estimate reads the same wherever it is shown (the search index keeps it in yuan)."""
     if value is None:
         return "—"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
+    if whole:
+        return f"{Decimal(str(value)).quantize(Decimal('1'), ROUND_HALF_UP):,}"
     return f"{Decimal(str(value)).quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
 
 

@@ -12,7 +12,7 @@ from test_institution_pages import result_ids
 from test_search import Page, build_index
 
 from portal.core.templating import templates
-from portal.institutions.models import Inspection, Institution
+from portal.institutions.models import Inspection
 from portal.orgs.models import Street
 from search.rules.pinyin import initials
 
@@ -109,20 +109,11 @@ def test_one_price_format_everywhere():
     money = templates.env.filters["money"]
     assert money(Decimal("6489.5")) == "6,489.50"
     assert money(Decimal("6489.505")) == "6,489.51"  # half up to the fen, as facts.yuan
-    assert money(6490) == "6,490"  # a whole-yuan figure (the search index's) shows no fen
+    assert money(6490) == "6,490.00"
+    # The "每月约" estimates in whole yuan, the same figure in the directory and in search.
+    assert money(Decimal("6489.50"), whole=True) == "6,490" == money(6490, whole=True)
     assert money(None) == "—"
-    source = (templates.env.loader.get_source(templates.env, "search/_results.html")[0])
-    assert "hit.price_min | money" in source
-
-
-def test_directory_name_order_is_the_databases_stored_pinyin_key(client, db):
-    d = district(db)
-    # Initials would put 成都 (cd) before 长青 (cq); the full key reads cheng after chang.
-    ids = {name: institution(db, district_=d, name=name).id
-           for name in ["成都养老院", "长青老年公寓"]}
-    db.commit()
-    assert result_ids(client, district=d.id) == [ids["长青老年公寓"], ids["成都养老院"]]
-    # The order is the stored column's: change the key, and the page follows it.
-    db.get(Institution, ids["成都养老院"]).name_pinyin = "a"
-    db.commit()
-    assert result_ids(client, district=d.id) == [ids["成都养老院"], ids["长青老年公寓"]]
+    for name in ["search/_results.html", "institutions/_results.html", "institutions/_page.html"]:
+        source = templates.env.loader.get_source(templates.env, name)[0]
+        estimates = re.findall(r"每月约 \{\{[^}]*\}\}", source)
+        assert estimates and all("money(whole=True)" in e for e in estimates), name
