@@ -23,7 +23,7 @@ LISTS = ["red", "black", "penalties", "inspections", "unregistered"]
 # means narrower than two characters and taller than three lines (what a squeezed column does).
 STACKED = """() => {
   const out = [];
-  for (const el of document.querySelectorAll('main td, main th, main a, main .calendar-event')) {
+  for (const el of document.querySelectorAll('main td, main th, main caption, main a, main .calendar-event')) {
     const text = el.innerText.trim();
     if (text.length < 3) continue;
     const r = el.getBoundingClientRect();
@@ -174,6 +174,12 @@ def test_open_day_calendar_is_a_list_on_a_phone_and_the_event_shows_its_address(
     assert re.fullmatch(r'"\d{1,2}月\d{1,2}日 周[一二三四五六日]"', label), label
     box = entries.first.bounding_box()
     assert box is not None and box["width"] >= 300 and box["height"] >= 44
+    # The caption ("2026 年 11 月开放日") on one or two lines, not a digit group per line.
+    caption = phone.locator("table.calendar caption")
+    line = float(caption.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+    cap = caption.bounding_box()
+    assert cap is not None and cap["height"] <= 2 * line + 1 and cap["width"] >= 300, cap
+    entries.first.scroll_into_view_if_needed()
     phone.screenshot(path=str(ARTIFACTS / "phone-open-days.png"), full_page=False)
     entries.first.click()
     phone.wait_for_load_state()
