@@ -43,6 +43,7 @@ def test_directory_names_in_pinyin_order_and_pinyin_in_the_name_box(phone, live_
     check_layout(phone)
     card = phone.locator("li.result").first.bounding_box()
     assert card is not None and card["width"] >= 300
+    phone.locator("#results").scroll_into_view_if_needed()
     phone.screenshot(path=str(ARTIFACTS / "phone-directory-pinyin.png"), full_page=False)
 
 
