@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_phone_layout import PHONE, check_layout, phone  # noqa: F401 (fixture)
+from test_phone_layout import PHONE, check_layout
 
 from search.rules.pinyin import sort_key
+
 from support import ARTIFACTS, browser_login
 
 pytestmark = pytest.mark.browser

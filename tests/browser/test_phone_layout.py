@@ -8,7 +8,6 @@ of these page states. Screenshots land in test-artifacts/.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from test_accessibility import serious_violations
@@ -36,13 +35,6 @@ STACKED = """() => {
   return out;
 }"""
 
-
-@pytest.fixture
-def phone(browser, live_server) -> Iterator[object]:
-    context = browser.new_context(locale="zh-CN", bypass_csp=True, viewport=PHONE,
-                                  device_scale_factor=1, is_mobile=True, has_touch=True)
-    yield context.new_page()
-    context.close()
 
 
 def overflow(page) -> int:
