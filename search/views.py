@@ -14,6 +14,7 @@ from portal.core.openapi import register
 from portal.core.ratelimit import allow, client_ip
 from portal.institutions import vocab
 from search.forms import API_MAX_PER_PAGE, BadParam, SearchForm, SuggestQuery
+from search.services.help_example import help_example
 from search.services.index import (
     GRADE_VALUES,
     MAX_QUERY_CHARS,
@@ -62,6 +63,7 @@ def search_page(ctx: Ctx) -> Response:
         unavailable=UNAVAILABLE if results is None else "",
         vocab=vocab,
         grades=GRADE_VALUES,
+        example=None if fragment else help_example(ctx.db),
     )
     response.headers["Vary"] = "HX-Request"
     return response

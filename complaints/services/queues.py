@@ -50,6 +50,8 @@ class QueueRow:
     due_last_day: date
     provisional: bool
     answered_at: datetime | None
+    sign_due_at: datetime | None = None
+    signed_at: datetime | None = None
 
     @property
     def subject_name(self) -> str:
@@ -61,6 +63,7 @@ _ROW_COLUMNS = (
     Institution.name, Complaint.place_name, RoutingRule.label, Department.name,
     Complaint.status, Complaint.received_at, Complaint.working_days, Complaint.due_at,
     Complaint.due_last_day, Complaint.provisional, Complaint.answered_at,
+    Complaint.sign_due_at, Complaint.signed_at,
 )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
@@ -14,7 +15,7 @@ from complaints.forms import BulkForm, HandlingForm, SupervisionQuery
 from complaints.models import CHANNELS, CoHandling, Complaint
 from complaints.rules import clock
 from complaints.rules.photos import CONTENT_TYPE, may_see_photos
-from complaints.rules.presenters import clock_view, status_label
+from complaints.rules.presenters import clock_view, office_groups, status_label
 from complaints.services.calendar_store import load_calendar
 from complaints.services.events import EVENT_LABELS
 from complaints.services.filing import build_services, category_labels
@@ -46,7 +47,7 @@ from portal.core.db import utcnow
 from portal.core.endpoints import Ctx, view
 from portal.core.exports import table_export
 from portal.core.privacy import personal_data_kinds, scrub
-from portal.orgs.models import Department
+from portal.orgs.models import Department, District, Street
 
 HANDLERS = [Role.DEPARTMENT]
 SUPERVISORS = [Role.SUPERVISOR, Role.ADMIN]
@@ -250,9 +251,16 @@ def _detail_context(ctx: Ctx, complaint: Complaint, **extra) -> dict:
         "may_see_photos": may_see_photos(user.role_enum, user.department_id,
                                          complaint.responsible_department_id),
         "pending_extension": handling.pending_extension(complaint),
-        "departments": ctx.db.scalars(select(Department).order_by(
-            Department.district_id.is_not(None) | Department.street_id.is_not(None),
-            Department.street_id.is_not(None), Department.id)).all(),
+        # 改派 and 协办 choose among ≈130 offices: grouped by level and district (optgroups).
+        "office_groups": office_groups(ctx.db.scalars(
+            select(Department).outerjoin(Street, Street.id == Department.street_id)
+            .outerjoin(District, District.id == func.coalesce(Department.district_id,
+                                                              Street.district_id))
+            .options(joinedload(Department.district),
+                     joinedload(Department.street).joinedload(Street.district))
+            .order_by(District.id.is_not(None), District.code, Department.street_id.is_not(None),
+                      Department.id))),
+        "done": DONE_NOTICES.get(ctx.request.query_params.get("done", ""), ""),
         "errors": extra.pop("errors", {}),
         "values": extra.pop("values", {}),
         "revealed": extra.pop("revealed", None),
@@ -322,11 +330,19 @@ def _typed(ctx: Ctx) -> dict[str, str]:
     return {k: v for k, v in ctx.form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
+# What the detail page confirms after a step (`?done=` on the redirect, shown with role=status).
+DONE_NOTICES = {
+    "signed": "已签收。请在答复期限内办理并答复。",
+    "supervised": "督办已发出：督办意见已记入办理记录，承办部门的待办中该投诉标为“已督办”。",
+    "reassigned": "已改派：新的承办部门的待办中已有该投诉，答复期限不变。",
+}
+
+
 def _action(handler: Callable[[Ctx, Complaint], None],
-            checked: str | None = None) -> Callable[[Ctx], Response]:
+            checked: str | None = None, done: str = "") -> Callable[[Ctx], Response]:
     """A handling step from the detail page; `checked` names its text field, which is checked
     for personal data: found, the form comes back with a warning and a 仍然提交 button that
-    submits it as typed (never blocked)."""
+    submits it as typed (never blocked). `done` names the confirmation shown after it."""
     def run(ctx: Ctx) -> Response:
         complaint = _load(ctx)
         if checked and ctx.field(CONFIRM_FIELD) != "1":
@@ -348,7 +364,8 @@ def _action(handler: Callable[[Ctx, Complaint], None],
             raise HTTPException(409 if ctx.user.role_enum in (*HANDLERS, *SUPERVISORS) else 403,
                                 exc.message) from None
         ctx.db.commit()
-        return ctx.redirect(ctx.url("staff:detail", complaint_id=complaint.id))
+        return ctx.redirect(ctx.url("staff:detail", complaint_id=complaint.id)
+                            + (f"?done={done}" if done else ""))
 
     run.__name__ = handler.__name__
     return run
@@ -362,7 +379,8 @@ def _form(ctx: Ctx) -> HandlingForm:
     return HandlingForm(ctx.form)
 
 
-sign = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).sign(ctx.user, c)))
+sign = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).sign(ctx.user, c),
+                                    done="signed"))
 answer = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).answer(
     ctx.user, c, _form(ctx).answer.data, _form(ctx).outcome.data), checked="answer"))
 return_ = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).return_misrouted(
@@ -374,9 +392,10 @@ co_request = view(roles=HANDLERS)(_action(lambda ctx, c: _handling(ctx).request_
 co_reply = view(roles=HANDLERS)(_action(
     lambda ctx, c: _handling(ctx).co_reply(ctx.user, c, _form(ctx).reply.data), checked="reply"))
 reassign = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).reassign(
-    ctx.user, c, _form(ctx).department_id.data or 0, _form(ctx).reason.data)))
+    ctx.user, c, _form(ctx).department_id.data or 0, _form(ctx).reason.data), done="reassigned"))
 supervise = view(roles=SUPERVISORS)(_action(
-    lambda ctx, c: _handling(ctx).supervise(ctx.user, c, _form(ctx).note.data), checked="note"))
+    lambda ctx, c: _handling(ctx).supervise(ctx.user, c, _form(ctx).note.data), checked="note",
+    done="supervised"))
 decide_extension = view(roles=SUPERVISORS)(_action(lambda ctx, c: _handling(ctx).decide_extension(
     ctx.user, c, _form(ctx).decision.data == "approve", _form(ctx).note.data)))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
@@ -56,10 +56,16 @@ def _ymd(value: date | None) -> str:
     return _FORMATS["%Y-%m-%d"](value) if value else ""
 
 
-def _money(value: Decimal | float | None) -> str:
+def _money(value: Decimal | float | int | None, whole: bool = False) -> str:
+    """Every amount of money on every page, one format (issue 21 item 12): thousands separated,
+    to the fen, rounded half up ("6,489.50"). `whole=True` for the "每月约" monthly estimates
+    (directory, search, an institution's page), rounded half up to the yuan ("6,490"), so the
+    same estimate reads the same wherever it is shown (the search index keeps it in yuan)."""
     if value is None:
         return "—"
-    return f"{Decimal(value):,.2f}"
+    if whole:
+        return f"{Decimal(str(value)).quantize(Decimal('1'), ROUND_HALF_UP):,}"
+    return f"{Decimal(str(value)).quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
 
 
 def query_with(request: Request, **changes: Any) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Base, UTCDateTime, utcnow
+from portal.institutions.rules.address import full_address
 from portal.orgs.models import Department, District, Street
 
 
@@ -30,15 +31,20 @@ class Institution(Base):
     __tablename__ = "institutions"
     __table_args__ = (
         CheckConstraint("beds_vacant >= 0 AND beds_vacant <= beds_total", name="beds_sane"),
-        # The directory's usual filters with its default name order: no sort of the matches.
-        Index("ix_institutions_district_kind_name", "district_id", "kind", "name"),
-        Index("ix_institutions_district_name", "district_id", "name"),
+        # The directory's usual filters with its default name order (pinyin, issue 21 item 12):
+        # no sort of the matches.
+        Index("ix_institutions_district_kind_pinyin", "district_id", "kind", "name_pinyin"),
+        Index("ix_institutions_district_pinyin", "district_id", "name_pinyin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
     aliases: Mapped[str] = mapped_column(String(200), default="")
     name_initials: Mapped[str] = mapped_column(String(60), default="", index=True)
+    # The name's pinyin order key (search/rules/pinyin.py: sort_key), written with the name: the
+    # database sorts by it, as a Chinese reader looks names up (爱心 < 长青 < 幸福).
+    name_pinyin: Mapped[str] = mapped_column(String(255), default="", server_default="",
+                                             index=True)
     # NULL only for unregistered places (黑机构) found operating without a code.
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)
@@ -89,6 +95,12 @@ class Institution(Base):
     fee_items: Mapped[list[FeeItem]] = relationship(
         back_populates="institution", order_by="FeeItem.id"
     )
+
+    @property
+    def full_address(self) -> str:
+        """District, street and address, each named once (rules/address.py)."""
+        return full_address(self.district.name, self.street.name if self.street else None,
+                            self.address)
 
 
 class FeeItem(Base):

@@ -17,6 +17,7 @@ from portal.core.endpoints import Ctx, view
 from portal.core.health import read_scheduler_state
 from portal.core.jobs import redis_connection
 from portal.ops import services as status
+from portal.ops.labels import queue_label, task_label
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def _context(ctx: Ctx) -> dict[str, Any]:
 def _page(ctx: Ctx, status_code: int = 200, error: str = "") -> Response:
     notice = NOTICES.get(ctx.request.query_params.get("retried", ""), "")
     return ctx.render("ops/index.html", status_code=status_code, error=error, notice=notice,
+                      task_label=task_label, queue_label=queue_label,
                       **_context(ctx))
 
 

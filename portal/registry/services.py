@@ -34,7 +34,7 @@ from portal.institutions.models import Institution
 from portal.institutions.tasks import enqueue_refresh, refresh_stale_pages
 from portal.orgs.models import District, Street
 from portal.registry.rules import imports
-from search.rules.pinyin import initials
+from search.rules.pinyin import initials, sort_key
 from search.tasks import enqueue_index_update, enqueue_rebuild
 
 log = logging.getLogger(__name__)
@@ -202,8 +202,8 @@ def _settle(db: Session, rows: list[imports.Row], outcome: Outcome, now: datetim
     if now is None:
         return
     for values in added:
-        values.update(name_initials=initials(values["name"])[:60], created_at=now,
-                      updated_at=now)
+        values.update(name_initials=initials(values["name"])[:60],
+                      name_pinyin=sort_key(values["name"]), created_at=now, updated_at=now)
     if added:
         # Core, without RETURNING: the ORM's bulk insert splices each batch's returned rows onto
         # the earlier ones, quadratic in the rows.
@@ -212,6 +212,7 @@ def _settle(db: Session, rows: list[imports.Row], outcome: Outcome, now: datetim
     for changes in updated:
         if "name" in changes:
             changes["name_initials"] = initials(changes["name"])[:60]
+            changes["name_pinyin"] = sort_key(changes["name"])
         changes["updated_at"] = now
         groups.setdefault(tuple(sorted(changes)), []).append(changes)
     for batch in groups.values():

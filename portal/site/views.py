@@ -12,6 +12,7 @@ from portal.core.endpoints import Ctx, safe_next, view
 from portal.core.health import read_scheduler_state, redis_state
 from portal.core.templating import HIGH_CONTRAST_COOKIE, LARGE_TEXT_COOKIE
 from portal.institutions.models import Institution
+from portal.institutions.services.lists import LISTS
 from portal.orgs.models import District
 
 ONE_YEAR = 365 * 24 * 3600
@@ -21,7 +22,8 @@ ONE_YEAR = 365 * 24 * 3600
 def home(ctx: Ctx) -> Response:
     institutions = ctx.db.scalar(select(func.count(Institution.id)))
     districts = ctx.db.scalars(select(District).order_by(District.id)).all()
-    return ctx.render("site/home.html", institution_count=institutions, districts=districts)
+    return ctx.render("site/home.html", institution_count=institutions, districts=districts,
+                      lists=LISTS)
 
 
 def _remember(ctx: Ctx, cookie: str, on: bool) -> Response:

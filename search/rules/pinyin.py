@@ -169,3 +169,30 @@ def all_readings(text: str) -> set[str]:
                 if len(found) >= MAX_READINGS:
                     return set(found)
     return set(found)
+
+
+SORT_KEY_CHARS = 255  # institutions.name_pinyin's length
+
+
+@lru_cache(maxsize=65536)
+def _han_syllables(run: str) -> tuple[str, ...]:
+    """Syllables with their tone digit of a Han run read whole (so OVERRIDES apply): 长青 →
+    ("chang2", "qing1"); characters without a reading are kept as they are."""
+    return tuple(lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True,
+                             errors="default"))
+
+
+def sort_key(text: str) -> str:
+    """A name's key in pinyin order, as a Chinese reader looks names up (爱心 < 长青 < 成都 < 幸福),
+    for the database to sort by (institutions.name_pinyin). One syllable per character with its
+    tone digit, each followed by a space, so a shorter syllable sorts first (an < ang) and
+    characters of one reading sort by tone; latin letters and digits as they are, lowercased."""
+    parts: list[str] = []
+    for chunk, is_han in _tokens(text):
+        if is_han:
+            if parts and not parts[-1].endswith(" "):
+                parts.append(" ")  # "a qu1", not "aqu1"
+            parts.extend(f"{syllable} " for syllable in _han_syllables(chunk))
+        else:
+            parts.append(chunk)
+    return "".join(parts).replace("ü", "v")[:SORT_KEY_CHARS]

@@ -19,6 +19,7 @@ from whoosh.query import And, Term
 from portal.institutions.models import (
     Institution,
 )
+from portal.institutions.rules.address import full_address
 from portal.orgs.models import District
 from search.rules.query import _pairs
 from search.rules.typeahead import initials_query, matches_any
@@ -43,6 +44,10 @@ class Suggestion:
     name: str
     district: str
     address: str
+
+    @property
+    def full_address(self) -> str:
+        return full_address(self.district, None, self.address)
 
 
 def _next_string(text: str) -> str:

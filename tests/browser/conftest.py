@@ -80,3 +80,14 @@ def page(browser):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture
+def phone(browser, live_server) -> Iterator[object]:
+    """A page in a 390 × 844 phone context (issue 21's phone tests; test_phone_layout.PHONE)."""
+    from test_phone_layout import PHONE
+
+    context = browser.new_context(locale="zh-CN", bypass_csp=True, viewport=PHONE,
+                                  device_scale_factor=1, is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()

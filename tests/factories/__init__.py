@@ -14,7 +14,7 @@ from portal.accounts.rules.roles import NEEDS_DEPARTMENT, NEEDS_INSTITUTION, Rol
 from portal.institutions.models import FeeItem, Institution
 from portal.orgs.models import Department, District, Street
 from portal.orgs.vocab import office_name, street_office_name
-from search.rules.pinyin import initials
+from search.rules.pinyin import initials, sort_key
 
 PASSWORD = "Test-pass-2026"
 _seq = count(1)
@@ -73,6 +73,7 @@ def institution(db: Session, district_: District | None = None, **overrides) -> 
     )
     values.update(overrides)
     values.setdefault("name_initials", initials(values["name"]))
+    values.setdefault("name_pinyin", sort_key(values["name"]))
     row = Institution(**values)
     db.add(row)
     db.flush()

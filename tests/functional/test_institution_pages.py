@@ -108,7 +108,7 @@ def test_directory_price_range_uses_the_monthly_total_for_a_care_level(client, d
     assert result_ids(client, level="severe", price_min=5000) == [dear.id]
     assert result_ids(client, sort="price") == [cheap.id, dear.id]
     html = client.get("/institutions/", params={"level": "self_care", "q": "便宜"}).text
-    assert "每月约 2,300.00 元（自理）" in html
+    assert "每月约 2,300 元（自理）" in html  # estimates in whole yuan (issue 21 item 12)
 
 
 def test_directory_sorts_by_grade_and_vacancies(client, db):
@@ -223,11 +223,11 @@ def test_compare_shows_up_to_three_side_by_side(client, db):
     db.commit()
     html = client.get("/institutions/compare", params={"ids": f"{a.id},{b.id}"}).text
     assert "对比甲院" in html and "对比乙院" in html
-    assert "2,500.00 元" in html  # 1800 + 700 for self care
+    assert "约 2,500 元" in html  # 1800 + 700 for self care, in whole yuan (issue 21 item 12)
     assert "五级" in html and "1 件" in html and "80 张（空余 8 张）" in html
     severe = client.get("/institutions/compare", params=[("ids", a.id), ("ids", b.id),
                                                          ("level", "severe")]).text
-    assert "2,000.00 元" in severe  # the factory's 床位费 is for self care only
+    assert "约 2,000 元" in severe  # the factory's 床位费 is for self care only
     four = client.get("/institutions/compare",
                       params={"ids": f"{a.id},{b.id},{c.id},{extra.id}"}).text
     assert "对比丁院" not in four and "最多同时对比 3 家" in four

@@ -56,8 +56,8 @@ def test_queue_lengths_and_index_against_database(client, db):
 
     page = client.get("/admin/ops/")
     assert page.status_code == 200
-    assert row_text(page.text, "default") == "1 0 0 0"
-    assert row_text(page.text, "index") == "0 0 0 0"
+    assert row_text(page.text, "常规任务") == "1 0 0 0"
+    assert row_text(page.text, "搜索索引") == "0 0 0 0"
     assert "索引缺失或损坏" in page.text and "不一致" in page.text
 
     rebuild(get_settings().index_dir, get_settings().database_url)
@@ -113,7 +113,7 @@ def test_a_failed_rq_job_is_listed_with_its_reason_and_can_be_requeued(client, d
     assert failing.get_status() == "failed"
 
     page = client.get("/admin/ops/")
-    assert row_text(page.text, "default").endswith("1")  # one failed
+    assert row_text(page.text, "常规任务").endswith("1")  # one failed
     assert "ValueError: not a portal task: evil.module:thing" in page.text
     action = f"/admin/ops/failed/default/{failing.id}/retry"
     assert f'{action}"' in page.text  # url_for gives absolute URLs
@@ -137,15 +137,18 @@ def test_the_last_run_of_each_periodic_job_is_shown(client, db):
     conn = redis_connection()
     page = client.get("/admin/ops/")
     assert page.text.count("尚未运行") == len(RECURRING)  # none has run yet
+    assert "其他任务" not in page.text  # every recurring job has its Chinese name
 
     # What `rq cron` does at each tick: enqueue and record the job in the cron history.
     CronJob("default", func=sweep_outbox, interval=60).enqueue(conn)
     CronJob("default", func=sweep_clocks, cron="*/5 * * * *").enqueue(conn)
     page = client.get("/admin/ops/")
-    assert "portal.core.jobs.sweep_outbox" in page.text and "排队中" in page.text
+    # Jobs are named in Chinese (issue 21 item 13), not by their function.
+    assert "外发任务清扫" in page.text and "排队中" in page.text
+    assert "sweep_outbox" not in page.text and "portal.core" not in page.text
     SimpleWorker([Queue("default", connection=conn)], connection=conn).work(burst=True)
     page = client.get("/admin/ops/")
-    row = page.text.split("portal.core.jobs.sweep_outbox")[1].split("</tr>")[0]
+    row = page.text.split("外发任务清扫（补发未送出的任务）")[1].split("</tr>")[0]
     assert "完成" in row and f"每 {get_settings().outbox_sweep_seconds} 秒" in row
     assert page.text.count("尚未运行") == len(RECURRING) - 2
 
@@ -159,4 +162,4 @@ def test_with_redis_down_the_page_still_answers(client, db, redis_server):
     finally:
         redis_server.start()
     assert page.status_code == 200
-    assert "Redis 不可用" in page.text and "外发任务" in page.text
+    assert "任务队列服务（Redis）不可用" in page.text and "外发任务" in page.text

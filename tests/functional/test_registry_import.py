@@ -20,6 +20,7 @@ from portal.institutions.models import Institution
 from portal.institutions.rules.directory_query import DirectoryQuery
 from portal.institutions.services.directory import Directory
 from portal.orgs.models import District, Street
+from search.rules.pinyin import sort_key
 
 from factories import user
 
@@ -121,6 +122,10 @@ def test_a_registry_with_bad_rows_is_reported_whole_then_imported_once(db, tmp_p
     assert moved.district.name == "北山区" and moved.street.name == "北山二街道"
     renamed = db.scalars(select(Institution).where(Institution.name == "新名称颐养院")).one()
     assert renamed.name_initials == "xmcyyy"
+    assert renamed.name_pinyin == sort_key("新名称颐养院")
+    # Added and renamed rows alike carry their pinyin order key (issue 21 item 12).
+    assert all(key == sort_key(name) for name, key in
+               db.execute(select(Institution.name, Institution.name_pinyin)))
     check_directory(db, districts)
 
 

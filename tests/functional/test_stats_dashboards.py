@@ -45,7 +45,7 @@ def test_office_dashboard_shows_its_own_queue_only(client, db):
     assert "<dd>1 件</dd>" in queue.split("已超期")[1]
     # Another office's number in the query string is ignored for department staff.
     assert f"{a.name}工作看板" in client.get(f"/dashboard/office?office={b.id}").text
-    assert '<svg class="chart-svg"' in html
+    assert '<svg class="chart-svg chart-wide"' in html
 
 
 @sqlite_only

@@ -12,6 +12,7 @@ in Python to the ids that pass the SQL filters (one query for their fee rows).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
@@ -28,6 +29,7 @@ from portal.institutions.rules.directory_query import PER_PAGE, DirectoryQuery
 from portal.institutions.rules.facts import MonthlyTotal, PricedRow, priced_row, totals_of
 from portal.institutions.rules.geo import Point, haversine_km, longitude_scale, point_or_none
 from portal.orgs.models import District, Street
+from search.rules.typeahead import initials_query, matches_any
 
 
 def latest_grade_level():
@@ -48,6 +50,28 @@ _CURRENT_FEES = select(
     FeeItem.institution_id, FeeItem.care_level, FeeItem.item, FeeItem.price, FeeItem.cycle,
 ).where(FeeItem.institution_id.in_(bindparam("ids", expanding=True)),
         FeeItem.effective_to.is_(None), FeeItem.effective_from <= bindparam("today"))
+
+
+# Names in pinyin order (长青 before 幸福, as a Chinese reader looks them up), not by code point:
+# by their stored key (models.Institution.name_pinyin; search/rules/pinyin.py: sort_key).
+PINYIN_ORDER = (Institution.name_pinyin, Institution.name, Institution.id)
+SPELLED_MAX = 1000  # candidates read for a pinyin-initials name query
+ALIAS_SEPARATORS = re.compile(r"[,，、;；\s]+")  # as search/services/documents.py splits them
+
+
+def spelled_ids(session: Session, q: str) -> list[int]:
+    """Institutions whose name or an alias the initials `q` spell, by the type-ahead's rule
+    (search/rules/typeahead.py: from the start of a word, letter by letter). The stored initials
+    narrow the candidates first."""
+    letters = initials_query(q)
+    if not letters:
+        return []
+    rows = session.execute(
+        select(Institution.id, Institution.name, Institution.aliases)
+        .where(Institution.name_initials.contains(letters, autoescape=True))
+        .order_by(Institution.id).limit(SPELLED_MAX))
+    return [i for i, name, aliases in rows
+            if matches_any(letters, [name, *ALIAS_SEPARATORS.split(aliases or "")])]
 
 
 @dataclass(frozen=True)
@@ -163,6 +187,7 @@ class _Form:
     """What a query's statements depend on: the filters it uses and its sort, not their values."""
 
     q: bool
+    spelled: bool  # q is latin letters/digits: names it spells in pinyin initials match too
     valued: tuple[str, ...]  # the _FILTER_COLUMNS it filters by
     grade: str | None  # "ungraded" | "level"
     vacant: bool
@@ -174,7 +199,8 @@ class _Form:
     @classmethod
     def of(cls, query: DirectoryQuery) -> _Form:
         grade = None if query.grade is None else "ungraded" if query.grade == 0 else "level"
-        return cls(bool(query.q), tuple(name for name in _FILTER_COLUMNS if getattr(query, name)),
+        return cls(bool(query.q), bool(initials_query(query.q)),
+                   tuple(name for name in _FILTER_COLUMNS if getattr(query, name)),
                    grade, query.vacant, query.admits, query.medical, query.sort, query.closed)
 
     @property
@@ -229,7 +255,10 @@ class _Statements:
 def _statements(form: _Form) -> _Statements:
     grade_col = latest_grade_level()
     stmt = select(Institution.id)
-    if form.q:
+    if form.spelled:  # the ids `spelled_ids` found, or a name containing the letters as typed
+        stmt = stmt.where(or_(Institution.name.like(bindparam("q"), escape="/"),
+                              Institution.id.in_(bindparam("spelled", expanding=True))))
+    elif form.q:
         stmt = stmt.where(Institution.name.like(bindparam("q"), escape="/"))
     for name in form.valued:
         stmt = stmt.where(_FILTER_COLUMNS[name] == bindparam(name))
@@ -250,14 +279,13 @@ def _statements(form: _Form) -> _Statements:
     if form.sort == "id":
         ordered = stmt.order_by(Institution.id)
     elif form.sort == "grade":
-        ordered = stmt.order_by(func.coalesce(grade_col, 0).desc(), Institution.name,
-                                Institution.id)
+        ordered = stmt.order_by(func.coalesce(grade_col, 0).desc(), *PINYIN_ORDER)
     elif form.sort == "distance":
-        ordered = stmt.order_by(_unlocated(), _distance_key(), Institution.name, Institution.id)
+        ordered = stmt.order_by(_unlocated(), _distance_key(), *PINYIN_ORDER)
     elif form.sort == "vacancies":
-        ordered = stmt.order_by(Institution.beds_vacant.desc(), Institution.name, Institution.id)
+        ordered = stmt.order_by(Institution.beds_vacant.desc(), *PINYIN_ORDER)
     else:
-        ordered = stmt.order_by(Institution.name, Institution.id)
+        ordered = stmt.order_by(*PINYIN_ORDER)
     if form.counted:
         counted = select(func.coalesce(func.sum(DirectoryCount.n), 0))
         for name in form.valued:
@@ -275,9 +303,14 @@ def _statements(form: _Form) -> _Statements:
                        page.offset(bindparam("offset")).limit(bindparam("limit")))
 
 
-def filtered_ids(query: DirectoryQuery) -> tuple[Select, dict[str, Any]]:
-    """The statement of the ids that pass the query's filters, and its values."""
-    return _statements(_Form.of(query)).filtered, _values(query)
+def filtered_ids(query: DirectoryQuery, session: Session | None = None
+                 ) -> tuple[Select, dict[str, Any]]:
+    """The statement of the ids that pass the query's filters, and its values (a pinyin name
+    query needs the session to find the names it spells)."""
+    values = _values(query)
+    if initials_query(query.q):
+        values["spelled"] = spelled_ids(session, query.q) if session is not None else []
+    return _statements(_Form.of(query)).filtered, values
 
 
 class Directory:
@@ -305,6 +338,8 @@ class Directory:
             raise ValueError("a distance sort needs an origin")
         statements = _statements(_Form.of(query))
         values = _values(query)
+        if initials_query(query.q):
+            values["spelled"] = spelled_ids(self.db, query.q)
         if query.sort == "distance" and origin is not None:
             values.update(origin_lat=origin.lat, origin_lng=origin.lng,
                           lng_scale=longitude_scale(origin))

@@ -42,6 +42,7 @@ class UnregisteredRow:
     found_on: date | None
     found_by: str
     found_via: str  # vocab.DISCOVERY_CHANNELS code, "" when not recorded
+    first_inspected_on: date | None = None  # stands in for found_on when that is unknown
     last_inspected_on: date | None = None
     last_inspected_by: str = ""
 
@@ -95,9 +96,19 @@ class PublicLists:
 
     def unregistered(self, page: int) -> ListPage:
         """Unregistered places and registered-but-unfiled 养老机构, with their latest inspection."""
+        # Newest first by the date the place was found; where that was not recorded, its first
+        # inspection (it was known by then at the latest), so a place inspected last month is not
+        # listed after one found years ago. Places with neither come last.
+        first_inspected = (
+            select(func.min(Inspection.inspected_on))
+            .where(Inspection.institution_id == Institution.id)
+            .correlate(Institution)
+            .scalar_subquery()
+        )
+        known_since = func.coalesce(Institution.discovered_on, first_inspected)
         stmt = (
-            select(Institution)
-            .options(joinedload(Institution.district))
+            select(Institution, first_inspected.label("first_inspected"))
+            .options(joinedload(Institution.district), joinedload(Institution.street))
             .where(
                 or_(
                     Institution.filing_status == "unregistered",
@@ -105,10 +116,10 @@ class PublicLists:
                     & (Institution.kind == "residential"),
                 )
             )
-            .order_by(Institution.discovered_on.desc().nulls_last(), Institution.id.desc())
+            .order_by(known_since.desc().nulls_last(), Institution.id.desc())
         )
         result = self._paged(stmt, page)
-        ids = [i.id for i in result.items]
+        ids = [i.id for i, _first in result.items]
         latest: dict[int, Inspection] = {}
         if ids:
             for insp in self.db.scalars(
@@ -124,9 +135,10 @@ class PublicLists:
                 found_on=i.discovered_on,
                 found_by=i.discovered_by,
                 found_via=i.discovered_via,
+                first_inspected_on=first,
                 last_inspected_on=latest[i.id].inspected_on if i.id in latest else None,
                 last_inspected_by=latest[i.id].department.name if i.id in latest else "",
             )
-            for i in result.items
+            for i, first in result.items
         ]
         return ListPage(items=rows, total=result.total, page=result.page, pages=result.pages)

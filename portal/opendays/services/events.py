@@ -278,7 +278,8 @@ class OpenDayService(SignupDesk):
             return []
         return list(self.db.scalars(
             select(Institution).options(joinedload(Institution.district))
-            .where(Institution.id.in_(ids)).order_by(Institution.district_id, Institution.name)
+            .where(Institution.id.in_(ids)).order_by(Institution.district_id, Institution.name_pinyin,
+                                                        Institution.name)
         ))
 
     def signups(self, event: OpenDay, viewer: User) -> list[Signup]:

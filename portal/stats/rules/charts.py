@@ -27,6 +27,9 @@ STYLES = (
 )
 WIDTH = 720
 LABEL_CHARS = 11
+BAR_LABEL_CHARS = 15  # 15 characters of 15 units fit the 240 units left of the bars
+NARROW_WIDTH = 360  # a phone's chart: drawn at about its screen size, so 15 units ≈ 14 px
+NARROW_LABEL_CHARS = 20
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,11 @@ class Chart:
 
     def cell(self, value: float | None) -> str:
         return format_value(value, self.percent)
+
+    @property
+    def narrow(self) -> Markup:
+        """The same data for a phone: see narrow_bars()."""
+        return narrow_bars(self)
 
     @property
     def rows(self) -> list[tuple[str, list[str]]]:
@@ -86,6 +94,21 @@ def _tick(x: float, y: float, label: str) -> str:
             f"{_e(_short(label))}</text>")
 
 
+def _wrap(label: str, width: int) -> list[str]:
+    """A label in lines of at most `width` characters (Chinese breaks between any two)."""
+    return [label[i:i + width] for i in range(0, len(label), width)] or [""]
+
+
+def _row_label(x: float, y: float, label: str) -> str:
+    """A bar chart's category name, right-aligned at x: whole, on two lines when long."""
+    lines = _wrap(label, BAR_LABEL_CHARS)
+    if len(lines) == 1:
+        return f'<text x="{x}" y="{y:.1f}" class="chart-label" text-anchor="end">{_e(label)}</text>'
+    first, rest = label[: (len(label) + 1) // 2], label[(len(label) + 1) // 2:]
+    return (f'<text x="{x}" y="{y - 8:.1f}" class="chart-label" text-anchor="end">{_e(first)}'
+            f'<tspan x="{x}" dy="1.15em">{_e(rest)}</tspan></text>')
+
+
 def _short(label: str) -> str:
     return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
@@ -107,11 +130,12 @@ def _style(i: int, chart_id: str) -> dict[str, str]:
     return {**s, "fill": s["fill"].format(id=chart_id)}
 
 
-def _open(chart_id: str, title: str, description: str, height: int) -> list[str]:
+def _open(chart_id: str, title: str, description: str, height: int, *,
+          width: int = WIDTH, kind: str = "chart-wide") -> list[str]:
     if not chart_id.replace("-", "").isalnum() or not chart_id.isascii():
         raise ValueError(f"chart id must be letters, digits and dashes: {chart_id!r}")
     return [
-        f'<svg class="chart-svg" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'<svg class="chart-svg {kind}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMin meet">',
         f'<title id="{chart_id}-title">{_e(title)}</title>',
@@ -198,8 +222,7 @@ def bar_chart(chart_id: str, title: str, description: str, labels: Sequence[str]
                  'class="chart-axis"/>')
     for i, label in enumerate(labels):
         y0 = top + i * row_h + 7
-        parts.append(f'<text x="{left - 10}" y="{y0 + row_h / 2:.1f}" class="chart-label" '
-                     f'text-anchor="end">{_e(_short(label))}</text>')
+        parts.append(_row_label(left - 10, y0 + row_h / 2, label))
         for j, s in enumerate(series):
             value = s.values[i]
             y = y0 + j * 30
@@ -249,3 +272,43 @@ def line_chart(chart_id: str, title: str, description: str, labels: Sequence[str
             parts.append(_marker(st["marker"], x, y, st["stroke"]))
     parts.append("</svg>")
     return Chart(chart_id, title, description, labels, series, percent, _markup(parts))
+
+
+def narrow_bars(chart: Chart) -> Markup:
+    """Any chart redrawn for a phone: one row per label, its name whole on its own line(s) above
+    its bars, a bar per series with its value. Drawn 360 units wide so text keeps about its set
+    size on a 390 px screen (the 720-unit picture would shrink 15-unit text to 7 px)."""
+    nid = chart.id + "-n"
+    width, left, right, bar_h = NARROW_WIDTH, 4, 96, 24
+    legend_h = 26 * len(chart.series) + 8
+    rows: list[tuple[list[str], int]] = []
+    for label in chart.labels:
+        lines = _wrap(label, NARROW_LABEL_CHARS)
+        rows.append((lines, 22 * len(lines) + (bar_h + 6) * len(chart.series) + 14))
+    height = legend_h + sum(h for _, h in rows) + 4
+    parts = _open(nid, chart.title, chart.description, height, width=width, kind="chart-narrow")
+    for i, s in enumerate(chart.series):
+        st, y = _style(i, nid), 22 + 26 * i
+        parts.append(f'<rect x="{left}" y="{y - 16}" width="26" height="18" fill="{st["fill"]}" '
+                     f'stroke="{st["stroke"]}" stroke-width="1.5"/>')
+        parts.append(f'<text x="{left + 36}" y="{y}" class="chart-legend">{_e(s.name)}</text>')
+    top_value, span, y = _scale_max(chart.series, chart.percent), width - left - right, legend_h
+    for index, (lines, h) in enumerate(rows):
+        for k, line in enumerate(lines):
+            parts.append(f'<text x="{left}" y="{y + 18 + 22 * k}" class="chart-label">'
+                         f"{_e(line)}</text>")
+        by = y + 22 * len(lines) + 6
+        for j, s in enumerate(chart.series):
+            value, st = s.values[index], _style(j, nid)
+            if value is None:
+                parts.append(f'<text x="{left}" y="{by + 18}" class="chart-value">无数据</text>')
+            else:
+                w = max(span * (value / top_value if top_value else 0), 0)
+                parts.append(f'<rect x="{left}" y="{by}" width="{w:.1f}" height="{bar_h}" '
+                             f'fill="{st["fill"]}" stroke="{st["stroke"]}" stroke-width="1.5"/>')
+                parts.append(f'<text x="{left + w + 6:.1f}" y="{by + 18}" class="chart-value">'
+                             f"{_e(format_value(value, chart.percent))}</text>")
+            by += bar_h + 6
+        y += h
+    parts.append("</svg>")
+    return _markup(parts)

@@ -54,3 +54,21 @@ def test_an_answered_complaint_shows_whether_it_was_on_time():
                       at("2026-12-20 09:00"), SHANGHAI)
     assert (on_time.state, on_time.label) == ("answered", "按时答复")
     assert (late.state, late.label) == ("answered_late", "超期答复")
+
+
+def test_office_groups_put_street_offices_in_their_district_after_its_own_offices():
+    from types import SimpleNamespace as NS
+
+    from complaints.rules.presenters import office_groups
+
+    east, west = NS(name="东城区"), NS(name="西城区")
+    city = NS(name="示范市民政局", district=None, street=None, street_id=None)
+    town = NS(name="东华街道民政办", district=None, street=NS(district=east), street_id=7)
+    east_office = NS(name="东城区民政局", district=east, street=None, street_id=None)
+    west_office = NS(name="西城区民政局", district=west, street=None, street_id=None)
+    groups = office_groups([town, east_office, city, west_office])
+    assert [(label, [o.name for o in members]) for label, members in groups] == [
+        ("市级部门", ["示范市民政局"]),
+        ("东城区", ["东城区民政局", "东华街道民政办"]),
+        ("西城区", ["西城区民政局"]),
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.rules.pinyin import MAX_READINGS, OVERRIDES, all_readings, initials
+from search.rules.pinyin import MAX_READINGS, OVERRIDES, all_readings, initials, sort_key
 
 
 @pytest.mark.parametrize(
@@ -112,3 +112,16 @@ def test_a_character_without_a_reading_keeps_the_overrides_around_it():
     rare = "\U0002ebe0"  # a Han character pypinyin has no reading for
     assert initials(f"长宁{rare}长寿") == "cncs"
     assert initials(f"重庆市长寿区{rare}") == "cqscsq"
+
+
+def test_sort_key_orders_names_as_a_chinese_reader_looks_them_up():
+    names = ["幸福颐养院", "成都养老院", "爱心护理院", "长青老年公寓", "昂立院", "安康院", "长者之家"]
+    # Code point order would be 安 幸 成 昂 爱 长 长; initials order puts 成都 (cd) before 长青 (cq).
+    assert sorted(names, key=sort_key) == [
+        "爱心护理院", "安康院", "昂立院", "长青老年公寓", "成都养老院", "幸福颐养院", "长者之家"]
+    assert sort_key("长青老年公寓") == "chang2 qing1 lao3 nian2 gong1 yu4 "
+    # The overrides apply (重庆 chóng, not zhòng; 长寿 not 市长 "mayor").
+    assert sort_key("重庆市长寿区").startswith("chong2 qing4 shi4 chang2 shou4")
+    assert sort_key("绿苑") == "lv4 yuan4 "
+    assert sort_key("A区1号") == "a qu1 1 hao4 "
+    assert len(sort_key("养" * 200)) == 255

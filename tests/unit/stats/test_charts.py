@@ -61,3 +61,35 @@ def test_year_month_ticks_are_split_over_two_lines():
 def test_chart_ids_must_be_plain():
     with pytest.raises(ValueError):
         bar_chart('x" onload="alert(1)', "t", "d", ["a"], [Series("s", [1])])
+
+
+LONG = "养老机构服务质量与安全管理问题类别"  # 17 characters: cut to 10 + "…" before issue 21
+
+
+def texts(root) -> str:
+    return "".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
+
+
+def test_bar_chart_category_names_are_whole_not_cut():
+    root = parse(bar_chart("b", "t", "d", [LONG, "短"], [Series("a", [3, 1])]))
+    assert LONG in texts(root)
+    assert "…" not in texts(root)
+
+
+@pytest.mark.parametrize("build", [column_chart, bar_chart, line_chart])
+def test_every_chart_has_a_narrow_drawing_for_phones_with_whole_names(build):
+    chart = build("p", "标题", "说明", [LONG, "2026年1月"],
+                  [Series("受理", [3, None]), Series("超期", [1, 2])])
+    root = ET.fromstring(str(chart.narrow))  # noqa: S314 (our own output)
+    # Half the wide picture's width, so its text keeps about its size on a 390 px screen.
+    assert root.get("viewBox").split()[2] == "360"
+    assert "chart-narrow" in root.get("class") and "chart-wide" in parse(chart).get("class")
+    assert root.get("role") == "img" and root.get("aria-labelledby") == "p-n-title p-n-desc"
+    # Ids differ from the wide picture's (both are in the page), names are whole.
+    assert root.find("svg:title", NS).get("id") != parse(chart).find("svg:title", NS).get("id")
+    assert LONG[:12] in texts(root) and "…" not in texts(root)
+    assert "2026年1月" in texts(root)
+    # A bar per known value, "无数据" for the missing one.
+    bars = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("height") == "24"]
+    assert len(bars) == 3
+    assert "无数据" in texts(root)
