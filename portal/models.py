@@ -34,6 +34,7 @@ from portal.institutions.models import (
 )
 from portal.opendays.models import OpenDay, Signup
 from portal.orgs.models import Department, District, Street
+from portal.registry.models import Import, ImportChange
 from portal.reviews.models import Review
 from portal.stats.models import StatsSnapshot
 
@@ -69,6 +70,8 @@ __all__ = [
     "Review",
     "ServiceResources",
     "Signup",
+    "Import",
+    "ImportChange",
     "StatsSnapshot",
     "Street",
     "User",
