@@ -47,6 +47,8 @@ from portal.opendays import views as openday_views
 from portal.opendays.exceptions import OpenDayError
 from portal.opendays.rules.months import MonthOutOfRange
 from portal.ops import views as ops_views
+from portal.registry import views as import_views
+from portal.registry.services.history import ImportRefused
 from portal.reviews import views as review_views
 from portal.reviews.services import ReviewError
 from portal.site import views as site_views
@@ -113,7 +115,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
 # Domain errors answered by `domain_error` wherever a view lets them through; a view catches
 # one itself only to answer differently (the form again with the typed values, a 409 page).
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (
-    OpenDayError, MonthOutOfRange, ReviewError, WorkflowError, RecordError,
+    OpenDayError, MonthOutOfRange, ReviewError, WorkflowError, RecordError, ImportRefused,
 )
 
 
@@ -132,7 +134,7 @@ async def guard_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, FormRejected):
         return error_response(request, exc.status, exc.message)
     assert isinstance(exc, BodyTooLarge)
-    return error_response(request, 413, "提交的内容超过了大小限制，请删减后再提交。")
+    return error_response(request, 413, exc.message or "提交的内容超过了大小限制，请删减后再提交。")
 
 
 @asynccontextmanager
@@ -170,6 +172,7 @@ def create_app() -> Starlette:
         Mount("/admin/disclosures", routes=backoffice_views.admin_routes,
               name="disclosures_admin"),
         Mount("/admin/ops", routes=ops_views.routes, name="ops"),
+        Mount("/admin/imports", routes=import_views.routes, name="imports"),
         Mount("/admin", routes=accounts_views.admin_routes, name="admin"),
         Mount("/manage", routes=backoffice_views.routes, name="manage"),
         Mount("/institutions", routes=institution_views.routes, name="institutions"),
@@ -200,6 +203,7 @@ def create_app() -> Starlette:
             max_body=settings.max_form_bytes,
             secure_cookies=settings.secure_cookies,
             on_error=guard_error,
+            uploads=import_views.uploads(settings),
         ),
     ]
     return Starlette(

@@ -110,7 +110,7 @@ def run_rollback(args: argparse.Namespace) -> int:
     from portal.accounts.models import User
     from portal.core.db import session_scope
     from portal.core.settings import get_settings
-    from portal.registry.services.history import ImportError_, roll_back
+    from portal.registry.services.history import ImportRefused, roll_back
 
     try:
         with session_scope(get_settings().database_url) as db:
@@ -119,7 +119,7 @@ def run_rollback(args: argparse.Namespace) -> int:
                 print(f"import: 没有该用户：{args.user}", file=sys.stderr)
                 return 2
             roll_back(db, args.id, user)
-    except ImportError_ as exc:
+    except ImportRefused as exc:
         print(f"import: {exc.message}", file=sys.stderr)
         return 1
     print(f"导入 #{args.id} 已撤销")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from data.registry_rows import HEADERS, city, rows, spoil, write_csv, write_xlsx
+from data.registry_rows import HEADERS, make_city, rows, spoil, write_csv, write_xlsx
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -19,24 +19,11 @@ from portal.core.jobs import OutboxJob
 from portal.institutions.models import Institution
 from portal.institutions.rules.directory_query import DirectoryQuery
 from portal.institutions.services.directory import Directory
-from portal.orgs.models import District, Street
 from portal.registry.models import Import
 
 from factories import user
 
 TODAY = date(2026, 12, 7)
-
-
-def make_city(db) -> dict[str, int]:
-    ids = {}
-    for n, (name, streets) in enumerate(city()):
-        district = District(code=f"33019{n}", name=name)
-        db.add(district)
-        db.flush()
-        ids[name] = district.id
-        db.add_all(Street(district_id=district.id, name=street) for street in streets)
-    db.commit()
-    return ids
 
 
 def run(capsys, *args: str) -> tuple[int, str]:

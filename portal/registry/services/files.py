@@ -13,6 +13,7 @@ from typing import Any
 from openpyxl import Workbook
 from python_calamine import CalamineError, CalamineWorkbook
 
+from portal.core.exports import Sheet, write_xlsx
 from portal.registry.rules import imports
 
 SUFFIXES = (".xlsx", ".xlsm", ".csv")
@@ -81,21 +82,6 @@ def read_table(path: Path) -> Table:
     raise ImportFileError(f"不支持的文件类型：{path.suffix or '无扩展名'}（请用 .xlsx 或 .csv）")
 
 
-def report_book(problems: Iterable[tuple[int, str, str]], summary: Iterable[str] = ()) -> Workbook:
-    """The per-row report as a workbook: 检查结果 (row, column, problem) and 概况."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("检查结果")
-    sheet.append(imports.REPORT_HEADER)
-    for row in problems:
-        sheet.append(list(row))
-    lines = list(summary)
-    if lines:
-        about = book.create_sheet("概况")
-        for line in lines:
-            about.append([line])
-    return book
-
-
 def write_report(problems: list[imports.Problem], out: Path) -> None:
     """The per-row report as XLSX or CSV (UTF-8 with BOM, which Excel opens correctly)."""
     rows = imports.report_rows(problems)
@@ -105,7 +91,12 @@ def write_report(problems: list[imports.Problem], out: Path) -> None:
             writer.writerow(imports.REPORT_HEADER)
             writer.writerows(rows)
         return
-    report_book(rows).save(out)
+    write_xlsx(out, [report_sheet(rows)])
+
+
+def report_sheet(rows: Iterable[tuple[int, str, str]]) -> Sheet:
+    """The report's one sheet (the CLI's --report and the back office's download)."""
+    return Sheet("检查结果", imports.REPORT_HEADER, rows, widths=(8, 24, 80))
 
 
 def template_book(sheet_title: str, columns: tuple[imports.Column, ...],

@@ -53,7 +53,7 @@ PROGRESS_KEY = "portal:import:progress:"
 PROGRESS_TTL = 86400
 
 
-class ImportError_(Exception):  # noqa: N801 (not the builtin ImportError)
+class ImportRefused(Exception):
     """An import that cannot be started or rolled back: `message` is for the user."""
 
     status = 400
@@ -72,7 +72,7 @@ def queue_upload(db: Session, user: User, kind: str, mode: str, file_name: str,
     from portal.registry.tasks import run_import
 
     if kind not in KINDS:
-        raise ImportError_("没有这种导入类型")
+        raise ImportRefused("没有这种导入类型")
     record = Import(kind=kind, mode=mode, status="queued", file_name=file_name[:200],
                     sha256=hashlib.sha256(content).hexdigest(), size=len(content),
                     content=content, parent_id=parent_id, user_id=user.id,
@@ -89,9 +89,9 @@ def queue_again(db: Session, user: User, parent_id: int, mode: str) -> Import:
     its valid rows only."""
     parent = db.get(Import, parent_id)
     if parent is None or parent.content is None:
-        raise ImportError_("找不到该次导入的文件，请重新上传")
+        raise ImportRefused("找不到该次导入的文件，请重新上传")
     if parent.status not in ("checked", "rejected"):
-        raise ImportError_("只有检查完成或因错误未写入的导入可以再次导入")
+        raise ImportRefused("只有检查完成或因错误未写入的导入可以再次导入")
     return queue_upload(db, user, parent.kind, mode, parent.file_name, parent.content, parent.id)
 
 
@@ -232,14 +232,14 @@ def _revive(model: Any, name: str, value: Any) -> Any:
 def roll_back(db: Session, import_id: int, user: User) -> Import:
     """Undo an import: write back the before-values of the rows it updated, delete the rows it
     added; audited; the pages and search documents of the institutions touched follow. The
-    caller commits. Refused (ImportError_) while something depends on it."""
+    caller commits. Refused (ImportRefused) while something depends on it."""
     record = db.scalar(select(Import).where(Import.id == import_id).with_for_update())
     if record is None:
-        raise ImportError_("没有这次导入")
+        raise ImportRefused("没有这次导入")
     changes, rows = written_rows(db, record)
     found = rollback.decide(record.status, rows, FIELD_LABELS)
     if not found.allowed:
-        raise ImportError_("不能撤销：" + "；".join(found.lines))
+        raise ImportRefused("不能撤销：" + "；".join(found.lines))
     touched: set[int] = set()
     for change in reversed(changes):
         model = MODELS[change.table_name]

@@ -115,6 +115,10 @@ def _pass(db: Session, kind: Kind, path: Path, today: date, *, writing: Writing 
     if headers.problems:
         return outcome
     phase = "写入" if writing else "检查"
+
+    def written() -> int:
+        return outcome.added + outcome.updated if writing else 0
+
     chunk: list[imports.Row] = []
     for seen, (number, cells) in enumerate(table.rows, start=1):
         row = outcome.checker.check(number, cells)
@@ -124,11 +128,11 @@ def _pass(db: Session, kind: Kind, path: Path, today: date, *, writing: Writing 
                 kind.settle(db, chunk, outcome, writing)
                 chunk = []
         if progress and seen % PROGRESS_EVERY == 0:
-            progress(phase, seen, outcome.added + outcome.updated, table.total)
+            progress(phase, seen, written(), table.total)
     if chunk:
         kind.settle(db, chunk, outcome, writing)
     if progress:
-        progress(phase, table.total, outcome.added + outcome.updated, table.total)
+        progress(phase, table.total, written(), table.total)
     return outcome
 
 
