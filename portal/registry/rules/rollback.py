@@ -49,13 +49,12 @@ def row_blockers(row: WrittenRow, labels: dict[str, str] | None = None) -> list[
     if row.later_imports:
         numbers = "、".join(f"#{n}" for n in row.later_imports)
         found.append(f"{row.label}：之后的导入 {numbers} 又写入了这一行，请先撤销之后的导入")
-    if row.now is None:
+    # With a later import, what the row holds now is that import's: it is undone first.
+    if not row.later_imports and row.now is None:
         found.append(f"{row.label}：导入后已被删除或撤销")
-    else:
-        changed = changed_fields(row)
-        if changed:
-            names = "、".join(labels.get(name, name) for name in changed)
-            found.append(f"{row.label}：导入后又被修改（{names}）")
+    elif not row.later_imports and changed_fields(row):
+        names = "、".join(labels.get(name, name) for name in changed_fields(row))
+        found.append(f"{row.label}：导入后又被修改（{names}）")
     if row.action == "added":
         refs = "、".join(f"{what} {n} 条" for what, n in sorted(row.references.items()) if n)
         if refs:
