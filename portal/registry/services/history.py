@@ -134,7 +134,8 @@ def run(import_id: int) -> str:
         content, sha, user_id = record.content or b"", record.sha256, record.user_id
         username = db.scalar(select(User.username).where(User.id == user_id)) if user_id else None
     with tempfile.TemporaryDirectory(prefix="portal-import-") as folder:
-        path = Path(folder) / f"upload{Path(name).suffix.lower()}"
+        # The file under its own name: the report names it.
+        path = Path(folder) / (Path(name).name or f"upload{Path(name).suffix.lower()}")
         path.write_bytes(content)
         try:
             with session_scope(url) as db:
