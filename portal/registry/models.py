@@ -56,7 +56,7 @@ class Import(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     # {"summary": [lines], "problems": [[row, column, message], ...]}
-    report: Mapped[dict[str, Any]] = deferred(mapped_column(JSON, default=dict))
+    report: Mapped[dict[str, Any]] = deferred(mapped_column(JSON, default=dict, nullable=False))
     error: Mapped[str] = mapped_column(Text, default="")
     rolled_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rolled_back_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
