@@ -238,10 +238,10 @@ class FormGuardMiddleware:
         await self.app(scope, replay, send_wrapper)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
-        limit, message = self.uploads.get(scope["path"], (self.max_body, ""))
+        limit, refusal = self.uploads.get(scope["path"], (self.max_body, ""))
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
-            raise BodyTooLarge(message)
+            raise BodyTooLarge(refusal)
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -250,7 +250,7 @@ class FormGuardMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                raise BodyTooLarge(message)
+                raise BodyTooLarge(refusal)
             chunks.append(chunk)
             if not message.get("more_body"):
                 break

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import FileField
+from wtforms import FileField  # type: ignore[import-untyped]
 
 from portal.core.formfields import Choice, PortalForm
 from portal.registry.models import MODES

@@ -19,7 +19,7 @@ from portal.core.settings import Settings
 from portal.registry.forms import MB, AgainForm, UploadForm
 from portal.registry.kinds import KINDS
 from portal.registry.models import Import
-from portal.registry.services import history
+from portal.registry.services import history, jobs
 from portal.registry.services.files import report_sheet, template_book
 
 CIVIL_AFFAIRS = [Role.ADMIN, Role.SUPERVISOR]
@@ -70,7 +70,7 @@ def _detail_context(ctx: Ctx, record: Import) -> dict[str, Any]:
     problems = (record.report or {}).get("problems", []) if record.finished else []
     decision = history.decision(ctx.db, record) if record.status == "done" else None
     return {"record": record, "kind": KINDS.get(record.kind),
-            "progress": None if record.finished else history.progress_of(record.id),
+            "progress": None if record.finished else jobs.progress_of(record.id),
             "problems": problems[:SHOWN_PROBLEMS], "problem_count": len(problems),
             "summary": (record.report or {}).get("summary", []), "decision": decision,
             "again": record.status in ("checked", "rejected") and record.rows_total > 0}

@@ -21,7 +21,7 @@ from portal.institutions.models import Institution
 from portal.institutions.rules.directory_query import DirectoryQuery
 from portal.institutions.services.directory import Directory
 from portal.registry.models import Import, ImportChange
-from portal.registry.services.history import progress_of, set_progress
+from portal.registry.services.jobs import progress_of, set_progress
 from portal.registry.tasks import run_import
 
 from support import csrf_token, sign_in

@@ -1,35 +1,31 @@
-"""The imports table at work: an upload queued as a background job (portal/registry/tasks.py),
-the job's run and its progress, the list, and rollback until something depends on the import
-(portal/registry/rules/rollback.py decides; this gathers the facts and undoes)."""
+"""The imports table at work: an upload queued as a background job (portal/registry/tasks.py,
+which runs it by portal/registry/services/jobs.py), and rollback until something depends on the
+import (portal/registry/rules/rollback.py decides; this gathers the facts and undoes)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import tempfile
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from redis.exceptions import RedisError
-from sqlalchemy import CursorResult, Date, DateTime, Numeric, delete, func, select, update
+from sqlalchemy import Date, DateTime, Numeric, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.core import audit
-from portal.core.db import Base, session_scope, utcnow
-from portal.core.jobs import record_job, redis_connection
-from portal.core.settings import get_settings
+from portal.core.db import Base, utcnow
+from portal.core.jobs import record_job
 from portal.institutions.models import Institution, InstitutionPageDoc
 from portal.registry.kinds import KINDS
 from portal.registry.models import Import, ImportChange
 from portal.registry.rules import rollback
 from portal.registry.rules.imports import COLUMNS
 from portal.registry.rules.records import KINDS as RECORD_KINDS
-from portal.registry.services.files import ImportFileError
 from portal.registry.services.records import MODELS as RECORD_MODELS
-from portal.registry.services.running import import_file, refresh_institutions
+from portal.registry.services.running import refresh_institutions
+from portal.registry.tasks import run_import
 from search.rules.pinyin import initials
 
 log = logging.getLogger(__name__)
@@ -49,8 +45,6 @@ DERIVED = frozenset({"institution_page_docs"})
 FIELD_LABELS = {c.field: c.header for c in COLUMNS} | {
     "district_id": "所在区县", "street_id": "乡镇（街道）", "department_id": "部门",
     **{c.field: c.header for kind in RECORD_KINDS for c in kind.columns}}
-PROGRESS_KEY = "portal:import:progress:"
-PROGRESS_TTL = 86400
 
 
 class ImportRefused(Exception):
@@ -69,8 +63,6 @@ class ImportRefused(Exception):
 def queue_upload(db: Session, user: User, kind: str, mode: str, file_name: str,
                  content: bytes, parent_id: int | None = None) -> Import:
     """Record an uploaded file as an import and its background job (run after the commit)."""
-    from portal.registry.tasks import run_import
-
     if kind not in KINDS:
         raise ImportRefused("没有这种导入类型")
     record = Import(kind=kind, mode=mode, status="queued", file_name=file_name[:200],
@@ -93,69 +85,6 @@ def queue_again(db: Session, user: User, parent_id: int, mode: str) -> Import:
     if parent.status not in ("checked", "rejected"):
         raise ImportRefused("只有检查完成或因错误未写入的导入可以再次导入")
     return queue_upload(db, user, parent.kind, mode, parent.file_name, parent.content, parent.id)
-
-
-def set_progress(import_id: int, phase: str, checked: int, written: int, total: int) -> None:
-    """Where a running import is, for the page to poll (Redis: the import's own transaction
-    holds SQLite's write lock, so a second one could not write it to the database)."""
-    try:
-        conn = redis_connection()
-        key = f"{PROGRESS_KEY}{import_id}"
-        conn.hset(key, mapping={"phase": phase, "checked": checked, "written": written,
-                                "total": total})
-        conn.expire(key, PROGRESS_TTL)
-    except RedisError:
-        pass  # the page shows the import running without figures
-
-
-def progress_of(import_id: int) -> dict[str, Any] | None:
-    try:
-        raw = cast(dict[bytes, bytes], redis_connection().hgetall(f"{PROGRESS_KEY}{import_id}"))
-    except RedisError:
-        return None
-    if not raw:
-        return None
-    found = {k.decode(): v.decode() for k, v in raw.items()}
-    return {"phase": found["phase"], **{k: int(found[k]) for k in ("checked", "written", "total")}}
-
-
-def run(import_id: int) -> str:
-    """Run a queued import (the background job). A run that died (its worker killed) is run
-    again by the outbox: its writes were one transaction, so nothing of it remains."""
-    url = get_settings().database_url
-    with session_scope(url) as db:
-        claimed = db.execute(update(Import).where(
-            Import.id == import_id, Import.status.in_(("queued", "running")))
-            .values(status="running", started_at=utcnow()))
-        if not cast(CursorResult[Any], claimed).rowcount:
-            return "skipped"
-        record = db.get_one(Import, import_id)
-        kind, mode, name = KINDS[record.kind], record.mode, record.file_name
-        content, sha, user_id = record.content or b"", record.sha256, record.user_id
-        username = db.scalar(select(User.username).where(User.id == user_id)) if user_id else None
-    with tempfile.TemporaryDirectory(prefix="portal-import-") as folder:
-        # The file under its own name: the report names it.
-        path = Path(folder) / (Path(name).name or f"upload{Path(name).suffix.lower()}")
-        path.write_bytes(content)
-        try:
-            with session_scope(url) as db:
-                import_file(db, kind, path, mode=mode, sha256=sha, username=username,
-                            import_id=import_id,
-                            progress=lambda *at: set_progress(import_id, *at))
-        except ImportFileError as exc:
-            _failed(url, import_id, str(exc))
-            return "failed"
-        except Exception as exc:
-            log.exception("registry import #%d failed", import_id)
-            _failed(url, import_id, f"导入时出错，未写入任何数据（{type(exc).__name__}）")
-            return "failed"
-    return "done"
-
-
-def _failed(url: str, import_id: int, message: str) -> None:
-    with session_scope(url) as db:
-        db.execute(update(Import).where(Import.id == import_id).values(
-            status="failed", error=message[:2000], finished_at=utcnow()))
 
 
 # --- rollback -----------------------------------------------------------------------------
@@ -244,10 +173,10 @@ def roll_back(db: Session, import_id: int, user: User) -> Import:
     touched: set[int] = set()
     for change in reversed(changes):
         model = MODELS[change.table_name]
-        if change.table_name == "institutions":
-            touched.add(change.row_id)
-        else:
-            touched.add(db.scalar(select(model.institution_id).where(model.id == change.row_id)))
+        owner = change.row_id if model is Institution else db.scalar(
+            select(model.institution_id).where(model.id == change.row_id))
+        if owner is not None:
+            touched.add(owner)
         if change.action == "updated":
             values = {n: _revive(model, n, v) for n, v in (change.before or {}).items()}
             if model is Institution and "name" in values:

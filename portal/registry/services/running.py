@@ -83,11 +83,16 @@ class Kind(Protocol):
     """An importable kind: its columns, how its rows are checked against the database and
     written (portal/registry/services/institutions.py, records.py)."""
 
-    code: str
-    label: str
-    sheet: str
-    columns: tuple[imports.Column, ...]
-    not_kept: tuple[str, ...]
+    @property
+    def code(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def sheet(self) -> str: ...  # the template's sheet
+    @property
+    def columns(self) -> tuple[imports.Column, ...]: ...
+    @property
+    def not_kept(self) -> tuple[str, ...]: ...  # columns offices export that are not kept
 
     def checker(self, db: Session, headers: imports.Headers,
                 today: date) -> imports.RowChecker: ...
