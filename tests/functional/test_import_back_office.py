@@ -24,7 +24,7 @@ from portal.registry.models import Import, ImportChange
 from portal.registry.services.jobs import progress_of, set_progress
 from portal.registry.tasks import run_import
 
-from support import csrf_token, sign_in
+from support import csrf_token, index_jobs, sign_in
 
 
 def upload(client, path, kind="institutions", mode="dry_run"):
@@ -102,6 +102,7 @@ def test_upload_dry_run_valid_rows_report_and_rollback(client, db, tmp_path):
     listing = client.get("/admin/imports/").text
     assert f"#{record.id}" in listing and f"#{follow.id}" in listing and "仅导入有效行" in listing
 
+    created = list(db.scalars(select(Institution.id)))
     answer = client.post(f"/admin/imports/{follow.id}/rollback", data={
         "csrf_token": csrf_token(client, "/admin/imports/")}, follow_redirects=False)
     assert answer.status_code == 303
@@ -109,6 +110,9 @@ def test_upload_dry_run_valid_rows_report_and_rollback(client, db, tmp_path):
     db.rollback()
     assert Directory(db).search(DirectoryQuery(), 1, None).total == 0
     assert latest(db).status == "rolled_back"
+    # Each institution's search document and page were redone after the import and again
+    # after the rollback (its document deleted with the row).
+    assert {index_jobs(db, i) for i in created} == {2}
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "registry.rolled_back")).one()
     assert (event.actor_id, event.object_id, event.detail["rows"]) == (supervisor.id,
                                                                        str(follow.id), good)
