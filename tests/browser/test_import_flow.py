@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 SECRET = "imports-" + "z" * 40
 # A bound for a hang, not a speed: the job takes a second or two.
 DONE_MS = 120_000
+PHONE_VIEW = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -126,6 +127,15 @@ def test_upload_watch_progress_report_import_valid_rows_and_roll_back(browser, s
         page.get_by_role("link", name="← 全部导入记录").click()
         listing = page.locator("#imports tbody").inner_text()
         assert "已撤销" in listing and "检查完成（未写入）" in listing
+
+        # On a phone the pages do not scroll sideways (the wide tables scroll in their box)
+        # and the buttons stay 44 px tall.
+        page.set_viewport_size(PHONE_VIEW)
+        for path in ("/admin/imports/", "/admin/imports/1"):  # the list, the dry run's report
+            page.goto(base + path)
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEW["width"]
+        assert page.get_by_role("button", name="仅导入有效行").bounding_box()["height"] >= 44
+        page.screenshot(path=str(ARTIFACTS / "import-report-phone.png"), full_page=True)
     finally:
         stop_process(worker)
         context.close()
