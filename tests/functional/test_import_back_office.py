@@ -44,7 +44,10 @@ def institutions(db) -> int:
     return db.scalar(select(func.count(Institution.id)))
 
 
-def test_upload_dry_run_valid_rows_report_and_rollback(client, db, tmp_path):
+def test_upload_dry_run_valid_rows_report_and_rollback(client, db, tmp_path, monkeypatch):
+    from portal.registry.services import history
+
+    monkeypatch.setattr(history, "CHUNK", 7)  # the rollback's statements, a few rows each
     make_city(db)
     supervisor = sign_in(client, db, Role.SUPERVISOR)
     data = rows(60, seed=3)

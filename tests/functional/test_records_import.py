@@ -144,7 +144,10 @@ def test_bad_records_are_reported_by_row_and_column(db, tmp_path, capsys):
     assert code == 1 and "该编号已用于另一家机构的抽查检查记录" in out
 
 
-def test_rollback_waits_for_what_depends_on_the_import(db, tmp_path, capsys):
+def test_rollback_waits_for_what_depends_on_the_import(db, tmp_path, capsys, monkeypatch):
+    from portal.registry.services import history
+
+    monkeypatch.setattr(history, "CHUNK", 2)
     make_city(db)
     admin = user(db, Role.ADMIN)
     civil = department(db, "civil_affairs")

@@ -42,6 +42,7 @@ REFERENCE_LABELS = {
 }
 # Tables that only hold what is derived from a row (rebuilt or removed with it): no dependency.
 DERIVED = frozenset({"institution_page_docs"})
+CHUNK = 1000
 FIELD_LABELS = {c.field: c.header for c in COLUMNS} | {
     "district_id": "所在区县", "street_id": "乡镇（街道）", "department_id": "部门",
     **{c.field: c.header for kind in RECORD_KINDS for c in kind.columns}}
@@ -90,6 +91,11 @@ def queue_again(db: Session, user: User, parent_id: int, mode: str) -> Import:
 # --- rollback -----------------------------------------------------------------------------
 
 
+def _chunks(ids: list[int]) -> list[list[int]]:
+    """Ids a statement at a time (SQLite takes at most 32,766 parameters in one)."""
+    return [ids[start:start + CHUNK] for start in range(0, len(ids), CHUNK)]
+
+
 def _references(db: Session, table: str, ids: list[int]) -> dict[int, dict[str, int]]:
     """For rows of `table`: how many rows of each other table refer to each (foreign keys)."""
     found: dict[int, dict[str, int]] = {i: {} for i in ids}
@@ -103,9 +109,10 @@ def _references(db: Session, table: str, ids: list[int]) -> dict[int, dict[str, 
                 continue
             column = fk.parent
             what = REFERENCE_LABELS.get(other.name, other.name)
-            for row_id, n in db.execute(select(column, func.count()).where(
-                    column.in_(ids)).group_by(column)):
-                found[row_id][what] = found[row_id].get(what, 0) + n
+            for chunk in _chunks(ids):
+                for row_id, n in db.execute(select(column, func.count()).where(
+                        column.in_(chunk)).group_by(column)):
+                    found[row_id][what] = found[row_id].get(what, 0) + n
     return found
 
 
@@ -121,15 +128,18 @@ def written_rows(db: Session, record: Import) -> tuple[list[ImportChange], list[
         model = MODELS[table]
         ids = [c.row_id for c in group]
         names = sorted({name for c in group for name in c.after})
-        now = {row.id: row._asdict() for row in db.execute(
-            select(model.id, *(getattr(model, n) for n in names)).where(model.id.in_(ids)))}
+        now: dict[int, dict[str, Any]] = {}
         later: dict[int, list[int]] = {}
-        for row_id, import_id in db.execute(
-                select(ImportChange.row_id, ImportChange.import_id)
-                .join(Import, Import.id == ImportChange.import_id)
-                .where(ImportChange.table_name == table, ImportChange.row_id.in_(ids),
-                       ImportChange.import_id > record.id, Import.status == "done")):
-            later.setdefault(row_id, []).append(import_id)
+        for chunk in _chunks(ids):
+            now |= {row.id: row._asdict() for row in db.execute(
+                select(model.id, *(getattr(model, n) for n in names))
+                .where(model.id.in_(chunk)))}
+            for row_id, import_id in db.execute(
+                    select(ImportChange.row_id, ImportChange.import_id)
+                    .join(Import, Import.id == ImportChange.import_id)
+                    .where(ImportChange.table_name == table, ImportChange.row_id.in_(chunk),
+                           ImportChange.import_id > record.id, Import.status == "done")):
+                later.setdefault(row_id, []).append(import_id)
         refs = _references(db, table, [c.row_id for c in group if c.action == "added"])
         for c in group:
             current = now.get(c.row_id)
@@ -171,22 +181,29 @@ def roll_back(db: Session, import_id: int, user: User) -> Import:
     if not found.allowed:
         raise ImportRefused("不能撤销：" + "；".join(found.lines))
     touched: set[int] = set()
-    for change in reversed(changes):
-        model = MODELS[change.table_name]
-        owner = change.row_id if model is Institution else db.scalar(
-            select(model.institution_id).where(model.id == change.row_id))
-        if owner is not None:
-            touched.add(owner)
-        if change.action == "updated":
+    for table in {change.table_name for change in changes}:
+        model = MODELS[table]
+        ids = [c.row_id for c in changes if c.table_name == table]
+        for chunk in _chunks(ids):
+            touched.update(chunk if model is Institution else db.scalars(
+                select(model.institution_id).where(model.id.in_(chunk))))
+        # Updates written back in batches of one shape (by primary key), as the import wrote.
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for change in changes:
+            if change.table_name != table or change.action != "updated":
+                continue
             values = {n: _revive(model, n, v) for n, v in (change.before or {}).items()}
             if model is Institution and "name" in values:
                 values["name_initials"] = initials(values["name"])[:60]
-            db.execute(update(model).where(model.id == change.row_id).values(**values))
-        else:
+            groups.setdefault(tuple(sorted(values)), []).append(values | {"id": change.row_id})
+        for batch in groups.values():
+            db.execute(update(model), batch)
+        added = [c.row_id for c in changes if c.table_name == table and c.action == "added"]
+        for chunk in _chunks(added):
             if model is Institution:
                 db.execute(delete(InstitutionPageDoc).where(
-                    InstitutionPageDoc.institution_id == change.row_id))
-            db.execute(delete(model).where(model.id == change.row_id))
+                    InstitutionPageDoc.institution_id.in_(chunk)))
+            db.execute(delete(model).where(model.id.in_(chunk)))
     record.status, record.rolled_back_at, record.rolled_back_by_id = (
         "rolled_back", utcnow(), user.id)
     audit.record(db, user.id, "registry.rolled_back", record.kind, record.id,
