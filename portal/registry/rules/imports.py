@@ -231,15 +231,15 @@ def check_rows(headers: Headers, rows: Iterable[tuple[int, tuple[Any, ...]]],
     return Checked(valid, checker.problems, checker.bad_rows, checker.total)
 
 
-def _check_row(index: dict[int, Column], number: int, cells: tuple[Any, ...],
-               places: Places) -> tuple[dict[str, Any], list[Problem]]:
+def read_cells(index: dict[int, Column], number: int, cells: tuple[Any, ...]
+               ) -> tuple[dict[str, Any], list[Problem], set[str]]:
+    """Each known column's cell read by its column (a blank one skipped, or a problem when the
+    column is required): the values by field, the problems, the fields that failed."""
     values: dict[str, Any] = {}
     problems: list[Problem] = []
-    headers: dict[str, str] = {}
     failed: set[str] = set()
     for position, column in index.items():
         cell = cells[position] if position < len(cells) else None
-        headers[column.field] = column.header
         if _blank(cell):
             if column.required:
                 problems.append(Problem(number, column.header, "必填，不能为空"))
@@ -249,6 +249,13 @@ def _check_row(index: dict[int, Column], number: int, cells: tuple[Any, ...],
         except CellError as exc:
             problems.append(Problem(number, column.header, str(exc)))
             failed.add(column.field)
+    return values, problems, failed
+
+
+def _check_row(index: dict[int, Column], number: int, cells: tuple[Any, ...],
+               places: Places) -> tuple[dict[str, Any], list[Problem]]:
+    values, problems, failed = read_cells(index, number, cells)
+    headers = {column.field: column.header for column in index.values()}
     district_name = values.pop("district", None)
     street_name = values.pop("street", None)
     if district_name is not None:

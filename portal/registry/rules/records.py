@@ -23,7 +23,7 @@ from portal.core.formfields import PortalForm
 from portal.institutions import vocab
 from portal.institutions.forms import CreditEntryForm, GradeForm, InspectionFields, PenaltyFields
 from portal.registry.rules.cells import DATE_FORMATS, a_date, choice, credit_code, text, yes_no
-from portal.registry.rules.imports import Column, Headers, Problem, RowChecker
+from portal.registry.rules.imports import Column, Headers, Problem, RowChecker, read_cells
 
 
 def _day(value: Any) -> str:
@@ -166,19 +166,8 @@ class RecordChecker(RowChecker):
         self._form_fields = set(kind.form()._fields)
 
     def values(self, number: int, cells: tuple[Any, ...]) -> tuple[dict[str, Any], list[Problem]]:
-        raw: dict[str, Any] = {}
-        problems: list[Problem] = []
+        raw, problems, _ = read_cells(self.index, number, cells)
         headers = {column.field: column.header for column in self.kind.columns}
-        for position, column in self.index.items():
-            cell = cells[position] if position < len(cells) else None
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
-                if column.required:
-                    problems.append(Problem(number, column.header, "必填，不能为空"))
-                continue
-            try:
-                raw[column.field] = column.parse(cell)
-            except ValueError as exc:
-                problems.append(Problem(number, column.header, str(exc)))
         if problems:
             return raw, problems
         form = self.kind.form({name: value for name, value in raw.items()
