@@ -202,3 +202,26 @@ def test_rollback_waits_for_what_depends_on_the_import(db, tmp_path, capsys, mon
     db.commit()
     assert count(db, Institution) == 0
     assert decision(db, db.get(Import, first)).reasons == ["该次导入已撤销"]
+
+
+def test_an_inspection_imported_dates_the_discovery_of_an_unfiled_place(db, tmp_path, capsys):
+    """As when it is entered by form: indicator 2.6 counts the on-site check from that date;
+    the rollback takes the date back with the inspection."""
+    code = creditcode.generate(random.Random(5), registration_dept="5", org_type="1",
+                               region_code="330102")
+    place = institution(db, credit_code=code, filing_status="unregistered")
+    civil = department(db, "civil_affairs")
+    admin = user(db, Role.ADMIN)
+    db.commit()
+    data = [[code, "检-1", civil.name, "2026-05-06", "无证经营", "未备案", "发现问题，责令限期整改",
+             "整改中", "2026-06-06"]]
+    code_, out = run(capsys, "inspections", write(tmp_path / "i.csv", "inspections", data))
+    assert code_ == 0, out
+    db.expire_all()
+    assert (place.discovered_on, place.discovered_via, place.discovered_by) == (
+        date(2026, 5, 6), "inspection", civil.name)
+    roll_back(db, db.scalar(select(func.max(Import.id))), admin)
+    db.commit()
+    db.expire_all()
+    assert (place.discovered_on, place.discovered_via) == (None, "")
+    assert count(db, Inspection) == 0

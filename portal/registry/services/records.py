@@ -18,6 +18,7 @@ from portal.institutions.models import CreditEntry, Grade, Inspection, Instituti
 from portal.institutions.rules.credit import refusal_message
 from portal.institutions.services import reach
 from portal.institutions.services.credit_status import credit_statuses
+from portal.institutions.services.records import _note_discovery
 from portal.orgs.models import Department
 from portal.registry.rules import imports
 from portal.registry.rules import records as rules
@@ -131,6 +132,30 @@ def _red_list_blockers(db: Session, checker: RecordChecker,
     return [item for item in rows if item[0].number not in refused]
 
 
+DISCOVERY = ("discovered_on", "discovered_by", "discovered_via")
+
+
+def _discoveries(db: Session, checker: RecordChecker, added: list[dict[str, Any]],
+                 institutions: dict[int, Institution]) -> list[dict[str, Any]]:
+    """An unfiled place without a recorded discovery was found by the inspection that is
+    added, as when it is entered by form (records._note_discovery: indicator 2.6 counts from
+    that date); the institution's change is recorded for rollback like the import's own."""
+    by_id = {dept.id: dept for dept in checker.departments.values()}
+    log = []
+    for values in sorted(added, key=lambda v: v["inspected_on"]):
+        inst = institutions[values["institution_id"]]
+        before = {name: getattr(inst, name) for name in DISCOVERY}
+        _note_discovery(inst, values["inspected_on"], by_id.get(values["department_id"]))
+        after = {name: getattr(inst, name) for name in DISCOVERY}
+        if after != before:
+            log.append({"table_name": "institutions", "row_id": inst.id, "action": "updated",
+                        "label": f"{inst.name}（{inst.credit_code}）"[:120],
+                        "before": {k: plain(v) for k, v in before.items()},
+                        "after": {k: plain(v) for k, v in after.items()}})
+    db.flush()
+    return log
+
+
 def _settle(db: Session, spec: rules.RecordKind, rows: list[imports.Row], outcome: Outcome,
             writing: Writing | None) -> None:
     checker = outcome.checker
@@ -176,6 +201,8 @@ def _settle(db: Session, spec: rules.RecordKind, rows: list[imports.Row], outcom
                     "before": {name: plain(old[name]) for name in changes},
                     "after": {name: plain(value) for name, value in changes.items()}})
         outcome.changed_ids.add(old["institution_id"])
+    if spec.table == "inspections":
+        log += _discoveries(db, checker, added, {inst.id: inst for _, _, inst in resolved})
     for values in added:
         values.update(recorded_by_id=writing.actor_id, recorded_at=writing.now)
         new_id = db.execute(insert(model).values(**values).returning(model.id)).scalar_one()
