@@ -206,3 +206,28 @@ def test_progress_is_shown_while_running(client, db):
     assert "hx-redirect" not in fragment.headers
     assert 'id="rows-checked">400<' in fragment.text and 'id="rows-written">150<' in fragment.text
     assert "共 <strong>2000</strong> 行" in fragment.text
+
+
+def test_government_records_uploaded_are_stamped_with_the_importer(client, db, tmp_path):
+    import random
+
+    from portal.institutions.models import Penalty
+    from portal.institutions.rules import creditcode
+
+    from factories import department, institution
+
+    code = creditcode.generate(random.Random(2), registration_dept="5", org_type="1",
+                               region_code="330102")
+    home = institution(db, credit_code=code)
+    market = department(db, "market_regulation")
+    supervisor = sign_in(client, db, Role.SUPERVISOR)
+    path = tmp_path / "处罚.csv"
+    path.write_text("统一社会信用代码,处罚决定书文号,处罚部门,决定日期,违法行为,处罚依据,处罚内容,罚款金额（元）\n"
+                    f"{code},罚-1,{market.name},2026-03-02,未明码标价,价格法,罚款,2000\n",
+                    encoding="utf-8-sig")
+    upload(client, path, kind="penalties", mode="import")
+    assert run_import(latest(db).id) == "done"
+    fine = db.scalars(select(Penalty)).one()
+    assert (fine.institution_id, fine.recorded_by_id, fine.decision_no) == (home.id,
+                                                                            supervisor.id, "罚-1")
+    assert "行政处罚" in client.get(f"/admin/imports/{latest(db).id}").text

@@ -50,7 +50,6 @@ class Writing:
     now: datetime
     import_id: int
     actor_id: int | None = None  # stamped as the records' recorded_by
-    changes: int = 0
 
 
 @dataclass
@@ -105,7 +104,6 @@ def record_changes(db: Session, writing: Writing, rows: list[dict[str, Any]]) ->
     """The rows a chunk wrote (table_name, row_id, action, label, before, after)."""
     if rows:
         db.execute(insert(ImportChange), [{"import_id": writing.import_id, **row} for row in rows])
-        writing.changes += len(rows)
 
 
 def _pass(db: Session, kind: Kind, path: Path, today: date, *, writing: Writing | None,
