@@ -48,9 +48,10 @@ from portal.opendays.exceptions import OpenDayError
 from portal.opendays.rules.months import MonthOutOfRange
 from portal.ops import views as ops_views
 from portal.orgs import views as org_views
-from portal.registry import place_views
+from portal.registry import import_views, place_views
 from portal.registry import views as registry_views
 from portal.registry.exceptions import RegistryError
+from portal.registry.services.history import ImportRefused
 from portal.reviews import views as review_views
 from portal.reviews.services import ReviewError
 from portal.site import views as site_views
@@ -118,6 +119,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
 # one itself only to answer differently (the form again with the typed values, a 409 page).
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     OpenDayError, MonthOutOfRange, ReviewError, WorkflowError, RecordError, RegistryError,
+    ImportRefused,
 )
 
 
@@ -136,7 +138,7 @@ async def guard_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, FormRejected):
         return error_response(request, exc.status, exc.message)
     assert isinstance(exc, BodyTooLarge)
-    return error_response(request, 413, "提交的内容超过了大小限制，请删减后再提交。")
+    return error_response(request, 413, exc.message or "提交的内容超过了大小限制，请删减后再提交。")
 
 
 @asynccontextmanager
@@ -177,6 +179,7 @@ def create_app() -> Starlette:
         Mount("/admin/street-offices", routes=org_views.routes, name="street_offices"),
         Mount("/admin/registry", routes=registry_views.routes + place_views.routes,
               name="registry"),
+        Mount("/admin/imports", routes=import_views.routes, name="imports"),
         Mount("/admin", routes=accounts_views.admin_routes, name="admin"),
         Mount("/manage", routes=backoffice_views.routes, name="manage"),
         Mount("/institutions", routes=institution_views.routes, name="institutions"),
@@ -207,6 +210,7 @@ def create_app() -> Starlette:
             max_body=settings.max_form_bytes,
             secure_cookies=settings.secure_cookies,
             on_error=guard_error,
+            uploads=import_views.uploads(settings),
         ),
     ]
     return Starlette(

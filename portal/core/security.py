@@ -63,7 +63,11 @@ class CsrfRejected(Exception):
 
 
 class BodyTooLarge(Exception):
-    """A request body exceeded the configured limit."""
+    """A request body exceeded the configured limit; `message` (when set) says which."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class FormRejected(Exception):
@@ -177,10 +181,13 @@ class FormGuardMiddleware:
         max_body: int,
         secure_cookies: bool,
         on_error: Callable[[Request, Exception], Awaitable[ASGIApp]],
+        uploads: dict[str, tuple[int, str]] | None = None,
     ) -> None:
         self.app = app
         self.secret_key = secret_key
         self.max_body = max_body
+        # Paths that take a file upload: their own limit and the message when it is passed.
+        self.uploads = uploads or {}
         self.secure = secure_cookies
         self.on_error = on_error
 
@@ -241,9 +248,10 @@ class FormGuardMiddleware:
         await self.app(scope, replay, send_wrapper)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        limit, refusal = self.uploads.get(scope["path"], (self.max_body, ""))
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared and declared.isascii() and declared.isdigit() and int(declared) > self.max_body:
-            raise BodyTooLarge()
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
+            raise BodyTooLarge(refusal)
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -251,8 +259,8 @@ class FormGuardMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
-                raise BodyTooLarge()
+            if size > limit:
+                raise BodyTooLarge(refusal)
             chunks.append(chunk)
             if not message.get("more_body"):
                 break
