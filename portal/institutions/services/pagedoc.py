@@ -106,7 +106,6 @@ class PageHeading:
 
     id: int
     name: str
-    operating_status: str = "operating"  # the headline leads with a stop (rules/headline.py)
 
 
 @dataclass(frozen=True)
@@ -133,8 +132,7 @@ class DocPage(ShownPage):
 # more in SQLAlchemy than SQLite took to answer it, and a round trip on PostgreSQL).
 _SHOWN = with_live(
     select(Institution.records_version, InstitutionPageDoc.records_version,
-           InstitutionPageDoc.build_key, InstitutionPageDoc.body, Institution.operating_status,
-           *LIVE_COLUMNS)
+           InstitutionPageDoc.build_key, InstitutionPageDoc.body, *LIVE_COLUMNS)
     .outerjoin(InstitutionPageDoc, InstitutionPageDoc.institution_id == Institution.id)
 ).where(Institution.id == bindparam("institution_id"))
 _VERSION = select(Institution.records_version).where(Institution.id == bindparam("institution_id"))
@@ -152,14 +150,14 @@ def shown_page(
     row = db.execute(_SHOWN, live_params(institution_id, now, today)).first()
     if row is None:
         return None
-    current, built_at, key, body, operating_status, *live_values = row
+    current, built_at, key, body, *live_values = row
     if body is None or built_at != current or key != build_key():
         return load_page(db, institution_id, today, thresholds, now)
     stored = _decode(body)
     live = live_parts(institution_id, live_values, today)
     facts = with_open_days(stored.facts, live.open_days)
     return DocPage(
-        inst=PageHeading(institution_id, stored.name, operating_status),
+        inst=PageHeading(institution_id, stored.name),
         # Rendered by the autoescaping templates of `build`, from this database only.
         fragments=tuple(Markup(f) for f in stored.fragments),  # noqa: S704
         facts=facts,
