@@ -14,7 +14,7 @@ reading the file is printed beside it. The workbook reader (python-calamine) hol
 first sheet in memory while a pass reads it, so memory grows with the file's cells. The target (issue 20): ≥ 2,000 rows/s and
 < 300 MB. The machine is shared: quote the medians.
 
-A new import reads the file twice (portal/registry/services.py: the whole file is checked
+A new import reads the file twice (portal/registry/services/running.py: the whole file is checked
 before anything is written, then written in chunks, so memory does not grow with the file);
 an unchanged one reads it once.
 """
@@ -56,7 +56,7 @@ def child(file: str) -> None:
     for label in ("first", "again"):
         started = time.perf_counter()
         with session_scope(url) as db:
-            outcome = import_institutions(db, Path(file))
+            outcome, _ = import_institutions(db, Path(file))
         result[f"{label}_s"] = time.perf_counter() - started
         result[f"{label}_rows"] = outcome.checker.total
         summary = outcome.summary

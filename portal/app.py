@@ -49,9 +49,10 @@ from portal.opendays.exceptions import OpenDayError
 from portal.opendays.rules.months import MonthOutOfRange
 from portal.ops import views as ops_views
 from portal.orgs import views as org_views
-from portal.registry import place_views
+from portal.registry import import_views, place_views
 from portal.registry import views as registry_views
 from portal.registry.exceptions import RegistryError
+from portal.registry.services.history import ImportRefused
 from portal.reviews import views as review_views
 from portal.reviews.services import ReviewError
 from portal.site import views as site_views
@@ -120,6 +121,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
 # one itself only to answer differently (the form again with the typed values, a 409 page).
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     OpenDayError, MonthOutOfRange, ReviewError, WorkflowError, RecordError, RegistryError,
+    ImportRefused,
 )
 
 
@@ -182,6 +184,7 @@ def create_app() -> Starlette:
         Mount("/admin/street-offices", routes=org_views.routes, name="street_offices"),
         Mount("/admin/registry", routes=registry_views.routes + place_views.routes,
               name="registry"),
+        Mount("/admin/imports", routes=import_views.routes, name="imports"),
         Mount("/admin", routes=accounts_views.admin_routes, name="admin"),
         Mount("/manage", routes=backoffice_views.routes, name="manage"),
         Mount("/institutions", routes=institution_views.routes, name="institutions"),
@@ -210,8 +213,10 @@ def create_app() -> Starlette:
             FormGuardMiddleware,
             secret_key=settings.secret_key,
             max_body=settings.max_form_bytes,
-            # Forms with photos (the public complaint form): the photos at their largest.
-            max_upload_body=photo_limits(settings).max_body(settings.max_form_bytes),
+            # Forms that send files (`@view(uploads=True)`: the complaint form's photos, the
+            # back office's import files): the larger of their limits; each view checks its own.
+            max_upload_body=max(photo_limits(settings).max_body(settings.max_form_bytes),
+                                import_views.max_body(settings)),
             secure_cookies=settings.secure_cookies,
             on_error=guard_error,
         ),

@@ -34,7 +34,13 @@ from portal.institutions.models import (
 )
 from portal.opendays.models import OpenDay, Signup
 from portal.orgs.models import Department, District, Street
-from portal.registry.models import InstitutionMerge, PlaceFollowUp, StatusChange
+from portal.registry.models import (
+    Import,
+    ImportChange,
+    InstitutionMerge,
+    PlaceFollowUp,
+    StatusChange,
+)
 from portal.reviews.models import Review
 from portal.stats.models import StatsSnapshot
 
@@ -71,6 +77,8 @@ __all__ = [
     "ServiceResources",
     "Signup",
     "SmsDelivery",
+    "Import",
+    "ImportChange",
     "StatsSnapshot",
     "InstitutionMerge",
     "PlaceFollowUp",

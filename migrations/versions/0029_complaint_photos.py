@@ -1,7 +1,7 @@
 """complaint_photos: up to three re-encoded photos with a complaint
 
 Revision ID: 0029
-Revises: 0030
+Revises: 0028
 Create Date: 2026-12-07 13:20:00.000000
 
 Photos sent with the public form (issue 21), re-encoded without metadata
@@ -17,7 +17,7 @@ from alembic import op
 import portal.core.db
 
 revision: str = '0029'
-down_revision: str | None = '0030'
+down_revision: str | None = '0028'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -104,6 +104,9 @@ class Settings:
     session_max_age: int = 8 * 3600
     secure_cookies: bool = False
     max_form_bytes: int = 2 * 1024 * 1024
+    # The largest registry file the back office takes (PORTAL_IMPORT_MAX_MB; /admin/imports).
+    # Not from a seed: a 50,000-row institutions workbook is about 6 MB.
+    import_max_mb: int = 20
     # How long an outbox row may sit un-run before the sweeper re-enqueues it.
     outbox_stale_seconds: int = 120
     # A claimed outbox row's lease (PORTAL_OUTBOX_LEASE_SECONDS): renewed by the claiming
@@ -318,6 +321,7 @@ def load_settings() -> Settings:
         backup_dir=Path(os.environ.get("PORTAL_BACKUP_DIR", var_dir / "backups")),
         backup_keep=_positive_int("PORTAL_BACKUP_KEEP", 14),
         web_threads=_positive_int("PORTAL_WEB_THREADS", 4),
+        import_max_mb=_positive_int("PORTAL_IMPORT_MAX_MB", 20),
         trusted_proxies=_trusted_proxies(),
         notify=_notify_settings(),
         map_tiles=map_tiles, map_attribution=map_attribution, map_datum=map_datum,

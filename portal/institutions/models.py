@@ -173,6 +173,9 @@ class Grade(Base):
     awarded_on: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
     gb38600_compliant: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The record's own number (评定证书编号, 检查文书编号, 列入决定文号) when it came by a registry
+    # import, which upserts by it (portal/registry/rules/records.py); NULL for entries by form.
+    record_no: Mapped[str | None] = mapped_column(String(60), index=True, unique=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -215,6 +218,9 @@ class Inspection(Base):
     # vocab.INSPECTION_OUTCOMES; the government form requires it, other writers get it derived.
     outcome: Mapped[str] = mapped_column(String(30), default=_default_outcome,
                                          server_default="no_findings")
+    # The record's own number (评定证书编号, 检查文书编号, 列入决定文号) when it came by a registry
+    # import, which upserts by it (portal/registry/rules/records.py); NULL for entries by form.
+    record_no: Mapped[str | None] = mapped_column(String(60), index=True, unique=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when the recording office or civil affairs corrected it (old versions: RecordRevision).
@@ -265,6 +271,9 @@ class CreditEntry(Base):
     expires_on: Mapped[date | None] = mapped_column(Date)
     removed_on: Mapped[date | None] = mapped_column(Date)
     repair_status: Mapped[str] = mapped_column(String(40), default="")
+    # The record's own number (评定证书编号, 检查文书编号, 列入决定文号) when it came by a registry
+    # import, which upserts by it (portal/registry/rules/records.py); NULL for entries by form.
+    record_no: Mapped[str | None] = mapped_column(String(60), index=True, unique=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -2,16 +2,21 @@
 
     portal import KIND FILE [--dry-run] [--valid-only] [--user LOGIN] [--report OUT]
     portal import template KIND OUT.xlsx
+    portal import list
+    portal import rollback ID --user LOGIN
     portal init [--city NAME] [--districts FILE] [--offices FILE] [--admin LOGIN]
                 [--password-file FILE]
 
-KIND is one of portal/registry/kinds.py's table: institutions, districts, offices, places
-(unregistered places, place_import.py), staff.
+KIND is one of portal/registry/kinds.py's table: institutions, grades, inspections, penalties,
+credit, districts, offices, places (unregistered places, place_import.py), staff. Every run is
+recorded in the imports table the back office lists (/admin/imports); an import of
+institutions or government records can be rolled back there or here while nothing depends on
+it, one of districts, offices, places or staff cannot (it keeps no before-values).
 Exit status: 0 when the file was valid (and written, unless a dry run) or its valid rows were
-written with --valid-only; 1 when it has bad rows and nothing was written; 2 when the file
-cannot be read or the user is unknown. `portal init`: 0 done, 1 a file or the password is
-refused (nothing written), 2 the database already has a city or the name disagrees with
-PORTAL_CITY_NAME.
+written with --valid-only; 1 when it has bad rows and nothing was written, or a rollback is
+refused; 2 when the file cannot be read or the user is unknown. `portal init`: 0 done, 1 a file
+or the password is refused (nothing written), 2 the database already has a city or the name
+disagrees with PORTAL_CITY_NAME.
 """
 
 from __future__ import annotations
@@ -22,18 +27,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from portal.registry.kinds import KINDS
-
 if TYPE_CHECKING:
     from portal.registry.services import Outcome
 
-
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from portal.registry.kinds import KINDS
+
     imp = sub.add_parser("import", help="import the city's registry from XLSX or CSV "
                          "(UTF-8 or GB18030), every row checked first")
     kinds = imp.add_subparsers(dest="import_kind", required=True)
-    for name, kind in KINDS.items():
-        one = kinds.add_parser(name, help=kind.help)
+    for code, kind in KINDS.items():
+        one = kinds.add_parser(code, help=f"{kind.label}（{kind.sheet}）")
         one.add_argument("file")
         one.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
         one.add_argument("--valid-only", action="store_true",
@@ -45,6 +49,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     tpl.add_argument("kind", choices=list(KINDS))
     tpl.add_argument("out")
     tpl.set_defaults(func=run_template)
+    lst = kinds.add_parser("list", help="the latest imports and their status")
+    lst.set_defaults(func=run_list)
+    back = kinds.add_parser("rollback", help="undo an import while nothing depends on it")
+    back.add_argument("id", type=int)
+    back.add_argument("--user", required=True, help="the login recorded as undoing it")
+    back.set_defaults(func=run_rollback)
 
     init = sub.add_parser("init", help="from an empty database to your city: districts, "
                           "offices, routing rules and the first admin, without demo data")
@@ -72,22 +82,27 @@ def _print_outcome(outcome: Outcome) -> None:
 def run_import(args: argparse.Namespace) -> int:
     from portal.core.db import session_scope
     from portal.core.settings import get_settings
-    from portal.registry.services import ImportFileError, write_report
+    from portal.registry.kinds import KINDS
+    from portal.registry.services.files import ImportFileError, write_report
+    from portal.registry.services.institutions import sha256_of
+    from portal.registry.services.running import import_file
 
     path = Path(args.file)
     if not path.is_file():
         print(f"import: 找不到文件：{path}", file=sys.stderr)
         return 2
+    mode = "dry_run" if args.dry_run else "valid_only" if args.valid_only else "import"
     try:
         with session_scope(get_settings().database_url) as db:
-            outcome = KINDS[args.import_kind].run(db, path, dry_run=args.dry_run,
-                                                  valid_only=args.valid_only,
-                                                  username=args.user)
+            outcome, record = import_file(db, KINDS[args.import_kind], path, mode=mode,
+                                          sha256=sha256_of(path), username=args.user)
+            number = record.id
     except ImportFileError as exc:
         print(f"import: {exc}", file=sys.stderr)
         return 2
-    _print_outcome(outcome)
     problems = outcome.problems
+    _print_outcome(outcome)
+    print(f"导入记录：#{number}")
     if args.report:
         write_report(problems, Path(args.report))
         print(f"检查结果已写入：{args.report}")
@@ -95,11 +110,48 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_template(args: argparse.Namespace) -> int:
-    from portal.registry.services import write_template
+    from portal.registry.kinds import KINDS
+    from portal.registry.services.files import template_book
 
     kind = KINDS[args.kind]
-    write_template(Path(args.out), kind.sheet, kind.columns, kind.not_kept)
+    template_book(kind.sheet, kind.columns, kind.not_kept).save(args.out)
     print(f"模板已写入：{args.out}")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from portal.core.db import session_scope
+    from portal.core.settings import get_settings
+    from portal.registry.models import Import
+
+    with session_scope(get_settings().database_url, reading=True) as db:
+        for r in db.scalars(select(Import).order_by(Import.id.desc()).limit(50)):
+            print(f"#{r.id}\t{r.kind}\t{r.mode_label}\t{r.status_label}\t{r.file_name}\t"
+                  f"新增 {r.added} 更新 {r.updated} 错误行 {r.rows_bad}\t{r.actor}")
+    return 0
+
+
+def run_rollback(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.core.db import session_scope
+    from portal.core.settings import get_settings
+    from portal.registry.services.history import ImportRefused, roll_back
+
+    try:
+        with session_scope(get_settings().database_url) as db:
+            user = db.scalar(select(User).where(User.username == args.user))
+            if user is None:
+                print(f"import: 没有该用户：{args.user}", file=sys.stderr)
+                return 2
+            roll_back(db, args.id, user)
+    except ImportRefused as exc:
+        print(f"import: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"导入 #{args.id} 已撤销")
     return 0
 
 

@@ -1,47 +1,45 @@
-"""The import kinds, one line each: `portal import KIND FILE` and `portal import template KIND`
-read this table (portal/registry/commands.py). A kind gives its help, its template's sheet
-title, its columns (portal/registry/rules/), the columns it reads but does not keep, and the
-function that runs it, named as module:function so that building the command line imports only
-the (light) rules, not the services."""
+"""The kinds of registry import, by code: `portal import KIND FILE`, `portal import template
+KIND`, the back office's upload and its templates all read this table. One line per kind: add
+yours here.
+
+- Streamed kinds (portal/registry/services/running.py: Kind): the institutions and the
+  government records (grades, inspections, penalties, credit), checked and written a chunk at a
+  time, each row written kept with its before-values, so the import can be rolled back.
+- Whole-file kinds (running.py: WholeKind): districts and streets, offices, unregistered places
+  and staff accounts, hundreds of rows read whole by their runner (portal/registry/sheets.py,
+  place_import.py). Their imports are recorded and listed too, but cannot be rolled back: they
+  keep no before-values (rules/rollback.py says so on the page).
+"""
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from portal.registry.rules import districts, offices, place_import, staff
+from portal.registry.services import institutions, records
+from portal.registry.services.running import AnyKind, WholeKind
 
-from portal.registry.rules import districts, imports, offices, place_import, staff
+KINDS: dict[str, AnyKind] = {kind.code: kind for kind in (
+    institutions.KIND,
+    records.GRADES,
+    records.INSPECTIONS,
+    records.PENALTIES,
+    records.CREDIT,
+    WholeKind("districts", "区县和乡镇（街道）", districts.SHEET, districts.COLUMNS, (),
+              "portal.registry.sheets:import_districts"),
+    WholeKind("offices", "部门", offices.SHEET, offices.COLUMNS, (),
+              "portal.registry.sheets:import_offices"),
+    WholeKind("places", "未登记场所", place_import.SHEET, place_import.COLUMNS, (),
+              "portal.registry.place_import:import_places"),
+    WholeKind("staff", "工作人员账号", staff.SHEET, staff.COLUMNS, staff.NOT_KEPT,
+              "portal.registry.sheets:import_staff"),
+)}
 
-if TYPE_CHECKING:
-    from portal.registry.services import Outcome
+# Imported on the command line only: a new account's initial password is shown once, on the
+# terminal (portal/registry/sheets.py), never kept in an import's report.
+CLI_ONLY = frozenset({"staff"})
+UPLOADABLE: dict[str, AnyKind] = {code: kind for code, kind in KINDS.items()
+                                  if code not in CLI_ONLY}
 
 
-@dataclass(frozen=True)
-class Kind:
-    help: str
-    sheet: str
-    columns: tuple[imports.Column, ...]
-    not_kept: tuple[str, ...]
-    runner: str  # module:function taking (db, path, *, dry_run, valid_only, username)
-
-    def run(self, db: Any, path: Path, **options: Any) -> Outcome:
-        module, name = self.runner.split(":")
-        run = getattr(importlib.import_module(module), name)
-        outcome: Outcome = run(db, path, **options)
-        return outcome
-
-
-KINDS: dict[str, Kind] = {
-    "institutions": Kind("institutions, upserted by credit code", "养老机构", imports.COLUMNS,
-                         imports.NOT_KEPT, "portal.registry.services:import_institutions"),
-    "districts": Kind("districts and their streets/towns, upserted by name", districts.SHEET,
-                      districts.COLUMNS, (), "portal.registry.sheets:import_districts"),
-    "offices": Kind("department offices, upserted by (type, district)", offices.SHEET,
-                    offices.COLUMNS, (), "portal.registry.sheets:import_offices"),
-    "places": Kind("unregistered places (未登记/未备案场所), upserted by credit code or by "
-                   "district, name and address", place_import.SHEET, place_import.COLUMNS, (),
-                   "portal.registry.place_import:import_places"),
-    "staff": Kind("staff accounts, upserted by login; a new one gets an initial password",
-                  staff.SHEET, staff.COLUMNS, staff.NOT_KEPT, "portal.registry.sheets:import_staff"),
-}
+def undoable(code: str) -> bool:
+    """Whether imports of this kind keep their before-values (and may be rolled back)."""
+    return not isinstance(KINDS.get(code), WholeKind)

@@ -139,3 +139,18 @@ def write_csv(path: Path, data: list[list[Any]], encoding: str = "gb18030") -> P
             writer.writerow([cell.strftime("%Y/%m/%d") if isinstance(cell, datetime) else cell
                              for cell in row])
     return path
+
+
+def make_city(db) -> dict[str, int]:
+    """The districts and streets of `city()` in the database: {district name: id}."""
+    from portal.orgs.models import District, Street
+
+    ids = {}
+    for n, (name, streets) in enumerate(city()):
+        district = District(code=f"33019{n}", name=name)
+        db.add(district)
+        db.flush()
+        ids[name] = district.id
+        db.add_all(Street(district_id=district.id, name=street) for street in streets)
+    db.commit()
+    return ids

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from data.registry_rows import HEADERS, city, rows, spoil, write_csv, write_xlsx
+from data.registry_rows import HEADERS, make_city, rows, spoil, write_csv, write_xlsx
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -19,7 +19,7 @@ from portal.core.jobs import OutboxJob
 from portal.institutions.models import Institution
 from portal.institutions.rules.directory_query import DirectoryQuery
 from portal.institutions.services.directory import Directory
-from portal.orgs.models import District, Street
+from portal.registry.models import Import
 from search.rules.pinyin import sort_key
 
 from factories import user
@@ -27,21 +27,14 @@ from factories import user
 TODAY = date(2026, 12, 7)
 
 
-def make_city(db) -> dict[str, int]:
-    ids = {}
-    for n, (name, streets) in enumerate(city()):
-        district = District(code=f"33019{n}", name=name)
-        db.add(district)
-        db.flush()
-        ids[name] = district.id
-        db.add_all(Street(district_id=district.id, name=street) for street in streets)
-    db.commit()
-    return ids
-
-
 def run(capsys, *args: str) -> tuple[int, str]:
     code = main(["import", "institutions", *map(str, args)])
     return code, capsys.readouterr().out
+
+
+def imported_id(db) -> int:
+    """The latest import's number in the imports table."""
+    return db.scalar(select(func.max(Import.id)))
 
 
 def counts(db) -> tuple[int, int, int]:
@@ -84,6 +77,7 @@ def test_a_registry_with_bad_rows_is_reported_whole_then_imported_once(db, tmp_p
     assert counts(db)[:2] == (2000, 1)
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "registry.imported")).one()
     assert event.actor_id is None
+    assert event.object_type == "institutions" and event.object_id == str(imported_id(db))
     assert event.detail | {} == {"file": "机构.xlsx", "encoding": "XLSX", "rows": 2000,
                                  "bad_rows": 0, "added": 2000, "updated": 0, "unchanged": 0,
                                  "by": "命令行"}
@@ -197,7 +191,7 @@ def test_a_file_made_invalid_between_the_check_and_the_write_writes_nothing(
         db, tmp_path, capsys, monkeypatch):
     """The writing pass checks every row again against the city as it is then (here a street
     removed meanwhile): a row gone bad stops the import, in its one transaction."""
-    from portal.registry import services
+    from portal.registry.services import institutions as services
 
     make_city(db)
     calls = []

@@ -14,6 +14,7 @@ from complaints.rules.routing import Rule, route
 from complaints.services.reference import reference
 from portal.accounts.models import User
 from portal.accounts.rules.passwords import verify_password
+from portal.accounts.rules.roles import Role
 from portal.cli import main
 from portal.core.audit import AuditEvent
 from portal.orgs.models import Department, District, Street
@@ -186,6 +187,31 @@ def test_staff_bad_rows_nothing_written_then_imported_once_with_initial_password
                                            "shi-duban": "supervisor", "zuoxi1": "operator"}
     assert events[1]["accounts_changed"] == {"zuoxi1": ["is_active"]}
     assert not any(p in str(events) for p in passwords.values())
+
+
+def test_whole_file_imports_are_recorded_but_cannot_be_rolled_back(db, tmp_path, capsys):
+    """districts, offices, places and staff keep no before-values: their runs are in the
+    imports table (/admin/imports lists them), and rollback refuses them with the reason."""
+    from portal.registry.models import Import
+    from portal.registry.rules.rollback import NOT_UNDOABLE
+
+    headers, rows = FILES["districts"]
+    path = write_xlsx(tmp_path / "d.xlsx", headers, rows)
+    code, out = run(capsys, "import", "districts", path, "--dry-run")
+    assert code == 0 and counts(db)[:2] == (0, 0)
+    code, out = run(capsys, "import", "districts", path)
+    assert code == 0 and "导入记录：#" in out
+    db.rollback()
+    records = db.scalars(select(Import).order_by(Import.id)).all()
+    assert [(r.kind, r.mode, r.status, r.actor) for r in records[:2]] == [
+        ("districts", "dry_run", "checked", "命令行"), ("districts", "import", "done", "命令行")]
+    assert (records[1].added, records[1].rows_total) == (5, 5)
+    assert any("新增 5" in line for line in records[1].report["summary"])
+    factories.user(db, Role.ADMIN, "chief")
+    db.commit()
+    code, out = run(capsys, "import", "rollback", records[1].id, "--user", "chief")
+    assert code == 1 and NOT_UNDOABLE in out
+    assert counts(db)[:2] == (2, 5)
 
 
 def test_every_kind_has_a_template_with_a_data_dictionary(db, tmp_path, capsys):

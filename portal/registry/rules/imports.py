@@ -112,8 +112,12 @@ def _norm_header(header: Any) -> str:
     return re.sub(r"\s+", "", raw).replace("(", "（").replace(")", "）").lstrip("*")
 
 
-_BY_HEADER = {_norm_header(name): column for column in COLUMNS
-              for name in (column.header, *column.aliases)}
+def by_header(columns: Iterable[Column]) -> dict[str, Column]:
+    return {_norm_header(name): column for column in columns
+            for name in (column.header, *column.aliases)}
+
+
+_BY_HEADER = by_header(COLUMNS)
 
 
 @dataclass
@@ -126,10 +130,8 @@ class Headers:
 
 
 def map_headers(headers: Iterable[Any], columns: tuple[Column, ...] = COLUMNS) -> Headers:
-    """Each known column's position (by its header or an alias), for any kind's columns."""
-    by_header = _BY_HEADER if columns is COLUMNS else {
-        _norm_header(name): column for column in columns
-        for name in (column.header, *column.aliases)}
+    """Which column of the file is which of `columns` (a kind's; the institutions' by default)."""
+    known = _BY_HEADER if columns is COLUMNS else by_header(columns)
     index: dict[int, Column] = {}
     ignored: list[str] = []
     problems: list[Problem] = []
@@ -138,7 +140,7 @@ def map_headers(headers: Iterable[Any], columns: tuple[Column, ...] = COLUMNS) -
         name = _norm_header(header)
         if not name:
             continue
-        column = by_header.get(name)
+        column = known.get(name)
         if column is None:
             ignored.append(name)
         elif column.field in seen:
@@ -158,10 +160,11 @@ class Row:
 
     number: int
     values: dict[str, Any]
+    key: str = _KEY  # the field a row is upserted by
 
     @property
     def code(self) -> str:
-        return self.values[_KEY]
+        return self.values[self.key]
 
 
 @dataclass
@@ -206,33 +209,46 @@ def _blank(value: Any) -> bool:
 
 
 class RowChecker:
-    """Checks rows one at a time, as a file is streamed, keeping the problems and the credit
-    codes seen (a code twice in the file is an error on the later row)."""
+    """Checks rows one at a time, as a file is streamed, keeping the problems and the keys
+    seen (a credit code twice in the file is an error on the later row). Other kinds subclass
+    it with their own `key` and `values` (portal/registry/rules/records.py)."""
 
-    def __init__(self, headers: Headers, places: Places) -> None:
+    key = _KEY
+    key_header = "统一社会信用代码"
+
+    def __init__(self, headers: Headers, places: Places | None = None) -> None:
         self.index = headers.index
-        self.places = places
+        self.places = places or Places({})
         self.problems: list[Problem] = list(headers.problems)
         self.bad_rows: set[int] = set()
         self.total = 0
         self._first_seen: dict[str, int] = {}
+
+    def values(self, number: int, cells: tuple[Any, ...]) -> tuple[dict[str, Any], list[Problem]]:
+        """A row's fields and its problems."""
+        return _check_row(self.index, number, cells, self.places)
 
     def check(self, number: int, cells: tuple[Any, ...]) -> Row | None:
         """The row's values if it is valid; None for a bad row (recorded) or a blank one."""
         if all(_blank(cell) for cell in cells):
             return None
         self.total += 1
-        values, problems = _check_row(self.index, number, cells, self.places)
-        code = values.get(_KEY)
+        values, problems = self.values(number, cells)
+        code = values.get(self.key)
         if code is not None:
             first = self._first_seen.setdefault(code, number)
             if first != number:
-                problems.append(Problem(number, "统一社会信用代码", f"与行 {first} 重复"))
+                problems.append(Problem(number, self.key_header, f"与行 {first} 重复"))
         if problems:
             self.problems.extend(problems)
             self.bad_rows.add(number)
             return None
-        return Row(number, values)
+        return Row(number, values, self.key)
+
+    def reject(self, row: Row, column: str, message: str) -> None:
+        """A valid row found bad against the database (by the service, a chunk at a time)."""
+        self.problems.append(Problem(row.number, column, message))
+        self.bad_rows.add(row.number)
 
 
 def check_rows(headers: Headers, rows: Iterable[tuple[int, tuple[Any, ...]]],

@@ -188,12 +188,19 @@ def test_bad_staff_rows_are_reported_by_row_and_column(data, expected):
 def test_every_kind_names_a_runner_that_exists():
     import importlib
 
-    from portal.registry.kinds import KINDS
+    from portal.registry.kinds import KINDS, UPLOADABLE, undoable
+    from portal.registry.services.running import WholeKind
 
-    assert list(KINDS) == ["institutions", "districts", "offices", "places", "staff"]
-    for kind in KINDS.values():
+    assert list(KINDS) == ["institutions", "grades", "inspections", "penalties", "credit",
+                           "districts", "offices", "places", "staff"]
+    whole = [kind for kind in KINDS.values() if isinstance(kind, WholeKind)]
+    assert [kind.code for kind in whole] == ["districts", "offices", "places", "staff"]
+    for kind in whole:
         module, name = kind.runner.split(":")
         assert callable(getattr(importlib.import_module(module), name))
+        assert not undoable(kind.code)
+    assert undoable("institutions") and undoable("penalties")
+    assert "staff" not in UPLOADABLE and "places" in UPLOADABLE
 
 
 def test_initial_passwords_pass_the_password_rules_and_differ():
