@@ -261,6 +261,7 @@ def test_a_form_with_a_valid_photo_and_a_text_problem_asks_for_the_photo_again(c
 def test_a_body_over_the_upload_limit_is_cut_and_the_text_comes_back(env, db, monkeypatch):
     monkeypatch.setenv("PORTAL_PHOTO_MAX_MB", "1")
     monkeypatch.setenv("PORTAL_PHOTO_TOTAL_MB", "1")
+    monkeypatch.setenv("PORTAL_IMPORT_MAX_MB", "1")  # the other upload form's limit, smaller
     reset_settings()  # the app below takes photos of 3 × 1 MB: a body of 3 + 2 MB
     from portal.app import create_app
 
