@@ -113,8 +113,8 @@ def test_high_contrast_toggle_posted_by_htmx_reloads_the_whole_page(client):
 def test_the_read_aloud_buttons_are_hidden_until_the_browser_shows_it_can_speak(client):
     page = client.get("/")
     assert '<div class="read-aloud" id="read-aloud" hidden>' in page.text
-    assert "/static/js/read-aloud.js" in page.text
-    assert client.get("/static/js/read-aloud.js").status_code == 200
+    assert "/static/read-aloud.js" in page.text
+    assert client.get("/static/read-aloud.js").status_code == 200
     assert client.get("/static/css/elder.css").status_code == 200
 
 
