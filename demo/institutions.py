@@ -27,7 +27,7 @@ from portal.institutions.rules import creditcode
 from portal.institutions.vocab import KINDS, NATURES
 from portal.orgs.vocab import office_name
 from portal.registry.models import StatusChange
-from search.rules.pinyin import initials, sort_key
+from search.rules.pinyin import name_keys
 
 # Documented in the README: every demo account shares it; never used outside demo data.
 
@@ -350,8 +350,7 @@ class InstitutionMaker:
             {
                 "name": name,
                 "aliases": aliases,
-                "name_initials": initials(name)[:60],
-                "name_pinyin": sort_key(name),
+                **name_keys(name),
                 "credit_code": code,
                 "kind": kind,
                 "nature": nature,

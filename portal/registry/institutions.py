@@ -27,7 +27,7 @@ from portal.registry.exceptions import InvalidEntry
 from portal.registry.forms import InstitutionForm
 from portal.registry.lifecycle import institution, require_keeper
 from portal.registry.rules import imports
-from search.rules.pinyin import initials
+from search.rules.pinyin import name_keys
 from search.tasks import enqueue_index_update
 
 # The fields the form edits (an institution's own disclosures — admissions, deposit, fees —
@@ -91,7 +91,7 @@ def create(db: Session, actor: User, data: Any) -> Institution:
     form, values = checked(db, data, None)
     full = full_values(values)
     inst = Institution(**{**imports.NEW_DEFAULTS, **full},
-                       name_initials=initials(full["name"])[:60],
+                       **name_keys(full["name"]),
                        operating_status=form.operating_status.data or "operating")
     require_keeper(actor, inst)  # a district office registers in its own district
     db.add(inst)
@@ -116,7 +116,8 @@ def update(db: Session, actor: User, institution_id: int, data: Any) -> dict[str
     for name, value in full.items():
         setattr(inst, name, value)
     if "name" in changes:
-        inst.name_initials = initials(inst.name)[:60]
+        for column, key in name_keys(inst.name).items():
+            setattr(inst, column, key)
     require_keeper(actor, inst)  # and keeps it there
     inst.updated_at = utcnow()
     db.flush()

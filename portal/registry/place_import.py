@@ -26,7 +26,7 @@ from portal.registry.places import PLACES
 from portal.registry.rules import place_import as rules
 from portal.registry.rules.imports import NEW_DEFAULTS
 from portal.registry.services import Outcome, importer, places, read_table
-from search.rules.pinyin import initials
+from search.rules.pinyin import name_keys
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def _write(db: Session, planned: rules.PlacePlan) -> list[int]:
     for values in planned.new:
         full: dict[str, Any] = {**NEW_DEFAULTS, **values}
         full["beds_vacant"] = 0
-        inst = Institution(**full, name_initials=initials(values["name"])[:60],
+        inst = Institution(**full, **name_keys(values["name"]),
                            operating_status="operating")
         db.add(inst)
         added.append(inst)
@@ -94,7 +94,8 @@ def _write(db: Session, planned: rules.PlacePlan) -> list[int]:
             if name != "id":
                 setattr(stored, name, value)
         if "name" in change:
-            stored.name_initials = initials(stored.name)[:60]
+            for column, key in name_keys(stored.name).items():
+                setattr(stored, column, key)
     db.flush()
     ids = [inst.id for inst in added] + [change["id"] for change in planned.changed]
     for institution_id in ids:

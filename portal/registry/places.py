@@ -36,7 +36,7 @@ from portal.registry.lifecycle import may_keep, require_keeper
 from portal.registry.models import PlaceFollowUp
 from portal.registry.rules import places as rules
 from portal.registry.rules.imports import NEW_DEFAULTS
-from search.rules.pinyin import initials
+from search.rules.pinyin import name_keys
 
 # What a place's form may set of the institution form (no registration or filing: a place
 # gets those by being converted).
@@ -87,7 +87,7 @@ def add(db: Session, actor: User, data: Any, today: date) -> Institution:
     full["credit_code"] = values.get("credit_code")
     # 登记未备案 with a business or social-organisation registration, else 未登记.
     full["filing_status"] = "registered_unfiled" if full["credit_code"] else "unregistered"
-    inst = Institution(**{**NEW_DEFAULTS, **full}, name_initials=initials(full["name"])[:60],
+    inst = Institution(**{**NEW_DEFAULTS, **full}, **name_keys(full["name"]),
                        operating_status="operating",
                        discovered_on=found.discovered_on.data,
                        discovered_by=found.discovered_by.data,

@@ -196,3 +196,10 @@ def sort_key(text: str) -> str:
         else:
             parts.append(chunk)
     return "".join(parts).replace("ü", "v")[:SORT_KEY_CHARS]
+
+
+def name_keys(name: str) -> dict[str, str]:
+    """The two columns kept beside an institution's name (institutions.name_initials for
+    type-ahead and search, institutions.name_pinyin for the directory's order): every write of a
+    name sets both from here."""
+    return {"name_initials": initials(name)[:60], "name_pinyin": sort_key(name)}

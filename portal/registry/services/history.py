@@ -26,7 +26,7 @@ from portal.registry.rules.records import KINDS as RECORD_KINDS
 from portal.registry.services.records import MODELS as RECORD_MODELS
 from portal.registry.services.running import refresh_institutions
 from portal.registry.tasks import run_import
-from search.rules.pinyin import initials
+from search.rules.pinyin import name_keys
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def roll_back(db: Session, import_id: int, user: User) -> Import:
                 continue
             values = {n: _revive(model, n, v) for n, v in (change.before or {}).items()}
             if model is Institution and "name" in values:
-                values["name_initials"] = initials(values["name"])[:60]
+                values.update(name_keys(values["name"]))
             groups.setdefault(tuple(sorted(values)), []).append(values | {"id": change.row_id})
         for batch in groups.values():
             db.execute(update(model), batch)

@@ -20,7 +20,7 @@ from portal.registry.models import Import
 from portal.registry.rules import imports
 from portal.registry.rules.rollback import plain
 from portal.registry.services.running import CHUNK, Outcome, Writing, import_file, record_changes
-from search.rules.pinyin import initials
+from search.rules.pinyin import name_keys
 
 
 def places(db: Session) -> imports.Places:
@@ -96,7 +96,7 @@ def _settle(db: Session, rows: list[imports.Row], outcome: Outcome,
         return
     now = writing.now
     for values in added:
-        values.update(name_initials=initials(values["name"])[:60], created_at=now,
+        values.update(**name_keys(values["name"]), created_at=now,
                       updated_at=now)
     if added:
         # Core, without RETURNING: the ORM's bulk insert splices each batch's returned rows onto
@@ -110,7 +110,7 @@ def _settle(db: Session, rows: list[imports.Row], outcome: Outcome,
                     "before": _plain({name: old[name] for name in changes}),
                     "after": _plain(changes)})
         if "name" in changes:
-            changes["name_initials"] = initials(changes["name"])[:60]
+            changes.update(name_keys(changes["name"]))
         changes["updated_at"] = now
         changes["id"] = old["id"]
         groups.setdefault(tuple(sorted(changes)), []).append(changes)

@@ -125,3 +125,12 @@ def test_sort_key_orders_names_as_a_chinese_reader_looks_them_up():
     assert sort_key("绿苑") == "lv4 yuan4 "
     assert sort_key("A区1号") == "a qu1 1 hao4 "
     assert len(sort_key("养" * 200)) == 255
+
+
+def test_name_keys_give_both_columns_kept_beside_a_name():
+    from search.rules.pinyin import initials, name_keys, sort_key
+
+    keys = name_keys("长青老年公寓")
+    assert keys == {"name_initials": initials("长青老年公寓"), "name_pinyin": sort_key("长青老年公寓")}
+    assert keys["name_initials"].startswith("cq")
+    assert len(name_keys("很" * 100)["name_initials"]) == 60  # the column's width
