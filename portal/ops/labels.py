@@ -22,6 +22,8 @@ TASK_LABELS = {
     "send_notification": "发送短信通知",
     "index_institution": "更新一家机构的搜索索引",
     "rebuild_index": "重建搜索索引",
+    "run_import": "执行数据导入",
+    "delete_expired_photos": "删除保存期满的投诉照片",
 }
 
 QUEUE_LABELS = {"default": "常规任务", "index": "搜索索引"}

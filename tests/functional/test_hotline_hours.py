@@ -58,7 +58,7 @@ def test_the_set_hours_stand_beside_the_number_on_every_page(hours_client):
     assert f"监督电话 12349 {SEVEN_BY_24}" in home["header"]
     assert f"养老服务监督电话 12349（{SEVEN_BY_24}）" in home["footer"]
     assert "工作日 9:00–17:00" not in home["footer"]
-    assert f"可拨打监督电话 12349（{SEVEN_BY_24}）" in home["main"]
+    assert f"拨打监督电话 12349（{SEVEN_BY_24}）" in home["main"]
     missing = hours_client.get("/no-such-page")
     assert missing.status_code == 404
     assert f"请拨打监督电话 12349（{SEVEN_BY_24}）" in regions(missing)["main"]
