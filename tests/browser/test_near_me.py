@@ -56,6 +56,13 @@ def measure(page, selector: str) -> dict:
         "height: r.height, right: r.right}; }")
 
 
+def open_filters(page) -> None:
+    """On a phone the directory's filters, "near me" among them, fold behind 筛选 (issue 21
+    item 2): unfold them as a user would."""
+    if page.locator("#filter-fold").get_attribute("open") is None:
+        page.locator(".filter-fold > summary").click()
+
+
 def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -65,6 +72,7 @@ def test_the_button_asks_for_the_position_and_sorts_by_distance(phone_context, l
     page.goto(live_server + "/institutions/")
     assert page.evaluate("navigator.permissions.query({name: 'geolocation'})"
                          ".then(p => p.state)") == "granted"
+    open_filters(page)
     button = page.get_by_role("button", name="按距离排序（使用我的位置）")
     box = measure(page, "#near-me-button")
     print(f"near-me button at {page.locator('#near-me-button').evaluate('e => e.getBoundingClientRect().top + scrollY'):.0f} px down the phone page")
@@ -100,6 +108,7 @@ def test_the_button_asks_for_the_position_and_sorts_by_distance(phone_context, l
 def test_refused_the_street_select_sorts_by_distance_instead(phone_context, live_server):
     page = phone_context(permissions=[])  # the position is not granted
     page.goto(live_server + "/institutions/")
+    open_filters(page)
     page.get_by_role("button", name="按距离排序（使用我的位置）").click()
     status = page.locator("#near-me-status")
     status.wait_for(state="visible")
@@ -125,6 +134,7 @@ def test_refused_the_street_select_sorts_by_distance_instead(phone_context, live
 def test_without_javascript_the_page_explains_and_the_street_sorts(phone_context, live_server):
     page = phone_context(java_script_enabled=False)
     page.goto(live_server + "/institutions/")
+    open_filters(page)
     page.get_by_role("button", name="按距离排序（使用我的位置）").click()
     page.wait_for_url("**near_me=1**")
     notice = page.locator(".near-notice")
