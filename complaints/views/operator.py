@@ -290,7 +290,9 @@ def suggest_category(ctx: Ctx) -> Response:
         values={"category": chosen if chosen in known else ""},
         picked=picked if picked in known else "",
         errors={},
-        focus="",
+        # A suggestion taken: on to the category list, where Enter files the call (the other
+        # suggestions, up to three, stay a Shift+Tab away); htmx focuses [autofocus] on a swap.
+        focus="f-category" if picked in known else "",
     )
 
 
