@@ -36,9 +36,23 @@ def test_the_status_shows_at_the_top_of_the_page_on_a_phone(browser, live_server
         heading = page.locator("main h1").bounding_box()
         flags = page.locator("#h-flags").bounding_box()
         assert None not in (box, line, resettlement, heading, flags)
-        # Below the name, above the flags; the status and the 安置 line in the first screen.
+        # Below the name, above the flags.
         assert heading["y"] + heading["height"] <= box["y"] < flags["y"]
         assert line["y"] < resettlement["y"]
+        # The status is on the first screen as the headline box's first signal (the headline box,
+        # merged with issue 21, now sits between the name and this box, which moved to y≈1127);
+        # one tap on it brings the status and its 安置 line into view.
+        signal = page.locator(".headline .signal").first
+        assert "暂停服务" in signal.inner_text()
+        assert signal.locator("a").get_attribute("href") == "#operating-status"
+        first = signal.bounding_box()
+        assert first is not None and first["y"] + first["height"] <= 844, first
+        signal.locator("a").click()
+        page.wait_for_url("**#operating-status")
+        line = status.locator(".op-status-line").bounding_box()
+        resettlement = status.locator(".resettlement").bounding_box()
+        assert line is not None and resettlement is not None
+        assert 0 <= line["y"] < 60, line
         assert resettlement["y"] + resettlement["height"] <= 844, (line, resettlement)
     finally:
         context.close()
