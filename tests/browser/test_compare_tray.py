@@ -86,6 +86,10 @@ def test_the_selection_survives_filters_and_pages_in_a_tray_in_view(browser, liv
         fourth.check()
         page.locator("#compare-tray .compare-notice").wait_for()
         assert tray_ids(page) == [first, second, third]
+        # The tray is swapped before htmx settles and compare-tray.js unticks the refused box:
+        # wait for that (a box left ticked fails here by the timeout).
+        page.wait_for_function("v => !document.querySelector(`#results input[data-compare-pick]"
+                               "[value='${v}']`).checked", arg=fourth.get_attribute("value"))
         assert not fourth.is_checked()
         page.locator("#compare-status", has_text="最多放 3 家").wait_for(state="attached")
         assert in_view(page, "#compare-tray")
