@@ -101,6 +101,14 @@ def browser_login(page, base: str, username: str, password: str = DEMO_PASSWORD)
     page.wait_for_load_state()
 
 
+def open_filters(page) -> None:
+    """On a phone (below 48rem) the directory's filters fold behind 筛选 (issue 21 item 2):
+    unfold them as a user would. Wider, the button is hidden and the fields show already."""
+    summary = page.locator(".filter-fold > summary")
+    if summary.is_visible() and page.locator("#filter-fold").get_attribute("open") is None:
+        summary.click()
+
+
 @contextmanager
 def statements(bind) -> Iterator[list[str]]:
     """The SQL statements run on an engine, or a session's engine (any session's), inside the

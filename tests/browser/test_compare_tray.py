@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ARTIFACTS
+from support import ARTIFACTS, open_filters
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +63,9 @@ def test_the_selection_survives_filters_and_pages_in_a_tray_in_view(browser, liv
         page.evaluate("window.scrollTo(0, 0)")
         assert in_view(page, "#compare-tray") and in_view(page, "#compare-go")
 
-        # A filter change swaps the results (htmx); the selection and its ticks stay.
+        # A filter change swaps the results (htmx); the selection and its ticks stay. On a
+        # phone the filters fold behind 筛选 (issue 21 item 2): unfold them first, as a user would.
+        open_filters(page)
         with page.expect_response(lambda r: "/institutions/?" in r.url):
             page.locator("#f-sort").select_option(index=1)
         page.wait_for_load_state("networkidle")
@@ -84,6 +86,10 @@ def test_the_selection_survives_filters_and_pages_in_a_tray_in_view(browser, liv
         fourth.check()
         page.locator("#compare-tray .compare-notice").wait_for()
         assert tray_ids(page) == [first, second, third]
+        # The tray is swapped before htmx settles and compare-tray.js unticks the refused box:
+        # wait for that (a box left ticked fails here by the timeout).
+        page.wait_for_function("v => !document.querySelector(`#results input[data-compare-pick]"
+                               "[value='${v}']`).checked", arg=fourth.get_attribute("value"))
         assert not fourth.is_checked()
         page.locator("#compare-status", has_text="最多放 3 家").wait_for(state="attached")
         assert in_view(page, "#compare-tray")

@@ -15,7 +15,7 @@ import pytest
 from test_accessibility import serious_violations
 
 from servers import portal_env, start_portal
-from support import ARTIFACTS
+from support import ARTIFACTS, open_filters
 
 pytestmark = pytest.mark.browser
 
@@ -54,13 +54,6 @@ def measure(page, selector: str) -> dict:
     return page.locator(selector).first.evaluate(
         "e => { const r = e.getBoundingClientRect(); return {x: r.x, width: r.width, "
         "height: r.height, right: r.right}; }")
-
-
-def open_filters(page) -> None:
-    """On a phone the directory's filters, "near me" among them, fold behind 筛选 (issue 21
-    item 2): unfold them as a user would."""
-    if page.locator("#filter-fold").get_attribute("open") is None:
-        page.locator(".filter-fold > summary").click()
 
 
 def no_sideways_scroll(page) -> bool:

@@ -5,6 +5,7 @@ allocated_land is added after land_use."""
 from __future__ import annotations
 
 from sqlalchemy import select, text
+from sqlalchemy.orm import defer
 
 from complaints.models import RoutingRule, RoutingRuleChange
 from complaints.rules.categories import DEFAULT_BY_CODE, DEFAULT_CATEGORIES
@@ -26,6 +27,12 @@ OLD = {
 }
 
 
+def old_rule(db, code):
+    """The rule as a database at 0013 holds it: columns added by later migrations (0025's
+    street_level) are not loaded, since the table has no such column yet."""
+    return db.get(RoutingRule, code, options=[defer(RoutingRule.street_level, raiseload=True)])
+
+
 def as_before_the_correction(db, env):
     """Go back to 0013 and put the old defaults in place, as a database made before had them."""
     from alembic import command
@@ -36,7 +43,7 @@ def as_before_the_correction(db, env):
     command.downgrade(alembic_config(env), "0013")
     db.execute(text("DELETE FROM routing_rules WHERE code = 'allocated_land'"))
     for code, (label, help_text, keywords, responsible, co) in OLD.items():
-        rule = db.get(RoutingRule, code)
+        rule = old_rule(db, code)
         rule.label, rule.help_text, rule.keywords = label, help_text, keywords
         rule.responsible_type, rule.co_handling_types, rule.active = responsible, co, True
     db.execute(text("DELETE FROM routing_rule_changes"))
@@ -44,7 +51,7 @@ def as_before_the_correction(db, env):
     # Positions as 0002 wrote them for the old list of 20 (no allocated_land).
     codes = [c.code for c in DEFAULT_CATEGORIES if c.code != "allocated_land"]
     for position, code in enumerate(codes):
-        db.get(RoutingRule, code).position = position
+        old_rule(db, code).position = position
     db.commit()
 
 
@@ -73,7 +80,7 @@ def test_the_migration_changes_default_rules_and_leaves_edited_ones_alone(db, en
 
     as_before_the_correction(db, env)
     # An admin changed safety_incident's keywords: the rule is theirs now.
-    edited = db.get(RoutingRule, "safety_incident")
+    edited = old_rule(db, "safety_incident")
     edited.keywords = [*edited.keywords, "跌倒"]
     db.commit()
     db.close()
@@ -105,10 +112,10 @@ def test_downgrade_restores_the_old_defaults_and_upgrade_brings_them_back(db, en
     db.close()
     command.downgrade(alembic_config(env), "0013")
     for code, (label, help_text, keywords, responsible, co) in OLD.items():
-        rule = db.get(RoutingRule, code)
+        rule = old_rule(db, code)
         assert (rule.label, rule.help_text, rule.keywords, rule.responsible_type,
                 rule.co_handling_types) == (label, help_text, keywords, responsible, co), code
-    assert db.get(RoutingRule, "allocated_land") is None
+    assert old_rule(db, "allocated_land") is None
     upgrade(env)
     assert routing(db, "building_safety") == ("civil_affairs", ["housing_construction"])
     assert db.get(RoutingRule, "allocated_land").active
