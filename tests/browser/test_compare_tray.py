@@ -135,7 +135,8 @@ def test_the_institution_pages_button_adds_to_the_tray(browser, live_server, jav
                 with page.expect_navigation():
                     button.click()
             assert page.url == here  # the page it was on, not a one-institution compare
-            assert page.get_by_role("button", name="移出对比").is_visible()
+            # compare-tray.js renames the button once htmx has settled the tray: wait for it.
+            page.get_by_role("button", name="移出对比").wait_for()
             assert names[n] in page.locator("#compare-tray").inner_text()
         page.goto(live_server + "/institutions/?page=2")
         assert [n for n in names if n in page.locator("#compare-tray").inner_text()] == names
