@@ -10,6 +10,7 @@ from functools import lru_cache
 from pypinyin import Style, lazy_pinyin, load_phrases_dict, pinyin
 from pypinyin.constants import PHRASES_DICT
 from pypinyin.contrib.tone_convert import tone3_to_tone
+from pypinyin.seg.simpleseg import seg
 
 # Phrases whose reading pypinyin gets wrong (mostly 长/重/乐/行 in place and elderly-care
 # words), or gets right only by luck of its own segmentation (重庆市长寿区 is read as
@@ -83,20 +84,28 @@ def _first_letters(text: str) -> list[str]:
     return [s[:1].lower() for s in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")]
 
 
-# pypinyin costs ~20 µs a character; names repeat their runs (district, 养老院…) a lot.
+# pypinyin costs ~20 µs a character, and names are mostly unique: a cache of whole names grows
+# with the registry (50,000 names held ~70 MB) and rarely hits. So a Han run is cut into words
+# by pypinyin's own segmenter (`seg`, phrases included, as `lazy_pinyin` cuts it) and each word
+# is read once and cached: a few thousand words cover a city's names.
 @lru_cache(maxsize=65536)
-def _han_initials(run: str) -> tuple[str, ...]:
-    """One entry per character of a Han run: its initial, or "" if pypinyin has no reading."""
-    found = _first_letters(run)
-    if len(found) == len(run):
+def _word_initials(word: str) -> tuple[str, ...]:
+    """One entry per character of a word: its initial, or "" if pypinyin has no reading."""
+    found = _first_letters(word)
+    if len(found) == len(word):
         return tuple(found)
     # A character without a reading was dropped: read the stretches between such characters
     # whole (so phrases still apply), and give the others "".
     letters: list[str] = []
-    for has_reading, chars in itertools.groupby(run, key=lambda ch: bool(_first_letters(ch))):
+    for has_reading, chars in itertools.groupby(word, key=lambda ch: bool(_first_letters(ch))):
         stretch = "".join(chars)
         letters.extend(_first_letters(stretch) if has_reading else [""] * len(stretch))
     return tuple(letters)
+
+
+def _han_initials(run: str) -> tuple[str, ...]:
+    """One entry per character of a Han run: its initial, or "" if pypinyin has no reading."""
+    return tuple(letter for word in seg(run) for letter in _word_initials(word))
 
 
 def _tokens(text: str) -> list[tuple[str, bool]]:
@@ -175,11 +184,15 @@ SORT_KEY_CHARS = 255  # institutions.name_pinyin's length
 
 
 @lru_cache(maxsize=65536)
+def _word_syllables(word: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True,
+                             errors="default"))
+
+
 def _han_syllables(run: str) -> tuple[str, ...]:
     """Syllables with their tone digit of a Han run read whole (so OVERRIDES apply): 长青 →
     ("chang2", "qing1"); characters without a reading are kept as they are."""
-    return tuple(lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True,
-                             errors="default"))
+    return tuple(syllable for word in seg(run) for syllable in _word_syllables(word))
 
 
 def sort_key(text: str) -> str:

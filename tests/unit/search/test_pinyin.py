@@ -134,3 +134,24 @@ def test_name_keys_give_both_columns_kept_beside_a_name():
     assert keys == {"name_initials": initials("长青老年公寓"), "name_pinyin": sort_key("长青老年公寓")}
     assert keys["name_initials"].startswith("cq")
     assert len(name_keys("很" * 100)["name_initials"]) == 60  # the column's width
+
+
+def test_reading_a_name_word_by_word_equals_reading_it_whole():
+    """Names are read a word at a time (pypinyin's own cut, each word cached): the syllables and
+    initials are exactly those of pypinyin reading the whole run, phrases and overrides too."""
+    from pypinyin import Style, lazy_pinyin
+
+    from search.rules.pinyin import HAN_RUN, _han_initials, _han_syllables
+    from tests.data.registry_rows import city, rows
+
+    names = [row[0] for row in rows(400, places=city(6, 6))] + [
+        "重庆市长寿区长者乐龄中心", "示范市长宁区银行家颐乐苑", "成都市康乐㐀长青养老院",
+        "长沙市重阳敬老院", "乐享长期护理服务站"]
+    runs = [m.group() for name in names for m in HAN_RUN.finditer(name)]
+    assert len(runs) >= 400
+    for run in runs:
+        whole = lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True)
+        assert list(_han_syllables(run)) == whole, run
+        letters = [s[:1] for s in lazy_pinyin(run, style=Style.FIRST_LETTER, errors="ignore")]
+        if len(letters) == len(run):
+            assert list(_han_initials(run)) == letters, run
