@@ -217,6 +217,19 @@ def own_transaction(session: Session) -> Iterator[Connection]:
         yield conn
 
 
+def plan_each_statement(session: Session) -> None:
+    """For a transaction that writes thousands of rows into a table and reads it back as it goes
+    (an import): on PostgreSQL, plan every statement for its own parameters until the
+    transaction ends (`SET LOCAL plan_cache_mode`). psycopg prepares a statement run five times,
+    and PostgreSQL then keeps a generic plan made for the table as its statistics knew it, which
+    cannot know the rows this transaction has not committed. The import's lookup of a chunk's
+    1,000 credit codes (`IN (…)`) became a sequential scan comparing every row with 1,000
+    parameters: 1 s a chunk at 50,000 rows, 877 rows/s instead of 2,360 (bench/registry_import.py,
+    bench/RESULTS.md). SQLite keeps no plans across statements."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 _engines: dict[str, Engine] = {}
 _readers: dict[Engine, Engine] = {}
 

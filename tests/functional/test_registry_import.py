@@ -214,3 +214,34 @@ def test_a_file_made_invalid_between_the_check_and_the_write_writes_nothing(
     assert len(calls) == 2 and code == 1
     assert "南湖区没有该乡镇（街道）：南湖一街道" in out and "未写入任何数据" in out
     assert counts(db) == (0, 0, 0)
+
+
+def test_both_passes_plan_their_lookups_for_their_own_parameters(db, tmp_path, capsys,
+                                                                 monkeypatch):
+    """psycopg prepares a statement run five times, and PostgreSQL may then keep a generic plan
+    made before this transaction's rows existed (a chunk's lookup of 1,000 codes became a
+    sequential scan: bench/registry_import.py). Each pass plans every statement for its own
+    parameters (portal/core/db.py: plan_each_statement), and only inside its transaction."""
+    from sqlalchemy import text
+
+    from portal.core.db import session_scope
+    from portal.core.settings import get_settings
+    from portal.registry.services import institutions as services
+
+    make_city(db)
+    postgres = db.get_bind().dialect.name == "postgresql"
+    seen = []
+    real = services.places
+
+    def places_noting_the_plan_mode(session):
+        seen.append(session.execute(text("SHOW plan_cache_mode")).scalar() if postgres
+                    else "sqlite")
+        return real(session)
+
+    monkeypatch.setattr(services, "places", places_noting_the_plan_mode)
+    code, out = run(capsys, write_xlsx(tmp_path / "a.xlsx", rows(30)))
+    assert code == 0, out
+    assert seen == ["force_custom_plan" if postgres else "sqlite"] * 2
+    if postgres:
+        with session_scope(get_settings().database_url) as other:
+            assert other.execute(text("SHOW plan_cache_mode")).scalar() == "auto"

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.core import audit
-from portal.core.db import utcnow
+from portal.core.db import plan_each_statement, utcnow
 from portal.core.jobs import record_job
 from portal.institutions.tasks import enqueue_refresh, refresh_stale_pages
 from portal.registry.models import Import, ImportChange
@@ -137,6 +137,7 @@ def _pass(db: Session, kind: Kind, path: Path, today: date, *, writing: Writing 
     """One pass over the file: every row checked and each valid one compared with what is
     stored, a chunk at a time (memory stays that of a chunk whatever the file's length);
     when `writing`, the chunk's new and changed rows are written as it goes."""
+    plan_each_statement(db)  # the chunks' lookups in a table this transaction grows
     table = read_table(path)
     headers = imports.map_headers(table.headers, kind.columns)
     checker = kind.checker(db, headers, today)
