@@ -118,6 +118,7 @@ def test_upload_watch_progress_report_import_valid_rows_and_roll_back(browser, s
         assert f"{good}" in directory.locator("main").inner_text()
         directory.close()
 
+        page.get_by_role("link", name="撤销本次导入…").click()
         page.get_by_role("button", name="撤销本次导入").click()
         assert page.get_by_text("已撤销：导入更新的数据已恢复为导入前的值").is_visible()
         assert page.locator("#import-status").inner_text() == "已撤销"

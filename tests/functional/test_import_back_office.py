@@ -99,7 +99,10 @@ def test_upload_dry_run_valid_rows_report_and_rollback(client, db, tmp_path, mon
     assert db.scalar(select(func.count(ImportChange.id))
                      .where(ImportChange.import_id == follow.id)) == good
     page = client.get(f"/admin/imports/{follow.id}").text
-    assert "撤销本次导入" in page
+    # The page links to the rollback page, which decides (reading every row written) when asked.
+    assert f'/admin/imports/{follow.id}/rollback"' in page and "撤销本次导入</button>" not in page
+    confirm = client.get(f"/admin/imports/{follow.id}/rollback").text
+    assert f"并删除本次导入新增的 {good} 行" in confirm and "撤销本次导入</button>" in confirm
     assert Directory(db).search(DirectoryQuery(), 1, None).total == good
 
     listing = client.get("/admin/imports/").text
@@ -121,6 +124,9 @@ def test_upload_dry_run_valid_rows_report_and_rollback(client, db, tmp_path, mon
                                                                        str(follow.id), good)
     page = client.get(answer.headers["location"]).text
     assert "已撤销" in page and "撤销本次导入" not in page
+    blocked = client.get(f"/admin/imports/{follow.id}/rollback").text
+    assert 'id="rollback-blocked"' in blocked and "该次导入已撤销" in blocked
+    assert "撤销本次导入</button>" not in blocked
     # A second rollback is refused with the reason, not a 500.
     again = client.post(f"/admin/imports/{follow.id}/rollback", data={
         "csrf_token": csrf_token(client, "/admin/imports/")}, follow_redirects=False)
