@@ -1,4 +1,4 @@
-"""The account forms: signing in, and an administrator creating a user. The rules of a user
+"""The account forms: signing in, changing one's password, and an administrator creating a user. The rules of a user
 (name, password strength, role and its office) are AccountService's."""
 
 from __future__ import annotations
@@ -10,6 +10,13 @@ from portal.core.formfields import Choice, PortalForm, RowId, Text
 class LoginForm(PortalForm):
     username = Text()
     password = Text(strip=False)  # as typed: spaces may be part of it
+    next = Text()
+
+
+class PasswordForm(PortalForm):
+    current = Text(strip=False)
+    new = Text(strip=False)
+    again = Text(strip=False)
     next = Text()
 
 

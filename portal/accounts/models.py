@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.rules.roles import Role
@@ -28,6 +28,11 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Given a password by someone else (an import, an administrator): changed before any staff
+    # page (portal/core/endpoints.py; migration 0032).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department | None] = relationship()
 

@@ -15,7 +15,9 @@ from portal.accounts.exceptions import InvalidUser, LoginFailed
 from portal.accounts.models import ApiKey, User, UserSession
 from portal.accounts.rules import throttle
 from portal.accounts.rules.passwords import (
+    change_problems,
     hash_password,
+    initial_password,
     needs_rehash,
     password_problems,
     verify_password,
@@ -175,6 +177,43 @@ class AccountService:
         self.db.add(user)
         self.db.flush()
         return user
+
+    # --- passwords ------------------------------------------------------------------------
+    def change_password(self, user: User, current: str, new: str, again: str,
+                        keep_session: str | None) -> None:
+        """The user's own change: the current password, then the new one twice. Every other
+        session of the user ends (whoever else knew the old password is signed out). Refused
+        with InvalidUser (its message lists every rule broken). The caller audits and commits."""
+        # A wrong current password counts as a failed sign-in (`throttle`): a borrowed session
+        # cannot be used to guess it.
+        if not self._count_attempt(user.id, utcnow()):
+            raise InvalidUser(LoginFailed.message)
+        current_ok = verify_password(user.password_hash, current)
+        if current_ok:
+            user.failed_logins, user.locked_until = 0, None
+        problems = change_problems(user.username, new, again, current_ok=current_ok,
+                                   same_as_current=current_ok and current == new)
+        if problems:
+            raise InvalidUser("；".join(problems))
+        self._set_password(user, new, must_change=False)
+        self.db.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                                  UserSession.id != (keep_session or "")))
+
+    def reset_password(self, user: User) -> str:
+        """An administrator's reset of a forgotten password: a random one, shown once to the
+        administrator, to be changed at the next sign-in; every session of the user ends and a
+        lock from failed attempts is lifted. The caller audits and commits."""
+        password = initial_password(user.username)
+        self._set_password(user, password, must_change=True)
+        user.failed_logins, user.locked_until = 0, None
+        self.db.execute(delete(UserSession).where(UserSession.user_id == user.id))
+        return password
+
+    def _set_password(self, user: User, password: str, *, must_change: bool) -> None:
+        user.password_hash = hash_password(password)
+        user.must_change_password = must_change
+        user.password_changed_at = utcnow()
+        self.db.flush()
 
     # --- API keys -------------------------------------------------------------------------
     def create_api_key(self, user: User, name: str) -> NewApiKey:

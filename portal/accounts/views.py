@@ -1,14 +1,17 @@
-"""Login, logout and the signed-in user's own page; admin user management."""
+"""Login, logout, the signed-in user's own page and password; admin user management, with
+password resets."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.accounts.exceptions import AccountError, LoginFailed
-from portal.accounts.forms import LoginForm, UserForm
+from portal.accounts.exceptions import AccountError, InvalidUser, LoginFailed
+from portal.accounts.forms import LoginForm, PasswordForm, UserForm
 from portal.accounts.models import User
+from portal.accounts.rules.passwords import MIN_LENGTH
 from portal.accounts.rules.roles import ROLE_LABELS, Role
 from portal.accounts.services import AccountService
 from portal.accounts.tasks import send_welcome
@@ -109,6 +112,38 @@ def account(ctx: Ctx) -> Response:
     return ctx.render("accounts/account.html", role_labels=ROLE_LABELS)
 
 
+def _password_page(ctx: Ctx, *, status_code: int = 200, errors: list[str] | None = None,
+                   next_url: str = "") -> Response:
+    assert ctx.user is not None
+    return ctx.render("accounts/password.html", status_code=status_code, errors=errors or [],
+                      next=next_url, min_length=MIN_LENGTH, username=ctx.user.username,
+                      must_change=ctx.user.must_change_password)
+
+
+@view(roles=ALL_STAFF)
+def password_form(ctx: Ctx) -> Response:
+    return _password_page(ctx, next_url=safe_next(ctx.request.query_params.get("next"), ""))
+
+
+@view(roles=ALL_STAFF)
+def password_submit(ctx: Ctx) -> Response:
+    """The user's own change; every other session of theirs ends (AccountService)."""
+    form = PasswordForm(ctx.form)
+    assert ctx.user is not None
+    next_url = safe_next(form.next.data, "")
+    session_id = getattr(ctx.request.state, "session_id", None)
+    try:
+        AccountService(ctx.db).change_password(ctx.user, form.current.data, form.new.data,
+                                               form.again.data, session_id)
+    except InvalidUser as exc:
+        ctx.db.rollback()
+        return _password_page(ctx, status_code=400, errors=exc.message.split("；"),
+                              next_url=next_url)
+    audit.record(ctx.db, ctx.user.id, "password.changed", "user", ctx.user.id)
+    ctx.db.commit()
+    return ctx.redirect(next_url or ctx.url("accounts:me") + "?password_changed=1")
+
+
 def _user_form_context(ctx: Ctx) -> dict:
     page = ctx.page_param()
     total = ctx.db.scalar(select(func.count(User.id)))
@@ -158,6 +193,7 @@ def users_create(ctx: Ctx) -> Response:
             values=values,
             **_user_form_context(ctx),
         )
+    user.must_change_password = True  # the administrator chose it: its owner changes it
     audit.record(ctx.db, ctx.user.id, "create", "user", user.id, role=user.role)
     if user.email:
         record_job(ctx.db, send_welcome, user.id)
@@ -165,14 +201,32 @@ def users_create(ctx: Ctx) -> Response:
     return ctx.redirect(ctx.url("admin:users") + f"?created={user.id}")
 
 
+@view(roles=[Role.ADMIN])
+def password_reset(ctx: Ctx) -> Response:
+    """A forgotten password: a new random one, shown to the administrator this once (the page
+    is not kept by any cache: signed-in answers are no-store), to be changed at sign-in."""
+    user = ctx.db.get(User, ctx.request.path_params["user_id"])
+    if user is None:
+        raise HTTPException(404, "没有该用户")
+    assert ctx.user is not None
+    password = AccountService(ctx.db).reset_password(user)
+    audit.record(ctx.db, ctx.user.id, "password.reset", "user", user.id)
+    ctx.db.commit()
+    return ctx.render("accounts/password_reset.html", account=user, password=password)
+
+
 routes = [
     Route("/login", login_form, methods=["GET"], name="login"),
     Route("/login", login_submit, methods=["POST"], name="login_submit"),
     Route("/logout", logout, methods=["POST"], name="logout"),
     Route("/me", account, methods=["GET"], name="me"),
+    Route("/password", password_form, methods=["GET"], name="password"),
+    Route("/password", password_submit, methods=["POST"], name="password_submit"),
 ]
 
 admin_routes = [
     Route("/users", users_page, methods=["GET"], name="users"),
     Route("/users", users_create, methods=["POST"], name="users_create"),
+    Route("/users/{user_id:int}/password-reset", password_reset, methods=["POST"],
+          name="password_reset"),
 ]

@@ -227,6 +227,12 @@ def view(
                         raise LoginRequired()
                     if user.role_enum not in allowed:
                         raise HTTPException(403)
+                    if user.must_change_password and not api:
+                        # A password someone else gave (an import, a reset): changed first.
+                        target = request.url_for("accounts:password").path
+                        if request.url.path != target:
+                            return RedirectResponse(f"{target}?next={quote(_here(request))}",
+                                                    303)
                 ctx = Ctx(request=request, db=db, settings=settings, user=user, form=form,
                           stale_form=stale)
                 response = handler(ctx)
@@ -243,9 +249,12 @@ def view(
     return decorate
 
 
+def _here(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
 def login_url(request: Request) -> str:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return f"{request.url_for('accounts:login').path}?next={quote(target)}"
+    return f"{request.url_for('accounts:login').path}?next={quote(_here(request))}"
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

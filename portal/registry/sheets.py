@@ -9,7 +9,6 @@ account missing from the file stays as it is.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import User
-from portal.accounts.rules.passwords import password_problems
+from portal.accounts.rules.passwords import initial_password
 from portal.accounts.rules.roles import Role
 from portal.accounts.services import AccountService
 from portal.accounts.tasks import send_welcome
@@ -143,18 +142,6 @@ OFFICES = SheetKind("offices", offices.COLUMNS, _plan_offices,
 
 # ---- staff accounts ----------------------------------------------------------------------
 
-_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"  # no 0/O, 1/l/I
-
-
-def initial_password(username: str) -> str:
-    """A random password that passes the password rules, easy to read out: xxxx-xxxx-xxxx."""
-    while True:
-        password = "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4))
-                            for _ in range(3))
-        if not password_problems(password, username):
-            return password
-
-
 def _plan_staff(db: Session, headers: imports.Headers, rows: Rows) -> imports.Plan:
     users = {u.username: staff.StoredUser(u.id, u.display_name, u.role, u.department_id,
                                           u.email, u.is_active)
@@ -172,6 +159,7 @@ def _write_staff(db: Session, plan: staff.StaffPlan) -> Written:
                                     password=password, role=Role(row["role"]),
                                     department_id=row["department_id"], email=row["email"])
         user.is_active = row["is_active"]
+        user.must_change_password = True  # the printed password is known to whoever ran this
         if user.email:
             record_job(db, send_welcome, user.id)
         notes.append(f"新账号 {user.username}（{user.display_name}）的初始密码：{password}")

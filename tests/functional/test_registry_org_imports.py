@@ -168,6 +168,7 @@ def test_staff_bad_rows_nothing_written_then_imported_once_with_initial_password
     users = {u.username: u for u in db.scalars(select(User))}
     for login, password in passwords.items():
         assert verify_password(users[login].password_hash, password)
+        assert users[login].must_change_password  # the printed password is changed at sign-in
     assert users["qx-minzheng"].department.name == "青溪区民政局"
     assert users["shi-duban"].role == "supervisor" and users["zuoxi1"].department_id is None
 

@@ -38,3 +38,20 @@ def test_the_suites_cheap_hasher_verifies_production_hashes_and_asks_for_a_rehas
     assert production.needs_rehash(cheap)
     assert passwords.verify_password(production.hash_password("Correct-horse-42"),
                                      "Correct-horse-42")
+
+
+def test_a_change_is_refused_for_a_wrong_current_password_alone():
+    from portal.accounts.rules.passwords import change_problems
+
+    assert change_problems("op", "x", "y", current_ok=False, same_as_current=False) == [
+        "当前密码不正确"]
+
+
+def test_a_change_lists_every_rule_the_new_password_breaks():
+    from portal.accounts.rules.passwords import change_problems
+
+    found = change_problems("op7", "op7-short", "other", current_ok=True, same_as_current=True)
+    assert found == ["密码至少需要 10 个字符", "密码不能包含用户名", "两次输入的新密码不一致",
+                     "新密码不能与当前密码相同"]
+    assert change_problems("op7", "Good-pass-2027", "Good-pass-2027", current_ok=True,
+                           same_as_current=False) == []

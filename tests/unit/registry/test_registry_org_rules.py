@@ -204,8 +204,7 @@ def test_every_kind_names_a_runner_that_exists():
 
 
 def test_initial_passwords_pass_the_password_rules_and_differ():
-    from portal.accounts.rules.passwords import password_problems
-    from portal.registry.sheets import initial_password
+    from portal.accounts.rules.passwords import initial_password, password_problems
 
     made = {initial_password("abcd") for _ in range(200)}
     assert len(made) == 200
