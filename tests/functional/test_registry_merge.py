@@ -124,6 +124,12 @@ def test_supervisor_merges_a_duplicate_and_everything_follows(client, db):
     shown = client.get(f"/institutions/{keep}").text
     assert "福寿颐养院" in shown and "护理费" in shown
     assert client.get("/institutions/999999").status_code == 404
+    # The API does as the page does: the old id leads to the survivor's record.
+    api = client.get(f"/api/v1/institutions/{gone}", follow_redirects=False)
+    assert (api.status_code, api.headers["location"]) == (301, f"/api/v1/institutions/{keep}")
+    assert client.get(f"/api/v1/institutions/{gone}").json()["id"] == keep
+    missing = client.get("/api/v1/institutions/999999")
+    assert missing.status_code == 404 and missing.json()["error"]
 
     # Merged again, into a third record: both old addresses lead there.
     again = post(client, url(third.id), duplicate_id=str(keep), reason="又一次重复")

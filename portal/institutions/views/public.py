@@ -222,7 +222,9 @@ def api_list(ctx: Ctx) -> Response:
 def api_detail(ctx: Ctx) -> Response:
     page = load_page(ctx.db, _institution_id(ctx), _today(ctx), _thresholds(ctx))
     if page is None:
-        raise HTTPException(404, "没有这家机构")
+        if merged_into(ctx.db, _institution_id(ctx)) is None:
+            raise HTTPException(404, "没有这家机构")
+        return _gone(ctx, "api_institution")  # merged: 301 to the record it became
     return ctx.json(page_json(page))
 
 
@@ -437,5 +439,7 @@ register("/api/v1/institutions/{institution_id}", {"get": {
     "summary": "One institution: every published disclosure, computed flags and completeness",
     "parameters": [{"name": "institution_id", "in": "path", "required": True,
                     "schema": {"type": "integer"}}],
-    "responses": {"200": _json_ref("InstitutionDetail"), "404": _json_ref("Error")},
+    "responses": {"200": _json_ref("InstitutionDetail"),
+                  "301": {"description": "a record merged into another: Location is that one's"},
+                  "404": _json_ref("Error")},
 }})
