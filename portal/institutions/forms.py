@@ -263,6 +263,7 @@ class GradeForm(PortalForm):
     awarded_on = Day("评定日期", required=True, not_future=True)
     valid_until = Day("有效期至", validators=[After("awarded_on", "有效期应晚于评定日期")])
     gb38600_compliant = Choice(choices=("1", "0"), message="请选择是否符合 GB 38600")
+    record_no = Text("评定证书编号", max_length=60)  # the key a registry import upserts by
 
 
 def _rectification_status() -> Any:
@@ -288,7 +289,7 @@ class InspectionFields(PortalForm):
     rectification (an entry, or its correction)."""
 
     RECORD = ("inspected_on", "items_checked", "findings", "rectification_deadline",
-              "rectification_status", "outcome")
+              "rectification_status", "outcome", "record_no")
 
     inspected_on = Day("检查日期", required=True, not_future=True)
     items_checked = Text("检查内容", required=True, max_length=TEXT_MAX)
@@ -296,6 +297,7 @@ class InspectionFields(PortalForm):
     rectification_status = _rectification_status()
     rectification_deadline = _rectification_deadline()
     outcome = Choice("检查结论", choices=vocab.INSPECTION_OUTCOMES)
+    record_no = Text("检查文书编号", max_length=60)  # the key a registry import upserts by
 
     def validate(self, extra_validators: Any = None) -> bool:
         super().validate(extra_validators)
@@ -326,8 +328,10 @@ class InspectionFields(PortalForm):
             self.fail("rectification_deadline", "不需要限期整改的，请不要填写整改期限")
 
     def record(self) -> dict[str, Any]:
-        """The inspection's fields as the row takes them (a form without problems)."""
-        return {name: self[name].data for name in self.RECORD}
+        """The inspection's fields as the row takes them (a form without problems); a blank
+        number is none (the column is unique where set)."""
+        return {name: self[name].data for name in self.RECORD} | {
+            "record_no": self.record_no.data or None}
 
 
 class InspectionForm(InspectionFields):
@@ -406,6 +410,7 @@ class CreditEntryForm(PortalForm):
     listed_on = Day("列入日期", required=True, not_future=True)
     expires_on = Day("有效期至", validators=[After("listed_on", "有效期应晚于列入日期")])
     repair_status = Text("信用修复情况", max_length=40)
+    record_no = Text("列入决定文号", max_length=60)  # the key a registry import upserts by
 
 
 class CreditUpdateForm(PortalForm):

@@ -33,6 +33,7 @@ from portal.institutions.services.records import (
     _plain,
     _validated,
     check_decision_no,
+    check_record_no,
 )
 
 MODELS: dict[str, type[Inspection] | type[Penalty]] = {
@@ -44,7 +45,7 @@ FIELD_LABELS: dict[str, str] = {
     "findings": "发现问题", "rectification_status": "整改情况",
     "rectification_deadline": "整改期限", "decision_no": "决定书文号", "decided_on": "决定日期",
     "violation": "违法行为", "basis": "处罚依据", "penalty": "处罚内容", "amount": "罚款金额（元）",
-    "status": "执行状态",
+    "status": "执行状态", "record_no": "检查文书编号",
 }
 
 
@@ -75,6 +76,7 @@ def correct(db: Session, actor: User, kind: str, record_id: int, data: Mapping[s
     row = _row(db, actor, kind, record_id)
     if kind == "inspection":
         form = _validated(InspectionCorrection(data, today=today))
+        check_record_no(db, Inspection, form, row_id=row.id)
     else:
         form = _validated(PenaltyCorrection(data, today=today))
         check_decision_no(db, form, penalty_id=row.id)

@@ -37,7 +37,7 @@ from portal.institutions.forms import (
     PenaltyStatusForm,
     RectificationForm,
 )
-from portal.institutions.models import Grade, Inspection, Institution, Penalty
+from portal.institutions.models import CreditEntry, Grade, Inspection, Institution, Penalty
 from portal.institutions.services import reach
 from portal.institutions.tasks import enqueue_refresh
 from portal.orgs.models import Department
@@ -195,13 +195,16 @@ def record_grade(db: Session, actor: User, institution_id: int, data: Mapping[st
     form = GradeForm(data, today=today)
     if not form.awarded_by.data and actor.department is not None:
         form.awarded_by.process_data(actor.department.name)  # the recording office's own
-    _check(_validated(form))
+    _validated(form)
+    check_record_no(db, Grade, form)
+    _check(form)
     level, awarded_by = int(form.level.data), form.awarded_by.data
     awarded_on, valid_until = form.awarded_on.data, form.valid_until.data
     compliant = form.gb38600_compliant.data
     row = Grade(institution_id=inst.id, level=level, awarded_by=awarded_by,
                 awarded_on=awarded_on, valid_until=valid_until,
-                gb38600_compliant=compliant == "1", recorded_by_id=actor.id)
+                gb38600_compliant=compliant == "1", record_no=form.record_no.data or None,
+                recorded_by_id=actor.id)
     db.add(row)
     db.flush()
     _done(db, actor, "grade.record", "grade", row, inst.id, level=level,
@@ -231,6 +234,7 @@ def record_inspection(db: Session, actor: User, institution_id: int, data: Mappi
     department_id = _department(db, actor, form)
     check_reach(db, actor, "inspection", inst, today)
     check_named_office(db, actor, "inspection", inst, department_id, today)
+    check_record_no(db, Inspection, form)
     _check(form)
     fields = form.record()
     assert department_id is not None and fields["inspected_on"] is not None
@@ -263,6 +267,21 @@ def update_rectification(db: Session, actor: User, inspection_id: int,
     _done(db, actor, "inspection.rectification", "inspection", row, row.institution_id,
           before=before, after=status, rectification_deadline=deadline)
     return row
+
+
+# --- the records' own numbers ------------------------------------------------------------
+
+
+def check_record_no(db: Session, model: type[Grade] | type[Inspection] | type[CreditEntry],
+                    form: Any, row_id: int | None = None) -> None:
+    """A grade's 证书编号, an inspection's 文书编号, a list entry's 决定文号: optional on the
+    forms, entered once (a registry import upserts by it: portal/registry/rules/records.py, so
+    an entry by form and the same record imported later stay one). `row_id`: a correction's."""
+    number = form.record_no.data
+    if number and not form.failed("record_no") and db.scalar(
+            select(model.id).where(model.record_no == number, model.id != (row_id or 0))
+    ) is not None:
+        form.fail("record_no", f"{form.record_no.label.text}“{number}”已录入过，请核对")
 
 
 # --- penalties ----------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from portal.institutions.services.records import (
     _require_recorder,
     _validated,
     check_reach,
+    check_record_no,
 )
 
 # --- credit lists -------------------------------------------------------------------------
@@ -47,6 +48,7 @@ def record_credit_entry(db: Session, actor: User, institution_id: int,
                               settings.timezone).blockers
         if found:
             form.fail("list_type", refusal_message(found))
+    check_record_no(db, CreditEntry, form)
     _check(form)
     reason, legal_basis = form.reason.data, form.legal_basis.data
     listed_on, expires_on = form.listed_on.data, form.expires_on.data
@@ -55,7 +57,7 @@ def record_credit_entry(db: Session, actor: User, institution_id: int,
     row = CreditEntry(institution_id=inst.id, list_type=list_type, reason=reason,
                       legal_basis=legal_basis, department_id=department_id, listed_on=listed_on,
                       expires_on=expires_on, repair_status=repair_status,
-                      recorded_by_id=actor.id)
+                      record_no=form.record_no.data or None, recorded_by_id=actor.id)
     db.add(row)
     db.flush()
     _done(db, actor, "credit.record", "credit_entry", row, inst.id, list_type=list_type,
