@@ -112,6 +112,16 @@ def _norm_header(header: Any) -> str:
     return re.sub(r"\s+", "", raw).replace("(", "（").replace(")", "）").lstrip("*")
 
 
+# Notes offices' exports add after a header, in brackets: a unit, or whether it is required.
+_NOTES = re.compile(r"（(?:张|个|人|元|年|全称|必填|选填|可选|必填项|选填项|如有)）$")
+
+
+def _bare(name: str) -> str:
+    """A header without such a note (床位数（张）, 机构名称（全称）, 地址（必填）): the column is
+    known by the rest. Other brackets stay (机构名称（曾用名） is another column)."""
+    return _NOTES.sub("", name)
+
+
 def by_header(columns: Iterable[Column]) -> dict[str, Column]:
     return {_norm_header(name): column for column in columns
             for name in (column.header, *column.aliases)}
@@ -140,7 +150,7 @@ def map_headers(headers: Iterable[Any], columns: tuple[Column, ...] = COLUMNS) -
         name = _norm_header(header)
         if not name:
             continue
-        column = known.get(name)
+        column = known.get(name) or known.get(_bare(name))
         if column is None:
             ignored.append(name)
         elif column.field in seen:

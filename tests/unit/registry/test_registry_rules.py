@@ -54,6 +54,15 @@ def test_headers_accept_aliases_and_name_what_is_not_kept_and_what_is_missing():
     assert all(p.line().startswith("表头，") for p in headers.problems)
 
 
+def test_headers_with_a_unit_or_a_required_mark_are_known_by_the_rest():
+    headers = imports.map_headers(["机构名称（全称）", "统一社会信用代码(必填)", "床位数（张）",
+                                   "空余床位数 (张)", "机构名称（曾用名）", "地址（英文）"])
+    assert [c.field for c in headers.index.values()] == [
+        "name", "credit_code", "beds_total", "beds_vacant"]
+    # Other notes name other columns: not kept, and said so.
+    assert headers.ignored == ["机构名称（曾用名）", "地址（英文）"]
+
+
 @pytest.mark.parametrize("value, expected", [
     ("2021-03-04", date(2021, 3, 4)), ("2021/3/4", date(2021, 3, 4)),
     ("2021年3月4日", date(2021, 3, 4)), (datetime(2021, 3, 4, 0, 0), date(2021, 3, 4)),
