@@ -28,8 +28,11 @@ from portal.institutions.models import Institution
 from portal.orgs.models import Department, District
 from portal.orgs.vocab import DEPARTMENT_TYPES, office_name
 from portal.registry.rules import offices
+from portal.registry.kinds import KINDS
 from portal.registry.services import Outcome
-from portal.registry.sheets import import_districts, import_offices, stored_offices
+from portal.registry.services.institutions import sha256_of
+from portal.registry.services.running import import_file
+from portal.registry.sheets import stored_offices
 
 
 class InitError(Exception):
@@ -107,11 +110,12 @@ def init_city(db: Session, *, city: str, admin: str, password: str,
     if problems:
         raise InitError(f"管理员密码不符合要求：{'；'.join(problems)}")
     result = InitResult()
-    for name, path, run in (("区县和乡镇（街道）", districts_file, import_districts),
-                            ("部门", offices_file, import_offices)):
+    for name, path, code in (("区县和乡镇（街道）", districts_file, "districts"),
+                             ("部门", offices_file, "offices")):
         if path is None:
             continue
-        outcome = run(db, path)
+        # As `portal import` runs it: listed with the city's imports (/admin/imports).
+        outcome, _ = import_file(db, KINDS[code], path, mode="import", sha256=sha256_of(path))
         result.outcomes.append((name, outcome))
         if outcome.problems:
             raise InitError(f"{name}文件有错误，未写入任何数据", result.outcomes)

@@ -88,6 +88,11 @@ def test_init_with_the_city_files_routes_every_category(db, tmp_path, capsys):
     routed = route(Rule("service_quality", service.responsible_type), qingxi.id, ref.offices)
     assert ref.office_names[routed.responsible_office] == "青溪区民政局"
     assert [t for t, _d in audits(db)] == ["districts", "offices"]
+    # Listed with the city's imports, as `portal import` would list them.
+    from portal.registry.models import Import
+    assert [(i.kind, i.status, i.actor, i.added > 0) for i in db.scalars(
+        select(Import).order_by(Import.id))] == [("districts", "done", "命令行", True),
+                                                  ("offices", "done", "命令行", True)]
 
 
 def test_init_with_a_bad_file_or_password_writes_nothing(db, tmp_path, capsys):
