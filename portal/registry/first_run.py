@@ -27,8 +27,8 @@ from portal.core import audit
 from portal.institutions.models import Institution
 from portal.orgs.models import Department, District
 from portal.orgs.vocab import DEPARTMENT_TYPES, office_name
-from portal.registry.rules import offices
 from portal.registry.kinds import KINDS
+from portal.registry.rules import offices
 from portal.registry.services import Outcome
 from portal.registry.services.institutions import sha256_of
 from portal.registry.services.running import import_file
