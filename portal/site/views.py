@@ -46,13 +46,21 @@ def _remember(ctx: Ctx, cookie: str, on: bool) -> Response:
     return response
 
 
-@view()
+def _aid_again(ctx: Ctx) -> Response:
+    """A reading aid pressed after the browser's form cookie went (a tab kept open overnight, a
+    phone's browser restored): not the bare refusal, but a page that says so, whose header's
+    buttons carry a fresh token, so the next press works (answered 403, storing nothing)."""
+    aid = "大字模式" if "large" in ctx.form else "高对比度"
+    return ctx.render("site/reading_aid_again.html", aid=aid, back=safe_next(ctx.field("next")))
+
+
+@view(form_again=_aid_again)
 def text_size(ctx: Ctx) -> Response:
     """Toggle large text (特大字体, 《互联网网站适老化通用设计规范》)."""
     return _remember(ctx, LARGE_TEXT_COOKIE, ctx.field("large") == "1")
 
 
-@view()
+@view(form_again=_aid_again)
 def contrast(ctx: Ctx) -> Response:
     """Toggle the high-contrast theme (背景色高对比, 《互联网网站适老化通用设计规范》)."""
     return _remember(ctx, HIGH_CONTRAST_COOKIE, ctx.field("high") == "1")

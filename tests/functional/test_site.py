@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from factories import institution
@@ -135,3 +136,24 @@ def test_directory_lists_and_filters(client, db):
         "/institutions/", params={"district": a.district_id}, headers={"HX-Request": "true"}
     )
     assert fragment.text.lstrip().startswith('<section id="results"')
+
+
+def test_a_reading_aid_pressed_after_the_form_cookie_went_asks_again_kindly(client):
+    """The tab stood open overnight (the form cookie ended with the browser): not the bare
+    refusal, but a page that says to press again, whose header's button then works."""
+    token = csrf_token(client)
+    client.cookies.clear()
+    stale = client.post("/prefs/text-size", data={"csrf_token": token, "large": "1",
+                                                  "next": "/institutions/"},
+                        follow_redirects=False)
+    assert stale.status_code == 403 and 'id="aid-again"' in stale.text
+    assert "请再按一次“大字模式”" in stale.text and 'href="/institutions/"' in stale.text
+    assert "portal_large_text" not in stale.headers.get("set-cookie", "")
+    fresh = re.search(r'name="csrf_token" value="([^"]+)"', stale.text).group(1)
+    again = client.post("/prefs/text-size", data={"csrf_token": fresh, "large": "1",
+                                                  "next": "/institutions/"},
+                        follow_redirects=False)
+    assert again.status_code == 303 and "portal_large_text=1" in again.headers["set-cookie"]
+    other = client.post("/prefs/contrast", data={"csrf_token": "stale", "high": "1"},
+                        follow_redirects=False)
+    assert other.status_code == 403 and "请再按一次“高对比度”" in other.text
