@@ -92,6 +92,26 @@ def login(client, username: str, password: str) -> None:
 DEMO_PASSWORD = "Demo-2026-pass"  # every demo account's (README)
 
 
+def browser_file_complaint(page, base: str, *, typed: str, home: str, text: str,
+                           phone: str, category: str = "service_quality") -> str:
+    """File a complaint through the public form in a Playwright page (the name typed, the home
+    taken from the type-ahead); its 16-digit tracking number from the read-back."""
+    import re
+
+    page.goto(base + "/complaints/new")
+    page.get_by_label("机构名称（输入名称中的字或拼音首字母）").fill(typed)
+    page.get_by_role("radio", name=re.compile(home)).check()  # htmx type-ahead
+    page.get_by_label("问题类别").select_option(category)
+    page.get_by_label("具体情况（时间、地点、经过）").fill(text)
+    page.get_by_label("手机号码").fill(phone)
+    page.get_by_role("button", name="提交投诉").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("投诉已受理").is_visible()
+    number = page.locator(".readback .big-number").first.inner_text().strip()
+    assert re.fullmatch(r"\d{16}", number), number
+    return number
+
+
 def browser_login(page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
     """Sign in through the login form in a Playwright page."""
     page.goto(base + "/accounts/login")

@@ -231,6 +231,9 @@ def view(
                         # A password someone else gave (an import, a reset): changed first.
                         target = request.url_for("accounts:password").path
                         if request.url.path != target:
+                            if request.headers.get("HX-Request"):
+                                # A fragment (the menu's queue count polls): nothing to swap.
+                                return Response(status_code=204)
                             return RedirectResponse(f"{target}?next={quote(_here(request))}",
                                                     303)
                 ctx = Ctx(request=request, db=db, settings=settings, user=user, form=form,

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from support import ARTIFACTS, browser_login
+from support import ARTIFACTS, browser_file_complaint, browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -29,17 +29,9 @@ def _sms_code(db_url: str, phone: str) -> str:
 def test_public_complaint_is_answered_from_the_queue_and_tracked(browser, live_server, live_db_url):
     public = browser.new_context(locale="zh-CN")
     page = public.new_page()
-    page.goto(live_server + "/complaints/new")
-    page.get_by_label("机构名称（输入名称中的字或拼音首字母）").fill("康乐老年")
-    page.get_by_role("radio", name=re.compile("康乐老年公寓")).check()  # htmx type-ahead
-    page.get_by_label("问题类别").select_option("service_quality")
-    page.get_by_label("具体情况（时间、地点、经过）").fill("夜里按呼叫铃半小时没人来，老人尿湿了床。")
-    page.get_by_label("手机号码").fill("13566667777")
-    page.get_by_role("button", name="提交投诉").click()
-    page.wait_for_load_state()
-    assert page.get_by_text("投诉已受理").is_visible()
-    number = page.locator(".readback .big-number").first.inner_text().strip()
-    assert re.fullmatch(r"\d{16}", number)
+    number = browser_file_complaint(page, live_server, typed="康乐老年", home="康乐老年公寓",
+                                    text="夜里按呼叫铃半小时没人来，老人尿湿了床。",
+                                    phone="13566667777")
     assert "东城区民政局" in page.locator(".readback").inner_text()
     page.screenshot(path=str(ARTIFACTS / "complaint-readback.png"), full_page=True)
 

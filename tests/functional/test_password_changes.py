@@ -149,3 +149,15 @@ def test_an_account_an_admin_creates_changes_the_chosen_password_first(client, d
     login(client, "new-op", "Chosen-by-admin-1")
     answer = client.get("/operator/", follow_redirects=False)
     assert answer.headers["location"] == "/accounts/password?next=/operator/"
+
+
+def test_fragments_a_page_polls_get_nothing_until_the_password_is_changed(client, db):
+    """The menu's queue count (htmx) on the 修改密码 page itself: no redirect to swap in."""
+    user(db, Role.DEPARTMENT, username="dept-frag", must_change_password=True)
+    db.commit()
+    login(client, "dept-frag", PASSWORD)
+    page = client.get("/accounts/password").text
+    assert 'id="must-change"' in page and "queue-attention" in page
+    polled = client.get("/staff/queue/attention", headers={"HX-Request": "true"},
+                        follow_redirects=False)
+    assert polled.status_code == 204 and polled.text == ""
