@@ -14,16 +14,10 @@ from sqlalchemy import Connection, Table, func, insert, select, update
 from complaints.models import RoutingRule
 from demo import geo, names
 from demo.backoffice import pending_draft
-from demo.institutions import (
-    CHILD_TABLES,
-    INSTITUTION_NOTES,
-    DemoDistrict,
-    DemoOrg,
-    InstitutionMaker,
-    forced_kind_nature,
-    landline,
-)
+from demo.draw import landline
+from demo.institutions import CHILD_TABLES, INSTITUTION_NOTES, InstitutionMaker, forced_kind_nature
 from demo.opendays import open_day_rows, seats_by_event, signup_rows
+from demo.org import DemoDistrict, DemoOrg
 from portal.accounts.models import User
 from portal.accounts.rules.passwords import hash_password
 from portal.accounts.rules.roles import Role
