@@ -40,6 +40,7 @@ from portal.core.security import (
 from portal.core.settings import PROJECT_ROOT, SettingError, get_settings
 from portal.core.templating import templates
 from portal.institutions.services.records import RecordError
+from portal.institutions.views import api as institution_api
 from portal.institutions.views import public as institution_views
 from portal.institutions.views import records as gov_views
 from portal.opendata.views import indicators as indicator_views
@@ -175,7 +176,7 @@ def create_app() -> Starlette:
         *site_views.routes,
         # Before Mount("/api/v1"): that mount answers 404 for the rest of /api/v1.
         *search_views.routes,
-        *institution_views.api_routes,
+        *institution_api.routes,
         Mount("/accounts", routes=accounts_views.routes, name="accounts"),
         Mount("/admin/complaints", routes=complaint_admin_views.routes, name="complaints_admin"),
         Mount("/admin/disclosures", routes=backoffice_views.admin_routes,
