@@ -69,9 +69,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _print_outcome(outcome: Outcome) -> None:
-    from portal.registry.rules import imports
+    from portal.registry.rules import imports, report
 
-    for row, column, message in imports.report_rows(outcome.problems):
+    for row, column, message in report.report_rows(outcome.problems):
         print(imports.Problem(row, column, message).line())
     for line in outcome.summary.lines():
         print(line)

@@ -1,5 +1,6 @@
-"""Importing the institution registry: the columns, each cell's checks, each row's checks, what
-an import would change and the report, all in Chinese where a user reads it.
+"""Importing the institution registry: the columns, each cell's checks, each row's checks and
+what an import would change, all in Chinese where a user reads it (the report of an import is
+portal/registry/rules/report.py).
 
 Pure: no database, no files. `portal.registry.services` reads a file into rows of cell values,
 passes them here with the city's districts and streets and the institutions already stored,
@@ -383,43 +384,6 @@ def changed_values(row: Row, stored: dict[str, Any]) -> dict[str, Any]:
 
 STORED_FIELDS = tuple(c.field for c in COLUMNS if c.field not in ("district", "street")) + (
     "district_id", "street_id")
-
-
-# ---- the report --------------------------------------------------------------------------
-
-@dataclass
-class Summary:
-    file: str
-    encoding: str
-    total: int
-    bad: int
-    added: int
-    updated: int
-    unchanged: int
-    ignored: list[str]
-    written: bool
-
-    def lines(self) -> list[str]:
-        kept = f"未保存的列：{'、'.join(self.ignored)}" if self.ignored else "文件的每一列都已对应"
-        if self.written:
-            done = f"已写入：新增 {self.added}，更新 {self.updated}，无变化 {self.unchanged}"
-        else:
-            done = (f"未写入任何数据；有效行中可新增 {self.added}，可更新 {self.updated}，"
-                    f"无变化 {self.unchanged}")
-        return [
-            f"文件：{self.file}（{self.encoding}）",
-            f"数据行 {self.total}，有错误 {self.bad}，有效 {self.total - self.bad}",
-            done,
-            kept,
-        ]
-
-
-REPORT_HEADER = ("行", "列", "问题")
-
-
-def report_rows(problems: Iterable[Problem]) -> list[tuple[int, str, str]]:
-    """The problems sorted by row, for printing or writing as a table."""
-    return [(p.row, p.column, p.message) for p in sorted(problems, key=lambda p: p.row)]
 
 
 # ---- one institution typed in the back office --------------------------------------------

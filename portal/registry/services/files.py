@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from python_calamine import CalamineError, CalamineWorkbook
 
 from portal.core.exports import Sheet, write_xlsx
-from portal.registry.rules import imports
+from portal.registry.rules import imports, report
 
 SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
@@ -84,11 +84,11 @@ def read_table(path: Path) -> Table:
 
 def write_report(problems: list[imports.Problem], out: Path) -> None:
     """The per-row report as XLSX or CSV (UTF-8 with BOM, which Excel opens correctly)."""
-    rows = imports.report_rows(problems)
+    rows = report.report_rows(problems)
     if out.suffix.lower() == ".csv":
         with out.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(imports.REPORT_HEADER)
+            writer.writerow(report.REPORT_HEADER)
             writer.writerows(rows)
         return
     write_xlsx(out, [report_sheet(rows)])
@@ -96,7 +96,7 @@ def write_report(problems: list[imports.Problem], out: Path) -> None:
 
 def report_sheet(rows: Iterable[tuple[int, str, str]]) -> Sheet:
     """The report's one sheet (the CLI's --report and the back office's download)."""
-    return Sheet("检查结果", imports.REPORT_HEADER, rows, widths=(8, 24, 80))
+    return Sheet("检查结果", report.REPORT_HEADER, rows, widths=(8, 24, 80))
 
 
 def template_book(sheet_title: str, columns: tuple[imports.Column, ...],

@@ -28,7 +28,7 @@ from portal.core.db import plan_each_statement, utcnow
 from portal.core.jobs import record_job
 from portal.institutions.tasks import enqueue_refresh, refresh_stale_pages
 from portal.registry.models import Import, ImportChange
-from portal.registry.rules import imports
+from portal.registry.rules import imports, report
 from portal.registry.services.files import ImportFileError, read_table
 from search.tasks import enqueue_index_update, enqueue_rebuild
 
@@ -74,8 +74,8 @@ class Outcome:
         return self.checker.problems
 
     @property
-    def summary(self) -> imports.Summary:
-        return imports.Summary(self.file, self.encoding, self.checker.total,
+    def summary(self) -> report.Summary:
+        return report.Summary(self.file, self.encoding, self.checker.total,
                                len(self.checker.bad_rows), self.added, self.updated,
                                self.unchanged, self.ignored, self.written)
 
@@ -197,7 +197,7 @@ def _finish(record: Import, outcome: Outcome, status: str) -> None:
     record.added, record.updated, record.unchanged = (outcome.added, outcome.updated,
                                                       outcome.unchanged)
     record.report = {"summary": outcome.summary.lines(),
-                     "problems": [list(p) for p in imports.report_rows(outcome.problems)]}
+                     "problems": [list(p) for p in report.report_rows(outcome.problems)]}
 
 
 def refresh_institutions(db: Session, ids: set[int]) -> None:
