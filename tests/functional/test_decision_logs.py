@@ -15,7 +15,7 @@ from complaints.models import Complaint
 from portal.core.jobs import MAX_ATTEMPTS, OutboxJob, redis_connection, run_outbox_job, sweep_outbox
 from portal.core.notify import queue_notification
 from portal.core.scheduler import ResilientCron
-from portal.core.settings import reset_settings
+from portal.core.settings import get_settings, reset_settings
 
 from factories import department, district, institution
 from servers import free_port
@@ -62,7 +62,9 @@ def test_filing_a_complaint_logs_its_routing_clock_and_job_but_not_the_complaina
     assert (f"complaints.rules.routing INFO routing: rule fire_safety -> fire_rescue office {fire.id} "
             f"(no office in district {d.id}, the city's); co-handling offices [{civil.id}]; "
             f"supervising office {civil.id}") in lines
-    received = complaint.received_at.astimezone(complaint.due_at.tzinfo).date()
+    # The day it was received in the city (the clock's), not in UTC: the two differ from 16:00
+    # UTC on, when this test used to fail.
+    received = complaint.received_at.astimezone(get_settings().timezone).date()
     assert any(line.startswith(f"complaints.rules.clock DEBUG clock: received {received}, ")
                for line in lines)
     assert ("portal.core.jobs DEBUG outbox: portal.core.notify:send_notification recorded (queue default);"
