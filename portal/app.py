@@ -22,6 +22,7 @@ from complaints.views import admin as complaint_admin_views
 from complaints.views import open311
 from complaints.views import operator as operator_views
 from complaints.views import public as complaint_views
+from complaints.views import queues as queue_views
 from complaints.views import staff as staff_views
 from portal.accounts import views as accounts_views
 from portal.backoffice import views as backoffice_views
@@ -191,7 +192,7 @@ def create_app() -> Starlette:
         Mount("/institutions", routes=institution_views.routes, name="institutions"),
         Mount("/complaints", routes=complaint_views.routes, name="complaints"),
         Mount("/api/v1", routes=complaint_views.api_routes, name="api"),
-        Mount("/staff", routes=staff_views.routes, name="staff"),
+        Mount("/staff", routes=queue_views.routes + staff_views.routes, name="staff"),
         Mount("/reviews", routes=review_views.routes, name="reviews"),
         Mount("/gov", routes=gov_views.routes, name="gov"),
         Mount("/opendays", routes=openday_views.routes, name="opendays"),
