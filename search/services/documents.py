@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -23,6 +24,7 @@ from portal.institutions.models import (
     Institution,
     Penalty,
 )
+from portal.institutions.rules.facts import pick_total, priced_row, totals_of
 from portal.opendays.models import CANCELLED, OpenDay
 from portal.orgs.models import District, Street
 from search.rules.analysis import MAX_READINGS, price_bucket
@@ -48,31 +50,19 @@ class FeeRow:
 
 
 def monthly_price_range(fees: list[FeeRow]) -> tuple[int, int] | None:
-    """Cheapest and dearest monthly total (bed + care for a level + other monthly items), yuan.
-
-    Bed fees (床位费…) are alternatives (room types), care fees are per care level, every other
-    monthly item without a care level is added to each total. None when nothing is monthly.
-    """
-    monthly = [f for f in fees if f.cycle == "月"]
-    if not monthly:
+    """The directory's 每月约, in whole yuan: the cheapest and dearest monthly total across care
+    levels of the current fee rows, by the one definition (portal/institutions/rules/facts.py:
+    SPEC §2 月服务费用: components, room types as alternatives, 季/年 rows by the month). None
+    when no row recurs. (It had its own definition, which left out 季/年 rows.)"""
+    rows = [row for f in fees if (row := priced_row(f.care_level, f.item, f.price, f.cycle))]
+    total = pick_total(totals_of(rows), None)
+    if total is None:
         return None
-    beds = [f.price for f in monthly if not f.care_level and f.item.startswith("床位费")]
-    other = sum(
-        (f.price for f in monthly if not f.care_level and not f.item.startswith("床位费")),
-        Decimal(0),
-    )
-    by_level: dict[str, Decimal] = {}
-    for f in monthly:
-        if f.care_level:
-            by_level[f.care_level] = by_level.get(f.care_level, Decimal(0)) + f.price
-    levels = list(by_level.values()) or [Decimal(0)]
-    low = min(beds, default=Decimal(0)) + other + min(levels)
-    high = max(beds, default=Decimal(0)) + other + max(levels)
 
     def whole(value: Decimal) -> int:
         return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
-    return whole(low), whole(high)
+    return whole(total.low), whole(total.high)
 
 
 _ALIAS_SEPARATORS = re.compile(r"[,，、;；\s]+")
@@ -90,6 +80,7 @@ def _documents(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
     tz = get_settings().timezone
+    today = datetime.now(tz).date()
     rows = session.execute(
         select(
             Institution.id,
@@ -120,7 +111,8 @@ def _documents(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
             FeeItem.cycle,
             FeeItem.care_level,
         )
-        .where(FeeItem.institution_id.in_(ids), FeeItem.effective_to.is_(None))
+        .where(FeeItem.institution_id.in_(ids), FeeItem.effective_to.is_(None),
+               FeeItem.effective_from <= today)  # the rows in force, as the directory reads them
         .order_by(FeeItem.id)
     ):
         fees.setdefault(inst_id, []).append(FeeRow(*values))

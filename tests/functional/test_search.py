@@ -320,3 +320,27 @@ def test_without_an_index_search_is_politely_unavailable(client, db):
     assert api_response.status_code == 503 and api_response.json()["error"]["status"] == 503
     # The type-ahead reads the database, so it still works.
     assert client.get("/api/v1/institutions/suggest?q=x").status_code == 200
+
+
+def test_the_monthly_fee_in_search_is_the_directorys(client, db, env):
+    """One definition of 每月约 (portal/institutions/rules/facts.py): a quarterly row counts by
+    the month, a row not yet in force does not, room types are alternatives."""
+    from datetime import date as day
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from factories.disclosures import fee
+
+    inst = institution(db, name="季付颐养院")
+    fee(db, inst, "床位费（双人间）", "1500.00")
+    fee(db, inst, "床位费（单人间）", "2400.00")
+    fee(db, inst, "护理费", "2700.00", cycle="季")  # 900 a month
+    fee(db, inst, "餐费", "9999.00", effective_from=day(2999, 1, 1))  # not yet in force
+    db.commit()
+    build_index(env)
+    listed = client.get("/api/v1/institutions", params={"q": "季付颐养院"}).json()["items"]
+    fee_shown = listed[0]["monthly_fee"]
+    whole = [int(Decimal(fee_shown[k]).quantize(Decimal(1), ROUND_HALF_UP)) for k in ("low", "high")]
+    assert whole == [2400, 3300]
+    found = api(client, q="季付颐养院")["results"][0]
+    assert [found["monthly_price"]["min"], found["monthly_price"]["max"]] == whole
+    assert "每月约 2,400–3,300 元" in client.get("/search", params={"q": "季付颐养院"}).text

@@ -215,6 +215,16 @@ def monthly_totals(fees: Iterable[FeeFacts], today: date) -> dict[str | None, Mo
                       and (priced := priced_row(f.care_level, f.item, f.price, f.cycle))])
 
 
+def pick_total(totals: dict[str | None, MonthlyTotal], level: str | None) -> MonthlyTotal | None:
+    """The total for `level` (its own rows, else the shared ones); no level: across all levels."""
+    if level:
+        return totals.get(level) or totals.get(None)
+    if not totals:
+        return None
+    values = list(totals.values())
+    return MonthlyTotal(None, min(t.low for t in values), max(t.high for t in values))
+
+
 # (care level, component, monthly price) of one recurring fee row.
 PricedRow = tuple[str | None, str, Decimal]
 

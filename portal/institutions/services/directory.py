@@ -26,7 +26,13 @@ from portal.core import reference_version
 from portal.core.db import core_rows, core_scalar, core_scalars
 from portal.institutions.models import DirectoryCount, FeeItem, Grade, Institution
 from portal.institutions.rules.directory_query import PER_PAGE, DirectoryQuery
-from portal.institutions.rules.facts import MonthlyTotal, PricedRow, priced_row, totals_of
+from portal.institutions.rules.facts import (
+    MonthlyTotal,
+    PricedRow,
+    pick_total,
+    priced_row,
+    totals_of,
+)
 from portal.institutions.rules.geo import Point, haversine_km, longitude_scale, point_or_none
 from portal.orgs.models import District, Street
 from search.rules.typeahead import initials_query, matches_any
@@ -156,16 +162,6 @@ class DirectoryPage:
     @property
     def items(self) -> list[Institution]:
         return [r.institution for r in self.rows]
-
-
-def pick_total(totals: dict[str | None, MonthlyTotal], level: str | None) -> MonthlyTotal | None:
-    """The total for `level` (its own rows, else the shared ones); no level: across all levels."""
-    if level:
-        return totals.get(level) or totals.get(None)
-    if not totals:
-        return None
-    values = list(totals.values())
-    return MonthlyTotal(None, min(t.low for t in values), max(t.high for t in values))
 
 
 CLOSED = "closed"  # vocab.OPERATING_STATUSES: 终止（注销）
