@@ -59,8 +59,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     init = sub.add_parser("init", help="from an empty database to your city: districts, "
                           "offices, routing rules and the first admin, without demo data")
     init.add_argument("--city", help="the city's name (must equal PORTAL_CITY_NAME, its default)")
-    init.add_argument("--districts", help="districts and streets to import (.xlsx or .csv)")
-    init.add_argument("--offices", help="offices to import (.xlsx or .csv); without it, the "
+    init.add_argument("--districts", help="districts and streets to import (.xlsx, .xls or .csv)")
+    init.add_argument("--offices", help="offices to import (.xlsx, .xls or .csv); without it, the "
                       "sixteen department types' city offices")
     init.add_argument("--admin", default="admin", help="the first administrator's login")
     init.add_argument("--password-file", help="read the admin's password from this file's "

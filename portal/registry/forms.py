@@ -17,7 +17,7 @@ from wtforms import FileField  # type: ignore[import-untyped]
 from portal.core.formfields import Choice, Day, Integer, PortalForm, RowId, Text
 from portal.institutions.vocab import DISCOVERY_CHANNELS, OPERATING_STATUSES
 from portal.registry.models import MODES
-from portal.registry.services.files import SUFFIXES
+from portal.registry.services.files import ACCEPTED, SUFFIXES
 
 REASON_MAX = 500
 PLACE_MAX = 200
@@ -122,12 +122,12 @@ class UploadForm(PortalForm):
             return False
         upload = self.file.data
         if upload is None or not hasattr(upload, "file") or not upload.filename:
-            self.fail("file", "请选择要上传的文件（.xlsx 或 .csv）")
+            self.fail("file", f"请选择要上传的文件（{ACCEPTED}）")
             return False
         name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
         if not name.lower().endswith(SUFFIXES):
             upload.file.close()
-            self.fail("file", f"不支持的文件类型：{name}（请用 .xlsx 或 .csv）")
+            self.fail("file", f"不支持的文件类型：{name}（{ACCEPTED}）")
             return False
         try:
             content = upload.file.read(self.max_mb * MB + 1)

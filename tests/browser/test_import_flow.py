@@ -75,7 +75,7 @@ def test_upload_watch_progress_report_import_valid_rows_and_roll_back(browser, s
     browser_login(page, base, "minzheng", PASSWORD)
     page.get_by_role("link", name="数据导入").click()
     page.get_by_label("导入类型").select_option(label="养老机构名录")
-    page.get_by_label("文件（.xlsx 或 .csv").set_input_files(str(path))
+    page.get_by_label("文件（.xlsx、.xls 或 .csv").set_input_files(str(path))
     page.get_by_label("只检查（不写入，先看检查结果）").check()
     button = page.get_by_role("button", name="上传")
     assert button.bounding_box()["height"] >= 44

@@ -131,6 +131,25 @@ def write_xlsx(path: Path, data: list[list[Any]]) -> Path:
     return path
 
 
+def write_xls(path: Path, data: list[list[Any]]) -> Path:
+    """An Excel 97–2003 workbook (xlwt), as older office systems export; datetimes as date cells."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("养老机构")
+    dated = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for c, header in enumerate(HEADERS):
+        sheet.write(0, c, header)
+    for r, row in enumerate(data, start=1):
+        for c, cell in enumerate(row):
+            if isinstance(cell, datetime):
+                sheet.write(r, c, cell, dated)
+            elif cell is not None:
+                sheet.write(r, c, cell)
+    book.save(str(path))
+    return path
+
+
 def write_csv(path: Path, data: list[list[Any]], encoding: str = "gb18030") -> Path:
     with path.open("w", encoding=encoding, newline="") as fh:
         writer = csv.writer(fh)

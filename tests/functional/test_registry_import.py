@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from data.registry_rows import HEADERS, make_city, rows, spoil, write_csv, write_xlsx
+from data.registry_rows import HEADERS, make_city, rows, spoil, write_csv, write_xls, write_xlsx
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -20,11 +20,13 @@ from portal.institutions.models import Institution
 from portal.institutions.rules.directory_query import DirectoryQuery
 from portal.institutions.services.directory import Directory
 from portal.registry.models import Import
+from portal.registry.rules.imports import COLUMNS
 from search.rules.pinyin import sort_key
 
 from factories import user
 
 TODAY = date(2026, 12, 7)
+COLUMN_FIELDS = {c.header: c.field for c in COLUMNS}
 
 
 def run(capsys, *args: str) -> tuple[int, str]:
@@ -154,6 +156,27 @@ def test_utf8_csv_with_or_without_bom(db, tmp_path, capsys, encoding, label):
     code, out = run(capsys, write_csv(tmp_path / "a.csv", rows(30), encoding=encoding))
     assert code == 0 and f"（{label}）" in out
     assert counts(db)[0] == 30
+
+
+def test_an_excel_97_2003_workbook_imports_as_an_xlsx_does(db, tmp_path, capsys):
+    """Older office systems still export .xls: read by the same reader, date cells included."""
+    from datetime import datetime
+
+    make_city(db)
+    data = rows(40, seed=9)
+    dated = [(i, c) for i, row in enumerate(data) for c, cell in enumerate(row)
+             if isinstance(cell, datetime)]
+    assert dated  # some rows carry their dates as date cells
+    code, out = run(capsys, write_xls(tmp_path / "旧系统导出.xls", data))
+    assert code == 0, out
+    assert "旧系统导出.xls（XLS）" in out and "已写入：新增 40" in out
+    assert counts(db)[0] == 40
+    i, c = dated[0]
+    stored = db.scalars(select(Institution).where(
+        Institution.credit_code == data[i][HEADERS.index("统一社会信用代码")])).one()
+    assert getattr(stored, COLUMN_FIELDS[HEADERS[c]]) == data[i][c].date()
+    code, out = run(capsys, write_xls(tmp_path / "again.xls", data))
+    assert code == 0 and "无变化 40" in out
 
 
 def test_unreadable_files_and_unknown_users_write_nothing(db, tmp_path, capsys):

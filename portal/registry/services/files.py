@@ -16,7 +16,11 @@ from python_calamine import CalamineError, CalamineWorkbook
 from portal.core.exports import Sheet, write_xlsx
 from portal.registry.rules import imports, report
 
-SUFFIXES = (".xlsx", ".xlsm", ".csv")
+# Workbooks python-calamine reads: Excel 2007+ and Excel 97–2003 (.xls, which older office
+# systems still export); and CSV.
+WORKBOOKS = (".xlsx", ".xlsm", ".xls")
+SUFFIXES = (*WORKBOOKS, ".csv")
+ACCEPTED = "请用 .xlsx、.xls 或 .csv"
 
 
 class ImportFileError(Exception):
@@ -65,7 +69,7 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[Any, ...]], int]:
                 raise ImportFileError("工作簿中没有工作表")
             sheet = book.get_sheet_by_index(0)
     except CalamineError as exc:
-        raise ImportFileError(f"不是有效的 Excel（.xlsx）文件，或文件已损坏：{exc}") from None
+        raise ImportFileError(f"不是有效的 Excel 文件（.xlsx 或 .xls），或文件已损坏：{exc}") from None
     return (tuple(row) for row in sheet.iter_rows()), sheet.height
 
 
@@ -76,10 +80,11 @@ def read_table(path: Path) -> Table:
         lines = text.count("\n") + (0 if text.endswith("\n") else 1)
         rows = _csv_rows(text)
         return Table(next(rows, ()), enumerate(rows, start=2), encoding, max(0, lines - 1))
-    if suffix in (".xlsx", ".xlsm"):
+    if suffix in WORKBOOKS:
         rows, height = _xlsx_rows(path)
-        return Table(next(rows, ()), enumerate(rows, start=2), "XLSX", max(0, height - 1))
-    raise ImportFileError(f"不支持的文件类型：{path.suffix or '无扩展名'}（请用 .xlsx 或 .csv）")
+        return Table(next(rows, ()), enumerate(rows, start=2), suffix[1:].upper(),
+                     max(0, height - 1))
+    raise ImportFileError(f"不支持的文件类型：{path.suffix or '无扩展名'}（{ACCEPTED}）")
 
 
 def write_report(problems: list[imports.Problem], out: Path) -> None:
