@@ -30,6 +30,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('users') as batch:
-        batch.drop_column('password_changed_at')
-        batch.drop_column('must_change_password')
+    # drop_column, not a batch copy: on SQLite a copy drops `users`, which others refer to.
+    op.drop_column('users', 'password_changed_at')
+    op.drop_column('users', 'must_change_password')
