@@ -189,8 +189,10 @@ class AccountService:
         if not self._count_attempt(user.id, utcnow()):
             raise InvalidUser(LoginFailed.message)
         current_ok = verify_password(user.password_hash, current)
-        if current_ok:
-            user.failed_logins, user.locked_until = 0, None
+        if current_ok:  # a right password is no failed attempt, whatever the new one is like
+            with own_transaction(self.db) as conn:
+                conn.execute(update(User).where(User.id == user.id)
+                             .values(failed_logins=0, locked_until=None))
         problems = change_problems(user.username, new, again, current_ok=current_ok,
                                    same_as_current=current_ok and current == new)
         if problems:

@@ -161,3 +161,14 @@ def test_fragments_a_page_polls_get_nothing_until_the_password_is_changed(client
     polled = client.get("/staff/queue/attention", headers={"HX-Request": "true"},
                         follow_redirects=False)
     assert polled.status_code == 204 and polled.text == ""
+
+
+def test_a_right_current_password_with_a_weak_new_one_is_no_failed_attempt(client, db):
+    user(db, Role.OPERATOR, username="op-weak")
+    db.commit()
+    login(client, "op-weak", PASSWORD)
+    for _ in range(8):
+        assert change(client, PASSWORD, "weak", "weak").status_code == 400
+    db.expire_all()
+    assert db.scalar(select(User.failed_logins).where(User.username == "op-weak")) == 0
+    assert change(client, PASSWORD, NEW).status_code == 303
