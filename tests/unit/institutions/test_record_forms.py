@@ -31,7 +31,10 @@ def test_an_inspection_reads_into_its_row_fields():
     assert form.record() == {
         "inspected_on": date(2026, 3, 10), "items_checked": "消防通道、食品留样",
         "findings": "消防通道堆放杂物", "rectification_deadline": date(2026, 4, 10),
-        "rectification_status": "pending", "outcome": "rectification_required"}
+        "rectification_status": "pending", "outcome": "rectification_required",
+        "record_no": None}  # blank: none (the column is unique where set)
+    numbered = InspectionForm({**INSPECTION, "record_no": " 检字〔2026〕7号 "}, today=TODAY)
+    assert numbered.check() == {} and numbered.record()["record_no"] == "检字〔2026〕7号"
 
 
 @pytest.mark.parametrize(("changes", "problems"), [
