@@ -92,10 +92,24 @@ def test_redis_down_while_complaints_come_in_and_cron_jobs_fall_due(env, tmp_pat
 
         redis.start()  # the same port; nothing was persisted: the outbox has the rest
         back = time.monotonic()
+        restarts = []
+
+        def all_sent() -> bool:
+            """As production's supervisor does: RQ's worker quits when Redis goes away while it
+            is between jobs (not waiting in its dequeue, where it retries), and systemd
+            (deploy/systemd/portal-worker.service: Restart=always) or `portal dev` starts it
+            again. Seen under two test processes, Redis stopped 10 ms after a batch ended."""
+            nonlocal worker
+            if worker.poll() is not None:
+                restarts.append(worker.returncode)
+                worker, _ = start_portal(proc_env, "worker", log=worker_log)
+            return sent(env) == (before + during,) * 2
+
         # A bound for a hang, not a speed: usually 5-15 s, once over 120 s on this machine
         # (2026-12-07) while the RQ worker reconnected.
-        wait_for(lambda: sent(env) == (before + during,) * 2, 300,
-                 "every acknowledgement after Redis returned")
+        wait_for(all_sent, 300, "every acknowledgement after Redis returned")
+        if restarts:
+            print(f"\n[fault] the worker quit with Redis (exit {restarts}) and was started again")
         caught_up = time.monotonic() - back
         print(f"\n[fault] Redis down {OUTAGE} s while {during} complaints were filed: all "
               f"{before + during} acknowledgements sent once, {caught_up:.1f} s after it returned")
