@@ -189,6 +189,27 @@ def stop_process(proc: subprocess.Popen, timeout: float = 40) -> None:
 
 
 @contextmanager
+def nginx_without_upstream(prefix: Path) -> Iterator[tuple[subprocess.Popen, int]]:
+    """The deployed nginx site (portal/core/nginxconf.py) on a free port, its upstream a port
+    nobody listens on (the web processes down, or not needed); yields nginx and its port."""
+    import pytest
+
+    from portal.core import nginxconf
+
+    if not Path(nginxconf.NGINX).exists():
+        pytest.fail("nginx is missing: run scripts/setup.sh (Debian package nginx)")
+    port = free_port()
+    conf = nginxconf.config(prefix, port, free_port())
+    nginx = subprocess.Popen(nginxconf.command(prefix, conf),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        yield nginx, port
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=30)
+
+
+@contextmanager
 def serve_app(db_url: str, redis_url: str, secret: str) -> Iterator[str]:
     """The real app under uvicorn on a SQLite database whose folder is its var dir; yields the
     base URL."""

@@ -41,7 +41,7 @@ from portal.core.db import dispose_engines, session_scope
 from portal.institutions.models import Institution
 
 from factories import user
-from servers import free_port, portal_env, stop_process, uvicorn_workers
+from servers import free_port, nginx_without_upstream, portal_env, stop_process, uvicorn_workers
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -391,18 +391,10 @@ def test_site_passes_nginx_t_in_debians_own_nginx_conf(tmp_path):
 
 def test_nginx_answers_in_chinese_while_the_web_processes_are_down(tmp_path):
     """No web process listening (a restart): the site's 502 page, in Chinese, not cached."""
-    if not Path(nginxconf.NGINX).exists():
-        pytest.fail("nginx is missing: run scripts/setup.sh (Debian package nginx)")
-    port = free_port()
-    conf = nginxconf.config(tmp_path, port, free_port())  # an upstream port nobody listens on
-    nginx = subprocess.Popen(nginxconf.command(tmp_path, conf),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
+    with nginx_without_upstream(tmp_path) as (nginx, port):
         status, headers, body = wait_until(
             lambda: (r := fetch(f"http://127.0.0.1:{port}/complaints/new"))[0] and r
             or nginx.poll() is not None and (0, {}, b""), 30, "nginx")
         assert status == 502, (tmp_path / "error.log").read_text()
         assert "服务暂时不可用" in body.decode() and headers["cache-control"] == "no-store"
-    finally:
-        nginx.terminate()
-        nginx.wait(timeout=30)
+

@@ -5,15 +5,11 @@ answers 502 after passing it on), while anywhere else nginx still stops it with 
 from __future__ import annotations
 
 import http.client
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from portal.core import nginxconf
-
-from servers import free_port
+from servers import nginx_without_upstream
 
 pytestmark = pytest.mark.browser
 
@@ -35,13 +31,7 @@ def post(port: int, path: str, size: int, sent: int | None = None) -> int:
 
 
 def test_only_the_complaint_form_takes_a_body_of_photos(tmp_path):
-    if not Path(nginxconf.NGINX).exists():
-        pytest.fail("nginx is missing: run scripts/setup.sh (Debian package nginx)")
-    port = free_port()
-    conf = nginxconf.config(tmp_path, port, free_port())  # an upstream port nobody listens on
-    nginx = subprocess.Popen(nginxconf.command(tmp_path, conf),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
+    with nginx_without_upstream(tmp_path) as (nginx, port):
         for _ in range(150):  # until nginx listens (at most 30 s)
             if post(port, "/accounts/login", 10) or nginx.poll() is not None:
                 break
@@ -49,6 +39,3 @@ def test_only_the_complaint_form_takes_a_body_of_photos(tmp_path):
         assert post(port, "/complaints/new", BODY) == 502  # passed on to the (absent) app
         assert post(port, "/accounts/login", BODY) == 413
         assert post(port, "/complaints/new", 111 * 1024 * 1024, sent=1024) == 413
-    finally:
-        nginx.terminate()
-        nginx.wait(timeout=30)
