@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.core.db import utcnow
-from portal.institutions.forms import InspectionCorrection, PenaltyCorrection, WithdrawalForm
 from portal.institutions.models import Inspection, Penalty, RecordRevision
+from portal.institutions.record_forms import InspectionCorrection, PenaltyCorrection, WithdrawalForm
 from portal.institutions.services.records import (
     InvalidRecord,
     RecordNotFound,

@@ -2,7 +2,7 @@
 rectification) and penalties; red/black-list entries and the 履约评价 of the credit commitment
 are in `records_credit`.
 
-Each service reads the values posted with its form (portal/institutions/forms.py: each field's
+Each service reads the values posted with its form (portal/institutions/record_forms.py: each field's
 rule, the rules between fields, Chinese messages keyed by field name), adds the rules that need
 the database, checks who may do it, stamps `recorded_by_id`, writes an audit event and enqueues
 the search-index update in the caller's transaction. The caller commits (or rolls back on an error).
@@ -29,7 +29,8 @@ from portal.accounts.models import User
 from portal.accounts.rules.roles import Role
 from portal.core import audit
 from portal.core.formfields import PortalForm
-from portal.institutions.forms import (
+from portal.institutions.models import CreditEntry, Grade, Inspection, Institution, Penalty
+from portal.institutions.record_forms import (
     GradeForm,
     InspectionForm,
     PenaltyFields,
@@ -37,7 +38,6 @@ from portal.institutions.forms import (
     PenaltyStatusForm,
     RectificationForm,
 )
-from portal.institutions.models import CreditEntry, Grade, Inspection, Institution, Penalty
 from portal.institutions.services import reach
 from portal.institutions.tasks import enqueue_refresh
 from portal.orgs.models import Department

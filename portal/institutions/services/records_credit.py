@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.core.settings import get_settings
-from portal.institutions.forms import AssessmentForm, CreditEntryForm, CreditUpdateForm
 from portal.institutions.models import CreditEntry, FulfilmentAssessment
+from portal.institutions.record_forms import AssessmentForm, CreditEntryForm, CreditUpdateForm
 from portal.institutions.rules.credit import refusal_message
 from portal.institutions.services.credit_status import credit_status
 from portal.institutions.services.records import (

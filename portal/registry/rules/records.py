@@ -5,7 +5,7 @@ nothing.
 
 Pure. A row's cells are read as the registry's cells are (portal/registry/rules/cells.py: Excel
 dates, 是/否, Chinese labels of a vocabulary) and then checked by the very form the government
-entry pages use (portal/institutions/forms.py: each field's rule, the rules between fields), so
+entry pages use (portal/institutions/record_forms.py: each field's rule, the rules between fields), so
 a record is checked the same way whichever way it comes. What needs the database — the
 institution named by its credit code, the department by its name, a number used for another
 institution, the red list's blockers — is the service's (portal/registry/services/records.py).
@@ -21,7 +21,12 @@ from typing import Any
 
 from portal.core.formfields import PortalForm
 from portal.institutions import vocab
-from portal.institutions.forms import CreditEntryForm, GradeForm, InspectionFields, PenaltyFields
+from portal.institutions.record_forms import (
+    CreditEntryForm,
+    GradeForm,
+    InspectionFields,
+    PenaltyFields,
+)
 from portal.registry.rules.cells import DATE_FORMATS, a_date, choice, credit_code, text, yes_no
 from portal.registry.rules.imports import Column, Headers, Problem, RowChecker, parse_cells
 

@@ -1,4 +1,4 @@
-"""The government record forms (portal/institutions/forms.py): the rules between fields, each
+"""The government record forms (portal/institutions/record_forms.py): the rules between fields, each
 message once. The services' database rules (department, decision number, red-list blockers) are
 tested through the pages (tests/functional/test_gov_records.py)."""
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.institutions.forms import (
+from portal.institutions.record_forms import (
     CreditUpdateForm,
     GradeForm,
     InspectionCorrection,
