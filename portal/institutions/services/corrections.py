@@ -32,8 +32,7 @@ from portal.institutions.services.records import (
     _may_change,
     _plain,
     _validated,
-    check_decision_no,
-    check_record_no,
+    check_number_new,
 )
 
 MODELS: dict[str, type[Inspection] | type[Penalty]] = {
@@ -76,10 +75,10 @@ def correct(db: Session, actor: User, kind: str, record_id: int, data: Mapping[s
     row = _row(db, actor, kind, record_id)
     if kind == "inspection":
         form = _validated(InspectionCorrection(data, today=today))
-        check_record_no(db, Inspection, form, row_id=row.id)
+        check_number_new(db, Inspection, form, "record_no", row_id=row.id)
     else:
         form = _validated(PenaltyCorrection(data, today=today))
-        check_decision_no(db, form, penalty_id=row.id)
+        check_number_new(db, Penalty, form, "decision_no", row_id=row.id)
     _check(form)
     fields, reason = form.record(), form.reason.data
     before = snapshot(row)

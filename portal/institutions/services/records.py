@@ -33,7 +33,6 @@ from portal.institutions.models import CreditEntry, Grade, Inspection, Instituti
 from portal.institutions.record_forms import (
     GradeForm,
     InspectionForm,
-    PenaltyFields,
     PenaltyForm,
     PenaltyStatusForm,
     RectificationForm,
@@ -196,7 +195,7 @@ def record_grade(db: Session, actor: User, institution_id: int, data: Mapping[st
     if not form.awarded_by.data and actor.department is not None:
         form.awarded_by.process_data(actor.department.name)  # the recording office's own
     _validated(form)
-    check_record_no(db, Grade, form)
+    check_number_new(db, Grade, form, "record_no")
     _check(form)
     level, awarded_by = int(form.level.data), form.awarded_by.data
     awarded_on, valid_until = form.awarded_on.data, form.valid_until.data
@@ -234,7 +233,7 @@ def record_inspection(db: Session, actor: User, institution_id: int, data: Mappi
     department_id = _department(db, actor, form)
     check_reach(db, actor, "inspection", inst, today)
     check_named_office(db, actor, "inspection", inst, department_id, today)
-    check_record_no(db, Inspection, form)
+    check_number_new(db, Inspection, form, "record_no")
     _check(form)
     fields = form.record()
     assert department_id is not None and fields["inspected_on"] is not None
@@ -272,29 +271,20 @@ def update_rectification(db: Session, actor: User, inspection_id: int,
 # --- the records' own numbers ------------------------------------------------------------
 
 
-def check_record_no(db: Session, model: type[Grade] | type[Inspection] | type[CreditEntry],
-                    form: Any, row_id: int | None = None) -> None:
-    """A grade's 证书编号, an inspection's 文书编号, a list entry's 决定文号: optional on the
-    forms, entered once (a registry import upserts by it: portal/registry/rules/records.py, so
-    an entry by form and the same record imported later stay one). `row_id`: a correction's."""
-    number = form.record_no.data
-    if number and not form.failed("record_no") and db.scalar(
-            select(model.id).where(model.record_no == number, model.id != (row_id or 0))
+def check_number_new(db: Session, model: type[Grade] | type[Inspection] | type[CreditEntry]
+                     | type[Penalty], form: Any, field: str, row_id: int | None = None) -> None:
+    """A record's own number is entered once: a penalty's 处罚决定书文号 (required), and a grade's
+    证书编号, an inspection's 文书编号, a list entry's 决定文号 (optional; a registry import
+    upserts by them, portal/registry/rules/records.py, so an entry by form and the same record
+    imported later stay one). `row_id`: the row being corrected."""
+    number = form[field].data
+    if number and not form.failed(field) and db.scalar(
+            select(model.id).where(getattr(model, field) == number, model.id != (row_id or 0))
     ) is not None:
-        form.fail("record_no", f"{form.record_no.label.text}“{number}”已录入过，请核对")
+        form.fail(field, f"{form[field].label.text}“{number}”已录入过，请核对")
 
 
 # --- penalties ----------------------------------------------------------------------------
-
-
-def check_decision_no(db: Session, form: PenaltyFields, penalty_id: int | None = None) -> None:
-    """A decision number is entered once; `penalty_id`: the row being corrected."""
-    decision_no = form.decision_no.data
-    if decision_no and not form.failed("decision_no") and db.scalar(
-        select(Penalty.id).where(Penalty.decision_no == decision_no, Penalty.id != (
-            penalty_id or 0))
-    ) is not None:
-        form.fail("decision_no", f"决定书文号“{decision_no}”已录入过，请核对")
 
 
 def record_penalty(db: Session, actor: User, institution_id: int, data: Mapping[str, Any],
@@ -305,7 +295,7 @@ def record_penalty(db: Session, actor: User, institution_id: int, data: Mapping[
     department_id = _department(db, actor, form)
     check_reach(db, actor, "penalty", inst, today)
     check_named_office(db, actor, "penalty", inst, department_id, today)
-    check_decision_no(db, form)
+    check_number_new(db, Penalty, form, "decision_no")
     _check(form)
     fields = form.record()
     assert department_id is not None

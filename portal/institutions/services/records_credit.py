@@ -27,8 +27,8 @@ from portal.institutions.services.records import (
     _require_civil_affairs,
     _require_recorder,
     _validated,
+    check_number_new,
     check_reach,
-    check_record_no,
 )
 
 # --- credit lists -------------------------------------------------------------------------
@@ -48,7 +48,7 @@ def record_credit_entry(db: Session, actor: User, institution_id: int,
                               settings.timezone).blockers
         if found:
             form.fail("list_type", refusal_message(found))
-    check_record_no(db, CreditEntry, form)
+    check_number_new(db, CreditEntry, form, "record_no")
     _check(form)
     reason, legal_basis = form.reason.data, form.legal_basis.data
     listed_on, expires_on = form.listed_on.data, form.expires_on.data
